@@ -1,0 +1,1 @@
+"""Pose sources and (later) text–pose data."""
