@@ -1,0 +1,74 @@
+"""Turn a conversation with poses into training tensors: token ids, labels and target rotations.
+
+The backbone's own chat template lays out the text; only assistant turns are learned (labels
+elsewhere are -100), their end-of-turn token included so the model learns to stop. Each
+`<POSE>` in an assistant turn takes the next target pose, in reading order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from posegpt.pose import Pose
+
+IGNORE_INDEX = -100
+
+
+@dataclass
+class EncodedConversation:
+    input_ids: torch.Tensor  # (T,) long
+    labels: torch.Tensor  # (T,) long, IGNORE_INDEX outside assistant turns
+    target_rotations: torch.Tensor  # (P, 24, 3, 3) one per <POSE> token, in order
+
+
+def encode_conversation(
+    backbone: Any,
+    messages: Sequence[Mapping[str, str]],
+    poses: Sequence[Pose] = (),
+    pose_token_id: int | None = None,
+) -> EncodedConversation:
+    """Tokenise `messages` with the chat template and label the assistant turns.
+
+    Raises ValueError when the number of `<POSE>` tokens and of poses differ, so a data bug
+    cannot silently pair text with the wrong body.
+    """
+    chat = [{"role": m["role"], "content": m["content"]} for m in messages]
+    full = backbone.apply_chat_template(chat, add_generation_prompt=False)["input_ids"][0]  # (T,)
+    labels = torch.full_like(full, IGNORE_INDEX)
+    for turn, message in enumerate(chat):
+        if message["role"] != "assistant":
+            continue
+        start = backbone.apply_chat_template(chat[:turn], add_generation_prompt=True)["input_ids"].shape[1]
+        end = backbone.apply_chat_template(chat[: turn + 1], add_generation_prompt=False)["input_ids"].shape[1]
+        labels[start:end] = full[start:end]
+    if pose_token_id is None:
+        pose_token_id = backbone.tokenizer.convert_tokens_to_ids("<POSE>")
+    count = int((full == pose_token_id).sum())
+    if count != len(poses):
+        raise ValueError(f"the conversation has {count} <POSE> tokens but {len(poses)} poses were given")
+    rotations = (
+        torch.cat([pose.rotation_matrices() for pose in poses]) if poses else torch.zeros(0, 24, 3, 3)
+    )  # (P, 24, 3, 3)
+    return EncodedConversation(full, labels, rotations)
+
+
+def collate(examples: Sequence[EncodedConversation], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """Right-pad a batch; poses are concatenated in sample order (as `PoseGPT.forward` expects)."""
+    length = max(example.input_ids.shape[0] for example in examples)
+    input_ids = torch.full((len(examples), length), pad_token_id, dtype=torch.long)
+    labels = torch.full((len(examples), length), IGNORE_INDEX, dtype=torch.long)
+    attention_mask = torch.zeros((len(examples), length), dtype=torch.long)
+    for row, example in enumerate(examples):
+        size = example.input_ids.shape[0]
+        input_ids[row, :size] = example.input_ids
+        labels[row, :size] = example.labels
+        attention_mask[row, :size] = 1
+    return {
+        "input_ids": input_ids,
+        "attention_mask": attention_mask,
+        "labels": labels,
+        "target_rotations": torch.cat([example.target_rotations for example in examples]),
+    }

@@ -1,0 +1,353 @@
+"""The streaming engine: chat messages in, a stream of text deltas and poses out.
+
+`Engine.stream()` runs its own decoding loop over a KV cache (like nanochat's engine): one
+prefill of the prompt, then one forward pass per generated token. Every step keeps the
+last-layer hidden state that produced the step's logits; when the sampled token is `<POSE>`,
+that very hidden state goes through the pose head — no second pass over the text. Every
+`<POSE>` of a reply becomes a `PoseEvent`, in order, as soon as it is generated.
+
+The engine holds one model for any number of chat sessions: all per-conversation state (cache,
+sampler, text decoder) lives inside one `stream()` call, and forward passes are serialised by a
+lock, so concurrent sessions interleave token by token without sharing anything else.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Literal, Mapping, Sequence, Union
+
+import numpy as np
+import torch
+
+from posegpt.body.base import BodyModel, BodyOutput
+from posegpt.model import PoseGPT
+from posegpt.pose import Pose
+
+Role = Literal["system", "user", "assistant"]
+POSE_MARKER = "<POSE>"  # how a pose appears in reply text and in the history
+
+
+@dataclass(frozen=True)
+class Message:
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """New reply text, to append to what was shown."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class PoseEvent:
+    """A `<POSE>` was generated at this point of the reply."""
+
+    index: int  # 0 for the reply's first pose, 1 for the second, …
+    pose: Pose
+    body: BodyOutput | None = None  # posed mesh, when the engine has a body model
+    picture: np.ndarray | None = None  # (H, W, 3) uint8 front + side views, when it has a renderer
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that is not part of the reply (history trimmed, no vision…)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class ErrorEvent:
+    """A part of the reply failed (e.g. a pose could not be decoded); the stream goes on."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class GenerationStats:
+    prompt_tokens: int
+    generated_tokens: int
+    time_to_first_token_s: float
+    decode_tokens_per_s: float  # tokens after the first ÷ time after the first
+    total_s: float
+    stop_reason: Literal["end", "max_tokens", "context_full"]
+
+
+@dataclass(frozen=True)
+class Done:
+    """The reply is complete. `reply` keeps `<POSE>` markers where poses were emitted."""
+
+    reply: str
+    poses: tuple[Pose, ...]
+    stats: GenerationStats
+
+
+Event = Union[TextDelta, PoseEvent, Notice, ErrorEvent, Done]
+
+
+@dataclass
+class GenerationOptions:
+    max_new_tokens: int = 256
+    temperature: float = 0.0  # 0 = greedy
+    top_p: float = 1.0
+    seed: int | None = None
+    repetition_penalty: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.max_new_tokens < 1:
+            raise ValueError("max_new_tokens must be at least 1")
+        if self.temperature < 0 or not 0 < self.top_p <= 1:
+            raise ValueError("temperature must be >= 0 and top_p in (0, 1]")
+
+
+def as_messages(messages: Sequence[Message | Mapping[str, Any]]) -> list[Message]:
+    """Accept dicts like {"role": "user", "content": "..."} as well as `Message`s."""
+    result = []
+    for item in messages:
+        if isinstance(item, Message):
+            result.append(item)
+            continue
+        role, content = item.get("role"), item.get("content")
+        if role not in ("system", "user", "assistant") or not isinstance(content, str):
+            raise ValueError(f"a message needs role system/user/assistant and text content, got {dict(item)!r}")
+        result.append(Message(role, content))
+    return result
+
+
+class _TextDecoder:
+    """Incremental detokenisation of the whole reply: emits only complete characters.
+
+    Decoding the full id list each step (fast tokenizers make this microseconds) keeps word
+    boundaries right for every tokenizer family, `<POSE>` included as its literal text.
+    """
+
+    def __init__(self, tokenizer: Any) -> None:
+        self.tokenizer = tokenizer
+        self.ids: list[int] = []
+        self.emitted = ""
+
+    def push(self, token_id: int) -> str:
+        self.ids.append(token_id)
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=False)
+        if text.endswith("\ufffd"):  # an incomplete multi-byte character: wait for the rest
+            return ""
+        delta, self.emitted = text[len(self.emitted):], text
+        return delta
+
+    def flush(self) -> str:
+        """Whatever is still held back at the end (a broken character stays broken)."""
+        text = self.tokenizer.decode(self.ids, skip_special_tokens=False) if self.ids else ""
+        delta, self.emitted = text[len(self.emitted):], text
+        return delta
+
+
+class _Sampler:
+    """Greedy or temperature/top-p sampling with a per-conversation random generator."""
+
+    def __init__(self, options: GenerationOptions, device: torch.device) -> None:
+        self.options = options
+        self.generator = torch.Generator(device=device)
+        self.generator.manual_seed(options.seed if options.seed is not None else int(time.time_ns() % 2**63))
+
+    def __call__(self, logits: torch.Tensor, previous: Sequence[int]) -> int:
+        logits = logits.float()  # (V,)
+        if self.options.repetition_penalty != 1.0 and previous:
+            seen = torch.tensor(sorted(set(previous)), device=logits.device)
+            values = logits[seen]
+            logits[seen] = torch.where(values > 0, values / self.options.repetition_penalty, values * self.options.repetition_penalty)
+        if self.options.temperature == 0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / self.options.temperature, dim=-1)
+        if self.options.top_p < 1.0:
+            sorted_probs, order = torch.sort(probs, descending=True)
+            keep = torch.cumsum(sorted_probs, dim=-1) - sorted_probs < self.options.top_p  # always keeps the top token
+            sorted_probs = sorted_probs * keep
+            choice = torch.multinomial(sorted_probs / sorted_probs.sum(), 1, generator=self.generator)
+            return int(order[choice])
+        return int(torch.multinomial(probs, 1, generator=self.generator))
+
+
+class Engine:
+    """Streams replies of a `PoseGPT`; optionally poses bodies and renders them as they arrive."""
+
+    def __init__(self, model: PoseGPT, body: BodyModel | None = None, renderer: Any | None = None) -> None:
+        self.model = model.eval()
+        self.backbone = model.backbone
+        self.tokenizer = model.tokenizer
+        self.body = body
+        self.renderer = renderer
+        self._lock = threading.Lock()  # one forward pass at a time across sessions
+        self.pose_token_id = model.pose_token_id
+        self.end_token_ids = frozenset(self.backbone.end_token_ids)
+        # transformers 5 renamed `past_key_values` to `cache` for most models; ask the model which it takes.
+        forward_parameters = inspect.signature(model.backbone.model.forward).parameters
+        self._cache_argument = "cache" if "cache" in forward_parameters else "past_key_values"
+        self._can_keep_last_logits = "logits_to_keep" in forward_parameters
+
+    # -- prompt ------------------------------------------------------------------------------------
+
+    def _encode(self, messages: list[Message], image: Any | None) -> dict[str, torch.Tensor]:
+        chat = [{"role": m.role, "content": m.content} for m in messages]
+        return self.backbone.apply_chat_template(chat, add_generation_prompt=True, images=[image] if image is not None else None)
+
+    def _fit_context(self, messages: list[Message], image: Any | None, max_new_tokens: int) -> tuple[dict[str, torch.Tensor], list[str]]:
+        """Drop the oldest turns (never the system prompt or the last message) until the prompt fits."""
+        notices: list[str] = []
+        budget = self.backbone.context_length - max_new_tokens
+        inputs = self._encode(messages, image)
+        dropped = 0
+        while inputs["input_ids"].shape[1] > budget:
+            system = [m for m in messages[:1] if m.role == "system"]
+            rest = messages[len(system):]
+            if len(rest) <= 1:
+                raise _PromptTooLong(inputs["input_ids"].shape[1], budget)
+            # drop the oldest user turn together with the answers that follow it
+            cut = 1
+            while cut < len(rest) - 1 and rest[cut].role != "user":
+                cut += 1
+            dropped += cut
+            messages = system + rest[cut:]
+            inputs = self._encode(messages, image)
+        if dropped:
+            notices.append(
+                f"The conversation was longer than this model's context ({self.backbone.context_length} tokens): "
+                f"the {dropped} oldest message(s) were left out of what the model sees."
+            )
+        return inputs, notices
+
+    # -- one forward step ----------------------------------------------------------------------------
+
+    @torch.inference_mode()
+    def _forward(self, cache: Any, **inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any]:
+        """→ logits of the last position (V,), its last-layer hidden state (H,), the updated cache."""
+        extra: dict[str, Any] = {self._cache_argument: cache}
+        if self._can_keep_last_logits:
+            extra["logits_to_keep"] = 1  # the prompt's other positions need no logits
+        with self._lock:
+            out = self.model.language_model(**inputs, **extra, use_cache=True, output_hidden_states=True)
+        cache = out.cache if hasattr(out, "cache") else out.past_key_values
+        return out.logits[0, -1], out.hidden_states[-1][0, -1], cache
+
+    # -- the loop ------------------------------------------------------------------------------------
+
+    def stream(
+        self,
+        messages: Sequence[Message | Mapping[str, Any]],
+        image: Any | None = None,
+        options: GenerationOptions | None = None,
+        **option_overrides: Any,
+    ) -> Iterator[Event]:
+        """Generate the assistant's next reply to `messages`, event by event.
+
+        `messages` is the whole conversation so far (earlier replies keep their `<POSE>` markers,
+        which the tokenizer turns back into `<POSE>` tokens). Bad input yields an `ErrorEvent`
+        and a `Done` with an empty reply instead of raising.
+        """
+        started = time.perf_counter()
+        options = options or GenerationOptions()
+        if option_overrides:
+            options = GenerationOptions(**{**options.__dict__, **option_overrides})
+        try:
+            conversation = as_messages(messages)
+            if not conversation or conversation[-1].role != "user":
+                raise ValueError("the conversation must end with a user message")
+        except ValueError as error:
+            yield ErrorEvent(str(error))
+            yield Done("", (), GenerationStats(0, 0, 0.0, 0.0, time.perf_counter() - started, "end"))
+            return
+        if image is not None and not self.backbone.supports_images:
+            yield Notice(
+                f"This model ({self.backbone.name}) cannot see images yet, so it answers from your text only."
+            )
+            image = None
+        try:
+            inputs, notices = self._fit_context(conversation, image, options.max_new_tokens)
+        except _PromptTooLong as error:
+            yield ErrorEvent(str(error))
+            yield Done("", (), GenerationStats(error.tokens, 0, 0.0, 0.0, time.perf_counter() - started, "context_full"))
+            return
+        for notice in notices:
+            yield Notice(notice)
+        yield from self._decode(inputs, options, started)
+
+    def _decode(self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float) -> Iterator[Event]:
+        device = self.model.device
+        inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
+        prompt_tokens = int(inputs["input_ids"].shape[1])
+        room = self.backbone.context_length - prompt_tokens
+        max_new_tokens = min(options.max_new_tokens, room)
+        sampler = _Sampler(options, device)
+        decoder = _TextDecoder(self.tokenizer)
+        poses: list[Pose] = []
+        generated: list[int] = []
+        first_token_at = None
+        stop_reason: Literal["end", "max_tokens", "context_full"] = "max_tokens" if max_new_tokens == options.max_new_tokens else "context_full"
+
+        logits, hidden, cache = self._forward(None, **inputs)  # prefill: (V,), (H,)
+        attention_mask = inputs.get("attention_mask")
+        for _ in range(max_new_tokens):
+            token = sampler(logits, generated)
+            if first_token_at is None:
+                first_token_at = time.perf_counter()
+            if token in self.end_token_ids:
+                stop_reason = "end"
+                break
+            generated.append(token)
+            delta = decoder.push(token)
+            if token == self.pose_token_id:
+                # `hidden` is the state whose logits just produced <POSE>: decode it, no second pass.
+                before = delta.rsplit(self.model.config.pose_token, 1)[0]
+                if before:
+                    yield TextDelta(before)
+                event = self._pose_event(len(poses), hidden)
+                if isinstance(event, PoseEvent):
+                    poses.append(event.pose)
+                yield event
+            elif delta:
+                yield TextDelta(delta)
+            step_inputs: dict[str, torch.Tensor] = {"input_ids": torch.tensor([[token]], device=device)}
+            if attention_mask is not None:
+                attention_mask = torch.cat([attention_mask, attention_mask.new_ones((1, 1))], dim=1)
+                step_inputs["attention_mask"] = attention_mask
+            logits, hidden, cache = self._forward(cache, **step_inputs)
+        tail = decoder.flush()
+        if tail:
+            yield TextDelta(tail)
+        finished = time.perf_counter()
+        first = first_token_at or finished
+        decode_time = finished - first
+        stats = GenerationStats(
+            prompt_tokens=prompt_tokens,
+            generated_tokens=len(generated),
+            time_to_first_token_s=first - started,
+            decode_tokens_per_s=(len(generated) - 1) / decode_time if len(generated) > 1 and decode_time > 0 else 0.0,
+            total_s=finished - started,
+            stop_reason=stop_reason,
+        )
+        yield Done(decoder.emitted, tuple(poses), stats)
+
+    def _pose_event(self, index: int, hidden: torch.Tensor) -> PoseEvent | ErrorEvent:
+        with torch.inference_mode():
+            rotations = self.model.decode_poses(hidden[None].float())  # (1, 24, 3, 3)
+        if not torch.isfinite(rotations).all():
+            return ErrorEvent(f"pose {index + 1} could not be decoded (the pose head gave non-finite numbers)")
+        pose = Pose.from_rotation_matrices(rotations)
+        body = self.body(pose) if self.body is not None else None
+        picture = None
+        if body is not None and self.renderer is not None:
+            vertices, faces = body.mesh(0)
+            picture = self.renderer.render_views(vertices, faces, views=("front", "side"))
+        return PoseEvent(index, pose, body, picture)
+
+
+class _PromptTooLong(Exception):
+    def __init__(self, tokens: int, budget: int) -> None:
+        super().__init__(
+            f"Your message is too long for this model: {tokens} tokens, but it can read at most {budget} "
+            "(plus room for its answer). Please shorten it."
+        )
+        self.tokens = tokens

@@ -1,0 +1,375 @@
+"""PoseGPT: a Hugging Face language model (wrapped, not vendored) that can say `<POSE>`.
+
+The whole mechanism:
+1. `<POSE>` is added to the tokenizer as a real special token; its embedding row is trainable
+   (PEFT "trainable tokens", so the checkpoint stores that row, not the whole matrix).
+2. The backbone is fine-tuned with LoRA to write `<POSE>` where a pose belongs.
+3. The last-layer hidden state at the position that *emits* `<POSE>` — position i where
+   input_ids[i + 1] is `<POSE>` in training, the current decoding step at inference — goes
+   through `PoseHead` (MLP → 24 × 6D) to SMPL joint rotations. Positions come from token ids,
+   never from offsets, so image tokens expanded by a processor need no special care.
+4. Loss = cross-entropy on the text + λ · L1 on rotation matrices (+ μ · L1 on FK joint
+   positions, off by default).
+
+A checkpoint is a folder: config.json, pose_head.safetensors, the PEFT adapter, the tokenizer
+(with `<POSE>`) and a README model card. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
+from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
+
+CONFIG_NAME = "config.json"
+HEAD_WEIGHTS_NAME = "pose_head.safetensors"
+CHECKPOINT_FORMAT = "posegpt-checkpoint-1"
+FINETUNE_MODES = ("lora",)
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint folder that cannot be loaded; the message says which file and why."""
+
+
+@dataclass
+class PoseGPTConfig:
+    """Everything needed to rebuild a PoseGPT around its backbone (saved as config.json)."""
+
+    backbone: str = DEFAULT_BACKBONE
+    pose_token: str = "<POSE>"
+    finetune: str = "lora"  # LoRA on the LLM + the <POSE> embedding row + the head
+    lora_r: int = 16
+    lora_alpha: int = 32
+    lora_dropout: float = 0.05
+    lora_target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    hidden_size: int = 0  # of the backbone's last layer; filled in when the model is built
+    head_hidden_size: int = 0  # 0 = same as hidden_size
+    pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
+    joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
+    format: str = CHECKPOINT_FORMAT
+
+    def __post_init__(self) -> None:
+        self.lora_target_modules = tuple(self.lora_target_modules)
+        if self.finetune not in FINETUNE_MODES:
+            raise ValueError(f"finetune must be one of {FINETUNE_MODES}, got {self.finetune!r}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "PoseGPTConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise CheckpointError(f"config.json has unknown keys {unknown}; is it a PoseGPT checkpoint of a newer version?")
+        return cls(**values)
+
+
+class PoseHead(nn.Module):
+    """Hidden state → 24 joint rotations. 6D output = first two columns of R (Zhou et al.).
+
+    The last layer starts at zero weight with an identity-rotation bias, so an untrained head
+    predicts the rest pose rather than noise.
+    """
+
+    def __init__(self, hidden_size: int, head_hidden_size: int = 0) -> None:
+        super().__init__()
+        inner = head_hidden_size or hidden_size
+        self.mlp = nn.Sequential(nn.Linear(hidden_size, inner), nn.GELU(), nn.Linear(inner, NUM_JOINTS * 6))
+        with torch.no_grad():
+            self.mlp[-1].weight.mul_(0.01)
+            identity_6d = matrix_to_rotation_6d(torch.eye(3)).repeat(NUM_JOINTS)  # (144,)
+            self.mlp[-1].bias.copy_(identity_6d)
+
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(P, H) hidden states → (P, 24, 3, 3) rotation matrices."""
+        rotation_6d = self.mlp(hidden.to(self.mlp[0].weight.dtype)).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
+        return rotation_6d_to_matrix(rotation_6d)
+
+
+@dataclass
+class PoseGPTOutput:
+    loss: torch.Tensor  # total = ce + λ·pose + μ·joints
+    ce_loss: torch.Tensor
+    pose_loss: torch.Tensor
+    joint_loss: torch.Tensor
+    pred_rotations: torch.Tensor  # (P, 24, 3, 3), one per <POSE> in reading order
+    num_poses: int = 0
+    extras: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def pose_emitting_mask(input_ids: torch.Tensor, pose_token_id: int) -> torch.Tensor:
+    """(B, T) bool: True at position i when input_ids[i + 1] is <POSE> (that state emits it)."""
+    mask = torch.zeros_like(input_ids, dtype=torch.bool)
+    mask[:, :-1] = input_ids[:, 1:] == pose_token_id
+    return mask
+
+
+def _module_suffix(model: nn.Module, module: nn.Module) -> str:
+    for name, candidate in model.named_modules():
+        if candidate is module:
+            return name.rsplit(".", 1)[-1]
+    raise ValueError("module not found in model")
+
+
+def _language_linear_names(model: nn.Module, suffixes: tuple[str, ...]) -> list[str]:
+    """Full names of the LLM's projection layers to put LoRA on, skipping any vision tower."""
+    vision_words = ("vision", "visual", "image_encoder", "multi_modal_projector", "connector")
+    return [
+        name
+        for name, module in model.named_modules()
+        if isinstance(module, nn.Linear)
+        and name.rsplit(".", 1)[-1] in suffixes
+        and not any(word in name for word in vision_words)
+    ]
+
+
+class PoseGPT(nn.Module):
+    """Backbone (+ PEFT adapter) + `<POSE>` token + `PoseHead`."""
+
+    def __init__(self, backbone: Backbone, config: PoseGPTConfig | None = None, adapter_path: str | Path | None = None) -> None:
+        super().__init__()
+        from peft import LoraConfig, PeftModel, get_peft_model
+
+        self.config = config or PoseGPTConfig(backbone=backbone.spec)
+        self.backbone = backbone
+        self.tokenizer = backbone.tokenizer
+        self.pose_token_id = self._add_pose_token(backbone)
+        base = backbone.model
+        hidden_size = _hidden_size(base)
+        if self.config.hidden_size and self.config.hidden_size != hidden_size:
+            raise CheckpointError(
+                f"the checkpoint was trained on a backbone with hidden size {self.config.hidden_size}, "
+                f"but {backbone.spec!r} has {hidden_size}; load it with the backbone it was trained on"
+            )
+        self.config.hidden_size = hidden_size
+
+        if adapter_path is not None:
+            self.language_model = PeftModel.from_pretrained(base, str(adapter_path), is_trainable=False)
+        else:
+            embedding_names = [_module_suffix(base, base.get_input_embeddings())]
+            output = base.get_output_embeddings()
+            tied = output is not None and output.weight is base.get_input_embeddings().weight
+            if output is not None and not tied:
+                embedding_names.append(_module_suffix(base, output))
+            # trainable_token_indices trains only the <POSE> rows (tied input/output rows stay tied).
+            peft_config = LoraConfig(
+                r=self.config.lora_r,
+                lora_alpha=self.config.lora_alpha,
+                lora_dropout=self.config.lora_dropout,
+                target_modules=_language_linear_names(base, self.config.lora_target_modules),
+                trainable_token_indices={name: [self.pose_token_id] for name in embedding_names},
+            )
+            self.language_model = get_peft_model(base, peft_config)
+        device = next(base.parameters()).device
+        self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
+
+    # -- the <POSE> token ----------------------------------------------------------------------
+
+    def _add_pose_token(self, backbone: Backbone) -> int:
+        """Register <POSE> as a special token; new embedding rows start at the mean row (deterministic)."""
+        tokenizer = backbone.tokenizer
+        token = self.config.pose_token
+        if token not in tokenizer.get_vocab():
+            tokenizer.add_special_tokens({"additional_special_tokens": [token]}, replace_extra_special_tokens=False)
+        pose_id = tokenizer.convert_tokens_to_ids(token)
+        model = backbone.model
+        embeddings = model.get_input_embeddings()
+        if pose_id >= embeddings.num_embeddings:
+            old_rows = embeddings.num_embeddings
+            model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
+            with torch.no_grad():
+                weight = model.get_input_embeddings().weight
+                weight[old_rows:] = weight[:old_rows].mean(dim=0)
+                output = model.get_output_embeddings()
+                if output is not None and output.weight is not weight:
+                    output.weight[old_rows:] = output.weight[:old_rows].mean(dim=0)
+        if backbone.processor is not None and hasattr(backbone.processor, "tokenizer"):
+            backbone.processor.tokenizer = tokenizer
+        return int(pose_id)
+
+    # -- training --------------------------------------------------------------------------------
+
+    def forward(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        labels: torch.Tensor | None = None,
+        target_rotations: torch.Tensor | None = None,
+        **backbone_inputs: Any,
+    ) -> PoseGPTOutput:
+        """Losses for a batch.
+
+        Args:
+            input_ids: (B, T) token ids, <POSE> included where the answer has poses.
+            labels: (B, T) ids with -100 where no loss is wanted (prompt, padding, image tokens).
+            target_rotations: (P, 24, 3, 3), one per <POSE> in the batch in reading order
+                (sample by sample, left to right).
+            backbone_inputs: e.g. pixel_values for vision-language backbones.
+        """
+        outputs = self.language_model(
+            input_ids=input_ids, attention_mask=attention_mask, labels=labels, output_hidden_states=True, **backbone_inputs
+        )
+        hidden = outputs.hidden_states[-1]  # (B, T, H) last layer (after the final norm)
+        emits = pose_emitting_mask(input_ids, self.pose_token_id)
+        if attention_mask is not None:
+            emits &= attention_mask.bool()
+        pred_rotations = self.pose_head(hidden[emits])  # (P, 24, 3, 3)
+        zero = hidden.new_zeros((), dtype=torch.float32)
+        ce_loss = outputs.loss.float() if outputs.loss is not None else zero
+        pose_loss, joint_loss = zero, zero
+        if target_rotations is not None:
+            if target_rotations.shape[0] != pred_rotations.shape[0]:
+                raise ValueError(
+                    f"the batch has {pred_rotations.shape[0]} <POSE> tokens but {target_rotations.shape[0]} target poses"
+                )
+            if pred_rotations.shape[0] > 0:
+                target = target_rotations.to(pred_rotations)
+                pose_loss = F.l1_loss(pred_rotations, target)
+                if self.config.joint_loss_weight > 0:
+                    joint_loss = F.l1_loss(forward_kinematics(pred_rotations)[1], forward_kinematics(target)[1])
+        total = ce_loss + self.config.pose_loss_weight * pose_loss + self.config.joint_loss_weight * joint_loss
+        return PoseGPTOutput(total, ce_loss, pose_loss, joint_loss, pred_rotations, int(pred_rotations.shape[0]))
+
+    def decode_poses(self, hidden: torch.Tensor) -> torch.Tensor:
+        """(P, H) hidden states that emitted <POSE> → (P, 24, 3, 3) rotations."""
+        return self.pose_head(hidden)
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.pose_head.parameters()).device
+
+    # -- checkpoints -----------------------------------------------------------------------------
+
+    def save_pretrained(self, folder: str | Path, model_card: str | None = None) -> Path:
+        """config.json + pose_head.safetensors + PEFT adapter + tokenizer + README model card."""
+        from safetensors.torch import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / CONFIG_NAME).write_text(self.config.to_json() + "\n")
+        head_state = {name: tensor.detach().float().cpu().contiguous() for name, tensor in self.pose_head.state_dict().items()}
+        save_file(head_state, str(folder / HEAD_WEIGHTS_NAME), metadata={"format": CHECKPOINT_FORMAT})
+        # The resized embedding matrix is rebuilt on load (mean row) and the trained <POSE> row is
+        # in the adapter, so the full matrix (100+ MB for real backbones) is never written.
+        self.language_model.save_pretrained(str(folder), save_embedding_layers=False)
+        (folder / "README.md").unlink(missing_ok=True)  # PEFT writes a generic card; ours follows
+        self.tokenizer.save_pretrained(str(folder))
+        (folder / "README.md").write_text(model_card or _default_model_card(self.config))
+        return folder
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path_or_hub_id: str | Path,
+        device: str | torch.device = "cpu",
+        dtype: torch.dtype | str | None = None,
+        backbone: Backbone | str | None = None,
+    ) -> "PoseGPT":
+        """Load a checkpoint folder (or a hub repo with one, downloaded on demand).
+
+        ``backbone`` overrides the one named in config.json (a spec or an already loaded Backbone),
+        e.g. to point at a local copy of the same weights.
+        """
+        folder = _resolve_checkpoint_folder(path_or_hub_id)
+        config_path = folder / CONFIG_NAME
+        try:
+            config = PoseGPTConfig.from_dict(json.loads(config_path.read_text()))
+        except FileNotFoundError:
+            raise CheckpointError(f"{folder} is not a PoseGPT checkpoint: it has no {CONFIG_NAME}") from None
+        except (json.JSONDecodeError, TypeError, ValueError) as error:
+            raise CheckpointError(f"{config_path} is not valid: {error}") from None
+        if config.format != CHECKPOINT_FORMAT:
+            raise CheckpointError(f"{config_path} has format {config.format!r}; this PoseGPT reads {CHECKPOINT_FORMAT!r}")
+        for required in (HEAD_WEIGHTS_NAME, "adapter_config.json", "adapter_model.safetensors"):
+            if not (folder / required).exists():
+                raise CheckpointError(f"the checkpoint {folder} lacks {required}")
+        if not isinstance(backbone, Backbone):
+            backbone = load_backbone(backbone or config.backbone, device=device, dtype=dtype)
+        try:
+            from transformers import AutoTokenizer
+
+            backbone.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        except Exception as error:  # missing/corrupt tokenizer files
+            raise CheckpointError(f"the tokenizer in {folder} cannot be loaded: {error}") from None
+        try:
+            model = cls(backbone, config, adapter_path=folder)
+        except CheckpointError:
+            raise
+        except Exception as error:  # adapter shapes that do not fit this backbone, corrupt files
+            raise CheckpointError(f"the adapter in {folder} does not fit backbone {backbone.spec!r}: {error}") from None
+        model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
+        return model.eval()
+
+    def merge_for_inference(self) -> "PoseGPT":
+        """Fold LoRA and the <POSE> row into the base weights: faster decoding, no training after."""
+        self.language_model = self.language_model.merge_and_unload()
+        self.backbone.model = self.language_model
+        return self.eval()
+
+
+def _hidden_size(model: nn.Module) -> int:
+    return int(model.get_input_embeddings().weight.shape[1])
+
+
+def _resolve_checkpoint_folder(path_or_hub_id: str | Path) -> Path:
+    """A local folder as is; "owner/name" (not a local path) from the Hugging Face Hub."""
+    folder = Path(path_or_hub_id).expanduser()
+    if folder.is_dir():
+        return folder
+    text = str(path_or_hub_id)
+    parts = text.split("/")
+    is_hub_id = len(parts) == 2 and all(parts) and not text.startswith((".", "~")) and not Path(parts[0]).exists()
+    if not is_hub_id:
+        raise CheckpointError(f"checkpoint folder not found: {path_or_hub_id}")
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(repo_id=text))
+    except Exception as error:
+        raise CheckpointError(
+            f"could not download the checkpoint {text!r} from the Hugging Face Hub ({type(error).__name__}); "
+            "check the name and the internet connection, or pass a local folder"
+        ) from None
+
+
+def _load_head_state(path: Path, head: PoseHead) -> dict[str, torch.Tensor]:
+    from safetensors.torch import load_file
+
+    try:
+        state = load_file(str(path))
+    except Exception as error:
+        raise CheckpointError(f"{path} is corrupt or not a safetensors file ({error})") from None
+    expected = head.state_dict()
+    if set(state) != set(expected):
+        raise CheckpointError(f"{path} holds {sorted(state)}, expected {sorted(expected)}")
+    for name, tensor in state.items():
+        if tensor.shape != expected[name].shape:
+            raise CheckpointError(
+                f"{path}: {name} has shape {tuple(tensor.shape)}, this model needs {tuple(expected[name].shape)}"
+            )
+    return {name: tensor.to(expected[name]) for name, tensor in state.items()}
+
+
+def _default_model_card(config: PoseGPTConfig) -> str:
+    return (
+        "# PoseGPT checkpoint\n\n"
+        f"- Backbone: `{config.backbone}` (not included; loaded by PoseGPT.from_pretrained)\n"
+        f"- Fine-tuning: {config.finetune}"
+        + f" (LoRA r={config.lora_r}, alpha={config.lora_alpha} on {', '.join(config.lora_target_modules)})"
+        + f"\n- Pose head: MLP {config.hidden_size} → {config.head_hidden_size or config.hidden_size} → 24×6D\n"
+        f"- Loss: CE + {config.pose_loss_weight}·L1(rotation matrices) + {config.joint_loss_weight}·L1(joints)\n\n"
+        "Training data, steps, hardware and metrics: not recorded by this save.\n"
+    )
