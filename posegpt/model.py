@@ -373,3 +373,32 @@ def _default_model_card(config: PoseGPTConfig) -> str:
         f"- Loss: CE + {config.pose_loss_weight}·L1(rotation matrices) + {config.joint_loss_weight}·L1(joints)\n\n"
         "Training data, steps, hardware and metrics: not recorded by this save.\n"
     )
+
+
+DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "posegpt-smollm2-135m"
+
+
+def load_posegpt(
+    checkpoint: str | Path | None = None,
+    backbone: str | None = None,
+    device: str | torch.device = "cpu",
+    dtype: torch.dtype | str | None = None,
+) -> tuple[PoseGPT, str]:
+    """The model the CLI and the app use, and one sentence saying what it is.
+
+    Order: an explicit checkpoint; else the committed default checkpoint (when present and no
+    other backbone was asked for); else the bare backbone with a new, untrained pose head — it
+    chats, but its poses mean nothing until it is trained, and the sentence says so.
+    """
+    if checkpoint is not None:
+        model = PoseGPT.from_pretrained(checkpoint, device=device, dtype=dtype, backbone=backbone)
+        return model, f"PoseGPT checkpoint {checkpoint} on backbone {model.backbone.name}"
+    if backbone is None and (DEFAULT_CHECKPOINT_DIR / CONFIG_NAME).exists():
+        model = PoseGPT.from_pretrained(DEFAULT_CHECKPOINT_DIR, device=device, dtype=dtype)
+        return model, f"the default PoseGPT checkpoint ({DEFAULT_CHECKPOINT_DIR.name}) on {model.backbone.name}"
+    loaded = load_backbone(backbone or DEFAULT_BACKBONE, device=device, dtype=dtype)
+    model = PoseGPT(loaded, PoseGPTConfig(backbone=loaded.spec)).eval()
+    return model, (
+        f"the bare backbone {loaded.name} with an UNTRAINED pose head (no PoseGPT checkpoint found): "
+        "it chats, but rarely says <POSE>, and any pose it gives is meaningless"
+    )

@@ -1,0 +1,221 @@
+"""The streaming engine, proven end to end on a tiny model fine-tuned in the test itself."""
+
+import threading
+
+import numpy as np
+import pytest
+import torch
+from tiny_models import save_tiny_llama
+
+from posegpt.backbones import load_backbone
+from posegpt.data.conversation import collate, encode_conversation
+from posegpt.data.named_poses import named_pose
+from posegpt.engine import Done, Engine, ErrorEvent, GenerationOptions, Notice, PoseEvent, TextDelta, _TextDecoder
+from posegpt.model import PoseGPT, PoseGPTConfig
+from posegpt.pose import forward_kinematics
+
+ALL_LINEAR = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+ARMS = [{"role": "user", "content": "Raise your arms."}]
+SQUAT = [{"role": "user", "content": "Squat, then stand."}]
+TRAINING = [
+    (ARMS + [{"role": "assistant", "content": "Here: <POSE>"}], ["arms_up"]),
+    (SQUAT + [{"role": "assistant", "content": "First <POSE> then <POSE>."}], ["squat", "stand"]),
+]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> PoseGPT:
+    """A tiny Llama + LoRA taught two fixed answers with three fixed poses (~2 s on 2 cores)."""
+    torch.manual_seed(0)
+    folder = save_tiny_llama(tmp_path_factory.mktemp("tiny"))
+    config = PoseGPTConfig(backbone=str(folder), lora_r=16, lora_alpha=32, lora_dropout=0.0, lora_target_modules=ALL_LINEAR,
+                            pose_loss_weight=1.0)
+    model = PoseGPT(load_backbone(str(folder)), config)
+    examples = [
+        encode_conversation(model.backbone, chat, [named_pose(name) for name in names], model.pose_token_id)
+        for chat, names in TRAINING
+    ]
+    batch = collate(examples, model.tokenizer.pad_token_id)
+    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=3e-3, weight_decay=0.0)
+    model.train()
+    for _ in range(300):
+        loss = model(**batch).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return model.eval()
+
+
+@pytest.fixture(scope="module")
+def untrained(tmp_path_factory) -> PoseGPT:
+    folder = save_tiny_llama(tmp_path_factory.mktemp("tiny_untrained"))
+    return PoseGPT(load_backbone(str(folder)), PoseGPTConfig(backbone=str(folder))).eval()
+
+
+def run(engine: Engine, messages, **options):
+    events = list(engine.stream(messages, **options))
+    assert isinstance(events[-1], Done) and sum(isinstance(e, Done) for e in events) == 1
+    return events
+
+
+def mpjpe_mm(pose_a, pose_b) -> float:
+    joints_a = forward_kinematics(pose_a.rotation_matrices())[1]
+    joints_b = forward_kinematics(pose_b.rotation_matrices())[1]
+    return float((joints_a - joints_b).norm(dim=-1).mean()) * 1000
+
+
+def test_streamed_reply_contains_the_trained_pose(trained):
+    events = run(Engine(trained), ARMS, max_new_tokens=20)
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    poses = [e for e in events if isinstance(e, PoseEvent)]
+    done = events[-1]
+    assert text == "Here: " and done.reply == "Here: <POSE>"
+    assert len(poses) == 1 and poses[0].index == 0
+    assert mpjpe_mm(poses[0].pose, named_pose("arms_up")) < 20  # mm, mean over 24 joints
+    assert done.stats.stop_reason == "end" and done.stats.generated_tokens == 4
+    # events arrive in reading order: the text before the pose, then the pose
+    kinds = [type(e).__name__ for e in events]
+    assert kinds.index("PoseEvent") > max(i for i, k in enumerate(kinds) if k == "TextDelta")
+
+
+def test_every_pose_of_a_reply_is_decoded_in_order(trained):
+    events = run(Engine(trained), SQUAT, max_new_tokens=20)
+    poses = [e for e in events if isinstance(e, PoseEvent)]
+    assert events[-1].reply == "First <POSE> then <POSE>."
+    assert [p.index for p in poses] == [0, 1]
+    assert mpjpe_mm(poses[0].pose, named_pose("squat")) < 20
+    assert mpjpe_mm(poses[1].pose, named_pose("stand")) < 20
+    assert mpjpe_mm(poses[0].pose, named_pose("stand")) > 50  # they really differ
+
+
+def test_earlier_poses_stay_in_the_history_as_tokens(trained):
+    history = ARMS + [{"role": "assistant", "content": "Here: <POSE>"}] + SQUAT
+    inputs = trained.backbone.apply_chat_template(history, add_generation_prompt=True)
+    assert int((inputs["input_ids"] == trained.pose_token_id).sum()) == 1
+    events = run(Engine(trained), history, max_new_tokens=20)
+    assert sum(isinstance(e, PoseEvent) for e in events) >= 1
+
+
+def test_engine_matches_generate_token_for_token(untrained):
+    """The KV-cache loop must produce exactly what transformers' greedy generate produces."""
+    engine = Engine(untrained)
+    engine.end_token_ids = frozenset()  # run the full length on both sides
+    events = run(engine, ARMS, max_new_tokens=24)
+    inputs = untrained.backbone.apply_chat_template(ARMS, add_generation_prompt=True)
+    with torch.no_grad():
+        reference = untrained.language_model.generate(
+            **inputs, max_new_tokens=24, min_new_tokens=24, do_sample=False, pad_token_id=untrained.tokenizer.pad_token_id
+        )
+    expected = untrained.tokenizer.decode(reference[0, inputs["input_ids"].shape[1]:], skip_special_tokens=False)
+    assert events[-1].reply == expected
+    assert events[-1].stats.generated_tokens == 24 and events[-1].stats.stop_reason == "max_tokens"
+
+
+def test_sampling_is_seeded_per_conversation(untrained):
+    engine = Engine(untrained)
+    first = run(engine, ARMS, max_new_tokens=12, temperature=1.0, top_p=0.9, seed=7)[-1].reply
+    again = run(engine, ARMS, max_new_tokens=12, temperature=1.0, top_p=0.9, seed=7)[-1].reply
+    greedy = run(engine, ARMS, max_new_tokens=12)[-1].reply
+    nucleus_of_one = run(engine, ARMS, max_new_tokens=12, temperature=1.0, top_p=1e-6, seed=3)[-1].reply
+    assert first == again
+    assert nucleus_of_one == greedy
+
+
+def test_non_finite_pose_becomes_an_error_event(trained, monkeypatch):
+    engine = Engine(trained)
+    monkeypatch.setattr(trained, "decode_poses", lambda hidden: torch.full((1, 24, 3, 3), float("nan")))
+    events = run(engine, ARMS, max_new_tokens=20)
+    errors = [e for e in events if isinstance(e, ErrorEvent)]
+    assert errors and "could not be decoded" in errors[0].message
+    assert not any(isinstance(e, PoseEvent) for e in events)
+    assert events[-1].reply == "Here: <POSE>"  # the text still completes
+
+
+def test_text_only_backbone_says_it_cannot_see(trained):
+    from PIL import Image
+
+    events = run(Engine(trained), ARMS, image=Image.new("RGB", (8, 8)), max_new_tokens=20)
+    notices = [e.message for e in events if isinstance(e, Notice)]
+    assert notices and "cannot see images" in notices[0]
+    assert any(isinstance(e, PoseEvent) for e in events)  # and still answers
+
+
+def test_long_history_is_trimmed_with_a_notice(untrained, monkeypatch):
+    engine = Engine(untrained)
+    monkeypatch.setattr(untrained.backbone, "context_length", 120)
+    history = []
+    for turn in range(8):
+        history += [{"role": "user", "content": f"Turn {turn}: raise your left arm."},
+                    {"role": "assistant", "content": "Sure, here it is."}]
+    history += ARMS
+    events = run(engine, [{"role": "system", "content": "Be brief."}] + history, max_new_tokens=16)
+    notices = [e.message for e in events if isinstance(e, Notice)]
+    assert notices and "oldest message" in notices[0]
+    assert events[-1].stats.prompt_tokens <= 120 - 16
+    too_long = [{"role": "user", "content": "raise your arm " * 100}]
+    events = run(engine, too_long, max_new_tokens=16)
+    assert isinstance(events[0], ErrorEvent) and "too long" in events[0].message
+    assert events[-1].reply == ""
+
+
+@pytest.mark.parametrize(
+    ("messages", "message"),
+    [
+        ([], "must end with a user message"),
+        ([{"role": "assistant", "content": "hi"}], "must end with a user message"),
+        ([{"role": "robot", "content": "hi"}], "role"),
+        ([{"role": "user", "content": None}], "text content"),
+    ],
+)
+def test_bad_conversations_give_an_error_not_a_crash(untrained, messages, message):
+    events = run(Engine(untrained), messages)
+    assert isinstance(events[0], ErrorEvent) and message in events[0].message
+
+
+def test_concurrent_sessions_do_not_cross_talk(trained):
+    engine = Engine(trained)
+    prompts = [ARMS, SQUAT, ARMS, SQUAT, ARMS, SQUAT]
+    expected = {0: "Here: <POSE>", 1: "First <POSE> then <POSE>."}
+    results: dict[int, list] = {}
+
+    def session(index: int) -> None:
+        results[index] = list(engine.stream(prompts[index], max_new_tokens=20))
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(len(prompts))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    for index, events in results.items():
+        assert events[-1].reply == expected[index % 2]
+        poses = [e for e in events if isinstance(e, PoseEvent)]
+        names = ["arms_up"] if index % 2 == 0 else ["squat", "stand"]
+        assert [mpjpe_mm(p.pose, named_pose(n)) < 20 for p, n in zip(poses, names)] == [True] * len(names)
+    assert len(results) == len(prompts)
+
+
+def test_pose_events_carry_body_and_picture(trained, anny_body):
+    from posegpt.render import Renderer
+
+    with Renderer(width=96, height=96) as renderer:
+        events = run(Engine(trained, body=anny_body, renderer=renderer), ARMS, max_new_tokens=20)
+    pose_event = next(e for e in events if isinstance(e, PoseEvent))
+    assert pose_event.body.vertices.shape == (1, 13718, 3)
+    assert pose_event.picture.shape == (96, 192, 3) and pose_event.picture.dtype == np.uint8
+
+
+def test_text_decoder_never_splits_a_character(untrained):
+    tokenizer = untrained.tokenizer
+    text = "héllo 👋 wörld"
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    decoder = _TextDecoder(tokenizer)
+    pieces = [decoder.push(i) for i in ids] + [decoder.flush()]
+    assert "".join(pieces) == text
+    assert all("\ufffd" not in piece for piece in pieces)
+
+
+def test_generation_options_are_validated():
+    with pytest.raises(ValueError):
+        GenerationOptions(max_new_tokens=0)
+    with pytest.raises(ValueError):
+        GenerationOptions(top_p=0.0)
