@@ -219,3 +219,17 @@ def test_generation_options_are_validated():
         GenerationOptions(max_new_tokens=0)
     with pytest.raises(ValueError):
         GenerationOptions(top_p=0.0)
+
+
+def test_vision_backbone_sees_the_image(tmp_path):
+    from PIL import Image
+    from tiny_models import save_tiny_llava, tiny_llava_num_image_tokens
+
+    folder = save_tiny_llava(tmp_path / "llava")
+    model = PoseGPT(load_backbone(str(folder)), PoseGPTConfig(backbone=str(folder))).eval()
+    engine = Engine(model)
+    without = run(engine, ARMS, max_new_tokens=6)[-1]
+    events = run(engine, ARMS, image=Image.new("RGB", (50, 40), (10, 200, 30)), max_new_tokens=6)
+    assert not any(isinstance(e, Notice) for e in events)
+    assert events[-1].stats.prompt_tokens >= without.stats.prompt_tokens + tiny_llava_num_image_tokens()
+    assert events[-1].stats.generated_tokens >= 1
