@@ -12,46 +12,26 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from posegpt.data.pose_entry import PoseEntry, Turn
 from posegpt.pose import SMPL_JOINT_NAMES, Pose, axis_angle_to_matrix, matrix_to_axis_angle
-
-Turn = tuple[str, str, float]  # (joint name, axis "x"|"y"|"z", degrees)
 
 _AXES = {"x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
 
-NAMED_POSES: dict[str, list[Turn]] = {
-    "t_pose": [],
-    "stand": [
-        ("left_shoulder", "z", -75), ("right_shoulder", "z", 75),
-        ("left_elbow", "y", -10), ("right_elbow", "y", 10),
-    ],
-    "arms_up": [
-        ("left_shoulder", "z", 80), ("right_shoulder", "z", -80),
-        ("left_collar", "z", 10), ("right_collar", "z", -10),
-    ],
-    "wave_left_hand": [
-        ("right_shoulder", "z", 75),
-        ("left_shoulder", "z", 5), ("left_elbow", "z", 95), ("left_wrist", "z", 10),
-    ],
-    "squat": [
-        ("left_hip", "x", -100), ("right_hip", "x", -100),
-        ("left_knee", "x", 120), ("right_knee", "x", 120),
-        ("left_ankle", "x", -20), ("right_ankle", "x", -20),
-        ("spine1", "x", 15),
-        ("left_shoulder", "y", -80), ("right_shoulder", "y", 80),
-    ],
-    "walk": [
-        ("left_hip", "x", -25), ("right_hip", "x", 20),
-        ("left_knee", "x", 10), ("right_knee", "x", 35),
-        ("left_shoulder", "z", -75), ("right_shoulder", "z", 75),
-        ("left_shoulder", "x", 20), ("right_shoulder", "x", -20),
-        ("left_elbow", "y", -20), ("right_elbow", "y", 25),
-    ],
-    "lunge": [
-        ("left_hip", "x", -80), ("left_knee", "x", 85),
-        ("right_hip", "x", 30), ("right_knee", "x", 70),
-        ("left_shoulder", "z", -80), ("right_shoulder", "z", 80),
-    ],
-}
+
+def _collect() -> dict[str, PoseEntry]:
+    from posegpt.data.actions import ENTRIES as ACTIONS
+    from posegpt.data.postures import ENTRIES as POSTURES
+
+    duplicates = set(POSTURES) & set(ACTIONS)
+    if duplicates:
+        raise ValueError(f"pose names defined twice: {sorted(duplicates)}")
+    return {**POSTURES, **ACTIONS}
+
+
+#: Every hand-authored pose by name (postures: standing/sitting/kneeling/lying/bends/yoga;
+#: actions: sports, everyday actions, gestures, dance, martial arts, emotions).
+POSE_LIBRARY: dict[str, PoseEntry] = _collect()
+NAMED_POSES: dict[str, list[Turn]] = {name: list(entry.turns) for name, entry in POSE_LIBRARY.items()}
 
 
 def turns_to_pose(turns: list[Turn]) -> Pose:

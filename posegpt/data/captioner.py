@@ -1,0 +1,1406 @@
+"""Pose → natural descriptions, from geometry only (PoseScript-style "posecodes").
+
+There is no text–pose data offline, so training text is generated from the poses themselves, the
+way PoseScript (Delmas et al., ECCV 2022) captions AMASS: measure elementary facts ("posecodes")
+on the 3D joints — joint angles, distances, relative positions, torso/head orientation, global
+orientation and ground contact — then *select* the salient ones, *aggregate* left + right into
+"both", and *phrase* them with synonyms and varied sentence templates (third person, first person,
+imperative, terse). The captioner never names a pose: naming is the named-pose library's job.
+
+Frame (see `posegpt.pose`): +y up, the body faces +z, the person's left on +x. "left"/"right" in
+every posecode and sentence are the PERSON's own sides.
+
+Descriptions are a pure function of (seed, pose, n): the same seed and pose give the same text.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import random
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from posegpt.pose import REST_JOINTS, SMPL_JOINT_NAMES, SMPL_MIRROR, Pose, forward_kinematics
+
+__all__ = ["Captioner", "Description", "Posecode", "POSTURES", "compute_posecodes"]
+
+_J = {name: index for index, name in enumerate(SMPL_JOINT_NAMES)}
+_SIDES = ("left", "right")
+_OTHER = {"left": "right", "right": "left"}
+_UP = np.array([0.0, 1.0, 0.0])
+
+# How far the body surface lies below each joint (m) when that part rests on the floor; used to
+# find the ground (the lowest surface point) and which parts touch it.
+_SURFACE_BELOW = np.array([
+    0.10, 0.10, 0.10, 0.10, 0.06, 0.06, 0.10, 0.075, 0.075, 0.10, 0.03, 0.03,
+    0.06, 0.06, 0.06, 0.10, 0.06, 0.06, 0.04, 0.04, 0.03, 0.03, 0.02, 0.02,
+])  # (24,)
+_CONTACT_TOLERANCE = 0.12  # m above the lowest surface point that still counts as touching the floor
+
+#: Every posture (global orientation + support) a posecode of topic "posture" can take.
+POSTURES: tuple[str, ...] = (
+    "standing", "standing_one_leg", "sitting", "sitting_floor", "kneeling", "kneeling_one",
+    "kneeling_on_heels", "squatting", "all_fours", "horizontal_face_down", "horizontal_face_up",
+    "lying_back", "lying_stomach", "lying_side", "upside_down",
+)
+# Postures where "above the head", "raised", "off the ground" mean what they say in the world frame.
+_UPRIGHT = {"standing", "standing_one_leg", "sitting", "sitting_floor", "kneeling", "kneeling_one",
+            "kneeling_on_heels", "squatting"}
+_LYING = {"lying_back", "lying_stomach", "lying_side"}
+
+
+@dataclass(frozen=True)
+class Posecode:
+    """One elementary fact about a pose, e.g. (topic="elbow", value="ninety", side="left").
+
+    ``side`` is the person's own side for sided facts ("both" only after aggregation), else None.
+    ``salience`` says how much the fact defines the pose (0 = default, 1 = essential); ``measure``
+    is the raw number it was categorised from (degrees or metres) so thresholds can be checked.
+    """
+
+    topic: str
+    value: str
+    side: str | None = None
+    salience: float = 0.5
+    measure: float = 0.0
+
+    def __post_init__(self) -> None:  # plain floats, whatever numpy scalar the measurement was
+        object.__setattr__(self, "salience", float(self.salience))
+        object.__setattr__(self, "measure", float(self.measure))
+
+
+# =============================================================================================
+# Geometry: pose → posecodes
+# =============================================================================================
+
+
+def _unit(vector: np.ndarray) -> np.ndarray:
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 1e-9 else np.zeros_like(vector)
+
+
+def _angle_at(a: np.ndarray, joint: np.ndarray, b: np.ndarray) -> float:
+    """Angle (degrees) at `joint` between the segments to `a` and `b`: 180 = straight limb."""
+    cosine = float(np.dot(_unit(a - joint), _unit(b - joint)))
+    return float(np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0))))
+
+
+def _bend_category(angle: float) -> str:
+    """PoseScript-like bend categories of a limb angle (180 = straight)."""
+    if angle >= 155:
+        return "straight"
+    if angle >= 125:
+        return "slightly_bent"
+    if angle >= 105:
+        return "bent"
+    if angle >= 65:
+        return "ninety"
+    return "fully_bent"
+
+
+class _Body:
+    """Joint positions, world rotations, ground and reference frames of one pose (float64)."""
+
+    def __init__(self, world_rotations: np.ndarray, joints: np.ndarray) -> None:
+        self.R = world_rotations  # (24, 3, 3) columns = the joint's left/up/forward axes in the world
+        self.p = joints  # (24, 3)
+        surface = self.p[:, 1] - _SURFACE_BELOW  # (24,)
+        self.ground = float(surface.min())
+        self.touching = surface - self.ground < _CONTACT_TOLERANCE  # (24,) bool
+        # Heading frame: world up plus the horizontal direction the hips face (for upright bodies).
+        left = self.p[_J["left_hip"]] - self.p[_J["right_hip"]]
+        left[1] = 0.0
+        if np.linalg.norm(left) < 0.05:  # hips stacked vertically (lying on a side): use the pelvis axis
+            left = self.R[0][:, 0].copy()
+            left[1] = 0.0
+        left = _unit(left) if np.linalg.norm(left) > 1e-6 else np.array([1.0, 0.0, 0.0])
+        self.heading = np.stack([left, _UP, np.cross(left, _UP)], axis=1)  # (3, 3) columns left/up/fwd
+
+    def at(self, name: str) -> np.ndarray:
+        return self.p[_J[name]]
+
+    def frame(self, name: str) -> np.ndarray:
+        return self.R[_J[name]]
+
+    def touches(self, *names: str) -> bool:
+        return any(bool(self.touching[_J[name]]) for name in names)
+
+    def height(self, name: str) -> float:
+        """Height of a joint above the ground (m)."""
+        return float(self.p[_J[name], 1] - self.ground)
+
+    def palm(self, side: str) -> np.ndarray:
+        return 0.5 * (self.at(f"{side}_wrist") + self.at(f"{side}_hand"))
+
+    def hand_points(self, side: str) -> np.ndarray:
+        """(5, 3) points from the wrist to the fingertips: what can touch another body part."""
+        wrist, knuckles = self.at(f"{side}_wrist"), self.at(f"{side}_hand")
+        return wrist + np.linspace(0.0, 2.0, 5)[:, None] * (knuckles - wrist)
+
+    def head_point(self, up: float, forward: float) -> np.ndarray:
+        """A point on the head, offset along the head's own up and forward axes."""
+        frame = self.frame("head")
+        return self.at("head") + up * frame[:, 1] + forward * frame[:, 2]
+
+
+def _nearest(points: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+    """Smallest distance between two point sets (N, 3), (M, 3), and the point of `points` there."""
+    gaps = np.linalg.norm(points[:, None, :] - targets[None, :, :], axis=-1)  # (N, M)
+    index = np.unravel_index(int(gaps.argmin()), gaps.shape)
+    return float(gaps[index]), points[index[0]]
+
+
+def _segment(a: np.ndarray, b: np.ndarray, count: int = 4) -> np.ndarray:
+    """(count, 3) points evenly spaced from a to b."""
+    return a + np.linspace(0.0, 1.0, count)[:, None] * (b - a)
+
+
+def _posture(body: _Body) -> tuple[str, str | None]:
+    """Global orientation and support: (posture, side) — side for one-leg/one-knee/lying-on-side."""
+    trunk = _unit(body.at("neck") - body.at("pelvis"))
+    ankles = 0.5 * (body.at("left_ankle") + body.at("right_ankle"))
+    legs = _unit(ankles - body.at("pelvis"))
+    pelvis_height = body.height("pelvis")
+    knee_angles = {side: _knee_angle(body, side) for side in _SIDES}
+    knee_down = {side: body.touches(f"{side}_knee") for side in _SIDES}
+    foot_down = {side: body.touches(f"{side}_ankle", f"{side}_foot") for side in _SIDES}
+    hands_down = any(body.touches(f"{side}_wrist", f"{side}_hand", f"{side}_elbow") for side in _SIDES)
+    pelvis_down = body.touches("pelvis", "left_hip", "right_hip")
+    back_down = body.touches("spine2", "spine3", "neck", "head", "left_shoulder", "right_shoulder")
+    chest = body.frame("spine3")
+
+    def lying() -> tuple[str, str | None]:  # which way the hips face (the chest may be propped up)
+        pelvis = body.frame("pelvis")
+        if pelvis[1, 2] > 0.5:
+            return "lying_back", None
+        if pelvis[1, 2] < -0.5:
+            return "lying_stomach", None
+        return "lying_side", ("left" if pelvis[1, 0] < 0 else "right")
+
+    if trunk[1] < -0.5 and legs[1] > 0.3:
+        return "upside_down", None
+    shins_back = all(
+        float(body.heading[:, 2] @ (body.at(f"{side}_ankle") - body.at(f"{side}_knee"))) < -0.15 for side in _SIDES
+    )
+    if (all(knee_down.values()) and max(knee_angles.values()) < 90 and shins_back
+            and float(np.linalg.norm(body.at("pelvis") - ankles)) < 0.4):
+        return "kneeling_on_heels", None
+    if abs(trunk[1]) < 0.55:  # trunk about level
+        if back_down:
+            return lying()
+        if not pelvis_down and hands_down and (any(foot_down.values()) or any(knee_down.values())):
+            if any(knee_down.values()):
+                return "all_fours", None
+            return ("horizontal_face_down" if chest[1, 2] < 0 else "horizontal_face_up"), None
+        if pelvis_height < 0.3 or back_down:
+            return lying()
+    if back_down and trunk[1] < 0.5:
+        return lying()  # e.g. shoulders on the floor with the hips lifted
+    if pelvis_down:
+        # Hips on the floor: sitting when the thighs bend forward from the trunk, else lying with the
+        # chest propped up (thighs in line with the trunk).
+        flexions = [_thigh_angles(body, side, body.frame("pelvis"))[0] for side in _SIDES]
+        if max(flexions) < 30 and trunk[1] < 0.85:
+            return lying()
+        return "sitting_floor", None
+    kneeling_on = [side for side in _SIDES if knee_down[side] and knee_angles[side] < 135]
+    if len(kneeling_on) == 2:
+        return "kneeling", None
+    if len(kneeling_on) == 1:
+        return "kneeling_one", kneeling_on[0]
+    if pelvis_height < 0.75 and all(foot_down.values()):
+        thighs = [_thigh_angles(body, side)[0] for side in _SIDES]
+        feet_forward = float(body.heading[:, 2] @ (ankles - body.at("pelvis")))
+        if (all(55 < t < 125 for t in thighs) and min(knee_angles.values()) > 65 and _torso_tilt(body)[0] < 35
+                and feet_forward > 0.25):
+            return "sitting", None
+        if max(knee_angles.values()) < 120 and min(thighs) > 40:
+            return "squatting", None
+    if pelvis_height < 0.75 and sum(foot_down.values()) == 1:
+        thighs = [_thigh_angles(body, side)[0] for side in _SIDES]
+        if all(55 < t < 125 for t in thighs) and _torso_tilt(body)[0] < 35:
+            return "sitting", None  # sitting with one leg crossed over the other
+    if sum(foot_down.values()) == 1:
+        support = "left" if foot_down["left"] else "right"
+        lifted = _OTHER[support]
+        lifted_height = min(body.height(f"{lifted}_ankle") - 0.075, body.height(f"{lifted}_foot") - 0.03)
+        if lifted_height > _CONTACT_TOLERANCE:
+            return "standing_one_leg", support
+    return "standing", None
+
+
+def _knee_angle(body: _Body, side: str) -> float:
+    return _angle_at(body.at(f"{side}_hip"), body.at(f"{side}_knee"), body.at(f"{side}_ankle"))
+
+
+def _thigh_angles(body: _Body, side: str, frame: np.ndarray | None = None) -> tuple[float, float]:
+    """(flexion, abduction) of a thigh, degrees, in `frame` (default: the heading frame, so that
+    "leg lifted forward" means forward and up in the world): flexion 90 = thigh forward and level,
+    negative = thigh behind; abduction > 0 = out to the person's own side."""
+    frame = body.heading if frame is None else frame
+    thigh = frame.T @ _unit(body.at(f"{side}_knee") - body.at(f"{side}_hip"))
+    outward = thigh[0] if side == "left" else -thigh[0]
+    flexion = float(np.degrees(np.arctan2(thigh[2], -thigh[1])))
+    abduction = float(np.degrees(np.arctan2(outward, np.hypot(thigh[1], thigh[2]))))
+    return flexion, abduction
+
+
+def _torso_tilt(body: _Body) -> tuple[float, float]:
+    """(pitch, roll) of the trunk (pelvis → neck) from vertical, degrees, in the heading frame:
+    pitch > 0 leans forward, roll > 0 leans to the person's left."""
+    trunk = body.heading.T @ _unit(body.at("neck") - body.at("pelvis"))  # (left, up, forward)
+    return float(np.degrees(np.arctan2(trunk[2], trunk[1]))), float(np.degrees(np.arctan2(trunk[0], trunk[1])))
+
+
+def _arm_direction(body: _Body, side: str, frame: np.ndarray, lying: str | None) -> tuple[str, float] | None:
+    """Where a fairly straight arm points (shoulder → wrist) in `frame` (columns left/up/forward)."""
+    d = frame.T @ _unit(body.at(f"{side}_wrist") - body.at(f"{side}_shoulder"))
+    up, forward = d[1], d[2]
+    out = d[0] if side == "left" else -d[0]
+    if lying is not None:  # torso frame of a lying body: "up" runs along the body past the head
+        if lying == "lying_back" and forward > 0.7:
+            return "to_ceiling", forward
+        if up > 0.7:
+            return "overhead", up
+    elif up > 0.9:
+        return "up", up
+    if up > 0.35 and out > 0.3:
+        return "up_side", up
+    if up > 0.35 and forward > 0.45:
+        return "up_forward", up
+    if up > 0.35 and out < -0.3:
+        return "up_across", up
+    if out > 0.75:
+        return "side", out
+    if forward > 0.75:
+        return "forward", forward
+    if up < -0.8:
+        return "down", up
+    if up < -0.35 and out > 0.45:
+        return "down_side", out
+    if up < -0.35 and forward > 0.45:
+        return "down_forward", forward
+    if up < -0.35 and forward < -0.45:
+        return "down_back", forward
+    if forward < -0.5:
+        return "back", forward
+    if out < -0.5:
+        return "across", out
+    return None
+
+
+_ARM_SALIENCE = {
+    "up": 0.95, "overhead": 0.9, "to_ceiling": 0.85, "up_side": 0.85, "up_forward": 0.85, "up_across": 0.85,
+    "side": 0.9, "forward": 0.9, "down_side": 0.6, "down_forward": 0.6, "down_back": 0.5, "back": 0.75,
+    "across": 0.75, "down": 0.12,
+}
+_BEND_SALIENCE = {"straight": 0.3, "slightly_bent": 0.25, "bent": 0.5, "ninety": 0.75, "fully_bent": 0.8}
+_HAND_TARGET_SALIENCE = {
+    "face": 0.95, "chin": 0.9, "head": 0.9, "back_of_head": 0.9, "side_of_head": 0.85, "chest": 0.8,
+    "stomach": 0.7, "shoulder_same": 0.85, "shoulder_other": 0.85, "hip_same": 0.85, "hip_other": 0.8,
+    "knee_same": 0.8, "knee_other": 0.8, "foot_same": 0.85, "foot_other": 0.85,
+}
+
+
+def _hand_target(body: _Body, side: str) -> tuple[str, float] | None:
+    """The body part a hand (wrist to fingertips) touches or nearly touches: (target, gap in m).
+
+    The head is one sphere; where the hand meets it, in the head's own frame, decides chin / face /
+    back / top / side of the head. Other parts are short segments with a reach; the nearest
+    relative to its reach wins.
+    """
+    other = _OTHER[side]
+    hand = body.hand_points(side)  # (5, 3)
+    head_centre = body.head_point(0.08, 0.02)
+    gap, point = _nearest(hand, head_centre[None])
+    chin_gap, _ = _nearest(hand, body.head_point(-0.05, 0.08)[None])
+    if gap < 0.19 or chin_gap < 0.08:
+        _, up, forward = body.frame("head").T @ (point - head_centre)  # the hand point nearest the head
+        if up < -0.08 and forward > 0.02:
+            return "chin", min(gap, chin_gap)
+        if forward > 0.06:
+            return "face", gap
+        if forward < -0.03:
+            return "back_of_head", gap
+        if up > 0.1:
+            return "head", gap
+        return "side_of_head", gap
+    pelvis, chest = body.frame("pelvis"), body.frame("spine3")
+    out = {"left": pelvis[:, 0], "right": -pelvis[:, 0]}  # each side's outward direction
+
+    def waist(s: str) -> np.ndarray:  # the side of the waist, where hands rest "on the hips"
+        return _segment(body.at(f"{s}_hip") + 0.05 * out[s], body.at(f"{s}_hip") + 0.05 * out[s] + 0.15 * pelvis[:, 1])
+
+    def above_knee(s: str) -> np.ndarray:  # the knee and the lower thigh
+        return _segment(body.at(f"{s}_knee"), body.at(f"{s}_knee") + 0.6 * (body.at(f"{s}_hip") - body.at(f"{s}_knee")))
+
+    def foot(s: str) -> np.ndarray:
+        return _segment(body.at(f"{s}_ankle"), body.at(f"{s}_foot"), 3)
+
+    targets = {  # name: (points, reach within which the hand counts as "on" it)
+        "chest": (body.at("spine3")[None] + 0.05 * chest[:, 1] + 0.12 * chest[:, 2], 0.1),
+        "stomach": (body.at("spine1")[None] + 0.12 * body.frame("spine1")[:, 2], 0.1),
+        "shoulder_same": (body.at(f"{side}_shoulder")[None], 0.1),
+        "shoulder_other": (body.at(f"{other}_shoulder")[None], 0.1),
+        "hip_same": (waist(side), 0.09),
+        "hip_other": (waist(other), 0.09),
+        "knee_same": (above_knee(side), 0.11),
+        "knee_other": (above_knee(other), 0.11),
+        "foot_same": (foot(side), 0.12),
+        "foot_other": (foot(other), 0.12),
+    }
+    # "Hands on the hips" has the elbows out to the sides (not a running arm swinging past the hip).
+    elbow_out = float(out[side] @ (body.at(f"{side}_elbow") - body.at(f"{side}_shoulder")))
+    best, best_ratio, best_gap = None, 1.0, 0.0
+    for name, (points, reach) in targets.items():
+        if name == "hip_same" and elbow_out < 0.08:
+            continue
+        gap, _ = _nearest(hand, points)
+        if gap / reach < best_ratio:
+            best, best_ratio, best_gap = name, gap / reach, gap
+    return None if best is None else (best, best_gap)
+
+
+def _arm_codes(body: _Body, posture: str) -> list[Posecode]:
+    codes: list[Posecode] = []
+    upright = posture in _UPRIGHT
+    lying = posture if posture in _LYING or posture == "upside_down" else None
+    frame = body.frame("spine3") if lying else body.heading
+    palms = {side: body.palm(side) for side in _SIDES}
+    chest = body.frame("spine3")
+    local = {side: chest.T @ (palms[side] - body.at("spine3")) for side in _SIDES}  # (left, up, fwd)
+    gap = float(np.linalg.norm(palms["left"] - palms["right"]))
+    wrist_gap = float(np.linalg.norm(body.at("left_wrist") - body.at("right_wrist")))
+    targets = {side: _hand_target(body, side) for side in _SIDES}
+    together = gap < 0.14 and wrist_gap < 0.22
+    shared_target = together and targets["left"] is not None and targets["right"] is not None and (
+        targets["left"][0] == targets["right"][0])
+    crossed = (
+        not together and local["left"][0] < -0.02 and local["right"][0] > 0.02
+        and local["left"][2] > 0.0 and local["right"][2] > 0.0 and local["left"][1] > -0.35
+    )
+    if together and not shared_target:  # both hands on one spot (the face, the head) says more
+        mid, where = 0.5 * (palms["left"] + palms["right"]), "together"
+        depth = float(chest[:, 2] @ (mid - body.at("spine3")))
+        if upright and mid[1] > body.at("head")[1] + 0.12:
+            where = "together_overhead"
+        elif depth < -0.05:
+            where = "together_behind"
+        elif depth > 0.12 and abs(float(chest[:, 1] @ (mid - body.at("spine3")))) < 0.3:
+            where = "together_front"
+        codes.append(Posecode("hands", where, None, 0.95, gap))
+    if crossed:
+        codes.append(Posecode("arms", "crossed", None, 0.95, gap))
+    for side in _SIDES:
+        shoulder, elbow, wrist = (body.at(f"{side}_{j}") for j in ("shoulder", "elbow", "wrist"))
+        elbow_angle = _angle_at(shoulder, elbow, wrist)
+        bend = _bend_category(elbow_angle)
+        direction = _arm_direction(body, side, frame, lying) if elbow_angle >= 130 else None
+        arm_down = direction is None or direction[0] == "down"
+        bend_salience = _BEND_SALIENCE[bend] if not (bend == "straight" and arm_down) else 0.05
+        if not (bend == "straight" and direction is not None and direction[0] != "down"):
+            codes.append(Posecode("elbow", bend, side, bend_salience, elbow_angle))  # else the arm code says it
+        if direction is not None:
+            codes.append(Posecode("arm", direction[0], side, _ARM_SALIENCE[direction[0]], direction[1]))
+        target = None if (together and not shared_target) or crossed else targets[side]
+        if target is not None:
+            codes.append(Posecode("hand_on", target[0], side, _HAND_TARGET_SALIENCE[target[0]], target[1]))
+        if upright and elbow_angle < 130:  # a bent arm: where the upper arm goes says a lot
+            upper = body.heading.T @ _unit(elbow - shoulder)
+            elbow_out = upper[0] if side == "left" else -upper[0]
+            if abs(upper[1]) < 0.35 and elbow_out > 0.6:
+                codes.append(Posecode("upper_arm", "out_level", side, 0.6, float(upper[1])))
+            elif upper[1] > 0.5:
+                codes.append(Posecode("upper_arm", "raised", side, 0.65, float(upper[1])))
+        if upright and not together:
+            wrist_y, head_y, shoulder_y = float(wrist[1]), float(body.at("head")[1]), float(shoulder[1])
+            height = None
+            if wrist_y > head_y + 0.15:
+                height = ("above_head", 0.9)
+            elif wrist_y > head_y - 0.08:
+                height = ("head_level", 0.75)
+            elif wrist_y > shoulder_y + 0.08:
+                height = ("above_shoulder", 0.65)
+            elif wrist_y > shoulder_y - 0.1:
+                height = ("shoulder_level", 0.55)
+            implied = direction is not None and (
+                direction[0] in ("up", "up_side", "up_forward", "up_across") or
+                (direction[0] in ("side", "forward") and height is not None and height[0] == "shoulder_level")
+            )
+            near_head = target is not None and target[0] in _HEAD_TARGETS
+            if height is not None and not implied and not near_head:
+                codes.append(Posecode("hand_height", height[0], side, height[1], wrist_y - shoulder_y))
+        if target is None and direction is None and not together and not crossed:
+            depth = float(local[side][2])
+            if depth > 0.3:
+                codes.append(Posecode("hand_depth", "front", side, 0.5, depth))
+            elif depth < -0.12:
+                raised = upright and float(wrist[1]) > float(shoulder[1])
+                codes.append(Posecode("hand_depth", "behind_high" if raised else "behind", side, 0.6, depth))
+    return codes
+
+
+_HEAD_TARGETS = ("face", "chin", "head", "back_of_head", "side_of_head")
+
+
+def _leg_codes(body: _Body, posture: str, posture_side: str | None) -> list[Posecode]:
+    codes: list[Posecode] = []
+    upright = posture in _UPRIGHT
+    seated = posture in ("sitting", "sitting_floor", "squatting", "kneeling", "kneeling_on_heels", "kneeling_one")
+    kneeling = posture in ("kneeling", "kneeling_on_heels", "kneeling_one")
+    knee_angles = {}
+    for side in _SIDES:
+        knee_angle = _knee_angle(body, side)
+        knee_angles[side] = knee_angle
+        bend = _bend_category(knee_angle)
+        # Lying bodies: measure the thigh against the pelvis ("knees pulled up to the chest").
+        flexion, abduction = _thigh_angles(body, side, body.frame("pelvis") if posture in _LYING else None)
+        straight = bend == "straight"
+        foot_down = body.touches(f"{side}_ankle", f"{side}_foot")
+        thigh = None
+        if abduction > 35 and (flexion < 60 or abduction > 50):  # mostly sideways
+            thigh = ("side_planted" if foot_down and upright else "side", 0.85)
+        elif flexion > 115:
+            thigh = ("up_straight" if straight else "up", 0.9)
+        elif flexion > 75:
+            thigh = ("level_straight" if straight else "level_planted" if foot_down else "level", 0.85)
+        elif flexion > 40 and not (foot_down and upright):  # a bent standing leg is not "lifted"
+            thigh = ("forward_straight" if straight else "forward", 0.8)
+        elif flexion < -25:
+            thigh = ("back", 0.8)
+        if thigh is not None and thigh[0] not in ("side", "side_planted", "back"):
+            if posture == "sitting_floor":  # legs out in front or knees up are worth saying
+                thigh = thigh if thigh[0] in ("level_straight", "forward_straight", "up") else None
+            elif seated and not (posture == "kneeling_one" and side != posture_side):
+                thigh = None  # sitting, squatting and kneeling bend the thighs forward anyway
+            elif posture in _LYING:
+                thigh = (thigh[0], 0.5)
+        knee_above_hip = upright and not seated and body.at(f"{side}_knee")[1] > body.at(f"{side}_hip")[1] + 0.03
+        if knee_above_hip:
+            codes.append(Posecode("knee_height", "above_hip", side, 0.8, float(body.at(f"{side}_knee")[1])))
+            if thigh is not None and thigh[0] in ("level", "level_planted", "up"):
+                thigh = None  # said by "knee above hip"
+        if thigh is not None:
+            codes.append(Posecode("thigh", thigh[0], side, thigh[1], flexion))
+        if straight and thigh is not None and thigh[0].endswith("_straight"):
+            continue  # "leg raised straight" already says it
+        if straight:
+            salience = 0.4 if (thigh is not None or posture in ("sitting_floor",) or posture in _LYING) else 0.05
+        elif kneeling and bend in ("ninety", "fully_bent"):
+            salience = 0.35  # kneeling bends the knees anyway
+        else:
+            salience = _BEND_SALIENCE[bend] + (0.1 if bend in ("ninety", "fully_bent") else 0.0)
+        codes.append(Posecode("knee", bend, side, min(salience, 0.9), knee_angle))
+    # one foot off the ground
+    if posture in ("standing", "standing_one_leg"):
+        for side in _SIDES:
+            other = _OTHER[side]
+            lift = body.height(f"{side}_ankle") - body.height(f"{other}_ankle")
+            if lift > 0.12 and not body.touches(f"{side}_ankle", f"{side}_foot") and body.touches(
+                    f"{other}_ankle", f"{other}_foot"):
+                codes.append(Posecode("foot", "raised_high" if lift > 0.45 else "raised", side, 0.9, lift))
+    # feet and knees relative to each other: sideways gaps for upright bodies (a stride is not a
+    # wide stance), any gap for lying ones
+    between_ankles = body.at("left_ankle") - body.at("right_ankle")
+    feet_gap = abs(float(body.heading[:, 0] @ between_ankles)) if upright else float(np.linalg.norm(between_ankles))
+    stride = float(body.heading[:, 2] @ between_ankles)  # > 0: the left foot is in front
+    if posture not in ("standing_one_leg", "sitting_floor", "kneeling_on_heels"):
+        if posture in _LYING:
+            if feet_gap > 0.7:
+                codes.append(Posecode("legs", "spread", None, 0.8, feet_gap))
+        elif feet_gap < 0.13 and abs(stride) < 0.2:
+            codes.append(Posecode("feet", "together", None, 0.6, feet_gap))
+        elif feet_gap > 0.8:
+            codes.append(Posecode("feet", "wide", None, 0.8, feet_gap))
+        elif feet_gap > 0.45:
+            codes.append(Posecode("feet", "apart", None, 0.6, feet_gap))
+    if upright and posture != "standing_one_leg" and abs(stride) > 0.35 and all(
+            body.touches(f"{side}_ankle", f"{side}_foot", f"{side}_knee") for side in _SIDES):
+        codes.append(Posecode("foot_forward", "forward", "left" if stride > 0 else "right", 0.75, abs(stride)))
+    between_knees = body.at("left_knee") - body.at("right_knee")
+    knees_gap = abs(float(body.heading[:, 0] @ between_knees)) if upright else float(np.linalg.norm(between_knees))
+    if max(knee_angles.values()) < 140:
+        if knees_gap < 0.12 and abs(float(body.heading[:, 2] @ between_knees)) < 0.15:
+            codes.append(Posecode("knees", "together", None, 0.6, knees_gap))
+        elif knees_gap > 0.55 and knees_gap > feet_gap + 0.2:
+            codes.append(Posecode("knees", "wide", None, 0.7, knees_gap))
+    # legs crossed: the ankles swap sides (side by side, not one far in front), or, sitting, one
+    # knee rests on top of the other
+    pelvis = body.frame("pelvis")
+    ankles_local, knees_local = pelvis.T @ between_ankles, pelvis.T @ between_knees
+    ankles_cross = ankles_local[0] < -0.03 and abs(ankles_local[2]) < 0.3
+    knee_over_knee = seated and abs(knees_local[0]) < 0.1 and abs(float(between_knees[1])) > 0.08
+    if ankles_cross or knee_over_knee:
+        codes.append(Posecode("legs", "crossed", None, 0.85, float(ankles_local[0])))
+    # hips: dropped low while the feet carry the body; lifted high on hands and feet or off the floor
+    pelvis_height = body.height("pelvis")
+    if posture in ("standing", "squatting") and pelvis_height < 0.62:
+        codes.append(Posecode("hips", "low", None, 0.8, pelvis_height))
+    hands_down = any(body.touches(f"{side}_wrist", f"{side}_hand") for side in _SIDES)
+    if posture not in _LYING and hands_down and body.at("pelvis")[1] > body.at("neck")[1] + 0.2:
+        codes.append(Posecode("hips", "high", None, 0.85, pelvis_height))
+    if posture in _LYING and pelvis_height > 0.3:
+        codes.append(Posecode("hips", "lifted", None, 0.9, pelvis_height))
+    return codes
+
+
+def _torso_head_codes(body: _Body, posture: str) -> list[Posecode]:
+    codes: list[Posecode] = []
+    if posture in _UPRIGHT or posture == "all_fours":
+        pitch, roll = _torso_tilt(body)
+        if posture in _UPRIGHT:
+            if pitch > 110:
+                codes.append(Posecode("torso", "folded", None, 0.95, pitch))
+            elif pitch > 55:
+                codes.append(Posecode("torso", "bent_forward", None, 0.9, pitch))
+            elif pitch > 18:
+                codes.append(Posecode("torso", "leaning_forward", None, 0.7, pitch))
+            elif pitch < -35:
+                codes.append(Posecode("torso", "arched_back", None, 0.85, pitch))
+            elif pitch < -12:
+                codes.append(Posecode("torso", "leaning_back", None, 0.7, pitch))
+        if abs(roll) > 15 and abs(pitch) < 70:
+            codes.append(Posecode("torso_side", "leaning", "left" if roll > 0 else "right", 0.8, roll))
+    if posture == "lying_stomach":
+        chest_up = float(np.degrees(np.arcsin(np.clip(_unit(body.at("neck") - body.at("pelvis"))[1], -1, 1))))
+        if chest_up > 20:
+            codes.append(Posecode("torso", "chest_raised", None, 0.9, chest_up))
+    twist_forward = body.frame("pelvis").T @ body.frame("spine3")[:, 2]
+    twist = float(np.degrees(np.arctan2(twist_forward[0], twist_forward[2])))
+    if abs(twist) > 25:
+        codes.append(Posecode("torso_twist", "twisted", "left" if twist > 0 else "right", 0.7, twist))
+    head = body.frame("spine3").T @ body.frame("head")  # (3, 3) head axes in the chest frame
+    head_pitch = float(np.degrees(np.arcsin(np.clip(head[1, 2], -1.0, 1.0))))
+    head_yaw = float(np.degrees(np.arctan2(head[0, 2], head[2, 2])))
+    head_roll = float(np.degrees(np.arctan2(head[0, 1], head[1, 1])))
+    if head_pitch > 20:
+        codes.append(Posecode("head", "up", None, 0.7, head_pitch))
+    elif head_pitch < -20:
+        codes.append(Posecode("head", "down", None, 0.7, head_pitch))
+    if abs(head_yaw) > 25:
+        codes.append(Posecode("head_turn", "turned", "left" if head_yaw > 0 else "right", 0.7, head_yaw))
+    if abs(head_roll) > 18:
+        codes.append(Posecode("head_tilt", "tilted", "left" if head_roll < 0 else "right", 0.55, head_roll))
+    return codes
+
+
+# Which floor contacts each posture already implies (the rest are worth saying).
+_IMPLIED_CONTACTS = {
+    "standing": {"feet"}, "standing_one_leg": {"feet"}, "sitting": {"feet"},
+    "sitting_floor": {"buttocks", "feet", "knees"}, "kneeling": {"knees", "feet"},
+    "kneeling_one": {"knees", "feet"}, "kneeling_on_heels": {"knees", "feet", "buttocks"},
+    "squatting": {"feet", "buttocks"}, "all_fours": {"hands", "knees", "feet", "elbows"},
+    "horizontal_face_down": {"hands", "feet", "elbows"}, "horizontal_face_up": {"hands", "feet", "elbows"},
+}
+_CONTACT_GROUPS = {
+    "hands": ("wrist", "hand"), "elbows": ("elbow",), "knees": ("knee",), "feet": ("ankle", "foot"),
+}
+
+
+def _contact_code(body: _Body, posture: str) -> Posecode | None:
+    """Body parts on the ground that the posture does not already imply (e.g. hands, head)."""
+    if posture in _LYING:
+        return None
+    implied = _IMPLIED_CONTACTS.get(posture, set())
+    parts: list[str] = []
+    for group, joints in _CONTACT_GROUPS.items():
+        sides = [side for side in _SIDES if body.touches(*(f"{side}_{joint}" for joint in joints))]
+        if group in implied or not sides:
+            continue
+        parts.append(group if len(sides) == 2 else f"{sides[0]}_{group[:-1] if group != 'feet' else 'foot'}")
+    if body.touches("head"):
+        parts.append("head")
+    if "buttocks" not in implied and body.touches("pelvis"):
+        parts.append("buttocks")
+    if not parts:
+        return None
+    return Posecode("contact", "+".join(parts), None, 0.9, 0.0)
+
+
+def _symmetric_rest_joints() -> torch.Tensor:
+    """The rest skeleton made exactly left–right symmetric (24, 3).
+
+    The default body is a few millimetres lopsided; measured on it, a symmetric pose could say
+    "left elbow raised" but not "right elbow raised" at a threshold. On a symmetric skeleton a
+    pose and its mirror image get exactly mirrored posecodes.
+    """
+    mirrored = REST_JOINTS[list(SMPL_MIRROR)] * torch.tensor([-1.0, 1.0, 1.0])
+    return 0.5 * (REST_JOINTS + mirrored)
+
+
+_REST_JOINTS = _symmetric_rest_joints()
+
+
+def _bodies(poses: Pose) -> list[_Body]:
+    """One `_Body` per pose; forward kinematics runs once for the whole batch."""
+    world_rotations, joints = forward_kinematics(poses.rotation_matrices(), _REST_JOINTS)  # (N,24,3,3), (N,24,3)
+    world_rotations, joints = world_rotations.double().numpy(), joints.double().numpy()
+    return [_Body(world_rotations[i], joints[i]) for i in range(len(poses))]
+
+
+def compute_posecodes(pose: Pose) -> list[Posecode]:
+    """All non-default facts about one pose (sided facts stay per side: no aggregation yet)."""
+    if len(pose) != 1:
+        raise ValueError(f"expected one pose, got a batch of {len(pose)} (index it: pose[i])")
+    return _codes_of(_bodies(pose)[0])
+
+
+def _codes_of(body: _Body) -> list[Posecode]:
+    posture, posture_side = _posture(body)
+    posture_salience = 0.3 if posture == "standing" else 1.0
+    codes = [Posecode("posture", posture, posture_side, posture_salience, body.height("pelvis"))]
+    codes += _arm_codes(body, posture)
+    codes += _leg_codes(body, posture, posture_side)
+    codes += _torso_head_codes(body, posture)
+    contact = _contact_code(body, posture)
+    if contact is not None:
+        codes.append(contact)
+    return codes
+
+
+# =============================================================================================
+# Aggregation and selection
+# =============================================================================================
+
+
+def _aggregate(codes: list[Posecode]) -> list[Posecode]:
+    """Merge the same fact on both sides into one "both" fact (left arm up + right arm up)."""
+    by_key: dict[tuple[str, str], list[Posecode]] = {}
+    for code in codes:
+        if code.side in _SIDES and code.topic not in ("posture", "torso_side", "torso_twist", "head_turn", "head_tilt"):
+            by_key.setdefault((code.topic, code.value), []).append(code)
+    merged: list[Posecode] = []
+    done: set[tuple[str, str]] = set()
+    for code in codes:
+        key = (code.topic, code.value)
+        pair = by_key.get(key, [])
+        if len(pair) == 2 and code.side in _SIDES:
+            if key not in done:
+                done.add(key)
+                merged.append(Posecode(code.topic, code.value, "both", max(c.salience for c in pair), code.measure))
+            continue
+        merged.append(code)
+    return merged
+
+
+def _select(codes: list[Posecode], rng: random.Random) -> list[Posecode]:
+    """Keep the essential facts (salience ≥ 0.75, at most 4), at least two notable ones where the
+    pose has them, a random share of the rest (3–5 facts in all), and a default fact only when
+    nothing else is left to say."""
+    details = [code for code in codes if code.topic != "posture"]
+    rng.shuffle(details)  # random order among equally salient facts
+    details.sort(key=lambda code: -code.salience)
+    chosen = [code for code in details if code.salience >= 0.75][:4]
+    for code in details:
+        if len(chosen) >= 2 or code.salience < 0.5:
+            break
+        if code not in chosen:
+            chosen.append(code)
+    cap = rng.randint(3, 5)
+    for code in details:
+        if len(chosen) >= cap:
+            break
+        if code not in chosen and code.salience >= 0.3 and rng.random() < 0.85 * code.salience:
+            chosen.append(code)
+    trivial = [code for code in details if code not in chosen]
+    if trivial and (not chosen or (len(chosen) < 2 and rng.random() < 0.5)):
+        chosen.append(trivial[0] if rng.random() < 0.7 else rng.choice(trivial))
+    rng.shuffle(chosen)
+    return chosen
+
+
+# =============================================================================================
+# Phrasing: a posecode → a clause with synonyms
+# =============================================================================================
+
+
+@dataclass(frozen=True)
+class _Clause:
+    """One fact ready to phrase. Templates use {p} for the possessive ("their", "my", "your")
+    and {part} (in commands) for the body-part noun phrase."""
+
+    parts: tuple[str, ...]  # noun phrases, e.g. "{p} left arm"
+    plural: bool
+    states: tuple[str, ...]  # predicates after the noun: "raised above {p} head"
+    commands: tuple[str, ...]  # imperative verb phrases: "raise {part} above {p} head"
+
+
+_NOUNS = {  # singular, plural
+    "arm": ("arm", "arms"), "elbow": ("elbow", "elbows"), "hand": ("hand", "hands"), "knee": ("knee", "knees"),
+    "leg": ("leg", "legs"), "thigh": ("thigh", "thighs"), "foot": ("foot", "feet"),
+}
+
+
+def _parts(noun: str, side: str | None) -> tuple[tuple[str, ...], bool]:
+    singular, plural = _NOUNS[noun]
+    if side == "both":
+        return (f"both {plural}", f"{{p}} {plural}"), True
+    return (f"{{p}} {side} {singular}",), False
+
+
+def _sided(text: str, side: str | None, plural: bool) -> str:
+    side_word = side if side in _SIDES else "left"
+    return (text.replace("{side}", side_word).replace("{other}", _OTHER[side_word])
+            .replace("{sides}", "sides" if plural else "side"))
+
+
+_BEND_STATES = {
+    "straight": (("straight", "fully extended", "held straight"),
+                 ("keep {part} straight", "straighten {part}", "extend {part} fully")),
+    "slightly_bent": (("slightly bent", "a little bent", "softly bent"),
+                      ("bend {part} slightly", "keep a slight bend in {part}")),
+    "bent": (("bent", "partly bent", "half bent"), ("bend {part}", "bend {part} partway")),
+    # "ninety" rather than "right angle": no side words in a fact that has no side.
+    "ninety": (("bent at ninety degrees", "bent at about ninety degrees", "bent to roughly 90 degrees",
+                "bent at a 90-degree angle"),
+               ("bend {part} to ninety degrees", "bend {part} at ninety degrees", "bend {part} to about 90 degrees")),
+    "fully_bent": (("fully bent", "deeply bent", "sharply bent"),
+                   ("bend {part} all the way", "bend {part} deeply", "fold {part} tightly")),
+}
+
+_ARM_STATES = {
+    "up": (("raised straight up", "raised above {p} head", "stretched up overhead", "pointing up at the sky"),
+           ("raise {part} straight up", "lift {part} above {p} head", "stretch {part} up overhead",
+            "reach up high with {part}")),
+    "overhead": (("stretched out past {p} head", "extended overhead", "reaching out beyond {p} head"),
+                 ("stretch {part} out past {p} head", "extend {part} overhead")),
+    "to_ceiling": (("pointing up toward the ceiling", "raised straight up from {p} body"),
+                   ("raise {part} toward the ceiling", "point {part} straight up at the ceiling")),
+    "up_side": (("raised diagonally up and out to the {sides}", "lifted up and out at an angle",
+                 "raised high and out to the {sides}"),
+                ("raise {part} up and out to the {sides}", "lift {part} diagonally upward")),
+    "up_forward": (("raised forward and up", "lifted up in front at an upward angle"),
+                   ("raise {part} forward and up", "lift {part} up in front at a slant")),
+    "side": (("stretched out to the {sides} at shoulder height", "held out horizontally to the {sides}",
+              "extended sideways parallel to the floor", "out to the {sides}"),
+             ("stretch {part} out to the {sides} at shoulder height", "hold {part} out horizontally to the {sides}",
+              "raise {part} sideways to shoulder height")),
+    "forward": (("stretched forward at shoulder height", "held straight out in front", "pointing forward",
+                 "reaching straight ahead"),
+                ("stretch {part} straight forward", "hold {part} out in front at shoulder height",
+                 "reach forward with {part}")),
+    "down_side": (("angled down and out to the {sides}", "pointing down a little away from {p} body",
+                   "held out and down at an angle"),
+                  ("hold {part} down and slightly out to the {sides}", "lower {part} diagonally away from {p} body")),
+    "down_forward": (("reaching forward and down", "angled down in front of {p} body"),
+                     ("reach forward and down with {part}", "point {part} down in front of {p} body")),
+    "up_across": (("arched over {p} head", "reaching up and over {p} head toward the {other} side"),
+                  ("arch {part} over {p} head", "reach {part} up and over {p} head")),
+    "down_back": (("angled down and back", "held down and a little behind {p} body"),
+                  ("hold {part} down and slightly back", "let {part} angle down behind {p} body")),
+    "back": (("stretched back behind {p} body", "reaching backward"),
+             ("stretch {part} back behind {p} body", "reach back with {part}")),
+    "across": (("reaching across {p} body", "swung across the front of {p} body"),
+               ("reach {part} across {p} body", "swing {part} across {p} chest")),
+    "down": (("hanging down", "relaxed at {p} {sides}", "down by {p} {sides}"),
+             ("let {part} hang down", "relax {part} at {p} {sides}", "keep {part} down by {p} {sides}")),
+}
+
+_HAND_HEIGHT_STATES = {
+    "above_head": (("above {p} head", "raised higher than {p} head", "up over {p} head"),
+                   ("raise {part} above {p} head", "lift {part} over {p} head")),
+    "head_level": (("up at head height", "level with {p} head", "raised to head height"),
+                   ("raise {part} to head height", "bring {part} up level with {p} head")),
+    "above_shoulder": (("raised above shoulder height", "held higher than {p} shoulders"),
+                       ("raise {part} above shoulder height", "lift {part} a little above {p} shoulders")),
+    "shoulder_level": (("at shoulder height", "level with {p} shoulders"),
+                       ("hold {part} at shoulder height", "bring {part} up to shoulder height")),
+}
+
+# Where a hand rests: single-hand locations, both-hands locations.
+_HAND_TARGETS = {
+    "face": (("on {p} face", "covering {p} face", "touching {p} face"),
+             ("over {p} face", "covering {p} face", "on {p} face")),
+    "head": (("on {p} head", "resting on top of {p} head", "touching {p} head"),
+             ("on {p} head", "resting on top of {p} head")),
+    "back_of_head": (("behind {p} head", "at the back of {p} head"),
+                     ("behind {p} head", "clasped behind {p} head", "laced behind {p} head")),
+    "chin": (("under {p} chin", "propping up {p} chin", "at {p} chin"),
+             ("under {p} chin", "cupping {p} chin")),
+    "side_of_head": (("beside {p} head", "up by {p} {side} ear", "against the side of {p} head"),
+                     ("beside {p} head", "up by {p} ears", "on the sides of {p} head")),
+    "chest": (("on {p} chest", "resting on {p} chest", "pressed to {p} chest"),
+              ("on {p} chest", "pressed to {p} chest")),
+    "stomach": (("on {p} stomach", "resting on {p} belly"), ("on {p} stomach", "resting on {p} belly")),
+    "shoulder_same": (("on {p} {side} shoulder", "resting on {p} shoulder"), ("on {p} shoulders",)),
+    "shoulder_other": (("on {p} {other} shoulder", "reaching across to {p} {other} shoulder"),
+                       ("on the opposite shoulders", "each on the other shoulder")),
+    "hip_same": (("on {p} {side} hip", "resting on {p} hip", "placed on {p} {side} hip"),
+                 ("on {p} hips", "resting on {p} hips", "placed on {p} waist")),
+    "hip_other": (("on {p} {other} hip", "across on {p} {other} hip"), ("on the opposite hips",)),
+    "knee_same": (("on {p} {side} knee", "resting on {p} {side} knee"),
+                  ("on {p} knees", "resting on {p} knees", "propped on {p} knees")),
+    "knee_other": (("on {p} {other} knee", "reaching over to {p} {other} knee"),
+                   ("on the opposite knees", "each on the other knee")),
+    "foot_same": (("down by {p} {side} foot", "touching {p} {side} foot", "reaching down to {p} {side} foot"),
+                  ("down by {p} feet", "touching {p} feet", "reaching down to {p} toes")),
+    "foot_other": (("down by {p} {other} foot", "touching {p} {other} foot"),
+                   ("touching the opposite feet",)),
+}
+
+# Extra imperative phrasings for some hand targets: (target, both hands?) → commands.
+_HAND_TARGET_COMMANDS = {
+    ("face", False): ("cover {p} face with {part}", "touch {p} face with {part}"),
+    ("face", True): ("cover {p} face with {part}", "bury {p} face in {part}"),
+    ("chin", False): ("rest {p} chin on {part}", "prop {p} chin up with {part}"),
+    ("chin", True): ("rest {p} chin on {part}", "cup {p} chin in {part}"),
+    ("foot_same", False): ("reach down and touch {p} {side} foot with {part}", "reach {part} down to {p} {side} foot"),
+    ("foot_same", True): ("reach down and touch {p} feet", "reach {part} down to {p} toes"),
+    ("foot_other", False): ("reach across and touch {p} {other} foot with {part}",),
+    ("chest", True): ("press {part} to {p} chest",),
+    ("chest", False): ("press {part} to {p} chest", "lay {part} on {p} chest"),
+}
+
+_TOGETHER = {
+    "together": (("together", "pressed together", "touching each other", "joined"),
+                 ("bring {part} together", "press {part} together", "join {part}")),
+    "together_overhead": (("together above {p} head", "joined high over {p} head", "touching above {p} head"),
+                          ("bring {part} together above {p} head", "join {part} over {p} head")),
+    "together_front": (("together in front of {p} chest", "pressed together in front of {p} body",
+                        "joined in front of {p} chest"),
+                       ("bring {part} together in front of {p} chest", "press {part} together in front of {p} body")),
+    "together_behind": (("clasped together behind {p} back", "joined behind {p} back"),
+                        ("clasp {part} behind {p} back", "join {part} behind {p} back")),
+}
+
+_THIGH_STATES = {  # value: (noun, states, commands)
+    "forward": ("leg", ("lifted forward", "raised in front", "swung forward"),
+                ("lift {part} forward", "swing {part} forward")),
+    "forward_straight": ("leg", ("lifted straight forward", "raised straight out in front", "kicked forward"),
+                         ("lift {part} straight forward", "kick {part} straight forward")),
+    "level": ("thigh", ("raised to hip height", "lifted parallel to the ground", "level with the floor"),
+              ("raise {part} to hip height", "lift {part} parallel to the ground")),
+    "level_planted": ("thigh", ("parallel to the ground", "level with the floor", "horizontal"),
+                      ("bring {part} parallel to the ground", "sink until {part} is level with the floor")),
+    "level_straight": ("leg", ("stretched straight out in front", "extended straight ahead at hip height"),
+                       ("stretch {part} straight out in front", "extend {part} straight ahead")),
+    "up": ("knee", ("pulled up toward {p} chest", "drawn up high to {p} chest"),
+           ("pull {part} up to {p} chest", "draw {part} up toward {p} chest")),
+    "up_straight": ("leg", ("raised high in front of {p} body", "kicked up high"),
+                    ("kick {part} up high in front", "swing {part} up high in front")),
+    "back": ("leg", ("stretched back behind {p} body", "extended backward", "reaching back"),
+             ("stretch {part} back behind you", "extend {part} backward")),
+    "side_planted": ("leg", ("stretched out to the {sides}", "extended out to the {sides}", "reaching out sideways"),
+                     ("stretch {part} out to the {sides}", "step {part} out wide to the {sides}")),
+    "side": ("leg", ("lifted out to the {sides}", "extended sideways", "raised out to the {sides}"),
+             ("lift {part} out to the {sides}", "raise {part} sideways")),
+}
+
+_TORSO_STATES = {
+    "leaning_forward": (("leaning forward", "tilted forward", "inclined forward"),
+                        ("lean {part} forward", "tilt {part} forward", "lean forward")),
+    "bent_forward": (("bent forward at the hips", "bent far forward", "bent over at the waist"),
+                     ("bend forward at the hips", "bend {part} far forward", "hinge forward at the waist")),
+    "folded": (("folded forward and hanging down", "bent all the way down toward the floor", "folded over {p} legs"),
+               ("fold all the way forward", "let {part} hang down toward the floor", "fold forward over {p} legs")),
+    "leaning_back": (("leaning back", "tilted backward", "reclined backward"),
+                     ("lean back", "tilt {part} backward", "lean {part} back")),
+    "arched_back": (("arched far back", "bent backward"), ("arch {p} back", "bend {part} backward")),
+}
+_TORSO_PARTS = ("{p} upper body", "{p} torso", "{p} trunk")
+
+_HEAD_STATES = {
+    "up": (("tilted back", "tilted up", "raised to look upward"),
+           ("look up", "tilt {part} back", "raise {p} chin and look up")),
+    "down": (("bowed", "tilted down", "lowered with the chin tucked in"),
+             ("look down", "bow {part}", "tuck {p} chin toward {p} chest")),
+}
+
+_CONTACT_NOUNS = {
+    "hands": ("hands", True), "elbows": ("elbows", True), "knees": ("knees", True), "feet": ("feet", True),
+    "head": ("head", False), "buttocks": ("bottom", False),
+}
+
+
+def _contact_part(value: str) -> tuple[str, bool]:
+    names: list[str] = []
+    plural = False
+    for item in value.split("+"):
+        if item in _CONTACT_NOUNS:
+            noun, many = _CONTACT_NOUNS[item]
+        else:
+            noun, many = item.replace("_", " "), False
+        names.append(noun)
+        plural = plural or many
+    joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return "{p} " + joined, plural or len(names) > 1
+
+
+def _clause(code: Posecode) -> _Clause:
+    """The phrasings of one (possibly aggregated) posecode."""
+    return _clause_of(code.topic, code.value, code.side)
+
+
+@functools.lru_cache(maxsize=None)
+def _clause_of(topic: str, value: str, side: str | None) -> _Clause:
+
+    def make(noun: str | None, states: tuple[str, ...], commands: tuple[str, ...],
+             parts: tuple[str, ...] | None = None, plural: bool = False) -> _Clause:
+        if noun is not None:
+            parts, plural = _parts(noun, side)
+        assert parts is not None
+        return _Clause(
+            tuple(_sided(p, side, plural) for p in parts), plural,
+            tuple(_sided(s, side, plural) for s in states), tuple(_sided(c, side, plural) for c in commands),
+        )
+
+    if topic == "elbow":
+        states, commands = _BEND_STATES[value]
+        return make("arm" if value == "straight" else "elbow", states, commands)
+    if topic == "knee":
+        states, commands = _BEND_STATES[value]
+        return make("leg" if value == "straight" else "knee", states, commands)
+    if topic == "arm":
+        return make("arm", *_ARM_STATES[value])
+    if topic == "hand_height":
+        return make("hand", *_HAND_HEIGHT_STATES[value])
+    if topic == "hand_depth":
+        if value == "front":
+            return make("hand", ("in front of {p} body", "out in front of {p} body"),
+                        ("hold {part} in front of {p} body", "bring {part} in front of {p} body"))
+        if value == "behind_high":
+            return make("hand", ("drawn back behind {p} body", "pulled back behind {p} shoulder level"),
+                        ("draw {part} back behind {p} body", "pull {part} back behind {p} shoulder"))
+        return make("hand", ("behind {p} back", "tucked behind {p} back"),
+                    ("put {part} behind {p} back", "tuck {part} behind {p} back"))
+    if topic == "upper_arm":
+        if value == "out_level":
+            return make("elbow", ("raised out to the {sides} at shoulder height", "lifted out level with {p} shoulders"),
+                        ("raise {part} out to the {sides} at shoulder height", "lift {part} to shoulder height"))
+        return make("elbow", ("raised high", "lifted above shoulder height", "pointing up"),
+                    ("raise {part} high", "lift {part} above shoulder height"))
+    if topic == "foot_forward":
+        return make("foot", ("forward", "in front", "stepped forward", "placed ahead of the other"),
+                    ("step forward with {part}", "put {part} forward", "place {part} in front"))
+    if topic == "hand_on":
+        single, both = _HAND_TARGETS[value]
+        locations = both if side == "both" else single
+        prepositions = ("on ", "over ", "behind ", "beside ", "up by ", "against ", "under ")
+        commands = tuple(f"{verb} {{part}} {where}" for where in locations
+                         for verb in ("put", "place", "rest") if where.startswith(prepositions))
+        commands += _HAND_TARGET_COMMANDS.get((value, side == "both"), ())
+        return make("hand", locations, commands or tuple(f"keep {{part}} {where}" for where in locations))
+    if topic == "hands":
+        return make(None, *_TOGETHER[value], parts=("{p} hands", "both hands"), plural=True)
+    if topic == "arms":
+        return make(None, ("crossed over {p} chest", "folded across {p} chest", "crossed in front of {p} body"),
+                    ("cross {part} over {p} chest", "fold {part} across {p} chest"), parts=("{p} arms",), plural=True)
+    if topic == "thigh":
+        noun, states, commands = _THIGH_STATES[value]
+        return make(noun, states, commands)
+    if topic == "knee_height":
+        return make("knee", ("raised above hip level", "lifted higher than {p} hips", "up above {p} hips"),
+                    ("raise {part} above hip level", "lift {part} higher than {p} hips"))
+    if topic == "foot":
+        if value == "raised_high":
+            return make("foot", ("raised high off the ground", "lifted well off the floor"),
+                        ("lift {part} high off the ground", "raise {part} well off the floor"))
+        return make("foot", ("off the ground", "lifted off the floor", "raised off the ground"),
+                    ("lift {part} off the ground", "raise {part} off the floor"))
+    if topic == "feet":
+        states = {
+            "together": (("together", "side by side and touching", "close together"),
+                         ("bring {part} together", "keep {part} together", "stand with {part} together")),
+            "apart": (("apart", "set wider than the hips", "spread apart"),
+                      ("spread {part} apart", "step {part} apart", "set {part} wider than your hips")),
+            "wide": (("wide apart", "spread far apart", "planted wide"),
+                     ("spread {part} wide", "take a wide stance", "set {part} far apart")),
+        }[value]
+        return make(None, *states, parts=("{p} feet",), plural=True)
+    if topic == "knees":
+        if value == "together":
+            return make(None, ("together", "pressed together"), ("press {part} together", "keep {part} together"),
+                        parts=("{p} knees",), plural=True)
+        return make(None, ("wide apart", "spread out to the sides", "opened wide"),
+                    ("open {part} wide", "let {part} fall out to the sides"), parts=("{p} knees",), plural=True)
+    if topic == "legs" and value == "spread":
+        return make(None, ("spread wide", "spread wide apart", "open in a wide V"),
+                    ("spread {part} wide", "open {part} wide"), parts=("{p} legs",), plural=True)
+    if topic == "legs":
+        return make(None, ("crossed", "crossed over each other"), ("cross {part}", "cross one leg over the other"),
+                    parts=("{p} legs",), plural=True)
+    if topic == "hips" and value == "high":
+        return make(None, ("raised high", "pushed up high", "lifted up toward the ceiling"),
+                    ("push {part} up high", "raise {part} high"), parts=("{p} hips",), plural=True)
+    if topic == "hips" and value == "lifted":
+        return make(None, ("lifted off the floor", "raised off the ground", "pushed up off the floor"),
+                    ("lift {part} off the floor", "push {part} up off the ground"), parts=("{p} hips",), plural=True)
+    if topic == "torso" and value == "chest_raised":
+        return make(None, ("lifted off the floor", "raised up", "propped up"),
+                    ("lift {part} off the floor", "raise {part} up"), parts=("{p} chest", "{p} upper body"))
+    if topic == "hips":
+        return make(None, ("low", "dropped low", "close to the ground", "sunk down low"),
+                    ("drop {part} low", "lower {part} toward the ground", "sink {part} down low"),
+                    parts=("{p} hips",), plural=True)
+    if topic == "torso":
+        return make(None, *_TORSO_STATES[value], parts=_TORSO_PARTS)
+    if topic == "torso_side":
+        return make(None, ("leaning to the {side}", "tilted to {p} {side}", "bent sideways to the {side}"),
+                    ("lean to {p} {side}", "bend sideways to the {side}", "tilt {part} to the {side}"),
+                    parts=_TORSO_PARTS)
+    if topic == "torso_twist":
+        return make(None, ("twisted to the {side}", "rotated toward the {side}", "turned to the {side}"),
+                    ("twist {part} to the {side}", "rotate {part} toward the {side}"),
+                    parts=("{p} upper body", "{p} torso", "{p} shoulders"))
+    if topic == "head":
+        return make(None, *_HEAD_STATES[value], parts=("{p} head",))
+    if topic == "head_turn":
+        return make(None, ("turned to the {side}", "turned toward {p} {side} shoulder", "facing {p} {side}"),
+                    ("turn {part} to the {side}", "look to {p} {side}", "look over {p} {side} shoulder"),
+                    parts=("{p} head",))
+    if topic == "head_tilt":
+        return make(None, ("tilted toward {p} {side} shoulder", "tipped to the {side}"),
+                    ("tilt {part} toward {p} {side} shoulder", "tip {part} to the {side}"), parts=("{p} head",))
+    if topic == "contact":
+        part, plural = _contact_part(value)
+        return make(None, ("on the floor", "on the ground", "touching the floor", "resting on the floor"),
+                    ("put {part} on the floor", "place {part} on the ground", "rest {part} on the floor"),
+                    parts=(part,), plural=plural)
+    raise KeyError(f"no phrasing for posecode {topic}/{value}")
+
+
+# posture: (progressive states, imperative commands)
+_POSTURE_PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "standing": (("standing", "standing upright", "standing up straight"),
+                 ("stand", "stand upright", "stand up straight")),
+    "standing_one_leg": (("standing on {p} {side} leg", "balancing on {p} {side} leg",
+                          "balancing on {p} {side} foot"),
+                         ("stand on {p} {side} leg", "balance on {p} {side} foot", "stand on just {p} {side} leg")),
+    "sitting": (("sitting", "seated", "sitting as if on a chair"),
+                ("sit down", "sit as if on a chair", "take a seat")),
+    "sitting_floor": (("sitting on the floor", "sitting on the ground", "seated on the floor"),
+                      ("sit on the floor", "sit down on the ground")),
+    "kneeling": (("kneeling", "kneeling on both knees", "down on {p} knees"),
+                 ("kneel down", "kneel on both knees", "get down on {p} knees")),
+    "kneeling_on_heels": (("kneeling and sitting back on {p} heels", "sitting back on {p} heels",
+                           "kneeling with {p} hips resting on {p} heels"),
+                          ("kneel and sit back on {p} heels", "sit back on {p} heels")),
+    "kneeling_one": (("kneeling on {p} {side} knee", "down on {p} {side} knee", "resting on {p} {side} knee"),
+                     ("kneel on {p} {side} knee", "go down on {p} {side} knee")),
+    "squatting": (("squatting", "crouching low", "squatting down", "in a low crouch"),
+                  ("squat down", "crouch down low", "lower into a squat")),
+    "all_fours": (("on all fours", "on {p} hands and knees"), ("get down on all fours", "go onto {p} hands and knees")),
+    "horizontal_face_down": (("holding {p} body level and face down above the floor",
+                              "supporting {p} body face down above the floor"),
+                             ("hold {p} body level and face down above the floor",
+                              "hold {p} body straight above the floor, face down")),
+    "horizontal_face_up": (("holding {p} body level and face up above the floor", "propped up face up above the floor"),
+                           ("hold {p} body level and face up above the floor", "prop {p} body up face up")),
+    "lying_back": (("lying on {p} back", "lying face up", "lying flat on {p} back"),
+                   ("lie on {p} back", "lie down face up")),
+    "lying_stomach": (("lying on {p} stomach", "lying face down", "lying on {p} front"),
+                      ("lie face down", "lie on {p} stomach")),
+    "lying_side": (("lying on {p} {side} side", "lying sideways on {p} {side} side"),
+                   ("lie on {p} {side} side", "lie down on {p} {side} side")),
+    "upside_down": (("upside down", "upside down with {p} feet in the air"),
+                    ("turn upside down", "go upside down with {p} feet up")),
+}
+
+
+def _posture_phrases(posture: Posecode, codes: list[Posecode]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(states, commands) of the posture; "upright"/"up straight" only for a body that is."""
+    bent = any(
+        code.topic in ("torso", "torso_side") or (code.topic == "knee" and code.value != "straight" and code.salience >= 0.5)
+        for code in codes
+    )
+    groups = []
+    for group in _POSTURE_PHRASES[posture.value]:
+        texts = [_sided(text, posture.side, False) for text in group]
+        if bent:
+            texts = [text for text in texts if "upright" not in text and "straight" not in text] or texts
+        groups.append(tuple(texts))
+    return groups[0], groups[1]
+
+
+# =============================================================================================
+# Sentences
+# =============================================================================================
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+class _Writer:
+    """Phrases clauses for one description in one voice (possessive fixed per description)."""
+
+    def __init__(self, rng: random.Random, possessive: str) -> None:
+        self.rng = rng
+        self.p = possessive
+
+    def fill(self, template: str, part: str = "") -> str:
+        text = template.replace("{part}", part).replace("{p}", self.p)
+        return " ".join(text.split())
+
+    def part(self, clause: _Clause) -> str:
+        return self.fill(self.rng.choice(clause.parts))
+
+    def state(self, clause: _Clause) -> str:
+        return self.fill(self.rng.choice(clause.states))
+
+    def noun_state(self, clause: _Clause) -> str:
+        """"their left arm raised straight up" — for "with …", "has …" and terse lists."""
+        return f"{self.part(clause)} {self.state(clause)}"
+
+    def copula(self, clause: _Clause) -> str:
+        """"their left arm is raised straight up"."""
+        return f"{self.part(clause)} {'are' if clause.plural else 'is'} {self.state(clause)}"
+
+    def command(self, clause: _Clause) -> str:
+        """"raise your left arm straight up" (sometimes "keep your left arm raised straight up")."""
+        if self.rng.random() < 0.2:
+            return f"keep {self.noun_state(clause)}"
+        return self.fill(self.rng.choice(clause.commands), self.part(clause))
+
+
+def _split(items: list, rng: random.Random, most: int) -> list[list]:
+    """Cut a list into at most `most` non-empty consecutive chunks."""
+    if not items:
+        return []
+    chunks = min(most, len(items), rng.randint(1, most))
+    cuts = sorted(rng.sample(range(1, len(items)), chunks - 1)) if chunks > 1 else []
+    bounds = [0, *cuts, len(items)]
+    return [items[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def _third_person(rng: random.Random, posture: tuple[str, ...] | None, clauses: list[_Clause]) -> list[str]:
+    w = _Writer(rng, rng.choice(("their", "their", "the")))
+    subject = rng.choice(("The person", "Someone", "A person", "This person", "The figure"))
+    # Later sentences refer back with "They" (or repeat a definite subject, never "A person" twice).
+    again_is = ("They are", f"{subject} is") if subject.startswith(("The ", "This ")) else ("They are",)
+    again_has = ("They have", f"{subject} has") if subject.startswith(("The ", "This ")) else ("They have",)
+    pose_text = w.fill(rng.choice(posture)) if posture else None
+    sentences: list[str] = []
+    style = rng.randrange(4)
+    if pose_text and style in (0, 1):
+        k = rng.randint(1, min(3, len(clauses))) if clauses and style == 0 else 0
+        head = f"{subject} is {pose_text}"
+        if k:
+            head += " with " + _join([w.noun_state(c) for c in clauses[:k]])
+        sentences.append(head)
+        rest = clauses[k:]
+    elif style == 2 or not pose_text:
+        if clauses:
+            opener = rng.choice((f"{subject} has", f"{subject} is shown with", "In this pose,"))
+            if opener == "In this pose,":  # no subject introduced yet: "the arms", then "the person"
+                w.p = "the"
+                again_is, again_has = ("The person is",), ("The person has",)
+            chunk = clauses[: rng.randint(1, min(3, len(clauses)))]
+            if opener == "In this pose,":
+                sentences.append(f"{opener} " + _join([w.copula(c) for c in chunk]))
+            else:
+                sentences.append(f"{opener} " + _join([w.noun_state(c) for c in chunk]))
+            rest = clauses[len(chunk):]
+        else:
+            rest = []
+        if pose_text:
+            sentences.append(f"{rng.choice(again_is)} {pose_text}")
+    else:  # style 3: details first, posture last
+        rest = []
+        first = clauses[: rng.randint(1, min(2, len(clauses)))] if clauses else []
+        if first:
+            sentences.append(_join([w.copula(c) for c in first]))
+        sentences.append(f"{rng.choice(('The person is', 'They are', 'Overall, the person is'))} {pose_text}"
+                         + (" with " + _join([w.noun_state(c) for c in clauses[len(first):]])
+                            if clauses[len(first):] else ""))
+    for chunk in _split(rest, rng, max(1, 3 - len(sentences))):
+        if rng.random() < 0.5:
+            sentences.append(_join([w.copula(c) for c in chunk]))
+        else:
+            sentences.append(f"{rng.choice(again_has)} "
+                             + _join([w.noun_state(c) for c in chunk]))
+    return sentences
+
+
+def _first_person(rng: random.Random, posture: tuple[str, ...] | None, clauses: list[_Clause]) -> list[str]:
+    w = _Writer(rng, "my")
+    pose_text = w.fill(rng.choice(posture)) if posture else None
+    sentences: list[str] = []
+    rest = clauses
+    if pose_text and rng.random() < 0.75:
+        k = rng.randint(0, min(3, len(clauses)))
+        head = rng.choice(("I am", "I'm", "Right now I am")) + f" {pose_text}"
+        if k:
+            head += " with " + _join([w.noun_state(c) for c in clauses[:k]])
+        sentences.append(head)
+        rest = clauses[k:]
+        pose_text = None
+    chunks = _split(rest, rng, 3 - len(sentences) - (1 if pose_text else 0)) if rest else []
+    for chunk in chunks:
+        if rng.random() < 0.5:
+            sentences.append(_join([w.copula(c) for c in chunk]))
+        else:
+            sentences.append(rng.choice(("I have", "I've got")) + " "
+                             + _join([w.noun_state(c) for c in chunk]))
+    if pose_text:
+        sentences.append(rng.choice(("I am", "I'm")) + f" {pose_text}")
+    return sentences
+
+
+def _imperative(rng: random.Random, posture: tuple[tuple[str, ...], tuple[str, ...]] | None,
+                clauses: list[_Clause]) -> list[str]:
+    w = _Writer(rng, "your")
+    sentences: list[str] = []
+    rest = clauses
+    style = rng.randrange(4)
+    if posture and style == 0 and clauses:  # "Stand on your right leg with your left knee raised…"
+        k = rng.randint(1, min(3, len(clauses)))
+        sentences.append(f"{w.fill(rng.choice(posture[1]))} with " + _join([w.noun_state(c) for c in clauses[:k]]))
+        rest = clauses[k:]
+    elif posture and style == 1 and clauses:  # "Raise your left arm while standing on your right leg."
+        sentences.append(f"{w.command(clauses[0])} while {w.fill(rng.choice(posture[0]))}")
+        rest = clauses[1:]
+    elif posture and style == 2:  # "Stand, then raise…"
+        if clauses:
+            k = rng.randint(1, min(2, len(clauses)))
+            sentences.append(f"{w.fill(rng.choice(posture[1]))}, then " + _join([w.command(c) for c in clauses[:k]]))
+            rest = clauses[k:]
+        else:
+            sentences.append(w.fill(rng.choice(posture[1])))
+    elif posture:
+        sentences.append(w.fill(rng.choice(posture[1])))
+    for chunk in _split(rest, rng, 3 - len(sentences)):
+        sentences.append(_join([w.command(c) for c in chunk]))
+    return sentences
+
+
+def _terse(rng: random.Random, posture: tuple[str, ...] | None, clauses: list[_Clause]) -> list[str]:
+    w = _Writer(rng, "")
+    items = [w.noun_state(c) for c in clauses]
+    if posture:
+        items.insert(0 if rng.random() < 0.7 else len(items), w.fill(rng.choice(posture)))
+    separator = rng.choice((", ", "; "))
+    return [separator.join(items)]
+
+
+# =============================================================================================
+# The captioner
+# =============================================================================================
+
+
+def _merge_same_part(clauses: list[_Clause]) -> list[_Clause]:
+    """Say two facts about one body part in one clause: "their head is bowed and turned to the left"."""
+    merged: list[_Clause] = []
+    for clause in clauses:
+        previous = next((m for m in merged if m.parts == clause.parts and m.plural == clause.plural), None)
+        if previous is None or " and " in previous.states[0]:
+            merged.append(clause)
+            continue
+        merged[merged.index(previous)] = _Clause(
+            clause.parts, clause.plural,
+            tuple(f"{a} and {b}" for a in previous.states for b in clause.states),
+            tuple(f"{a} and {b}" for a in previous.commands for b in clause.commands),
+        )
+    return merged
+
+
+@dataclass(frozen=True)
+class Description:
+    """One description and the posecodes it puts into words (aggregated: side may be "both";
+    the posture is included when the text says it). Lets data builders attach checks that
+    test exactly what the words claim."""
+
+    text: str
+    posecodes: tuple[Posecode, ...]
+
+
+class Captioner:
+    """Describes poses in words from their geometry, several different ways.
+
+    ``describe`` is a pure function of (seed, pose, n): the same seed and pose always give the same
+    descriptions, and the first k of n descriptions equal ``describe(pose, k)``. With ``seed=None``
+    every call draws fresh randomness.
+    """
+
+    STYLES = ("third_person", "first_person", "imperative", "terse")
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+
+    def posecodes(self, pose: Pose) -> list[Posecode]:
+        """The facts a description is built from (per side, before aggregation and selection)."""
+        return compute_posecodes(pose)
+
+    def describe(self, pose: Pose, n: int = 3) -> list[str]:
+        """n different natural descriptions of one pose, each 1–3 sentences.
+
+        Every description keeps the pose's essential facts (salience ≥ 0.75, at most four) and
+        varies the rest, the voice (third person, first person, imperative, terse), the order and
+        the wording.
+        """
+        if len(pose) != 1:
+            raise ValueError(f"describe takes one pose, got a batch of {len(pose)}; use describe_batch")
+        return self.describe_batch(pose, n)[0]
+
+    def describe_with_posecodes(self, pose: Pose, n: int = 3) -> list[Description]:
+        """``describe``, each text paired with the posecodes it says (same texts as ``describe``)."""
+        if len(pose) != 1:
+            raise ValueError(f"describe_with_posecodes takes one pose, got a batch of {len(pose)}")
+        codes = _aggregate(_codes_of(_bodies(pose)[0]))
+        return [Description(text, tuple(said))
+                for text, said in self._describe_codes(codes, self._rng_seed(pose), n, record=True)]
+
+    def describe_batch(self, poses: Pose, n: int = 3) -> list[list[str]]:
+        """``describe`` for every pose of a batch (faster: one forward-kinematics pass)."""
+        return [
+            [text for text, _ in self._describe_codes(_aggregate(_codes_of(body)), self._rng_seed(poses[i]), n)]
+            for i, body in enumerate(_bodies(poses))
+        ]
+
+    def _rng_seed(self, pose: Pose) -> str:
+        if self.seed is None:
+            return os.urandom(16).hex()
+        digest = hashlib.sha1(pose.global_orient.tobytes() + pose.body_pose.tobytes()).hexdigest()
+        return f"{self.seed}:{digest}"
+
+    def _describe_codes(self, codes: list[Posecode], rng_seed: str, n: int,
+                        record: bool = False) -> list[tuple[str, list[Posecode]]]:
+        """Up to n distinct (text, posecodes said) pairs; posecodes are recorded only on request."""
+        rng = random.Random(rng_seed)
+        posture = next(code for code in codes if code.topic == "posture")
+        posture_phrases = _posture_phrases(posture, codes)
+        styles = list(self.STYLES)
+        rng.shuffle(styles)
+        descriptions: dict[str, list[Posecode]] = {}
+        attempts = 0
+        while len(descriptions) < n and attempts < 50 * n:
+            style = styles[(len(descriptions) + attempts // 7) % len(styles)]
+            attempts += 1
+            said: list[Posecode] = []
+            if record:
+                text = self._one(rng, style, codes, posture, posture_phrases, said)
+            else:
+                text = self._one(rng, style, codes, posture, posture_phrases)
+            descriptions.setdefault(text, said)
+        return list(descriptions.items())
+
+    @staticmethod
+    def _one(rng: random.Random, style: str, codes: list[Posecode], posture: Posecode,
+             posture_phrases: tuple[tuple[str, ...], tuple[str, ...]], said: list[Posecode] | None = None) -> str:
+        """One description; appends the posecodes it says to `said` when one is given."""
+        chosen = _select(codes, rng)
+        clauses = _merge_same_part([_clause(code) for code in chosen])
+        informative = any(code.salience >= 0.5 for code in chosen)
+        say_posture = posture.salience >= 0.75 or not informative or rng.random() < 0.6
+        if said is not None:
+            said.extend(([posture] if say_posture else []) + chosen)
+        if style == "imperative":
+            sentences = _imperative(rng, posture_phrases if say_posture else None, clauses)
+        elif style == "first_person":
+            sentences = _first_person(rng, posture_phrases[0] if say_posture else None, clauses)
+        elif style == "terse":
+            sentences = _terse(rng, posture_phrases[0] if say_posture else None, clauses)
+        else:
+            sentences = _third_person(rng, posture_phrases[0] if say_posture else None, clauses)
+        return " ".join(_sentence(sentence) for sentence in sentences)

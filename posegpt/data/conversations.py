@@ -1,0 +1,1415 @@
+"""Chat training samples about poses: text → pose requests, edits, pose Q&A and general chat.
+
+Every builder is seeded and deterministic. A `Sample` is a conversation whose assistant turns
+hold exactly one ``<POSE>`` per pose in `Sample.poses`, in reading order (what
+`posegpt.data.conversation.encode_conversation` checks). Kinds:
+
+- "explicit": a geometric description from the captioner → the pose (library poses and their
+  mirrors, sampler outputs, mocap frames);
+- "named": "show me a warrior two" → the named pose (mirrors get their side words swapped);
+- "pair": two named poses in one reply;
+- "speculative": a situation phrasing (`posegpt.data.speculative`) → a pose of its family;
+- "edit": a pose, then "now raise both arms" / "mirror it" / "sit down" … → the edited pose;
+- "qa": a question about poses or posture answered in words, without ``<POSE>``;
+- "mixed": a Q&A turn and a pose request in the same conversation;
+- "chat": general chat read from ``assets/data/general_chat.jsonl`` (self-distillation), unchanged.
+
+Held-out guarantee (`posegpt.data.splits.is_heldout`): every template has an id (kind
+"template"); a sample records in `meta` every pose it derives from ("pose_sources": library names
+before mirroring/blending/perturbing), every mocap clip, the situation and every template id.
+"train" never uses a held-out one of them; "eval" uses held-out ones only (explicit: held-out
+poses/clips and held-out request templates; named: held-out poses and templates; speculative:
+a held-out situation, or a held-out phrasing of a training situation).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Literal, Sequence
+
+import numpy as np
+import torch
+
+from posegpt.data.splits import is_heldout
+from posegpt.pose import SMPL_JOINT_NAMES, Pose, axis_angle_to_matrix, matrix_to_axis_angle
+
+POSE_TOKEN = "<POSE>"
+Split = Literal["train", "eval"]
+Message = dict[str, str]
+
+TRAIN_MIX: dict[str, float] = {
+    "explicit": 0.34, "named": 0.10, "pair": 0.03, "speculative": 0.22, "edit": 0.13,
+    "qa": 0.06, "mixed": 0.04, "chat": 0.08,
+}
+EVAL_MIX: dict[str, float] = {"explicit": 0.4, "speculative": 0.4, "named": 0.2}
+EVAL_KINDS = ("explicit", "speculative", "named")
+
+
+@dataclass
+class Sample:
+    messages: list[Message]  # [{"role": "user"|"assistant"|"system", "content": str}, ...]
+    poses: list[Pose]  # one single pose per <POSE> in the assistant turns, in order
+    kind: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def pose_token_count(self) -> int:
+        return sum(m["content"].count(POSE_TOKEN) for m in self.messages if m["role"] == "assistant")
+
+    def to_json(self) -> dict[str, Any]:
+        poses = [
+            {"global_orient": pose.global_orient[0].tolist(), "body_pose": pose.body_pose[0].tolist()}
+            for pose in self.poses
+        ]
+        return {"messages": self.messages, "poses": poses, "kind": self.kind, "meta": self.meta}
+
+    @classmethod
+    def from_json(cls, record: dict[str, Any]) -> "Sample":
+        poses = [Pose(np.asarray(p["global_orient"]), np.asarray(p["body_pose"])) for p in record.get("poses", [])]
+        return cls(list(record["messages"]), poses, record.get("kind", "chat"), dict(record.get("meta", {})))
+
+
+def save_samples(samples: Iterable[Sample], path: str | Path) -> Path:
+    """One JSON object per line; poses as {"global_orient": [3], "body_pose": [69]}."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as handle:
+        for sample in samples:
+            handle.write(json.dumps(sample.to_json(), ensure_ascii=False) + "\n")
+    return path
+
+
+def load_samples(path: str | Path) -> list[Sample]:
+    """Read what `save_samples` wrote (blank lines are skipped)."""
+    samples = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                samples.append(Sample.from_json(json.loads(line)))
+            except (KeyError, ValueError, TypeError) as error:
+                raise ValueError(f"{path}:{number}: not a sample: {error}") from None
+    return samples
+
+
+# ---------------------------------------------------------------------------------------------
+# Side words
+# ---------------------------------------------------------------------------------------------
+
+_SIDE_WORD = re.compile(r"\b(left|right)", re.IGNORECASE)
+
+
+def swap_sides(text: str) -> str:
+    """Swap "left" ↔ "right" (any case, also inside "leftward", "left-handed"), for mirrored poses."""
+
+    def swap(match: re.Match[str]) -> str:
+        word = match.group(0)
+        other = "right" if word.lower() == "left" else "left"
+        if word.isupper():
+            return other.upper()
+        return other.capitalize() if word[0].isupper() else other
+
+    return _SIDE_WORD.sub(swap, text)
+
+
+# ---------------------------------------------------------------------------------------------
+# Templates (each has an id "<family>#<index>" that `is_heldout("template", id)` decides on)
+# ---------------------------------------------------------------------------------------------
+
+EXPLICIT_REQUESTS: tuple[str, ...] = (
+    "{desc}",
+    "Can you show me this pose: {desc}",
+    "Show me this pose. {desc}",
+    "Generate the following pose: {desc}",
+    "I need a reference pose. {desc}",
+    "Pose: {desc}",
+    "Please make a 3D body for this description: {desc}",
+    "{desc} Show me.",
+    "{desc} What does that look like?",
+    "Could you pose a character like this? {desc}",
+    "Create a pose from this description: {desc}",
+    "Here's a description of a pose: {desc} Can you generate it?",
+    "Make the avatar do this: {desc}",
+    "Turn this into a 3D pose: {desc}",
+    "Description: {desc}",
+    "Pose the model as follows. {desc}",
+    "I'm working on an animation. {desc} Can you give me that pose?",
+    "What would this pose look like? {desc}",
+    "Give me a pose where: {desc}",
+    "Build this pose for me: {desc}",
+    "Please generate: {desc}",
+    "Set up the skeleton like this: {desc}",
+    "{desc} Can you pose the body that way?",
+    "For my drawing reference: {desc}",
+    "Show me a body matching this: {desc}",
+    "Can you render this pose? {desc}",
+    "hey, can you do this pose? {desc}",
+    "I'd like to see this pose: {desc}",
+    "Recreate this position: {desc}",
+    "Text to pose: {desc}",
+    "My coach described this position: {desc} What does it look like?",
+    "Display the following body position. {desc}",
+    "{desc} Please show the pose.",
+    "Make a pose that matches the description below.\n{desc}",
+    "Pose request: {desc}",
+    "Try this pose: {desc}",
+    "Can you put the 3D person in this position? {desc}",
+    "Visualise this for me: {desc}",
+)
+
+EXPLICIT_REPLIES: tuple[str, ...] = (
+    "Here you go: <POSE>",
+    "<POSE>",
+    "Sure! <POSE> That's the pose you described.",
+    "Here is the pose: <POSE>",
+    "Done. <POSE>",
+    "This is how it looks: <POSE>",
+    "Sure, here it is. <POSE>",
+    "Okay! <POSE>",
+    "Here's the body in that position: <POSE>",
+    "Of course. <POSE>",
+    "Here's my take on it: <POSE>",
+    "Got it: <POSE>",
+    "There you go. <POSE> Let me know if you want any changes.",
+    "That pose looks like this: <POSE>",
+    "Here's the pose as described: <POSE>",
+    "No problem: <POSE>",
+    "Sure thing. <POSE>",
+    "Coming right up: <POSE>",
+)
+
+NAMED_REQUESTS: tuple[str, ...] = (
+    "Show me {name}.",
+    "What does {name} look like?",
+    "Can you show me {name}?",
+    "I'd like to see {name}.",
+    "Give me {name}, please.",
+    "Pose: {name}",
+    "Generate {name}.",
+    "I need a reference for {name}.",
+    "{Name}, please.",
+    "Let me see {name}.",
+    "How would {name} look in 3D?",
+    "Could you generate {name}?",
+    "Can I see {name}?",
+    "I want {name}.",
+    "Please show {name}.",
+    "What's the pose for {name}?",
+    "Model {name} for me.",
+    "Quick: {name}!",
+    "Show {name}.",
+    "Can you make the avatar show {name}?",
+    "I'm curious what {name} looks like.",
+    "Could you pose the figure as {name}?",
+    "What is the body position for {name}?",
+    "Render {name}, please.",
+    "Make a 3D pose of {name}.",
+    "I'm drawing {name}. Can you show me the pose?",
+    "Display {name}.",
+    "Give me a pose: {name}.",
+    "hey, show me {name}",
+    "Pose the body as {name}.",
+    "Need {name} for my animation.",
+    "Can you demonstrate {name}?",
+    "Illustrate {name} with a 3D pose.",
+    "Show me {name}, please.",
+    "Let's see {name}.",
+    "I'd love to see {name} in 3D.",
+    "Please generate {name}.",
+    "What would {name} look like as a 3D pose?",
+    "Create {name}.",
+    "Set the character up as {name}.",
+)
+
+NAMED_REPLIES: tuple[str, ...] = (
+    "Here's {name}: <POSE>",
+    "Sure, {name}: <POSE>",
+    "<POSE>",
+    "Here you go: <POSE>",
+    "This is {name}: <POSE>",
+    "Of course! <POSE>",
+    "Here it is: <POSE>",
+    "Sure: <POSE>",
+    "{Name}, coming up: <POSE>",
+    "Okay, {name}: <POSE>",
+)
+
+PAIR_REQUESTS: tuple[str, ...] = (
+    "Show me {a} and then {b}.",
+    "Can you show {a}, followed by {b}?",
+    "I'd like two poses: {a} and {b}.",
+    "First {a}, then {b}, please.",
+    "Give me {a} and {b}.",
+    "Compare {a} with {b}.",
+)
+
+PAIR_REPLIES: tuple[str, ...] = (
+    "First {a}: <POSE> And then {b}: <POSE>",
+    "Here's {a}: <POSE> and here's {b}: <POSE>",
+    "<POSE> <POSE>",
+    "Sure. {A}: <POSE> {B}: <POSE>",
+    "Number one: <POSE> Number two: <POSE>",
+)
+
+READABLE_NAMES: dict[str, tuple[str, ...]] = {
+    # standing
+    "t_pose": ("a T-pose", "the T-pose"),
+    "a_pose": ("an A-pose", "the A-pose"),
+    "stand": ("someone standing relaxed", "a relaxed standing pose", "a neutral standing pose"),
+    "arms_up": ("someone with both arms up", "both arms raised"),
+    "arms_crossed": ("someone with crossed arms", "a person with their arms folded"),
+    "hands_on_hips": ("someone with hands on hips", "hands on the hips"),
+    "hands_behind_head": ("someone with their hands behind their head", "hands clasped behind the head"),
+    "arms_forward": ("someone with both arms stretched forward", "arms held straight out in front"),
+    "arms_out_to_sides_low": ("arms held out low to the sides", "someone with arms slightly out to the sides"),
+    "stand_on_left_leg": ("someone standing on their left leg", "a one-legged stance on the left leg"),
+    "lean_forward": ("someone leaning forward", "a forward lean"),
+    "lean_back": ("someone leaning back", "a backward lean"),
+    "look_up": ("someone looking up", "a person looking upward"),
+    "look_down": ("someone looking down", "a person looking at the ground"),
+    "turn_head_left": ("someone turning their head to the left", "a head turned to the left"),
+    # sitting
+    "sit_chair": ("someone sitting on a chair", "a seated pose on a chair"),
+    "sit_chair_legs_crossed": ("someone sitting on a chair with legs crossed", "a seated pose with crossed legs"),
+    "sit_floor_cross_legged": ("someone sitting cross-legged on the floor", "a cross-legged seat"),
+    "sit_floor_legs_straight": ("someone sitting on the floor with straight legs", "a seated pose with legs out straight"),
+    "sit_hugging_knees": ("someone sitting and hugging their knees", "a seated pose hugging the knees"),
+    "sit_on_heels": ("someone sitting on their heels", "a kneeling seat on the heels"),
+    "sit_slouched": ("someone slouching in a chair", "a slouched seated pose"),
+    # kneeling
+    "kneel_both_knees": ("someone kneeling on both knees", "a kneeling pose"),
+    "kneel_on_left_knee": ("someone kneeling on their left knee", "a kneel on the left knee"),
+    "kneel_praying": ("someone kneeling in prayer", "a kneeling prayer pose"),
+    # lying
+    "lie_on_back": ("someone lying on their back", "a person lying face up"),
+    "lie_on_stomach": ("someone lying on their stomach", "a person lying face down"),
+    "lie_on_left_side": ("someone lying on their left side", "a person lying on the left side"),
+    "starfish": ("a starfish pose", "someone lying spread-eagled"),
+    # squat / lunge / bend
+    "squat": ("a squat", "someone squatting"),
+    "deep_squat": ("a deep squat", "someone in a deep squat"),
+    "half_squat": ("a half squat", "someone in a shallow squat"),
+    "lunge": ("a lunge", "a forward lunge"),
+    "side_lunge_left": ("a side lunge to the left", "a lateral lunge onto the left leg"),
+    "touch_toes": ("someone touching their toes", "a toe touch"),
+    "side_bend_left": ("a side bend to the left", "someone bending sideways to the left"),
+    "back_bend": ("a back bend", "someone bending backwards"),
+    # yoga / fitness
+    "tree_pose": ("the tree pose", "a yoga tree pose"),
+    "warrior_one": ("warrior one", "the warrior one yoga pose", "warrior I"),
+    "warrior_two": ("warrior two", "the warrior two yoga pose", "warrior II"),
+    "triangle_pose": ("the triangle pose", "a yoga triangle pose"),
+    "downward_dog": ("downward dog", "the downward-facing dog pose"),
+    "cobra_pose": ("the cobra pose", "a yoga cobra"),
+    "child_pose": ("child's pose", "the yoga child's pose"),
+    "plank": ("a plank", "someone holding a plank"),
+    "push_up_down": ("the bottom of a push-up", "a push-up in the low position"),
+    "chair_pose": ("the chair pose", "the yoga chair pose"),
+    "bridge_pose": ("the bridge pose", "a glute bridge"),
+    "quad_stretch_left": ("a quad stretch on the left leg", "a standing thigh stretch with the left leg"),
+    "arms_overhead_stretch": ("an overhead arm stretch", "someone stretching their arms overhead"),
+    "jumping_jack_open": ("a jumping jack", "the open position of a jumping jack"),
+    "sit_up": ("a sit-up", "someone doing a sit-up"),
+    # sports
+    "sprint": ("a sprinter", "someone sprinting"),
+    "jog": ("a jogger", "someone jogging"),
+    "jump_tuck": ("a tuck jump", "someone doing a tuck jump"),
+    "kick_front_left": ("a front kick with the left leg", "a left front kick"),
+    "side_kick_left": ("a side kick with the left leg", "a left side kick"),
+    "punch_left": ("a punch with the left fist", "a left punch"),
+    "boxing_guard": ("a boxing guard", "a boxer's guard stance"),
+    "throw_ball_left": ("someone throwing a ball with the left hand", "a left-handed throw"),
+    "basketball_shot": ("a basketball shot", "someone shooting a basketball"),
+    "tennis_serve": ("a tennis serve", "someone serving in tennis"),
+    "golf_backswing": ("a golf backswing", "the top of a golf swing"),
+    "soccer_kick_left": ("a soccer kick with the left foot", "a left-footed football kick"),
+    "swimming_freestyle": ("a freestyle swimming stroke", "someone swimming freestyle"),
+    "cycling": ("a cyclist", "someone cycling"),
+    "skiing_tuck": ("a skiing tuck", "a skier in a tuck"),
+    "goalkeeper_dive_left": ("a goalkeeper diving to the left", "a keeper's dive to the left"),
+    # everyday
+    "walk": ("someone walking", "a walking pose"),
+    "carry_box": ("someone carrying a box", "a person carrying a box"),
+    "lift_box": ("someone lifting a box", "a person lifting a box off the floor"),
+    "phone_call_left": ("someone on a phone call holding the phone in the left hand", "a phone call with the left hand"),
+    "text_on_phone": ("someone texting on a phone", "a person typing on a phone"),
+    "typing": ("someone typing on a keyboard", "a person typing"),
+    "read_book": ("someone reading a book", "a person reading"),
+    "point_forward_left": ("someone pointing forward with the left hand", "a point forward with the left arm"),
+    "point_up_left": ("someone pointing up with the left hand", "a point upward with the left arm"),
+    "wave_left_hand": ("someone waving with the left hand", "a wave with the left hand"),
+    "salute_left": ("a salute with the left hand", "someone saluting with the left hand"),
+    "shrug": ("a shrug", "someone shrugging"),
+    "thinking": ("someone thinking", "a thinking pose"),
+    "facepalm": ("a facepalm", "someone facepalming"),
+    "clap": ("someone clapping", "a clap"),
+    "bow": ("a bow", "someone bowing"),
+    "hand_on_heart": ("someone with a hand on their heart", "a hand-on-heart gesture"),
+    "cover_eyes": ("someone covering their eyes", "hands over the eyes"),
+    "hug": ("someone giving a hug", "a hug"),
+    "reach_up_left": ("someone reaching up with the left arm", "a reach upward with the left hand"),
+    "look_at_watch": ("someone looking at their watch", "a glance at the wristwatch"),
+    "drink_from_cup_left": ("someone drinking from a cup in the left hand", "a sip from a cup held in the left hand"),
+    "hitchhike_left": ("someone hitchhiking with the left thumb", "a hitchhiker's thumb with the left hand"),
+    "tie_shoe": ("someone tying a shoe", "a person tying their shoelaces"),
+    # dance
+    "disco_point_left": ("a disco point with the left hand", "the disco move pointing up with the left hand"),
+    "ballet_arabesque_left": ("a ballet arabesque on the right leg with the left leg lifted", "an arabesque lifting the left leg"),
+    "ballet_first_position": ("ballet first position", "first position in ballet"),
+    "ymca_y": ("the Y from the YMCA dance", "the YMCA Y"),
+    "dab_left": ("a dab toward the left", "someone dabbing to the left"),
+    "hip_hop_pose": ("a hip hop pose", "a hip hop dance pose"),
+    "salsa_turn": ("a salsa turn", "someone turning in salsa"),
+    # martial arts
+    "karate_punch_left": ("a karate punch with the left fist", "a left karate punch"),
+    "karate_front_stance": ("a karate front stance", "the front stance from karate"),
+    "crane_stance_left": ("a crane stance on the right leg with the left knee up", "the crane stance with the left knee raised"),
+    "high_block_left": ("a high block with the left arm", "a left high block"),
+    "roundhouse_kick_left": ("a roundhouse kick with the left leg", "a left roundhouse kick"),
+    "fencing_lunge_left": ("a fencing lunge with the left leg forward", "a fencer's lunge, left leg leading"),
+    # emotion / situation
+    "celebrate_victory": ("a victory celebration", "someone celebrating a victory"),
+    "surrender": ("someone surrendering", "a surrender pose"),
+    "cold_shivering": ("someone shivering with cold", "a cold, shivering pose"),
+    "exhausted_hands_on_knees": ("someone exhausted with hands on knees", "an exhausted pose with hands on the knees"),
+    "sad_slumped": ("someone slumped in sadness", "a sad, slumped pose"),
+    "scared_cowering": ("someone cowering in fear", "a scared, cowering pose"),
+    "angry_fists": ("someone with angry clenched fists", "an angry pose with clenched fists"),
+    "power_pose": ("a power pose", "a confident power pose"),
+    "yawn_stretch": ("a yawn and stretch", "someone yawning and stretching"),
+    "flex_biceps": ("someone flexing their biceps", "a biceps flex"),
+    "begging_on_knees": ("someone begging on their knees", "a begging pose on the knees"),
+    "shush_left": ("someone shushing with the left hand", "a shush with a finger of the left hand"),
+    "facepalm_seated": ("a seated facepalm", "someone sitting with their face in their hand"),
+}
+
+
+QA_PAIRS: tuple[tuple[str, str], ...] = (
+    ("What muscles does a squat work?",
+     "Mainly the quadriceps, glutes and hamstrings, with the calves and the core muscles helping to keep you stable."),
+    ("Is it bad to slouch?",
+     "Slouching now and then is harmless, but holding it for hours strains the neck, shoulders and lower back. Changing position often and sitting tall helps."),
+    ("How do I do a plank correctly?",
+     "Rest on your forearms and toes, keep your body in one straight line from head to heels, squeeze your glutes and stomach, and don't let your hips sag or pike up. Breathe steadily."),
+    ("What is good posture when standing?",
+     "Stand tall with your weight over both feet, knees soft, shoulders relaxed and slightly back, and your ears roughly above your shoulders."),
+    ("How long should I hold a stretch?",
+     "For most static stretches, 20 to 30 seconds per side is enough; repeat two or three times and never push into sharp pain."),
+    ("What does a lunge work?",
+     "Lunges train the quadriceps and glutes most, plus the hamstrings and calves, and they challenge your balance."),
+    ("Why do my knees hurt when I squat?",
+     "Common causes are letting the knees cave inward, shifting weight onto the toes, or going deeper than your mobility allows. If the pain persists, see a physiotherapist."),
+    ("Should my knees go past my toes in a squat?",
+     "A little is normal and safe for most people. What matters more is keeping the heels down and the knees tracking in line with the toes."),
+    ("What's the difference between warrior one and warrior two?",
+     "In warrior one the hips and chest face forward and the arms go overhead; in warrior two the hips open to the side and the arms stretch out front and back at shoulder height."),
+    ("What is the downward dog good for?",
+     "It stretches the hamstrings, calves and shoulders and strengthens the arms; many yoga classes use it as a transition and resting pose."),
+    ("How can I improve my balance?",
+     "Practise standing on one leg, then try it with your eyes closed or on a cushion. Yoga poses like the tree pose and strengthening the ankles and hips also help."),
+    ("What muscles do push-ups work?",
+     "Push-ups work the chest, the front of the shoulders and the triceps, while the core holds the body straight."),
+    ("Is sitting cross-legged bad for you?",
+     "Not for most people. If your hips or knees ache, sit on a cushion to raise your hips, or change position often."),
+    ("How should I sit at a desk?",
+     "Feet flat on the floor, knees at about hip height, back supported, screen at eye level and elbows bent about 90 degrees. Stand up and move every half hour or so."),
+    ("Why is stretching before running important?",
+     "A dynamic warm-up such as leg swings and light jogging raises your heart rate and loosens your joints. Long static stretches are better kept for after the run."),
+    ("What is a neutral spine?",
+     "It's the natural alignment of your back with its gentle curves at the neck, upper back and lower back, neither rounded forward nor arched too much."),
+    ("What does the bridge exercise strengthen?",
+     "The glute bridge mainly strengthens the glutes and hamstrings and also works the lower back and core."),
+    ("How do I stop hunching over my phone?",
+     "Raise the phone closer to eye level, tuck your chin slightly and take regular breaks to roll your shoulders back."),
+    ("How many sit-ups should a beginner do?",
+     "Start with two or three sets of 10 to 15 done slowly with good form, and add more as it gets easy. Planks are a gentler alternative for the back."),
+    ("What's the best way to lift a heavy box?",
+     "Stand close to it, bend your knees and hips, keep your back straight, grip firmly and lift with your legs, keeping the box close to your body. Don't twist while lifting."),
+    ("Why does my back hurt after sitting all day?",
+     "Long sitting stiffens the hips and tires the back muscles. Get up regularly, walk around, and stretch the hips and back during the day."),
+    ("What is the child's pose used for in yoga?",
+     "It's a resting pose: it gently stretches the back, hips and thighs and is used to catch your breath between harder poses."),
+    ("How do I do a proper push-up?",
+     "Hands slightly wider than your shoulders, body straight from head to heels, lower your chest until it nearly touches the floor with elbows at about 45 degrees, then press back up."),
+    ("Is it okay to lock my knees when standing?",
+     "It's better not to: standing with locked knees for a long time can strain the joints and even make some people feel faint. Keep them slightly soft."),
+    ("What does a T-pose mean in 3D animation?",
+     "It's the default pose used when modelling and rigging a character: standing straight with the arms stretched out horizontally, which makes the joints easy to set up."),
+    ("What is an A-pose?",
+     "Like a T-pose but with the arms angled down at roughly 45 degrees. Many riggers prefer it because the shoulders deform more naturally."),
+    ("How far apart should my feet be in a squat?",
+     "About shoulder-width apart with the toes turned slightly out works for most people; adjust to what feels stable and comfortable."),
+    ("What does power posing mean?",
+     "It means standing in an open, expansive posture such as hands on hips and chest up. Research on its hormonal effects is mixed, but many people say it makes them feel more confident."),
+    ("How do I know if my posture is bad?",
+     "Signs include a forward head, rounded shoulders, a strongly arched or flattened lower back, and aches after sitting. A side photo of yourself standing relaxed shows it quickly."),
+    ("What muscles help me stand up straight?",
+     "The back extensors along the spine, the deep core muscles, the glutes and the muscles between the shoulder blades all work together to keep you upright."),
+    ("Is it better to sleep on my back or my side?",
+     "Both are fine for most people. Side sleeping can reduce snoring; back sleeping keeps the spine neutral. A pillow that supports your neck matters most."),
+    ("How can I touch my toes?",
+     "Stretch your hamstrings and calves regularly, hinge from the hips rather than rounding the back, and bend your knees slightly at first. Progress comes over a few weeks."),
+    ("What is the tree pose good for?",
+     "It improves balance and focus and strengthens the standing leg and ankle while opening the hip of the lifted leg."),
+    ("What's a good stretch for tight hips?",
+     "Try a kneeling hip-flexor stretch, the pigeon pose or a seated figure-four stretch, holding each for about 30 seconds per side."),
+    ("Why do dancers turn their feet out?",
+     "In ballet the turnout comes from rotating the legs at the hips. It allows wider, cleaner movements to the side and gives the classic ballet look."),
+    ("How should I stand when giving a presentation?",
+     "Feet about hip-width apart, weight even, shoulders relaxed and hands free to gesture. Avoid crossing your arms or shifting from foot to foot."),
+    ("What does crossing your arms say in body language?",
+     "It often reads as defensive or closed, though people also cross their arms simply because they're cold or comfortable. Context matters."),
+    ("How do I make a character look confident in a drawing?",
+     "Give them an open chest, a raised chin, weight on both feet or a relaxed contrapposto, and arms that take up space, such as hands on the hips."),
+    ("What is contrapposto?",
+     "It's a stance where the weight rests on one leg, so the hips tilt one way and the shoulders the other, giving a relaxed, natural look. Classical sculptures use it a lot."),
+    ("How do I draw a person running?",
+     "Lean the body slightly forward, bend the front knee high, push the back leg behind, and swing the arms opposite to the legs with the elbows bent."),
+    ("What muscles does cycling use?",
+     "Mostly the quadriceps, glutes, hamstrings and calves; the core and upper body help to keep you steady on the bike."),
+    ("How do I breathe during exercise?",
+     "Breathe steadily and don't hold your breath. In strength exercises, exhale as you push or lift and inhale as you lower."),
+    ("Can you tell me what a lunge is?",
+     "A lunge is a leg exercise where you step one foot forward and bend both knees until the back knee nearly touches the floor, then push back up."),
+    ("What does the cobra pose do?",
+     "It gently bends the spine backwards, stretching the chest and stomach and strengthening the back muscles."),
+    ("How high should I lift my knees when jogging?",
+     "Not very high: an easy jog uses a short, relaxed stride. High knees are for sprinting or specific drills."),
+    ("Why do people shrug?",
+     "A shrug usually means 'I don't know' or 'I don't care'. Lifting the shoulders and turning the palms up is understood in many cultures."),
+    ("What's the safest way to fall?",
+     "Tuck your chin, bend your knees and try to roll onto the fleshy side of your body instead of landing on straight arms, which often causes wrist injuries."),
+    ("Is kneeling bad for the knees?",
+     "Short periods of kneeling are fine for healthy knees. Use a cushion on hard floors, and avoid it if you have knee pain or swelling."),
+    ("How do I relax my shoulders?",
+     "Lift them up to your ears, hold for a second, then let them drop. Repeat a few times, breathe slowly and check that your jaw is relaxed too."),
+    ("What's the difference between a squat and a lunge?",
+     "A squat bends both legs evenly with the feet side by side; a lunge places one foot in front of the other, so each leg works more on its own."),
+    ("What should I do if I sit all day at work?",
+     "Stand up every 30 to 60 minutes, walk a little, stretch your hips and chest, and consider a standing desk for part of the day."),
+    ("How can I look taller in photos?",
+     "Stand straight, lengthen your neck, drop your shoulders, put your weight on the back leg and have the camera at or slightly below eye level."),
+)
+
+
+
+def template_ids(family: str, templates: Sequence[str]) -> list[tuple[str, str]]:
+    """(id, template) pairs of one template family, ids "<family>#<index>"."""
+    return [(f"{family}#{index}", text) for index, text in enumerate(templates)]
+
+
+def is_reply_template(template_id: str) -> bool:
+    """Whether a template id belongs to an assistant reply (not to what the user asks)."""
+    family, _, index = template_id.partition("#")
+    return family.endswith("_reply") or index.startswith("answer")
+
+
+def templates_for(family: str, templates: Sequence[str], split: Split) -> list[tuple[str, str]]:
+    """The templates a split may use: training ones for "train", held-out ones for "eval".
+
+    Evaluation prompts must be unseen; the reply of an evaluation sample is only a reference
+    text, so reply families give every template to "eval" (they need not have held-out ones).
+    """
+    if split == "eval" and family.endswith("_reply"):
+        return template_ids(family, templates)
+    wanted = split == "eval"
+    chosen = [(tid, text) for tid, text in template_ids(family, templates) if is_heldout("template", tid) == wanted]
+    if not chosen:
+        raise ValueError(f"template family {family!r} has no {split} templates")
+    return chosen
+
+
+def readable_names(name: str, mirrored: bool = False) -> tuple[str, ...]:
+    """Natural noun phrases for a named pose ("a warrior two pose"), sides swapped for a mirror."""
+    phrases = READABLE_NAMES.get(name) or (name.replace("_", " "),)
+    return tuple(swap_sides(p) for p in phrases) if mirrored else phrases
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _fill(template: str, **values: str) -> str:
+    """Fill {x} and {X} (capitalised) placeholders."""
+    filled = dict(values)
+    filled.update({key.upper() if len(key) == 1 else key.capitalize(): _capitalised(v) for key, v in values.items()})
+    return template.format(**filled)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pose sources
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PoseItem:
+    """One pose with where it comes from (enough to decide whether it is held out)."""
+
+    pose: Pose  # a single pose
+    label: str  # "wave_left_hand", "wave_left_hand~mirrored", a sampler provenance, "mocap:run#35"
+    sources: tuple[str, ...] = ()  # library pose names it derives from
+    clips: tuple[str, ...] = ()  # mocap clips it derives from
+    name: str | None = None  # the library name when it is a library pose (mirrored or not)
+    mirrored: bool = False
+
+
+def _split_allows(kind: str, names: Iterable[str], split: Split) -> bool:
+    """Train: none of `names` is held out. Eval: there is at least one and all are held out."""
+    names = list(names)
+    if split == "train":
+        return not any(is_heldout(kind, name) for name in names)  # type: ignore[arg-type]
+    return bool(names) and all(is_heldout(kind, name) for name in names)  # type: ignore[arg-type]
+
+
+def _mean_joint_distance(a: Pose, b: Pose) -> float:
+    return float((a.joints() - b.joints()).norm(dim=-1).mean())
+
+
+@lru_cache(maxsize=None)
+def _library_pose(name: str) -> Pose:
+    from posegpt.data.named_poses import named_pose
+
+    return named_pose(name)
+
+
+@lru_cache(maxsize=None)
+def _is_mirror_distinct(name: str) -> bool:
+    """Whether mirroring changes the pose visibly (symmetric poses are not worth a mirrored copy)."""
+    pose = _library_pose(name)
+    return _mean_joint_distance(pose, pose.mirrored()) > 0.02
+
+
+@lru_cache(maxsize=None)
+def plausible_library_names() -> frozenset[str]:
+    """Named poses that pass `is_plausible` (a pose the checker rejects is left out of the data)."""
+    from posegpt.data.named_poses import POSE_LIBRARY
+    from posegpt.data.plausibility import is_plausible
+
+    names = list(POSE_LIBRARY)
+    plausible = is_plausible(Pose.concat([_library_pose(name) for name in names]))
+    return frozenset(name for name, ok in zip(names, plausible) if ok)
+
+
+@lru_cache(maxsize=None)
+def library_items(split: Split) -> tuple[PoseItem, ...]:
+    """The (plausible) named poses of a split and their mirrored versions (when they differ)."""
+    from posegpt.data.named_poses import POSE_LIBRARY
+
+    items = []
+    for name in POSE_LIBRARY:
+        if not _split_allows("pose", [name], split) or name not in plausible_library_names():
+            continue
+        pose = _library_pose(name)
+        items.append(PoseItem(pose, name, (name,), name=name))
+        if _is_mirror_distinct(name):
+            items.append(PoseItem(pose.mirrored(), f"{name}~mirrored", (name,), name=name, mirrored=True))
+    return tuple(items)
+
+
+def _sources_in(provenance: str, known: Iterable[str]) -> tuple[str, ...]:
+    """Library names mentioned in a sampler provenance string (whole words only)."""
+    found = [name for name in known if re.search(rf"(?<![a-z0-9_]){re.escape(name)}(?![a-z0-9_])", provenance)]
+    return tuple(sorted(set(found)))
+
+
+@lru_cache(maxsize=8)
+def sampler_items(split: Split, seed: int, count: int) -> tuple[PoseItem, ...]:
+    """New poses made by `PoseSampler` from the split's library poses only (blends, perturbations…)."""
+    from posegpt.data.sampler import PoseSampler
+
+    library = library_items(split)
+    sources = {item.label: item.pose for item in library}
+    by_label = {item.label: item for item in library}
+    items = []
+    for pose, provenance in PoseSampler(seed).sample(sources, count):
+        labels = _sources_in(provenance, by_label)
+        names = tuple(sorted({name for label in labels for name in by_label[label].sources}))
+        if not names or not _split_allows("pose", names, split):
+            raise RuntimeError(f"sampler provenance {provenance!r} names no {split} source")
+        items.append(PoseItem(pose, provenance, names))
+    return tuple(items)
+
+
+@lru_cache(maxsize=4)
+def mocap_items(split: Split, step: int = 10) -> tuple[PoseItem, ...]:
+    """Mocap frames (turned to face +z) of the split's clips; implausible frames are left out."""
+    from posegpt.data.mocap import facing_normalised, mocap_poses
+    from posegpt.data.plausibility import is_plausible
+
+    items = []
+    for clip, frames in mocap_poses(step=step, include_heldout=True).items():
+        if not _split_allows("mocap_clip", [clip], split):
+            continue
+        frames = facing_normalised(frames)
+        plausible = is_plausible(frames)
+        items.extend(
+            PoseItem(frames[i], f"mocap:{clip}#{i * step}", clips=(clip,)) for i in range(len(frames)) if plausible[i]
+        )
+    return tuple(items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pose edits ("now raise both arms", "mirror it", "sit down", ...)
+# ---------------------------------------------------------------------------------------------
+
+_ARM = ("collar", "shoulder", "elbow", "wrist", "hand")
+_LEG = ("hip", "knee", "ankle", "foot")
+ARM_JOINTS = {side: tuple(f"{side}_{part}" for part in _ARM) for side in ("left", "right")}
+LEG_JOINTS = {side: tuple(f"{side}_{part}" for part in _LEG) for side in ("left", "right")}
+BOTH_ARMS = ARM_JOINTS["left"] + ARM_JOINTS["right"]
+BOTH_LEGS = ("pelvis",) + LEG_JOINTS["left"] + LEG_JOINTS["right"]
+HEAD_JOINTS = ("neck", "head")
+_END_JOINTS = tuple(SMPL_JOINT_NAMES.index(j) for j in ("left_wrist", "right_wrist", "left_ankle", "right_ankle", "head"))
+
+
+def transplant(base: Pose, donor: Pose, joints: Iterable[str]) -> Pose:
+    """`base` with the local rotations of `joints` taken from `donor` (both single poses)."""
+    rotations = base.axis_angle().clone()  # (1, 24, 3)
+    donor_rotations = donor.axis_angle()
+    for joint in joints:
+        index = SMPL_JOINT_NAMES.index(joint)
+        rotations[:, index] = donor_rotations[:, index]
+    return Pose.from_axis_angle(rotations)
+
+
+def turned(base: Pose, turns: Iterable[tuple[str, str, float]]) -> Pose:
+    """`base` with extra (joint, axis, degrees) turns applied on top of its local rotations."""
+    axes = {"x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
+    matrices = base.rotation_matrices().clone()  # (1, 24, 3, 3)
+    for joint, axis, degrees in turns:
+        index = SMPL_JOINT_NAMES.index(joint)
+        extra = axis_angle_to_matrix(torch.tensor(axes[axis]) * float(np.deg2rad(degrees)))
+        matrices[:, index] = extra @ matrices[:, index]
+    return Pose.from_axis_angle(matrix_to_axis_angle(matrices))
+
+
+def _asymmetry(pose: Pose, joints: Iterable[str]) -> float:
+    """Largest distance (m) between a joint and its place in the mirrored pose."""
+    indices = [SMPL_JOINT_NAMES.index(j) for j in joints]
+    return float((pose.joints()[0, indices] - pose.mirrored().joints()[0, indices]).norm(dim=-1).max())
+
+
+_ARM_ENDS = ("left_elbow", "right_elbow", "left_wrist", "right_wrist")
+_LEG_ENDS = ("left_knee", "right_knee", "left_ankle", "right_ankle")
+
+
+def _arms_only_asymmetric(before: Pose, after: Pose) -> bool:
+    return _asymmetry(before, _ARM_ENDS) > 0.15 and _asymmetry(before, _LEG_ENDS) < 0.05
+
+
+def _legs_only_asymmetric(before: Pose, after: Pose) -> bool:
+    return _asymmetry(before, _LEG_ENDS) > 0.15 and _asymmetry(before, _ARM_ENDS) < 0.05
+
+
+def _pelvis_lower(before: Pose, after: Pose) -> bool:
+    """The pelvis sits at least 5 cm closer to the lowest foot than before."""
+
+    def height(pose: Pose) -> float:
+        joints = pose.joints()[0]
+        return float(joints[0, 1] - joints[[7, 8, 10, 11], 1].min())
+
+    return height(after) < height(before) - 0.05
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A follow-up instruction that changes the previous pose, and when it makes sense.
+
+    `apply` builds the new pose; the edit is used only when the previous pose passes every check
+    in `requires`, at least one in `requires_any` (if given), none in `excludes`, and the new pose
+    passes every check in `achieves`, fails every one in `loses`, satisfies `valid` and is
+    plausible: so the words always describe a real, visible change.
+    """
+
+    name: str
+    requests: tuple[str, ...]
+    replies: tuple[str, ...]
+    apply: Callable[[Pose], Pose]
+    donors: tuple[str, ...] = ()  # library poses `apply` takes joints from
+    requires: tuple[str, ...] = ()
+    requires_any: tuple[str, ...] = ()
+    excludes: tuple[str, ...] = ()
+    achieves: tuple[str, ...] = ()
+    loses: tuple[str, ...] = ()
+    valid: Callable[[Pose, Pose], bool] | None = None
+    apply_mirrors: bool = False  # the edit is a left↔right mirror (two in a row would undo it)
+
+
+def _from(donor: str, joints: Sequence[str], mirrored: bool = False) -> Callable[[Pose], Pose]:
+    def apply(base: Pose) -> Pose:
+        pose = _library_pose(donor)
+        return transplant(base, pose.mirrored() if mirrored else pose, joints)
+
+    return apply
+
+
+_REPLIES_GENERIC = ("<POSE>", "Sure: <POSE>", "Okay, like this: <POSE>", "There you go: <POSE>", "Done! <POSE>")
+
+
+def _sided_edits(name: str, requests: tuple[str, ...], replies: tuple[str, ...], donor: str, check: str,
+                 achieve: bool, extra_right_requests: tuple[str, ...] = ()) -> list[Edit]:
+    """A left-side edit written once, and its right-side twin (words swapped, donor mirrored)."""
+    edits = []
+    for side in ("left", "right"):
+        mirrored = side == "right"
+        donor_is_left = "left" in donor
+        side_check = check if side == "left" else swap_sides(check)
+        words = requests if side == "left" else tuple(swap_sides(r) for r in requests) + extra_right_requests
+        edits.append(Edit(
+            f"{name}_{side}", words, replies if side == "left" else tuple(swap_sides(r) for r in replies),
+            _from(donor, ARM_JOINTS[side], mirrored=mirrored and donor_is_left), (donor,),
+            requires=("torso_upright",),
+            excludes=(side_check,) if achieve else (),
+            requires_any=() if achieve else (side_check,),
+            achieves=(side_check,) if achieve else (),
+            loses=() if achieve else (side_check,),
+        ))
+    return edits
+
+
+EDITS: tuple[Edit, ...] = (
+    Edit("mirror", (
+        "Now mirror it.", "Do the same on the other side.", "Switch sides.", "Now the mirror image, please.",
+        "Same thing, but the other way round.", "Flip it left to right.", "Can you do the mirrored version?",
+    ), ("Mirrored: <POSE>", "Here's the other side: <POSE>", "Sure, switched sides: <POSE>", "Flipped: <POSE>") + _REPLIES_GENERIC[:2],
+        lambda pose: pose.mirrored(), apply_mirrors=True),
+    Edit("other_arm", (
+        "Now do it with the other arm.", "Same, but with the other arm.", "Switch arms.", "Try it with the opposite arm.",
+    ), ("With the other arm: <POSE>", "Switched arms: <POSE>") + _REPLIES_GENERIC[:3],
+        lambda pose: pose.mirrored(), valid=_arms_only_asymmetric, apply_mirrors=True),
+    Edit("other_leg", (
+        "Now do it with the other leg.", "Same with the other leg.", "Switch legs.", "Now the other leg, please.",
+    ), ("With the other leg: <POSE>", "Switched legs: <POSE>") + _REPLIES_GENERIC[:3],
+        lambda pose: pose.mirrored(), valid=_legs_only_asymmetric, apply_mirrors=True),
+    Edit("lower_arms", (
+        "Lower your arms.", "Put your arms down.", "Drop your arms to your sides.", "Now relax your arms down by your sides.",
+        "Arms down, please.", "Bring both arms down.",
+    ), ("Arms down: <POSE>", "Sure, arms lowered: <POSE>", "Okay, arms relaxed by the sides: <POSE>") + _REPLIES_GENERIC[:2],
+        _from("stand", BOTH_ARMS), ("stand",), requires=("torso_upright",),
+        requires_any=("left_wrist_above_shoulder", "right_wrist_above_shoulder"), achieves=("wrists_below_shoulders",)),
+    Edit("raise_arms", (
+        "Raise both arms.", "Now put both arms up.", "Lift your arms above your head.", "Hands up high!",
+        "Now reach both arms to the sky.", "Same, but with both arms overhead.",
+    ), ("Both arms up: <POSE>", "Arms raised overhead: <POSE>", "Reaching up: <POSE>") + _REPLIES_GENERIC[:2],
+        _from("arms_up", BOTH_ARMS), ("arms_up",), requires=("torso_upright",),
+        excludes=("both_wrists_above_head",), achieves=("both_wrists_above_head",)),
+    *_sided_edits("raise_arm", (
+        "Now raise your left arm.", "Lift your left arm above your head.", "Put your left hand up.", "Left arm up, please.",
+    ), ("Left arm up: <POSE>", "Raising the left arm: <POSE>") + _REPLIES_GENERIC[:2],
+        "arms_up", "left_wrist_above_head", achieve=True),
+    *_sided_edits("lower_arm", (
+        "Lower your left arm.", "Put your left arm down.", "Drop your left hand.", "Bring the left arm down to your side.",
+    ), ("Left arm down: <POSE>", "Lowered the left arm: <POSE>") + _REPLIES_GENERIC[:2],
+        "stand", "left_wrist_above_shoulder", achieve=False),
+    *_sided_edits("wave", (
+        "Now wave with your left hand.", "Wave at me with your left hand.", "Say hi with your left hand.",
+        "Give me a wave with the left hand.",
+    ), ("Waving with the left hand: <POSE>", "Hello! <POSE>", "A wave: <POSE>") + _REPLIES_GENERIC[:2],
+        "wave_left_hand", "left_wrist_above_shoulder", achieve=True,
+        extra_right_requests=("Now wave.", "Wave hello!", "And now wave at me.")),
+    Edit("bend_knees", (
+        "Bend your knees.", "Now with bent knees.", "Bend your knees a bit, like you're about to jump.",
+        "Sink down, bending both knees.", "Same, but knees bent.",
+    ), ("Knees bent: <POSE>", "Sinking down: <POSE>") + _REPLIES_GENERIC[:3],
+        lambda pose: turned(pose, (("left_hip", "x", -40), ("right_hip", "x", -40), ("left_knee", "x", 75),
+                                   ("right_knee", "x", 75), ("left_ankle", "x", -35), ("right_ankle", "x", -35))),
+        requires=("upright_standing",), excludes=("knees_bent",), achieves=("knees_bent",), valid=_pelvis_lower),
+    Edit("bend_knees_more", (
+        "Bend your knees more.", "Go lower.", "Deeper, please.", "Sink a bit lower.", "Lower your hips more.",
+    ), ("Lower: <POSE>", "Deeper: <POSE>") + _REPLIES_GENERIC[:3],
+        lambda pose: turned(pose, (("left_hip", "x", -20), ("right_hip", "x", -20), ("left_knee", "x", 35),
+                                   ("right_knee", "x", 35), ("left_ankle", "x", -15), ("right_ankle", "x", -15))),
+        requires=("knees_bent", "torso_upright"), excludes=("sitting", "kneeling", "lying", "squatting"),
+        valid=_pelvis_lower),
+    Edit("stand_up", (
+        "Now stand up.", "Stand up straight.", "Get up.", "Straighten your legs and stand.", "On your feet, please.",
+    ), ("Standing up: <POSE>", "Up we get: <POSE>") + _REPLIES_GENERIC[:3],
+        _from("stand", BOTH_LEGS), ("stand",), requires_any=("sitting", "kneeling", "squatting", "crouched"),
+        excludes=("lying",), achieves=("upright_standing",)),
+    Edit("sit_down", (
+        "Now sit down.", "Take a seat.", "Sit down on a chair, keeping the arms the same.", "Now do that sitting on a chair.",
+        "Same pose, but seated.",
+    ), ("Seated: <POSE>", "Sitting down: <POSE>") + _REPLIES_GENERIC[:3],
+        _from("sit_chair", BOTH_LEGS), ("sit_chair",), requires=("upright_standing",), achieves=("sitting",)),
+    Edit("look_up", (
+        "Look up.", "Now tilt your head back and look up.", "Raise your chin and look at the sky.", "Eyes up to the ceiling.",
+    ), ("Looking up: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("look_up", HEAD_JOINTS), ("look_up",), excludes=("head_up", "lying"), achieves=("head_up",)),
+    Edit("look_down", (
+        "Look down.", "Now look at the floor.", "Lower your head.", "Drop your chin toward your chest.",
+    ), ("Looking down: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("look_down", HEAD_JOINTS), ("look_down",), excludes=("head_down", "lying"), achieves=("head_down",)),
+    Edit("hands_on_hips", (
+        "Put your hands on your hips.", "Hands on hips now.", "Now place both hands on your hips.",
+    ), ("Hands on hips: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("hands_on_hips", BOTH_ARMS), ("hands_on_hips",), requires=("torso_upright",),
+        excludes=("hands_on_hips",), achieves=("hands_on_hips",)),
+    Edit("arms_out", (
+        "Spread your arms out to the sides.", "Arms out wide.", "Now stretch your arms out sideways.",
+        "Hold your arms out like wings.",
+    ), ("Arms out wide: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("t_pose", BOTH_ARMS), ("t_pose",), requires=("torso_upright",),
+        excludes=("arms_out_to_sides",), achieves=("arms_out_to_sides",)),
+    Edit("arms_forward", (
+        "Stretch your arms out in front of you.", "Arms straight forward.", "Reach both arms forward.",
+    ), ("Arms forward: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("arms_forward", BOTH_ARMS), ("arms_forward",), requires=("torso_upright",),
+        excludes=("arms_forward",), achieves=("arms_forward",)),
+    Edit("clap", (
+        "Now clap.", "Bring your hands together.", "Clap your hands.", "Put your palms together.",
+    ), ("Clapping: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("clap", BOTH_ARMS), ("clap",), requires=("torso_upright",),
+        excludes=("hands_together",), achieves=("hands_together",)),
+    Edit("cross_arms", (
+        "Cross your arms.", "Fold your arms.", "Now with your arms crossed.",
+    ), ("Arms crossed: <POSE>",) + _REPLIES_GENERIC[:3],
+        _from("arms_crossed", BOTH_ARMS), ("arms_crossed",), requires=("torso_upright",)),
+)
+EDITS_BY_NAME: dict[str, Edit] = {edit.name: edit for edit in EDITS}
+
+
+def _all_check_names(edit: Edit) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(edit.requires + edit.requires_any + edit.excludes + edit.achieves + edit.loses))
+
+
+def apply_edit(edit: Edit, base: Pose) -> Pose | None:
+    """The edited pose, or None when the edit does not fit this pose (see `Edit`)."""
+    from posegpt.data.plausibility import is_plausible
+    from posegpt.eval.checks import run_checks
+
+    names = _all_check_names(edit)
+    before = run_checks(base, names)
+    if not all(before[c] for c in edit.requires) or any(before[c] for c in edit.excludes):
+        return None
+    if edit.requires_any and not any(before[c] for c in edit.requires_any):
+        return None
+    after_pose = edit.apply(base)
+    after = run_checks(after_pose, names)
+    if not all(after[c] for c in edit.achieves) or any(after[c] for c in edit.loses):
+        return None
+    if edit.valid is not None and not edit.valid(base, after_pose):
+        return None
+    moved = (after_pose.joints()[0, _END_JOINTS] - base.joints()[0, _END_JOINTS]).norm(dim=-1).max()
+    if float(moved) < 0.15 or not bool(is_plausible(after_pose)[0]):
+        return None
+    return after_pose
+
+
+# ---------------------------------------------------------------------------------------------
+# Questions about poses that need no pose in the answer
+# ---------------------------------------------------------------------------------------------
+
+
+QA_FAMILY = "qa"
+
+
+def qa_pairs(split: Split) -> list[tuple[str, str, str]]:
+    """(template id, question, answer) of the split (held-out pairs are kept for evaluation)."""
+    wanted = split == "eval"
+    return [(f"{QA_FAMILY}#{i}", q, a) for i, (q, a) in enumerate(QA_PAIRS) if is_heldout("template", f"{QA_FAMILY}#{i}") == wanted]
+
+
+# ---------------------------------------------------------------------------------------------
+# General chat (self-distillation data written by `posegpt.data.general_chat`)
+# ---------------------------------------------------------------------------------------------
+
+
+def general_chat_path() -> Path:
+    from posegpt.paths import ASSETS_DIR
+
+    return ASSETS_DIR / "data" / "general_chat.jsonl"
+
+
+@lru_cache(maxsize=4)
+def _general_chat(path: str) -> tuple[Sample, ...]:
+    from posegpt.data.general_chat import read_chat_jsonl
+
+    records = read_chat_jsonl(path)
+    return tuple(
+        Sample(
+            [dict(m) for m in record["messages"]], [], "chat",
+            {"source": record.get("source", "general_chat"), "pose_sources": [], "mocap_clips": [], "templates": [], "references": []},
+        )
+        for record in records
+    )
+
+
+def general_chat_samples(path: str | Path | None = None) -> list[Sample]:
+    """The general-chat conversations, unchanged (empty when the file does not exist)."""
+    path = Path(path) if path is not None else general_chat_path()
+    if not path.is_file():
+        return []
+    return list(_general_chat(str(path)))
+
+
+# ---------------------------------------------------------------------------------------------
+# Builders
+# ---------------------------------------------------------------------------------------------
+
+CHAT_MAX_REPEATS = 2  # a general-chat conversation appears at most this often in one build
+EXPLICIT_SOURCE_WEIGHTS = {"library": 0.35, "sampler": 0.40, "mocap": 0.25}
+SAMPLER_POSES = {"train": 1500, "eval": 300}
+EVAL_TRIES = 20  # draws to find an evaluation prompt with at least one check
+DESCRIPTIONS_PER_POSE = 4  # the captioner's different descriptions of one pose to choose from
+
+
+def _user(text: str) -> Message:
+    return {"role": "user", "content": text}
+
+
+def _assistant(text: str) -> Message:
+    return {"role": "assistant", "content": text}
+
+
+class _Builder:
+    """Makes samples of one split; every random choice comes from a per-kind seeded generator."""
+
+    def __init__(self, split: Split, seed: int, sampler_poses: int | None = None) -> None:
+        if split not in ("train", "eval"):
+            raise ValueError(f"split must be 'train' or 'eval', got {split!r}")
+        self.split: Split = split
+        self.seed = seed
+        self.sampler_poses = SAMPLER_POSES[split] if sampler_poses is None else sampler_poses
+        self._captioner: Any = None
+        self._usable_edits: tuple[Edit, ...] | None = None
+
+    # -- shared pieces ------------------------------------------------------------------------
+
+    @property
+    def captioner(self) -> Any:
+        if self._captioner is None:
+            from posegpt.data.captioner import Captioner
+
+            self._captioner = Captioner(self.seed)
+        return self._captioner
+
+    def templates(self, family: str, texts: Sequence[str]) -> list[tuple[str, str]]:
+        return templates_for(family, texts, self.split)
+
+    def explicit_item(self, rng: random.Random) -> PoseItem:
+        pools = {
+            "library": library_items(self.split),
+            "sampler": sampler_items(self.split, self.seed, self.sampler_poses) if self.sampler_poses else (),
+            "mocap": mocap_items(self.split),
+        }
+        names = [name for name in EXPLICIT_SOURCE_WEIGHTS if pools[name]]
+        source = rng.choices(names, [EXPLICIT_SOURCE_WEIGHTS[n] for n in names])[0]
+        return rng.choice(pools[source])
+
+    def explicit_turn(self, rng: random.Random, item: PoseItem) -> tuple[Message, Message, list[str], list[Any]]:
+        """(user, assistant, template ids, posecodes said) asking for `item` by its geometry."""
+        described = rng.choice(self.captioner.describe_with_posecodes(item.pose, DESCRIPTIONS_PER_POSE))
+        description, codes = described.text, list(described.posecodes)
+        request_id, request = rng.choice(self.templates("explicit_request", EXPLICIT_REQUESTS))
+        reply_id, reply = rng.choice(self.templates("explicit_reply", EXPLICIT_REPLIES))
+        text = request.replace("{desc}", description)
+        return _user(text), _assistant(reply), [request_id, reply_id], codes
+
+    def named_turn(self, rng: random.Random, item: PoseItem) -> tuple[Message, Message, list[str]]:
+        phrase = rng.choice(readable_names(item.name or item.label, item.mirrored))
+        request_id, request = rng.choice(self.templates("named_request", NAMED_REQUESTS))
+        reply_id, reply = rng.choice(self.templates("named_reply", NAMED_REPLIES))
+        return _user(_fill(request, name=phrase)), _assistant(_fill(reply, name=phrase)), [request_id, reply_id]
+
+    @staticmethod
+    def _meta(items: Sequence[PoseItem], templates: Sequence[str], **extra: Any) -> dict[str, Any]:
+        return {
+            "pose_sources": sorted({name for item in items for name in item.sources}),
+            "mocap_clips": sorted({clip for item in items for clip in item.clips}),
+            "templates": list(templates),
+            "references": [item.label for item in items],
+            **extra,
+        }
+
+    # -- kinds ----------------------------------------------------------------------------------
+
+    def explicit(self, rng: random.Random) -> Sample:
+        for _ in range(EVAL_TRIES):
+            item = self.explicit_item(rng)
+            user, assistant, ids, codes = self.explicit_turn(rng, item)
+            meta = self._meta([item], ids, reference=item.label, mirrored=item.mirrored)
+            if self.split == "train":
+                break
+            # An evaluation prompt needs at least one check its description asked for.
+            meta.update(kind="explicit", checks=description_checks(item.pose, codes))
+            if meta["checks"]:
+                break
+        return Sample([user, assistant], [item.pose], "explicit", meta)
+
+    def named(self, rng: random.Random) -> Sample:
+        for _ in range(EVAL_TRIES):
+            item = rng.choice(library_items(self.split))
+            user, assistant, ids = self.named_turn(rng, item)
+            meta = self._meta([item], ids, reference=item.label, mirrored=item.mirrored)
+            if self.split == "train":
+                break
+            meta.update(kind="named", checks=pose_checks(item.pose))
+            if meta["checks"]:
+                break
+        return Sample([user, assistant], [item.pose], "named", meta)
+
+    def pair(self, rng: random.Random) -> Sample:
+        first, second = rng.sample(library_items(self.split), 2)
+        a = rng.choice(readable_names(first.name or first.label, first.mirrored))
+        b = rng.choice(readable_names(second.name or second.label, second.mirrored))
+        request_id, request = rng.choice(self.templates("pair_request", PAIR_REQUESTS))
+        reply_id, reply = rng.choice(self.templates("pair_reply", PAIR_REPLIES))
+        return Sample(
+            [_user(_fill(request, a=a, b=b)), _assistant(_fill(reply, a=a, b=b))],
+            [first.pose, second.pose], "pair", self._meta([first, second], [request_id, reply_id]),
+        )
+
+    def _speculative_choices(self) -> list[tuple[Any, str, str]]:
+        """(situation, phrasing id, phrasing) the split may ask, in a fixed order."""
+        from posegpt.data.speculative import SITUATIONS, answer_templates, phrasings
+
+        choices = []
+        for situation in SITUATIONS.values():
+            if not self.answer_poses(situation):
+                continue
+            if self.split == "train" and not answer_templates(situation, "train"):
+                continue
+            choices.extend((situation, pid, text) for pid, text in phrasings(situation, self.split))
+        return choices
+
+    def answer_poses(self, situation: Any) -> list[str]:
+        """The plausible family poses a situation is answered with: training poses (evaluation too
+        prefers them: the test is the unseen situation or wording, not an unseen body)."""
+        from posegpt.data.speculative import family_poses
+
+        plausible = plausible_library_names()
+        names = [name for name in family_poses(situation, "train") if name in plausible]
+        if not names and self.split == "eval":
+            names = [name for name in family_poses(situation, "eval") if name in plausible]
+        return names
+
+    def speculative_turn(self, rng: random.Random, choice: tuple[Any, str, str]) -> tuple[Message, Message, PoseItem, dict[str, Any]]:
+        from posegpt.data.speculative import answer_templates, mirrored_check
+
+        situation, phrasing_id, phrasing = choice
+        name = rng.choice(self.answer_poses(situation))
+        # Always the authored side: a prompt that names no side would otherwise get two opposite
+        # targets and a regression loss would average them into neither. Evaluation accepts the
+        # mirror image of a side-free answer ("any_side").
+        item = PoseItem(_library_pose(name), name, (name,), name=name)
+        answer_id, answer = rng.choice(answer_templates(situation, self.split))
+        extra = {
+            "situation": situation.name,
+            "checks": list(situation.checks),
+            "any_side": situation.side_free,
+            "mirrored_checks": [mirrored_check(c) for c in situation.checks],
+            "unseen": "situation" if self.split == "eval" and is_heldout("situation", situation.name) else "phrasing",
+        }
+        return _user(phrasing), _assistant(answer), item, {"templates": [phrasing_id, answer_id], **extra}
+
+    def speculative(self, rng: random.Random, choice: tuple[Any, str, str] | None = None) -> Sample:
+        choice = choice or rng.choice(self._speculative_choices())
+        user, assistant, item, extra = self.speculative_turn(rng, choice)
+        templates = extra.pop("templates")
+        meta = self._meta([item], templates, reference=item.label, mirrored=item.mirrored, **extra)
+        if self.split == "eval":
+            meta["kind"] = "speculative"
+        else:
+            meta.pop("unseen")
+        return Sample([user, assistant], [item.pose], "speculative", meta)
+
+    def edit(self, rng: random.Random) -> Sample:
+        """A training pose, then one or two follow-up instructions, each with the edited pose."""
+        if self.split != "train":
+            raise ValueError("edit conversations are training data only")
+        bases = library_items("train")
+        for _ in range(200):
+            base = rng.choice(bases)
+            turns = self._edit_chain(rng, base.pose, 2 if rng.random() < 0.3 else 1)
+            if turns:
+                break
+        else:
+            raise RuntimeError("no edit applies to any training pose")
+        if rng.random() < 0.6:
+            user, assistant, ids = self.named_turn(rng, base)
+        else:
+            user, assistant, ids, _ = self.explicit_turn(rng, base)
+        messages, poses, donors = [user, assistant], [base.pose], set()
+        for edit, edited in turns:
+            request_id, request = rng.choice(self.templates(f"edit_{edit.name}", edit.requests))
+            reply_id, reply = rng.choice(self.templates(f"edit_{edit.name}_reply", edit.replies))
+            messages += [_user(request), _assistant(reply)]
+            poses.append(edited)
+            ids += [request_id, reply_id]
+            donors.update(edit.donors)
+        meta = self._meta([base], ids, reference=base.label, edits=[edit.name for edit, _ in turns])
+        meta["pose_sources"] = sorted(set(meta["pose_sources"]) | donors)
+        return Sample(messages, poses, "edit", meta)
+
+    def _edit_chain(self, rng: random.Random, pose: Pose, length: int) -> list[tuple[Edit, Pose]]:
+        """Up to `length` edits that apply one after the other (no edit twice, no mirror after mirror)."""
+        turns: list[tuple[Edit, Pose]] = []
+        for _ in range(length):
+            candidates = list(self.usable_edits())
+            rng.shuffle(candidates)
+            used = {edit.name for edit, _ in turns}
+            after_mirror = bool(turns) and turns[-1][0].apply_mirrors
+            for edit in candidates:
+                if edit.name in used or (after_mirror and edit.apply_mirrors):
+                    continue
+                edited = apply_edit(edit, pose)
+                if edited is not None:
+                    turns.append((edit, edited))
+                    pose = edited
+                    break
+            else:
+                break
+        return turns
+
+    def usable_edits(self) -> tuple[Edit, ...]:
+        """Edits with training wordings whose donor poses exist in the library."""
+        from posegpt.data.named_poses import POSE_LIBRARY
+
+        if self._usable_edits is None:
+            self._usable_edits = tuple(
+                edit for edit in EDITS
+                if all(donor in POSE_LIBRARY for donor in edit.donors)
+                and self.templates_or_none(f"edit_{edit.name}", edit.requests)
+                and self.templates_or_none(f"edit_{edit.name}_reply", edit.replies)
+            )
+        return self._usable_edits
+
+    def templates_or_none(self, family: str, texts: Sequence[str]) -> list[tuple[str, str]]:
+        try:
+            return self.templates(family, texts)
+        except ValueError:
+            return []
+
+    def qa(self, rng: random.Random) -> Sample:
+        qa_id, question, answer = rng.choice(qa_pairs(self.split))
+        return Sample([_user(question), _assistant(answer)], [], "qa", self._meta([], [qa_id]))
+
+    def mixed(self, rng: random.Random) -> Sample:
+        qa_id, question, answer = rng.choice(qa_pairs(self.split))
+        style = rng.choice(("named", "explicit", "speculative"))
+        if style == "speculative":
+            user, assistant, item, extra = self.speculative_turn(rng, rng.choice(self._speculative_choices()))
+            ids, situation = extra["templates"], extra["situation"]
+        else:
+            item = rng.choice(library_items(self.split))
+            if style == "named":
+                user, assistant, ids = self.named_turn(rng, item)
+            else:
+                user, assistant, ids, _ = self.explicit_turn(rng, item)
+            situation = None
+        pose_turn, question_turn = [user, assistant], [_user(question), _assistant(answer)]
+        messages = pose_turn + question_turn if rng.random() < 0.5 else question_turn + pose_turn
+        meta = self._meta([item], [qa_id, *ids], reference=item.label)
+        if situation:
+            meta["situation"] = situation
+        return Sample(messages, [item.pose], "mixed", meta)
+
+
+def _sample_key(sample: Sample) -> str:
+    return json.dumps([sample.messages, sample.meta.get("references")], sort_keys=True)
+
+
+def _counts(mix: dict[str, float], size: int) -> dict[str, int]:
+    """Split `size` over the kinds by weight (largest remainder, deterministic)."""
+    total = sum(mix.values())
+    exact = {kind: size * weight / total for kind, weight in mix.items()}
+    counts = {kind: int(value) for kind, value in exact.items()}
+    for kind in sorted(exact, key=lambda k: (counts[k] - exact[k], k))[: size - sum(counts.values())]:
+        counts[kind] += 1
+    return counts
+
+
+def build_dataset(
+    split: Split, size: int, seed: int = 0, mix: dict[str, float] | None = None,
+    general_chat: str | Path | None = None, sampler_poses: int | None = None,
+) -> list[Sample]:
+    """`size` samples of one split, mixed by kind, shuffled; the same arguments give the same list.
+
+    "train" never touches a held-out pose, situation, template or mocap clip; "eval" uses only
+    held-out ones and every sample's `meta` carries "kind" (explicit/speculative/named), "checks"
+    (check names any right answer passes) and "reference" (the pose's label; the pose itself is
+    `sample.poses[0]`). Evaluation samples are unique; when the held-out material runs out the
+    list is shorter than `size`. General chat is read from `general_chat` (default
+    ``assets/data/general_chat.jsonl``); without it its share goes to the other kinds.
+    `sampler_poses` new poses are made by `PoseSampler` for explicit prompts (default
+    `SAMPLER_POSES`; ~20 ms each, made once per split and seed).
+    """
+    mix = dict(mix if mix is not None else (TRAIN_MIX if split == "train" else EVAL_MIX))
+    if split == "eval":
+        unknown = set(mix) - set(EVAL_KINDS) - {"qa"}
+        if unknown:
+            raise ValueError(f"evaluation kinds are {EVAL_KINDS} (and 'qa'); got {sorted(unknown)}")
+    unknown = set(mix) - set(TRAIN_MIX)
+    if unknown:
+        raise ValueError(f"unknown kinds {sorted(unknown)}; known: {sorted(TRAIN_MIX)}")
+    chat = general_chat_samples(general_chat) if split == "train" and mix.get("chat") else []
+    if not chat:
+        mix.pop("chat", None)
+    mix = {kind: weight for kind, weight in mix.items() if weight > 0}
+    if not mix:
+        raise ValueError("the mix has no kind with a positive weight")
+    builder = _Builder(split, seed, sampler_poses)
+    counts = _counts(mix, size)
+    if chat and counts.get("chat", 0) > CHAT_MAX_REPEATS * len(chat):
+        # Few general chats: repeat each at most CHAT_MAX_REPEATS times, the rest goes to pose kinds.
+        counts["chat"] = CHAT_MAX_REPEATS * len(chat)
+        others = {kind: weight for kind, weight in mix.items() if kind != "chat"}
+        if others:
+            counts.update(_counts(others, size - counts["chat"]))
+    samples: list[Sample] = []
+    for kind, count in counts.items():
+        rng = random.Random(f"{seed}:{split}:{kind}")
+        if kind == "chat":
+            order = list(chat)
+            rng.shuffle(order)
+            samples += [order[i % len(order)] for i in range(count)]
+            continue
+        samples += _build_kind(builder, kind, count, rng)
+    random.Random(f"{seed}:{split}:shuffle").shuffle(samples)
+    return samples
+
+
+def _build_kind(builder: _Builder, kind: str, count: int, rng: random.Random) -> list[Sample]:
+    make = getattr(builder, kind)
+    unique = builder.split == "eval"
+    seen: set[str] = set()
+    samples: list[Sample] = []
+    if kind == "speculative" and unique:
+        # Walk the held-out phrasings in a shuffled order so every one is asked before any repeats.
+        choices = builder._speculative_choices()
+        rng.shuffle(choices)
+        for round_ in range(4):
+            for choice in choices:
+                if len(samples) >= count:
+                    return samples
+                sample = make(rng, choice)
+                if _sample_key(sample) not in seen:
+                    seen.add(_sample_key(sample))
+                    samples.append(sample)
+        return samples
+    misses = 0
+    while len(samples) < count:
+        sample = make(rng)
+        key = _sample_key(sample)
+        if key in seen:
+            misses += 1
+            if unique:
+                if misses > 200:
+                    break  # the held-out material is used up
+                continue
+            if misses <= 20:
+                continue  # training accepts a repeat only when new samples are hard to find
+        misses = 0
+        seen.add(key)
+        samples.append(sample)
+    return samples
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks attached to evaluation samples
+# ---------------------------------------------------------------------------------------------
+
+# Posecode (topic, value) → check names, per side ("{s}" = the code's side; "both" → both sides or
+# the two-sided check). Used only where the check says the same thing as the words.
+_POSTURE_CHECKS: dict[str, tuple[str, ...]] = {
+    "sitting": ("sitting",), "sitting_floor": ("sitting",), "kneeling": ("kneeling",),
+    "kneeling_one": ("kneeling",), "kneeling_on_heels": ("kneeling",), "squatting": ("squatting",),
+    "lying_back": ("lying_on_back",), "lying_stomach": ("lying_on_stomach",), "lying_side": ("lying",),
+}
+_SIDED_CHECKS: dict[tuple[str, str], tuple[str, str | None]] = {
+    # (topic, value): (one-side check pattern, two-sided check or None = both one-side checks)
+    ("arm", "up"): ("{s}_wrist_above_head", "both_wrists_above_head"),
+    ("arm", "up_side"): ("{s}_wrist_above_shoulder", None),
+    ("arm", "up_forward"): ("{s}_wrist_above_shoulder", None),
+    ("arm", "up_across"): ("{s}_wrist_above_shoulder", None),
+    ("arm", "forward"): ("{s}_arm_forward", "arms_forward"),
+    ("arm", "side"): ("", "arms_out_to_sides"),
+    ("arm", "down"): ("", "wrists_below_shoulders"),
+    ("elbow", "bent"): ("{s}_elbow_bent", "elbows_bent"),
+    ("elbow", "ninety"): ("{s}_elbow_bent", "elbows_bent"),
+    ("elbow", "fully_bent"): ("{s}_elbow_bent", "elbows_bent"),
+    ("hand_on", "face"): ("{s}_hand_near_head", None),
+    ("hand_on", "head"): ("{s}_hand_near_head", None),
+    ("hand_on", "back_of_head"): ("{s}_hand_near_head", None),
+    ("hand_on", "side_of_head"): ("{s}_hand_near_head", None),
+    ("hand_on", "chin"): ("{s}_hand_near_head", None),
+    ("hand_on", "hip_same"): ("", "hands_on_hips"),
+    ("hand_height", "above_head"): ("{s}_wrist_above_head", "both_wrists_above_head"),
+    ("hand_height", "head_level"): ("{s}_wrist_above_shoulder", None),
+    ("hand_height", "above_shoulder"): ("{s}_wrist_above_shoulder", None),
+    ("knee", "bent"): ("{s}_knee_bent", "knees_bent"),
+    ("knee", "ninety"): ("{s}_knee_bent", "knees_bent"),
+    ("knee", "fully_bent"): ("{s}_knee_bent", "knees_bent"),
+    ("knee", "straight"): ("", "legs_straight"),
+    ("knee_height", "above_hip"): ("{s}_knee_raised", None),
+    ("foot", "raised"): ("{s}_foot_raised", None),
+    ("foot", "raised_high"): ("{s}_foot_raised", None),
+    ("foot_forward", "forward"): ("{s}_leg_forward", None),
+}
+_UNSIDED_CHECKS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("hands", "together"): ("hands_together",), ("hands", "together_front"): ("hands_together",),
+    ("hands", "together_overhead"): ("hands_together", "both_wrists_above_head"),
+    ("hands", "together_behind"): ("hands_together",),
+    ("feet", "together"): ("feet_together",), ("feet", "apart"): ("feet_apart",), ("feet", "wide"): ("feet_apart",),
+    ("legs", "spread"): ("feet_apart",),
+    ("torso", "folded"): ("torso_bent_forward",), ("torso", "bent_forward"): ("torso_bent_forward",),
+    ("torso", "arched_back"): ("torso_leaning_back",), ("torso", "leaning_back"): ("torso_leaning_back",),
+    ("head", "up"): ("head_up",), ("head", "down"): ("head_down",),
+}
+
+
+def posecode_checks(codes: Iterable[Any]) -> list[str]:
+    """The check names that say what these posecodes say (codes with no such check are skipped).
+
+    Sided codes may come per side or merged (side "both"); the same fact on both sides maps to
+    the two-sided check where there is one ("both arms up" → both_wrists_above_head).
+    """
+    checks: list[str] = []
+    sides: dict[tuple[str, str], set[str]] = {}
+    for code in codes:
+        key = (code.topic, code.value)
+        if code.topic == "posture":
+            checks += _POSTURE_CHECKS.get(code.value, ())
+            if code.value == "standing_one_leg" and code.side in ("left", "right"):
+                checks.append(f"{swap_sides(code.side)}_foot_raised")  # side = the supporting leg
+        elif key in _UNSIDED_CHECKS:
+            checks += _UNSIDED_CHECKS[key]
+        elif key in _SIDED_CHECKS and code.side in ("left", "right", "both"):
+            sides.setdefault(key, set()).update(("left", "right") if code.side == "both" else (code.side,))
+    for key, found in sides.items():
+        one_side, both = _SIDED_CHECKS[key]
+        if found == {"left", "right"} and both:
+            checks.append(both)
+        elif one_side:
+            checks += [one_side.format(s=side) for side in ("left", "right") if side in found]
+    return list(dict.fromkeys(checks))
+
+
+def _verified(pose: Pose, checks: list[str]) -> list[str]:
+    """Keep the checks the reference pose itself passes (the captioner and the checks measure
+    slightly differently; a check its own reference fails would only add noise)."""
+    from posegpt.eval.checks import run_checks
+
+    passed = run_checks(pose, checks)
+    return [name for name in checks if passed[name]]
+
+
+ESSENTIAL_SALIENCE = 0.75  # the captioner's "always worth saying" level
+
+
+def description_checks(pose: Pose, codes: Iterable[Any]) -> list[str]:
+    """Checks for an explicit prompt: what its description said, as checks the reference passes."""
+    return _verified(pose, posecode_checks(codes))
+
+
+def pose_checks(pose: Pose) -> list[str]:
+    """Checks for a named prompt: the pose's essential facts (posecodes of salience ≥ 0.75)."""
+    from posegpt.data.captioner import Captioner
+
+    codes = [code for code in Captioner().posecodes(pose) if code.salience >= ESSENTIAL_SALIENCE]
+    return _verified(pose, posecode_checks(codes))

@@ -1,0 +1,1 @@
+"""Evaluation: geometric pose checks, pose metrics, baselines and the text → pose benchmark."""

@@ -1,0 +1,334 @@
+"""Fine-tuning PoseGPT: `python -m posegpt train --config configs/….yaml`.
+
+Hugging Face `accelerate` drives devices and mixed precision, so the same loop runs on this
+2-core CPU and, unchanged, under `accelerate launch` on N GPUs. The loop is plain: build the
+conversations, tokenise them with the backbone's chat template, and minimise
+CE(text) + λ·L1(rotations) (+ μ·L1(joints)) with AdamW, warm-up + cosine decay, gradient
+accumulation and periodic validation. Checkpoints are ordinary PoseGPT folders plus a small
+`trainer_state` (optimizer and scheduler tensors, loaded with ``weights_only=True``) to resume.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+import torch
+
+from posegpt.model import PoseGPT, PoseGPTConfig
+
+TRAINER_STATE_NAME = "trainer_state.pt"
+TRAINER_INFO_NAME = "trainer_state.json"
+
+
+@dataclass
+class DataConfig:
+    train_size: int = 20000  # conversations generated for training
+    validation_size: int = 200  # generated like training data, kept aside for validation losses
+    mix: dict[str, float] | None = None  # sample kinds → weights (None: the builder's default mix)
+    max_length: int = 192  # tokens; longer conversations are dropped (counted in the log)
+    seed: int = 0
+    samples_file: str | None = None  # a JSONL of samples to use instead of generating
+
+
+@dataclass
+class OptimConfig:
+    learning_rate: float = 2e-4
+    head_learning_rate: float = 1e-3  # the pose head starts from scratch: a larger step
+    weight_decay: float = 0.0
+    warmup_steps: int = 50
+    max_steps: int = 1000
+    batch_size: int = 8
+    gradient_accumulation: int = 1
+    max_grad_norm: float = 1.0
+    mixed_precision: str = "no"  # "no" | "bf16" | "fp16" (accelerate's names)
+
+
+@dataclass
+class TrainConfig:
+    output_dir: str = "runs/posegpt"
+    model: PoseGPTConfig = field(default_factory=PoseGPTConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    seed: int = 0
+    eval_every: int = 100
+    save_every: int = 250
+    log_every: int = 10
+    num_threads: int = 0  # torch CPU threads; 0 = leave torch's default
+    device: str | None = None  # None: accelerate picks (cuda if available, else cpu)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
+        values = dict(values)
+        sections = {"model": PoseGPTConfig, "data": DataConfig, "optim": OptimConfig}
+        for name, section in sections.items():
+            given = values.pop(name, {}) or {}
+            unknown = set(given) - {f.name for f in fields(section)}
+            if unknown:
+                raise ValueError(f"unknown {name} settings in the config: {sorted(unknown)}")
+            values[name] = section(**given)
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown settings in the config: {sorted(unknown)}")
+        return cls(**values)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> "TrainConfig":
+        import yaml
+
+        try:
+            values = yaml.safe_load(Path(path).read_text()) or {}
+        except FileNotFoundError:
+            raise ValueError(f"config file not found: {path}") from None
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path} is not valid YAML: {error}") from None
+        return cls.from_dict(values)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# -- data ------------------------------------------------------------------------------------------
+
+
+def build_examples(model: PoseGPT, samples: Sequence[Any], max_length: int) -> tuple[list[Any], int]:
+    """Tokenise samples (messages + poses) with the chat template; drop the over-long ones."""
+    from posegpt.data.conversation import encode_conversation
+
+    examples, dropped = [], 0
+    for sample in samples:
+        encoded = encode_conversation(model.backbone, sample.messages, sample.poses, model.pose_token_id)
+        if encoded.input_ids.shape[0] > max_length:
+            dropped += 1
+            continue
+        examples.append(encoded)
+    return examples, dropped
+
+
+def batches(examples: Sequence[Any], batch_size: int, pad_token_id: int, seed: int) -> Iterator[dict[str, torch.Tensor]]:
+    """Endless shuffled batches; similar lengths are grouped to waste little padding."""
+    from posegpt.data.conversation import collate
+
+    generator = random.Random(seed)
+    order = list(range(len(examples)))
+    while True:
+        generator.shuffle(order)
+        # sort within windows of 50 batches by length, then shuffle the batches
+        window = batch_size * 50
+        chunks = []
+        for start in range(0, len(order), window):
+            part = sorted(order[start:start + window], key=lambda i: examples[i].input_ids.shape[0])
+            chunks += [part[i:i + batch_size] for i in range(0, len(part), batch_size)]
+        generator.shuffle(chunks)
+        for chunk in chunks:
+            if len(chunk) == batch_size:
+                yield collate([examples[i] for i in chunk], pad_token_id)
+
+
+def load_training_samples(config: TrainConfig) -> tuple[list[Any], list[Any]]:
+    """(training samples, validation samples) from the builders or a JSONL file."""
+    from posegpt.data.conversations import build_dataset, load_samples
+
+    if config.data.samples_file:
+        samples = load_samples(config.data.samples_file)
+        random.Random(config.data.seed).shuffle(samples)
+    else:
+        total = config.data.train_size + config.data.validation_size
+        samples = build_dataset("train", size=total, seed=config.data.seed, mix=config.data.mix)
+    split = len(samples) - config.data.validation_size
+    return samples[:split], samples[split:]
+
+
+# -- the loop --------------------------------------------------------------------------------------
+
+
+def _lr_lambda(warmup: int, total: int):
+    def schedule(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / max(1, warmup)
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))  # cosine to 10 %
+
+    return schedule
+
+
+@torch.no_grad()
+def validate(model: PoseGPT, examples: Sequence[Any], batch_size: int, pad_token_id: int, device: torch.device) -> dict[str, float]:
+    from posegpt.data.conversation import collate
+
+    model.eval()
+    totals = {"ce": 0.0, "pose_l1": 0.0, "batches": 0}
+    for start in range(0, len(examples), batch_size):
+        batch = collate(list(examples[start:start + batch_size]), pad_token_id)
+        batch = {name: value.to(device) for name, value in batch.items()}
+        out = model(**batch)
+        totals["ce"] += float(out.ce_loss)
+        totals["pose_l1"] += float(out.pose_loss)
+        totals["batches"] += 1
+    model.train()
+    count = max(1, totals.pop("batches"))
+    return {name: value / count for name, value in totals.items()}
+
+
+def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], list[Any]] | None = None) -> Path:
+    """Run (or resume) a training run; returns the folder of the final checkpoint."""
+    from accelerate import Accelerator
+    from tqdm.auto import tqdm
+
+    from posegpt.backbones import load_backbone
+
+    if config.num_threads:
+        torch.set_num_threads(config.num_threads)
+    seed_everything(config.seed)
+    output = Path(config.output_dir)
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "train_config.json").write_text(json.dumps(asdict(config), indent=2, default=str))
+    accelerator = Accelerator(
+        mixed_precision=config.optim.mixed_precision,
+        gradient_accumulation_steps=config.optim.gradient_accumulation,
+        cpu=config.device == "cpu",
+    )
+    latest = output / "latest"
+    resuming = resume and (latest / TRAINER_STATE_NAME).exists()
+    if resuming:
+        model = PoseGPT.from_pretrained(latest, device=accelerator.device)
+        _make_trainable(model)
+    else:
+        backbone = load_backbone(config.model.backbone, device=accelerator.device)
+        model = PoseGPT(backbone, config.model)
+
+    started = time.perf_counter()
+    train_samples, validation_samples = samples or load_training_samples(config)
+    examples, dropped = build_examples(model, train_samples, config.data.max_length)
+    validation, _ = build_examples(model, validation_samples, config.data.max_length)
+    if not examples:
+        raise ValueError("no training examples fit into data.max_length tokens")
+    accelerator.print(
+        f"{len(examples)} training conversations ({dropped} longer than {config.data.max_length} tokens dropped), "
+        f"{len(validation)} for validation; data built in {time.perf_counter() - started:.0f} s"
+    )
+
+    head_parameters = list(model.pose_head.parameters())
+    head_ids = {id(p) for p in head_parameters}
+    other_parameters = [p for p in model.trainable_parameters() if id(p) not in head_ids]
+    optimizer = torch.optim.AdamW(
+        [
+            {"params": other_parameters, "lr": config.optim.learning_rate},
+            {"params": head_parameters, "lr": config.optim.head_learning_rate},
+        ],
+        weight_decay=config.optim.weight_decay,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(config.optim.warmup_steps, config.optim.max_steps))
+    step = 0
+    history: list[dict[str, float]] = []
+    if resuming:
+        state = torch.load(latest / TRAINER_STATE_NAME, map_location="cpu", weights_only=True)
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        info = json.loads((latest / TRAINER_INFO_NAME).read_text())
+        step, history = int(info["step"]), info.get("history", [])
+        accelerator.print(f"resuming from step {step}")
+    model, optimizer, scheduler = accelerator.prepare(model, optimizer, scheduler)
+    unwrapped: PoseGPT = accelerator.unwrap_model(model)
+    pad_token_id = unwrapped.tokenizer.pad_token_id
+    stream = batches(examples, config.optim.batch_size, pad_token_id, seed=config.seed + step)
+
+    model.train()
+    bar = tqdm(total=config.optim.max_steps, initial=step, desc="training", disable=not accelerator.is_main_process)
+    running: dict[str, float] = {}
+    loop_started = time.perf_counter()
+    while step < config.optim.max_steps:
+        for _ in range(config.optim.gradient_accumulation):
+            batch = {name: value.to(accelerator.device) for name, value in next(stream).items()}
+            with accelerator.accumulate(model), accelerator.autocast():
+                out = model(**batch)
+                accelerator.backward(out.loss)
+                if accelerator.sync_gradients:
+                    accelerator.clip_grad_norm_(unwrapped.trainable_parameters(), config.optim.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            for name, value in (("loss", out.loss), ("ce", out.ce_loss), ("pose_l1", out.pose_loss)):
+                running[name] = 0.9 * running.get(name, float(value)) + 0.1 * float(value)
+        step += 1
+        bar.update(1)
+        bar.set_postfix(ce=f"{running['ce']:.3f}", pose=f"{running['pose_l1']:.4f}")
+        if step % config.log_every == 0:
+            history.append({"step": step, **{name: round(value, 5) for name, value in running.items()},
+                            "lr": scheduler.get_last_lr()[0], "elapsed_s": round(time.perf_counter() - loop_started, 1)})
+        if validation and (step % config.eval_every == 0 or step == config.optim.max_steps):
+            scores = validate(unwrapped, validation, config.optim.batch_size, pad_token_id, accelerator.device)
+            history.append({"step": step, "val_ce": round(scores["ce"], 5), "val_pose_l1": round(scores["pose_l1"], 5)})
+            bar.write(f"step {step}: validation CE {scores['ce']:.3f}, pose L1 {scores['pose_l1']:.4f}")
+        if step % config.save_every == 0 or step == config.optim.max_steps:
+            _save(accelerator, unwrapped, optimizer, scheduler, step, history, latest)
+    bar.close()
+    final = output / "final"
+    if accelerator.is_main_process:
+        elapsed = time.perf_counter() - loop_started
+        card = model_card(config, history, len(examples), elapsed)
+        if final.exists():
+            shutil.rmtree(final)
+        unwrapped.save_pretrained(final, model_card=card)
+        (final / "training_log.json").write_text(json.dumps(history, indent=1))
+    return final
+
+
+def _make_trainable(model: PoseGPT) -> None:
+    """A reloaded checkpoint is in inference mode; turn the adapter and head trainable again."""
+    for name, parameter in model.named_parameters():
+        if "lora_" in name or "trainable_tokens" in name or name.startswith("pose_head."):
+            parameter.requires_grad_(True)
+    model.train()
+
+
+def _save(accelerator: Any, model: PoseGPT, optimizer: Any, scheduler: Any, step: int, history: list, folder: Path) -> None:
+    if not accelerator.is_main_process:
+        return
+    partial = folder.with_name(folder.name + ".tmp")
+    if partial.exists():
+        shutil.rmtree(partial)
+    model.save_pretrained(partial)
+    torch.save({"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()}, partial / TRAINER_STATE_NAME)
+    (partial / TRAINER_INFO_NAME).write_text(json.dumps({"step": step, "history": history}))
+    if folder.exists():
+        shutil.rmtree(folder)
+    os.replace(partial, folder)
+
+
+def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float) -> str:
+    """The README of a trained checkpoint: how it was made and how it scored."""
+    last_val = next((h for h in reversed(history) if "val_ce" in h), {})
+    last_train = next((h for h in reversed(history) if "ce" in h), {})
+    threads = torch.get_num_threads()
+    return f"""# PoseGPT checkpoint
+
+Produced by `python -m posegpt train` (posegpt/train.py).
+
+- Backbone: `{config.model.backbone}` (not included; PoseGPT.from_pretrained loads it)
+- Adapter: LoRA r={config.model.lora_r}, alpha={config.model.lora_alpha}, dropout={config.model.lora_dropout}
+  on {', '.join(config.model.lora_target_modules)}; trainable `<POSE>` embedding row; pose head MLP → 24×6D
+- Loss: CE(text) + {config.model.pose_loss_weight}·L1(rotation matrices) + {config.model.joint_loss_weight}·L1(FK joints)
+- Data: {num_examples} generated conversations (posegpt/data/conversations.py, seed {config.data.seed},
+  held-out poses/situations/phrasings excluded by posegpt/data/splits.py), max {config.data.max_length} tokens
+- Optimisation: AdamW lr {config.optim.learning_rate} (head {config.optim.head_learning_rate}), warm-up {config.optim.warmup_steps},
+  cosine to 10 %, {config.optim.max_steps} steps × batch {config.optim.batch_size} × accumulation {config.optim.gradient_accumulation},
+  mixed precision: {config.optim.mixed_precision}, seed {config.seed}
+- Hardware: {platform.machine()} CPU, {os.cpu_count()} cores, {threads} torch threads, no GPU; training time {elapsed_s / 60:.1f} min
+- Final training CE {last_train.get('ce', float('nan')):.3f}, pose L1 {last_train.get('pose_l1', float('nan')):.4f};
+  validation CE {last_val.get('val_ce', float('nan')):.3f}, pose L1 {last_val.get('val_pose_l1', float('nan')):.4f}
+
+Evaluation on held-out prompts: see the README's text-to-pose table (`python -m posegpt eval text2pose`).
+"""

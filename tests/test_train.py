@@ -1,0 +1,61 @@
+from dataclasses import dataclass
+
+import pytest
+import torch
+from tiny_models import save_tiny_llama
+
+from posegpt.data.named_poses import named_pose
+from posegpt.model import PoseGPT
+from posegpt.train import TrainConfig, train
+
+
+@dataclass
+class Sample:
+    messages: list
+    poses: list
+
+
+def samples():
+    data = []
+    for name, request in (("arms_up", "Raise your arms."), ("squat", "Squat down."), ("stand", "Just stand.")):
+        data.append(Sample([{"role": "user", "content": request}, {"role": "assistant", "content": "Here: <POSE>"}],
+                           [named_pose(name)]))
+    return data * 4, data[:2]
+
+
+def config(folder, output, steps) -> TrainConfig:
+    return TrainConfig.from_dict({
+        "output_dir": str(output),
+        "model": {"backbone": str(folder), "lora_r": 8, "lora_alpha": 16, "lora_dropout": 0.0,
+                  "lora_target_modules": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]},
+        "optim": {"learning_rate": 3e-3, "head_learning_rate": 3e-3, "warmup_steps": 2, "max_steps": steps,
+                  "batch_size": 4},
+        "eval_every": 5, "save_every": 5, "log_every": 1, "device": "cpu",
+    })
+
+
+def test_training_lowers_the_losses_and_resumes(tmp_path):
+    folder = save_tiny_llama(tmp_path / "tiny")
+    first = train(config(folder, tmp_path / "run", 10), samples=samples())
+    log = __import__("json").loads((first / "training_log.json").read_text())
+    ce = [entry["ce"] for entry in log if "ce" in entry]
+    assert ce[-1] < ce[0]
+    assert any("val_ce" in entry for entry in log)
+    assert "10 steps" in (first / "README.md").read_text()
+    # resume: the run continues from step 10 to 15 instead of starting over
+    final = train(config(folder, tmp_path / "run", 15), samples=samples())
+    info = __import__("json").loads((tmp_path / "run" / "latest" / "trainer_state.json").read_text())
+    assert info["step"] == 15
+    model = PoseGPT.from_pretrained(final)
+    assert torch.isfinite(model.pose_head.mlp[0].weight).all()
+
+
+def test_config_errors_are_clear(tmp_path):
+    (tmp_path / "bad.yaml").write_text("optim:\n  learning_rat: 1\n")
+    with pytest.raises(ValueError, match="unknown optim settings"):
+        TrainConfig.from_yaml(tmp_path / "bad.yaml")
+    (tmp_path / "broken.yaml").write_text("optim: [\n")
+    with pytest.raises(ValueError, match="not valid YAML"):
+        TrainConfig.from_yaml(tmp_path / "broken.yaml")
+    with pytest.raises(ValueError, match="not found"):
+        TrainConfig.from_yaml(tmp_path / "missing.yaml")
