@@ -1,5 +1,8 @@
 """`python -m posegpt …`: one typed function per sub-command, argparse only parses.
 
+Sub-commands: `render` (a pose file → PNG/.glb/.obj), `chat` (terminal chat), `batch` (JSONL in →
+JSONL out, one model load; the format is in `batch`'s docstring and DESIGN.md).
+
 Errors a user can fix (bad pose file, missing SMPL files, unreadable photo) print one line to
 stderr and exit with status 2; they never end in a traceback.
 """
@@ -7,10 +10,12 @@ stderr and exit with status 2; they never end in a traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence, TextIO
 
 import numpy as np
 
@@ -111,6 +116,394 @@ def _fit_camera(vertices: np.ndarray, width: int, height: int) -> "object":
     return Camera(scale=scale, tx=width / 2 - scale * float(centre[0]), ty=height / 2 + scale * float(centre[1]))
 
 
+# ---------------------------------------------------------------------------------------------
+# chat and batch: one model load, then `posegpt.engine.Engine` does the talking
+
+
+def _load_model(checkpoint: str | None, backbone: str | None, device: str, dtype: str | None) -> tuple[Any, str]:
+    """`load_posegpt` with LoRA merged for faster decoding; load failures become one-line user errors."""
+    from posegpt import model as model_module
+    from posegpt.backbones import BackboneError
+
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise UserError("--device cuda: no CUDA GPU is available on this machine; use --device cpu")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # deprecation chatter from the libraries
+            model, description = model_module.load_posegpt(checkpoint, backbone, device=device, dtype=dtype)
+    except (BackboneError, model_module.CheckpointError) as error:
+        raise UserError(str(error)) from None
+    return model.merge_for_inference(), description
+
+
+CHAT_HELP = """Commands: /reset starts a new conversation, /quit or /exit leaves (so does end of input), /help shows this.
+Each <POSE> in a reply is saved as a picture (front + side view) and a pose file (.npz) in the output folder."""
+
+
+def _plan_body(kind: str) -> tuple[str, str]:
+    """The body model chat will use and the line that says so, without building it yet."""
+    from types import SimpleNamespace
+
+    from posegpt.body import describe_choice, load_body_model
+    from posegpt.body.smpl_body import default_body_model_dir, find_smpl_files
+
+    folder = default_body_model_dir()
+    if kind == "auto":
+        found = [name for name in ("smpl", "smplx") if find_smpl_files(folder, model_type=name) is not None]
+        kind = found[0] if found else "anny"
+    elif kind in ("smpl", "smplx") and find_smpl_files(folder, model_type=kind) is None:
+        load_body_model(kind)  # raises BodyModelFilesMissing, whose message says where to get the files
+    # describe_choice only reads `.name`; the real body model is built when the first pose arrives.
+    return kind, describe_choice(SimpleNamespace(name=kind))  # type: ignore[arg-type]
+
+
+class _PoseWriter:
+    """Saves chat poses as `<stem>.npz` + `<stem>.png` (front + side); body and renderer made on first use."""
+
+    def __init__(self, out_dir: Path, body: str, size: int = 512) -> None:
+        self.out_dir, self.body, self.size = out_dir, body, size
+        self._body_model: Any = None
+        self._renderer: Any = None
+
+    def write(self, pose: Any, stem: str) -> tuple[list[Path], str | None]:
+        """→ the files written, and what went wrong with the picture (None if nothing)."""
+        from PIL import Image
+
+        from posegpt.body import load_body_model
+        from posegpt.render import Renderer
+
+        written = [pose.save_npz(self.out_dir / f"{stem}.npz")]
+        try:
+            if self._body_model is None:
+                self._body_model = load_body_model(self.body)
+            if self._renderer is None:
+                self._renderer = Renderer(width=self.size, height=self.size)
+            vertices, faces = self._body_model(pose).mesh(0)
+            picture = self._renderer.render_views(vertices, faces, views=("front", "side"))
+            png = self.out_dir / f"{stem}.png"
+            Image.fromarray(picture).save(png)
+        except (BodyModelError, PoseError, OSError, RuntimeError, ValueError) as error:
+            return written, f"no picture ({error})"
+        return [png, *written], None
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+
+
+class _Printer:
+    """Writes streamed text, keeping track of whether the cursor is at the start of a line."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.at_line_start = True
+
+    def write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self.at_line_start = text.endswith("\n")
+
+    def line(self, text: str) -> None:
+        """`text` on a line of its own."""
+        self.end()
+        self.write(text + "\n")
+
+    def end(self) -> None:
+        if not self.at_line_start:
+            self.write("\n")
+
+
+def _read_line(stdin: TextIO, interactive: bool) -> str | None:
+    """The next line the user typed, or None at end of input (Ctrl-D) or Ctrl-C at the prompt."""
+    if interactive:
+        try:
+            return input("you: ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return None
+    line = stdin.readline()
+    return None if line == "" else line.rstrip("\r\n")
+
+
+def _chat_turn(engine: Any, history: list[dict[str, str]], options: Any, turn: int, poses: _PoseWriter,
+               printer: _Printer, verbose: bool) -> str | None:
+    """Stream one reply to the terminal → its text (with <POSE> markers) for the history, or None."""
+    from posegpt.engine import Done, ErrorEvent, Notice, PoseEvent, TextDelta
+
+    done, failed = None, False
+    printer.write("posegpt: ")
+    for event in engine.stream(history, options=options):
+        if isinstance(event, TextDelta):
+            printer.write(event.text)
+        elif isinstance(event, PoseEvent):
+            number = event.index + 1
+            written, problem = poses.write(event.pose, f"turn{turn}_pose{number}")
+            note = f"; {problem}" if problem else ""
+            printer.write(f"[pose {number}: {', '.join(str(path) for path in written)}{note}]")
+        elif isinstance(event, Notice):
+            printer.line(f"[note: {event.message}]")
+        elif isinstance(event, ErrorEvent):
+            printer.line(f"[error: {event.message}]")
+            failed = True
+        elif isinstance(event, Done):
+            done = event
+    printer.end()
+    if verbose and done is not None:
+        stats = done.stats
+        printer.line(
+            f"[{stats.generated_tokens} tokens, {stats.decode_tokens_per_s:.1f} tok/s, first token after "
+            f"{stats.time_to_first_token_s:.2f} s, prompt {stats.prompt_tokens} tokens, stop: {stats.stop_reason}]"
+        )
+    if done is None or (failed and not done.reply):
+        return None
+    return done.reply
+
+
+def chat(
+    checkpoint: str | None = None,
+    backbone: str | None = None,
+    device: str = "cpu",
+    dtype: str | None = None,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    out_dir: Path = Path("posegpt_out"),
+    body: str = "auto",
+    verbose: bool = False,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+) -> int:
+    """A terminal chat: each line read is a user turn; replies stream, poses are saved as PNG + .npz.
+
+    Reads from a pipe too (then each user line is echoed as `you: …` so the transcript reads
+    like the interactive one). `stdin`/`stdout` default to the process's streams.
+    """
+    from posegpt.engine import Engine, GenerationOptions
+
+    stdin = stdin if stdin is not None else sys.stdin
+    stdout = stdout if stdout is not None else sys.stdout
+    options = GenerationOptions(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
+    body_kind, body_line = _plan_body(body)
+    model, description = _load_model(checkpoint, backbone, device, dtype)
+    engine = Engine(model)
+    interactive = stdin is sys.stdin and stdout is sys.stdout and stdin.isatty()
+    if interactive:
+        try:
+            import readline  # noqa: F401 - gives input() line editing and history where available
+        except ImportError:  # pragma: no cover - e.g. Windows
+            pass
+    printer = _Printer(stdout)
+    printer.line(f"Model: {description}")
+    printer.line(body_line)
+    printer.line(f"Poses are saved in {out_dir}/. Type /help for commands.")
+
+    poses = _PoseWriter(out_dir, body_kind)
+    history: list[dict[str, str]] = []
+    turn = 0
+    try:
+        while (line := _read_line(stdin, interactive)) is not None:
+            text = line.strip()
+            if not text:
+                continue
+            if text.startswith("/"):
+                command = text.split()[0].lower()
+                if command in ("/quit", "/exit"):
+                    break
+                if command == "/reset":
+                    history.clear()
+                    printer.line("[new conversation]")
+                elif command == "/help":
+                    printer.line(CHAT_HELP)
+                else:
+                    printer.line(f"[unknown command {command}; /help lists the commands]")
+                continue
+            if not interactive:
+                printer.line(f"you: {text}")
+            turn += 1
+            history.append({"role": "user", "content": text})
+            try:
+                reply = _chat_turn(engine, history, options, turn, poses, printer, verbose)
+            except KeyboardInterrupt:  # Ctrl-C stops this reply, not the chat
+                printer.line("[interrupted]")
+                reply = None
+            if reply is None:
+                history.pop()  # nothing usable came back: the user can ask again
+            else:
+                history.append({"role": "assistant", "content": reply})
+    finally:
+        poses.close()
+    return 0
+
+
+class _BadLine(Exception):
+    def __init__(self, request_id: Any, message: str) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+
+
+def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, list[dict[str, str]], Any]:
+    """One input line → (id, messages, RGB PIL image or None); `_BadLine` says what is wrong."""
+    from PIL import Image
+
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise _BadLine(number, f"line {number}: not valid JSON ({error.msg} at column {error.colno})") from None
+    if not isinstance(data, dict):
+        raise _BadLine(number, f"line {number}: expected a JSON object, got {type(data).__name__}")
+    request_id = data.get("id")
+    if request_id is None or isinstance(request_id, bool) or not isinstance(request_id, (str, int)):
+        raise _BadLine(number, f'line {number}: "id" is missing or not a string/integer')
+    messages = data.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _BadLine(request_id, f'line {number}: "messages" must be a non-empty list of {{"role", "content"}}')
+    for position, message in enumerate(messages, 1):
+        if (not isinstance(message, dict) or message.get("role") not in ("system", "user", "assistant")
+                or not isinstance(message.get("content"), str)):
+            shown = json.dumps(message, ensure_ascii=False)
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            raise _BadLine(request_id, f'line {number}: message {position} needs "role" (system, user or '
+                                       f'assistant) and text "content", got {shown}')
+    if messages[-1]["role"] != "user":
+        raise _BadLine(request_id, f"line {number}: the last message must be the user's (got {messages[-1]['role']!r})")
+    image = None
+    if data.get("image") is not None:
+        name = data["image"]
+        if not isinstance(name, str) or not name:
+            raise _BadLine(request_id, f'line {number}: "image" must be a file path')
+        path = Path(name).expanduser()
+        if not path.is_absolute() and not path.exists() and (input_folder / path).exists():
+            path = input_folder / path  # relative to the working folder first, then to the input file
+        try:
+            with Image.open(path) as handle:
+                image = handle.convert("RGB")
+        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            raise _BadLine(request_id, f"line {number}: cannot read the image {name}: {error}") from None
+    return request_id, [{"role": m["role"], "content": m["content"]} for m in messages], image
+
+
+def _pose_records(poses: Sequence[Any]) -> list[dict[str, list[float]]]:
+    """Poses → JSON-ready dicts in smplx names, one per pose row (floats rounded to 1e-6)."""
+    def floats(values: np.ndarray) -> list[float]:
+        return [round(float(value), 6) for value in values]
+
+    records = []
+    for pose in poses:
+        for row in range(len(pose)):
+            record = {"global_orient": floats(pose.global_orient[row]), "body_pose": floats(pose.body_pose[row])}
+            if pose.betas is not None:
+                record["betas"] = floats(pose.betas[row])
+            records.append(record)
+    return records
+
+
+def _batch_record(engine: Any, line: str, number: int, input_folder: Path, options: Any) -> dict[str, Any]:
+    """Run one input line → its output record; never raises for a bad line or a failed generation."""
+    from posegpt.engine import Done, ErrorEvent, Notice
+
+    try:
+        request_id, messages, image = _parse_batch_line(line, number, input_folder)
+    except _BadLine as bad:
+        return {"id": bad.request_id, "reply": "", "poses": [], "error": str(bad)}
+    done, errors, notices = None, [], []
+    try:
+        for event in engine.stream(messages, image=image, options=options):
+            if isinstance(event, Notice):
+                notices.append(event.message)
+            elif isinstance(event, ErrorEvent):
+                errors.append(event.message)
+            elif isinstance(event, Done):
+                done = event
+    except Exception as error:  # noqa: BLE001 - one failing request must not end a long run
+        errors.append(f"generation failed: {type(error).__name__}: {error}")
+    record: dict[str, Any] = {
+        "id": request_id,
+        "reply": done.reply if done else "",
+        "poses": _pose_records(done.poses) if done else [],
+    }
+    if errors:
+        record["error"] = "; ".join(errors)
+    if notices:
+        record["notices"] = notices
+    return record
+
+
+def batch(
+    input_path: Path,
+    output_path: Path,
+    checkpoint: str | None = None,
+    backbone: str | None = None,
+    device: str = "cpu",
+    dtype: str | None = None,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    top_p: float = 1.0,
+    seed: int | None = None,
+) -> int:
+    """Answer every conversation of a JSONL file with one model load; one output line per input line.
+
+    Blank input lines are skipped. Lines that cannot be run get an output line with "error" and the
+    run goes on; the exit status is 0 unless the files or the model cannot be used at all.
+    """
+    from tqdm import tqdm
+
+    from posegpt.engine import Engine, GenerationOptions
+
+    options = GenerationOptions(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
+    try:
+        lines = input_path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UserError(f"cannot read --input {input_path}: {getattr(error, 'strerror', None) or error}") from None
+    if output_path.resolve() == input_path.resolve():
+        raise UserError("--output must not be the --input file")
+    entries = [(number, line) for number, line in enumerate(lines, 1) if line.strip()]
+    try:
+        output_path.parent.mkdir(parents=True, exist_ok=True)
+        out = output_path.open("w", encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot write --output {output_path}: {error.strerror or error}") from None
+
+    started = time.perf_counter()
+    failures = 0
+    with out:
+        try:
+            model, description = _load_model(checkpoint, backbone, device, dtype)
+        except UserError:
+            out.close()
+            output_path.unlink(missing_ok=True)
+            raise
+        print(f"Model: {description}", file=sys.stderr)
+        engine = Engine(model)
+        with tqdm(total=len(entries), file=sys.stderr, unit="line", desc="batch", dynamic_ncols=True) as bar:
+            for number, line in entries:
+                record = _batch_record(engine, line, number, input_path.parent, options)
+                failures += "error" in record
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                out.flush()  # a long run can be followed with `tail -f`
+                bar.update(1)
+    elapsed = time.perf_counter() - started
+    print(f"Wrote {len(entries)} line(s) to {output_path} in {elapsed:.1f} s; {failures} with an error.")
+    return 0
+
+
+def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
+    model = parser.add_argument_group("model")
+    model.add_argument("--checkpoint", help="PoseGPT checkpoint folder or hub id (default: the committed "
+                                            "default checkpoint if present, else the bare backbone)")
+    model.add_argument("--backbone", help="language model: 'smollm2-135m' (default), a local model folder or a hub id")
+    model.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="default cpu")
+    model.add_argument("--dtype", choices=("float32", "bfloat16"), default=None,
+                       help="default float32 on CPU, bfloat16 on CUDA")
+    generation = parser.add_argument_group("generation")
+    generation.add_argument("--max-new-tokens", type=int, default=256, help="longest reply in tokens (default 256)")
+    generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
+    generation.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling with temperature > 0 (default 1)")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m posegpt", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -139,12 +532,87 @@ def _build_parser() -> argparse.ArgumentParser:
     render_parser.add_argument("--backend", choices=("auto", "gl", "software"), default="auto",
                                help="renderer backend (default auto: GL if available)")
     render_parser.set_defaults(handler=render)
+
+    chat_parser = commands.add_parser(
+        "chat",
+        help="chat in the terminal; poses are saved as PNG + .npz",
+        description="Chat with PoseGPT in the terminal (or through a pipe: one user turn per line). "
+                    "Replies stream as they are generated; each <POSE> is saved as OUT_DIR/turn{N}_pose{K}.png "
+                    "(front + side) and .npz, and their paths are printed where the pose occurs. Commands: /reset, "
+                    "/quit or /exit (or end of input), /help.",
+    )
+    _add_model_arguments(chat_parser)
+    chat_parser.add_argument("--out-dir", type=Path, default=Path("posegpt_out"),
+                             help="folder for the pose pictures and files (default ./posegpt_out)")
+    chat_parser.add_argument("--body", choices=("auto", "anny", "smpl", "smplx"), default="auto",
+                             help="body model for the pictures: auto = SMPL if its files are installed, else Anny")
+    chat_parser.add_argument("--verbose", action="store_true", help="print tokens and tokens/s after each reply")
+    chat_parser.set_defaults(handler=chat)
+
+    batch_parser = commands.add_parser(
+        "batch",
+        help="answer a JSONL file of conversations (one model load)",
+        description='Read IN.jsonl lines {"id", "messages": [{"role", "content"}, ...], "image"?: path} and write '
+                    'OUT.jsonl lines {"id", "reply", "poses": [{"global_orient": [3], "body_pose": [69], '
+                    '"betas"?: [10]}], "error"?, "notices"?} in the same order. A line that cannot be run gets '
+                    '"error" (id = its line number when it has none) and the rest still run. Relative image paths '
+                    "are looked up in the working folder, then next to IN.jsonl.",
+    )
+    batch_parser.add_argument("--input", dest="input_path", type=Path, required=True, metavar="IN.jsonl",
+                              help="conversations, one JSON object per line")
+    batch_parser.add_argument("--output", dest="output_path", type=Path, required=True, metavar="OUT.jsonl",
+                              help="answers, one JSON object per input line (overwritten)")
+    _add_model_arguments(batch_parser)
+    batch_parser.add_argument("--seed", type=int, default=None,
+                              help="random seed for sampling (temperature > 0), the same for every line")
+    batch_parser.set_defaults(handler=batch)
+
+    train_parser = commands.add_parser(
+        "train",
+        help="fine-tune PoseGPT from a YAML config (resumes a run that was interrupted)",
+        description="Fine-tune PoseGPT: LoRA + <POSE> row + pose head on generated text-pose conversations. "
+                    "Works under `accelerate launch` unchanged. Re-running the same config resumes from "
+                    "OUTPUT_DIR/latest unless --restart is given.",
+    )
+    train_parser.add_argument("--config", type=Path, required=True, help="YAML file, e.g. configs/smollm2-135m.yaml")
+    train_parser.add_argument("--max-steps", type=int, default=None, help="override optim.max_steps")
+    train_parser.add_argument("--output-dir", default=None, help="override output_dir")
+    train_parser.add_argument("--restart", action="store_true", help="ignore an earlier run's state and start over")
+    train_parser.set_defaults(handler=train)
+
+    from posegpt.eval import text2pose as text2pose_eval
+
+    eval_parser = commands.add_parser("eval", help="benchmarks on held-out data",
+                                      description="Evaluate a model on held-out data.")
+    benchmarks = eval_parser.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
+    text2pose_parser = benchmarks.add_parser(
+        "text2pose", help="text → pose: checks, MPJPE, PA-MPJPE vs mean-pose and nearest-neighbour baselines",
+        description=(text2pose_eval.__doc__ or "Text to pose evaluation.").splitlines()[0],
+    )
+    text2pose_eval.add_arguments(text2pose_parser)
+    text2pose_parser.set_defaults(handler=text2pose_eval.run)
     return parser
+
+
+def train(config: Path, max_steps: int | None = None, output_dir: str | None = None, restart: bool = False) -> int:
+    """Run or resume a training run and print where the final checkpoint is."""
+    from posegpt.train import TrainConfig
+    from posegpt.train import train as run_training
+
+    settings = TrainConfig.from_yaml(config)
+    if max_steps is not None:
+        settings.optim.max_steps = max_steps
+    if output_dir is not None:
+        settings.output_dir = output_dir
+    final = run_training(settings, resume=not restart)
+    print(f"Final checkpoint: {final}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = vars(_build_parser().parse_args(argv))
     args.pop("command")
+    args.pop("benchmark", None)
     handler: Callable[..., int] = args.pop("handler")
     try:
         return handler(**args)

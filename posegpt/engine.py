@@ -289,7 +289,7 @@ class Engine:
 
         logits, hidden, cache = self._forward(None, **inputs)  # prefill: (V,), (H,)
         attention_mask = inputs.get("attention_mask")
-        for _ in range(max_new_tokens):
+        for step in range(max_new_tokens):
             token = sampler(logits, generated)
             if first_token_at is None:
                 first_token_at = time.perf_counter()
@@ -309,6 +309,8 @@ class Engine:
                 yield event
             elif delta:
                 yield TextDelta(delta)
+            if step == max_new_tokens - 1:
+                break  # the token budget is spent: no forward pass for a token never sampled
             step_inputs: dict[str, torch.Tensor] = {"input_ids": torch.tensor([[token]], device=device)}
             if attention_mask is not None:
                 attention_mask = torch.cat([attention_mask, attention_mask.new_ones((1, 1))], dim=1)

@@ -1,0 +1,274 @@
+"""`python -m posegpt chat` and `batch`, driven offline with a tiny random backbone.
+
+The tiny model is untrained, so its replies are gibberish: these tests check structure (lines,
+keys, files, history), not content. A forward hook that makes `<POSE>` the first token of every
+reply stands in for a trained model where a pose is needed.
+"""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from posegpt.cli import main
+from posegpt.pose import Pose
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = ["--max-new-tokens", "6"]
+
+
+@pytest.fixture(scope="module")
+def tiny_backbone(tmp_path_factory) -> str:
+    from tests.tiny_models import save_tiny_llama
+
+    return str(save_tiny_llama(tmp_path_factory.mktemp("tiny") / "tiny-llama"))
+
+
+@pytest.fixture
+def force_pose(monkeypatch):
+    """Every reply starts with <POSE>: the prefill step's logit for it is made huge."""
+    import posegpt.model
+
+    original = posegpt.model.load_posegpt
+
+    def load_with_pose_first(*args, **kwargs):
+        model, description = original(*args, **kwargs)
+        pose_id = model.pose_token_id
+
+        def hook(module, args, kwargs, output):
+            if kwargs["input_ids"].shape[1] > 1:  # the prompt, not a single decoding step
+                output.logits[:, -1, pose_id] = 1e4
+            return output
+
+        # backbone.model is the module that runs both before and after merge_for_inference().
+        model.backbone.model.register_forward_hook(hook, with_kwargs=True)
+        return model, description
+
+    monkeypatch.setattr(posegpt.model, "load_posegpt", load_with_pose_first)
+
+
+@pytest.fixture
+def recorded_conversations(monkeypatch):
+    """The message lists the engine is asked to answer, in call order."""
+    from posegpt.engine import Engine
+
+    calls: list[list[dict]] = []
+    original = Engine.stream
+
+    def stream(self, messages, *args, **kwargs):
+        calls.append([dict(m) for m in messages])
+        return original(self, messages, *args, **kwargs)
+
+    monkeypatch.setattr(Engine, "stream", stream)
+    return calls
+
+
+def _write_jsonl(path: Path, lines: list) -> Path:
+    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
+    return path
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _run_chat(backbone: str, text: str, tmp_path: Path, *extra: str) -> tuple[int, str]:
+    from posegpt.cli import chat
+
+    out = io.StringIO()
+    code = chat(backbone=backbone, max_new_tokens=6, out_dir=tmp_path / "out", stdin=io.StringIO(text), stdout=out,
+                **dict(zip(extra[::2], extra[1::2])))
+    return code, out.getvalue()
+
+
+# --- batch ------------------------------------------------------------------------------------------
+
+
+def test_batch_writes_one_line_per_input_in_order(tiny_backbone, tmp_path, capsys):
+    source = _write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "a", "messages": [{"role": "user", "content": "Raise your left arm."}]},
+        {"id": 7, "messages": [{"role": "system", "content": "You describe poses."},
+                               {"role": "user", "content": "Squat down."},
+                               {"role": "assistant", "content": "Here it is: <POSE>"},
+                               {"role": "user", "content": "Now wave."}]},
+        "",  # blank lines are skipped
+        {"id": "c", "messages": [{"role": "user", "content": "Hello there!"}], "extra": "ignored"},
+    ])
+    target = tmp_path / "sub" / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
+    records = _read_jsonl(target)
+    assert [r["id"] for r in records] == ["a", 7, "c"]
+    for record in records:
+        assert set(record) == {"id", "reply", "poses"}
+        assert isinstance(record["reply"], str) and isinstance(record["poses"], list)
+    captured = capsys.readouterr()
+    assert "Wrote 3 line(s)" in captured.out and "0 with an error" in captured.out
+    assert "Model: the bare backbone tiny-llama" in captured.err
+
+
+def test_batch_poses_have_the_design_keys_and_lengths(tiny_backbone, tmp_path, force_pose):
+    source = _write_jsonl(tmp_path / "in.jsonl", [{"id": "p", "messages": [{"role": "user", "content": "Pose?"}]}])
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
+    (record,) = _read_jsonl(target)
+    assert record["reply"].startswith("<POSE>") and len(record["poses"]) == record["reply"].count("<POSE>") >= 1
+    pose = record["poses"][0]
+    assert set(pose) == {"global_orient", "body_pose"}  # no betas: the head predicts joint rotations only
+    assert len(pose["global_orient"]) == 3 and len(pose["body_pose"]) == 69
+    assert all(isinstance(value, float) and np.isfinite(value) for value in pose["body_pose"])
+
+
+def test_batch_bad_lines_get_errors_and_the_rest_still_run(tiny_backbone, tmp_path):
+    user = [{"role": "user", "content": "Hi"}]
+    source = _write_jsonl(tmp_path / "in.jsonl", [
+        "{not json",
+        {"messages": user},  # no id
+        ["a", "list"],
+        {"id": "no-messages"},
+        {"id": "bad-role", "messages": [{"role": "robot", "content": "beep"}]},
+        {"id": "ends-with-assistant", "messages": [*user, {"role": "assistant", "content": "Hello"}]},
+        {"id": "missing-image", "messages": user, "image": "nowhere/photo.png"},
+        {"id": "not-an-image", "messages": user, "image": "in.jsonl"},
+        {"id": "good", "messages": user},
+    ])
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
+    records = _read_jsonl(target)
+    assert [r["id"] for r in records] == [1, 2, 3, "no-messages", "bad-role", "ends-with-assistant",
+                                          "missing-image", "not-an-image", "good"]
+    expected = ["not valid JSON", '"id" is missing', "expected a JSON object", '"messages" must be',
+                "message 1 needs", "last message must be the user's", "cannot read the image nowhere/photo.png",
+                "cannot read the image in.jsonl"]
+    for record, message in zip(records, expected):
+        assert message in record["error"] and record["reply"] == "" and record["poses"] == []
+        assert record["error"].startswith(f"line {records.index(record) + 1}: ")
+    assert "error" not in records[-1]
+
+
+def test_batch_image_with_a_text_only_backbone_gives_a_notice(tiny_backbone, tmp_path, monkeypatch):
+    Image.fromarray(np.full((16, 16, 3), 128, np.uint8)).save(tmp_path / "photo.png")
+    source = _write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "img", "messages": [{"role": "user", "content": "What pose is this?"}], "image": "photo.png"},
+    ])
+    monkeypatch.chdir(ROOT)  # the image path is relative to the input file's folder, not the working one
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
+    (record,) = _read_jsonl(target)
+    assert "error" not in record and isinstance(record["reply"], str)
+    assert len(record["notices"]) == 1 and "cannot see images" in record["notices"][0]
+
+
+def test_batch_engine_errors_are_recorded_with_the_reply(tiny_backbone, tmp_path, monkeypatch, force_pose):
+    from posegpt.engine import Engine, ErrorEvent
+
+    monkeypatch.setattr(Engine, "_pose_event", lambda self, index, hidden: ErrorEvent(f"pose {index + 1} failed"))
+    source = _write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "messages": [{"role": "user", "content": "Hi"}]}])
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
+    (record,) = _read_jsonl(target)
+    assert record["error"] == "pose 1 failed" and record["reply"].startswith("<POSE>") and record["poses"] == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--input", "missing.jsonl"], "cannot read --input missing.jsonl"),
+        (["--input", "in.jsonl", "--backbone", "./no/such/model"], "no such folder"),
+        (["--input", "in.jsonl", "--max-new-tokens", "0"], "max_new_tokens must be at least 1"),
+    ],
+)
+def test_batch_user_errors_are_one_line(tmp_path, monkeypatch, capsys, arguments, message):
+    monkeypatch.chdir(tmp_path)
+    _write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "messages": [{"role": "user", "content": "Hi"}]}])
+    assert main(["batch", "--output", "out.jsonl", *arguments]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+# --- chat -------------------------------------------------------------------------------------------
+
+
+def test_chat_keeps_history_resets_and_ends_at_eof(tiny_backbone, tmp_path, recorded_conversations):
+    code, out = _run_chat(tiny_backbone, "Hello!\n\nRaise your arms.\n/reset\nAnd now?\n", tmp_path)
+    assert code == 0
+    assert [len(c) for c in recorded_conversations] == [1, 3, 1]  # the empty line is ignored
+    first, second, after_reset = recorded_conversations
+    assert second[0] == first[0] and second[1]["role"] == "assistant" and second[2]["content"] == "Raise your arms."
+    assert after_reset == [{"role": "user", "content": "And now?"}]
+    lines = out.splitlines()
+    assert lines[0].startswith("Model: the bare backbone tiny-llama") and lines[1].startswith("Body model: Anny")
+    assert [line for line in lines if line.startswith("you: ")] == ["you: Hello!", "you: Raise your arms.", "you: And now?"]
+    assert sum(line.startswith("posegpt: ") for line in lines) == 3 and "[new conversation]" in lines
+    assert "tok/s" not in out  # stats only with --verbose
+    assert not (tmp_path / "out").exists()  # no pose, so nothing was written (and no body model was built)
+
+
+def test_chat_commands_help_quit_and_verbose(tiny_backbone, tmp_path, recorded_conversations):
+    code, out = _run_chat(tiny_backbone, "/help\n/dance\nHi\n/quit\nNever read.\n", tmp_path, "verbose", True)
+    assert code == 0 and len(recorded_conversations) == 1
+    assert "/reset starts a new conversation" in out and "[unknown command /dance;" in out
+    assert "tok/s" in out and "Never read" not in out
+
+
+def test_chat_saves_each_pose_as_png_and_npz_and_prints_the_paths(tiny_backbone, tmp_path, force_pose,
+                                                                   recorded_conversations):
+    code, out = _run_chat(tiny_backbone, "Show me a pose.\nAnother one.\n", tmp_path)
+    assert code == 0
+    for turn in (1, 2):
+        png, npz = tmp_path / "out" / f"turn{turn}_pose1.png", tmp_path / "out" / f"turn{turn}_pose1.npz"
+        assert f"[pose 1: {png}, {npz}]" in out
+        assert np.asarray(Image.open(png)).shape == (512, 1024, 3)  # front + side
+        pose = Pose.load_npz(npz)
+        assert pose.global_orient.shape == (1, 3) and pose.body_pose.shape == (1, 69)
+    assert "posegpt: [pose 1: " in out  # printed where the pose occurs: first in the reply
+    assert recorded_conversations[1][1]["content"].startswith("<POSE>")  # the history keeps the marker
+
+
+def test_chat_engine_notices_and_errors_are_marked(tiny_backbone, tmp_path, monkeypatch):
+    from posegpt.engine import Done, Engine, ErrorEvent, GenerationStats, Notice, TextDelta
+
+    def stream(self, messages, *args, **kwargs):
+        yield TextDelta("Partly")
+        yield Notice("history trimmed")
+        yield ErrorEvent("something failed")
+        yield Done("", (), GenerationStats(1, 0, 0.0, 0.0, 0.0, "end"))
+
+    monkeypatch.setattr(Engine, "stream", stream)
+    code, out = _run_chat(tiny_backbone, "Hi\n", tmp_path)
+    assert code == 0
+    assert "posegpt: Partly\n[note: history trimmed]\n[error: something failed]\n" in out
+
+
+def test_chat_user_errors_are_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("POSEGPT_BODY_MODELS", str(tmp_path / "no_models"))
+    assert main(["chat", "--body", "smpl"]) == 2
+    err = capsys.readouterr().err
+    assert "smpl.is.tue.mpg.de" in err and "Traceback" not in err and len(err.strip().splitlines()) <= 2
+    assert main(["chat", "--backbone", str(tmp_path / "missing")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
+def test_chat_through_a_pipe(tiny_backbone, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "posegpt", "chat", "--backbone", tiny_backbone, "--max-new-tokens", "4",
+         "--out-dir", str(tmp_path / "out")],
+        input="Hello!\nWhat can you do?\n", capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("posegpt: ") == 2 and "you: What can you do?" in result.stdout
+
+
+@pytest.mark.parametrize(("command", "options"), [("chat", ["--out-dir", "--body", "/reset"]),
+                                                  ("batch", ["--input", "--output", "--seed", '"error"'])])
+def test_help(command, options, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exit_info.value.code == 0
+    assert all(option in out for option in [*options, "--checkpoint", "--backbone", "--dtype", "--max-new-tokens"])
