@@ -261,7 +261,8 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
                 scheduler.step()
                 optimizer.zero_grad()
             for name, value in (("loss", out.loss), ("ce", out.ce_loss), ("pose_l1", out.pose_loss)):
-                running[name] = 0.9 * running.get(name, float(value)) + 0.1 * float(value)
+                number = float(value.detach())
+                running[name] = 0.9 * running.get(name, number) + 0.1 * number
         step += 1
         bar.update(1)
         bar.set_postfix(ce=f"{running['ce']:.3f}", pose=f"{running['pose_l1']:.4f}")
