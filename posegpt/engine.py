@@ -154,7 +154,7 @@ class _Sampler:
         self.generator.manual_seed(options.seed if options.seed is not None else int(time.time_ns() % 2**63))
 
     def __call__(self, logits: torch.Tensor, previous: Sequence[int]) -> int:
-        logits = logits.float()  # (V,)
+        logits = logits.float().clone()  # (V,) a copy: the penalty edits it in place
         if self.options.repetition_penalty != 1.0 and previous:
             seen = torch.tensor(sorted(set(previous)), device=logits.device)
             values = logits[seen]

@@ -233,3 +233,9 @@ def test_vision_backbone_sees_the_image(tmp_path):
     assert not any(isinstance(e, Notice) for e in events)
     assert events[-1].stats.prompt_tokens >= without.stats.prompt_tokens + tiny_llava_num_image_tokens()
     assert events[-1].stats.generated_tokens >= 1
+
+
+def test_repetition_penalty_works_outside_inference_mode(untrained):
+    """Regression: the penalty once edited the model's inference-mode logits in place and crashed."""
+    events = run(Engine(untrained), ARMS, max_new_tokens=8, repetition_penalty=1.3)
+    assert events[-1].stats.generated_tokens >= 1
