@@ -111,23 +111,19 @@ class Backbone:
         if self.processor is None:
             if images or any(m.get("images") for m in messages):
                 raise ValueError(f"The backbone {self.name!r} is text-only; it cannot take images.")
-            plain = [{"role": m["role"], "content": m["content"]} for m in messages]
-            encoded = self.tokenizer.apply_chat_template(
-                plain,
-                add_generation_prompt=add_generation_prompt,
-                tokenize=True,
-                return_dict=True,
-                return_tensors="pt",
-            )
+            owner: Any = self.tokenizer
+            conversation = [{"role": m["role"], "content": m["content"]} for m in messages]
         else:
+            owner = self.processor
             conversation = to_content_lists(messages, images)
-            encoded = self.processor.apply_chat_template(
-                conversation,
-                add_generation_prompt=add_generation_prompt,
-                tokenize=True,
-                return_dict=True,
-                return_tensors="pt",
-            )
+        # Both defaults differ between tokenizers and processors in transformers 5: always say them.
+        encoded = owner.apply_chat_template(
+            conversation,
+            add_generation_prompt=add_generation_prompt,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+        )
         out = {key: value for key, value in dict(encoded).items() if value is not None}
         if "attention_mask" not in out:
             out["attention_mask"] = torch.ones_like(out["input_ids"])

@@ -27,7 +27,6 @@ from posegpt.model import PoseGPT
 from posegpt.pose import Pose
 
 Role = Literal["system", "user", "assistant"]
-POSE_MARKER = "<POSE>"  # how a pose appears in reply text and in the history
 
 
 @dataclass(frozen=True)
