@@ -165,33 +165,25 @@ class _PoseWriter:
 
     def __init__(self, out_dir: Path, body: str, size: int = 512) -> None:
         self.out_dir, self.body, self.size = out_dir, body, size
-        self._body_model: Any = None
-        self._renderer: Any = None
+        self._exporter: Any = None
 
     def write(self, pose: Any, stem: str) -> tuple[list[Path], str | None]:
         """→ the files written, and what went wrong with the picture (None if nothing)."""
-        from PIL import Image
-
+        from posegpt.artifacts import PoseExporter
         from posegpt.body import load_body_model
         from posegpt.render import Renderer
 
-        written = [pose.save_npz(self.out_dir / f"{stem}.npz")]
-        try:
-            if self._body_model is None:
-                self._body_model = load_body_model(self.body)
-            if self._renderer is None:
-                self._renderer = Renderer(width=self.size, height=self.size)
-            vertices, faces = self._body_model(pose).mesh(0)
-            picture = self._renderer.render_views(vertices, faces, views=("front", "side"))
-            png = self.out_dir / f"{stem}.png"
-            Image.fromarray(picture).save(png)
-        except (BodyModelError, PoseError, OSError, RuntimeError, ValueError) as error:
-            return written, f"no picture ({error})"
-        return [png, *written], None
+        if self._exporter is None:
+            try:
+                self._exporter = PoseExporter(load_body_model(self.body), Renderer(width=self.size, height=self.size))
+            except (BodyModelError, OSError, RuntimeError, ValueError) as error:
+                return [pose.save_npz(self.out_dir / f"{stem}.npz")], f"no picture ({error})"
+        files = self._exporter.export(pose, self.out_dir, stem, formats=("png", "npz"))
+        return files.paths(), (f"no picture: {files.error}" if files.error else None)
 
     def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
+        if self._exporter is not None and self._exporter.renderer is not None:
+            self._exporter.renderer.close()
 
 
 class _Printer:

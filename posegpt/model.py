@@ -84,7 +84,11 @@ class PoseHead(nn.Module):
     def __init__(self, hidden_size: int, head_hidden_size: int = 0) -> None:
         super().__init__()
         inner = head_hidden_size or hidden_size
-        self.mlp = nn.Sequential(nn.Linear(hidden_size, inner), nn.GELU(), nn.Linear(inner, NUM_JOINTS * 6))
+        # LayerNorm first: LLM hidden states have a few huge, nearly constant dimensions that would
+        # otherwise swamp the pose information (a probe on SmolLM2 features measured this).
+        self.mlp = nn.Sequential(
+            nn.LayerNorm(hidden_size), nn.Linear(hidden_size, inner), nn.GELU(), nn.Linear(inner, NUM_JOINTS * 6)
+        )
         with torch.no_grad():
             self.mlp[-1].weight.mul_(0.01)
             identity_6d = matrix_to_rotation_6d(torch.eye(3)).repeat(NUM_JOINTS)  # (144,)
@@ -92,8 +96,12 @@ class PoseHead(nn.Module):
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
         """(P, H) hidden states → (P, 24, 3, 3) rotation matrices."""
-        rotation_6d = self.mlp(hidden.to(self.mlp[0].weight.dtype)).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
-        return rotation_6d_to_matrix(rotation_6d)
+        # Always float32, also under bf16 autocast: bf16 cannot resolve the small departures from
+        # the identity-rotation bias that early training depends on.
+        with torch.autocast(device_type=hidden.device.type, enabled=False):
+            weight = self.mlp[1].weight
+            rotation_6d = self.mlp(hidden.to(weight.dtype)).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
+            return rotation_6d_to_matrix(rotation_6d)
 
 
 @dataclass

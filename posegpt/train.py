@@ -51,6 +51,17 @@ class OptimConfig:
     gradient_accumulation: int = 1
     max_grad_norm: float = 1.0
     mixed_precision: str = "no"  # "no" | "bf16" | "fp16" (accelerate's names)
+    # After the joint loop: train the pose head alone on cached last-layer hidden states of the
+    # finished LLM (0 = skip). The joint loop shows the head each example once; with the states
+    # cached, the head can see them many times for the cost of one forward pass each.
+    head_refit_steps: int = 0
+    head_refit_examples: int = 4000  # training conversations whose hidden states are cached
+    head_refit_batch_size: int = 128
+
+    def __post_init__(self) -> None:
+        # YAML reads a bare `no` as False; accept it rather than failing deep inside accelerate.
+        if self.mixed_precision is False or self.mixed_precision is None:
+            self.mixed_precision = "no"
 
 
 @dataclass
@@ -276,6 +287,12 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
         if step % config.save_every == 0 or step == config.optim.max_steps:
             _save(accelerator, unwrapped, optimizer, scheduler, step, history, latest)
     bar.close()
+    if config.optim.head_refit_steps > 0:
+        scores = refit_head(unwrapped, examples, validation, config, accelerator.device)
+        history.append({"step": step, "head_refit_steps": config.optim.head_refit_steps, **scores})
+        accelerator.print(
+            f"head refit: validation pose L1 {scores['refit_val_pose_l1_before']:.4f} → {scores['refit_val_pose_l1']:.4f}"
+        )
     final = output / "final"
     if accelerator.is_main_process:
         elapsed = time.perf_counter() - loop_started
@@ -285,6 +302,80 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
         unwrapped.save_pretrained(final, model_card=card)
         (final / "training_log.json").write_text(json.dumps(history, indent=1))
     return final
+
+
+@torch.no_grad()
+def pose_hidden_states(model: PoseGPT, examples: Sequence[Any], pad_token_id: int, device: torch.device,
+                       batch_size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Last-layer hidden states that emit `<POSE>` and their target rotations, in float32, with
+    the model in eval mode exactly as the engine runs it → (P, H), (P, 24, 3, 3)."""
+    from tqdm.auto import tqdm
+
+    from posegpt.data.conversation import collate
+    from posegpt.model import pose_emitting_mask
+
+    model.eval()
+    states, targets = [], []
+    with_poses = [example for example in examples if example.target_rotations.shape[0] > 0]
+    for start in tqdm(range(0, len(with_poses), batch_size), desc="caching hidden states", leave=False):
+        batch = collate(list(with_poses[start:start + batch_size]), pad_token_id)
+        input_ids, attention_mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
+        out = model.language_model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        emits = pose_emitting_mask(input_ids, model.pose_token_id) & attention_mask.bool()
+        states.append(out.hidden_states[-1][emits].float().cpu())  # (p, H)
+        targets.append(batch["target_rotations"].float())
+    model.train()
+    return torch.cat(states), torch.cat(targets)
+
+
+def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any], config: TrainConfig,
+               device: torch.device) -> dict[str, float]:
+    """Train the pose head alone on cached hidden states (same loss as the joint loop, minus CE);
+    keeps the head state with the lowest validation loss."""
+    from posegpt.pose import forward_kinematics
+
+    pad = model.tokenizer.pad_token_id
+    generator = torch.Generator().manual_seed(config.seed)
+    chosen = torch.randperm(len(examples), generator=generator)[: config.optim.head_refit_examples].tolist()
+    train_x, train_y = pose_hidden_states(model, [examples[i] for i in chosen], pad, device)
+    val_x, val_y = pose_hidden_states(model, validation, pad, device)
+    head = model.pose_head.float()
+    head_device = next(head.parameters()).device
+    pose_weight, joint_weight = model.config.pose_loss_weight, model.config.joint_loss_weight
+
+    def loss_of(states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        predicted = head(states.to(head_device))  # (P, 24, 3, 3)
+        targets = targets.to(head_device)
+        loss = pose_weight * (predicted - targets).abs().mean()
+        if joint_weight > 0:
+            loss = loss + joint_weight * (forward_kinematics(predicted)[1] - forward_kinematics(targets)[1]).abs().mean()
+        return loss
+
+    def val_pose_l1() -> float:
+        with torch.no_grad():
+            return float((head(val_x.to(head_device)) - val_y.to(head_device)).abs().mean())
+
+    before = val_pose_l1()
+    optimizer = torch.optim.AdamW(head.parameters(), lr=config.optim.head_learning_rate)
+    steps = config.optim.head_refit_steps
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(0, steps))
+    with torch.no_grad():
+        best = (float(loss_of(val_x, val_y)), {k: v.clone() for k, v in head.state_dict().items()})
+    for step in range(1, steps + 1):
+        index = torch.randint(0, train_x.shape[0], (config.optim.head_refit_batch_size,), generator=generator)
+        loss = loss_of(train_x[index], train_y[index])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        if step % 100 == 0 or step == steps:
+            with torch.no_grad():
+                val_loss = float(loss_of(val_x, val_y))
+            if val_loss < best[0]:
+                best = (val_loss, {k: v.clone() for k, v in head.state_dict().items()})
+    head.load_state_dict(best[1])
+    return {"refit_val_pose_l1_before": round(before, 5), "refit_val_pose_l1": round(val_pose_l1(), 5),
+            "refit_poses": int(train_x.shape[0])}
 
 
 def _make_trainable(model: PoseGPT) -> None:

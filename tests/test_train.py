@@ -59,3 +59,20 @@ def test_config_errors_are_clear(tmp_path):
         TrainConfig.from_yaml(tmp_path / "broken.yaml")
     with pytest.raises(ValueError, match="not found"):
         TrainConfig.from_yaml(tmp_path / "missing.yaml")
+
+
+def test_head_refit_lowers_the_validation_pose_error(tmp_path):
+    folder = save_tiny_llama(tmp_path / "tiny")
+    settings = config(folder, tmp_path / "run", 4)
+    settings.optim.head_refit_steps = 200
+    settings.optim.head_refit_batch_size = 8
+    final = train(settings, samples=samples())
+    log = __import__("json").loads((final / "training_log.json").read_text())
+    (refit,) = [entry for entry in log if "head_refit_steps" in entry]
+    assert refit["refit_poses"] == 12
+    assert refit["refit_val_pose_l1"] < refit["refit_val_pose_l1_before"]
+
+
+def test_yaml_no_means_no_mixed_precision(tmp_path):
+    (tmp_path / "c.yaml").write_text("optim:\n  mixed_precision: no\n")
+    assert TrainConfig.from_yaml(tmp_path / "c.yaml").optim.mixed_precision == "no"

@@ -1,0 +1,418 @@
+"""The web chat's state and logic, free of Gradio: sessions, turns, poses and their files.
+
+The UI (`demo/ui.py`) only draws what lives here. A `ChatSession` keeps each turn exactly as the
+model said it (`<POSE>` markers included, so later turns see the real conversation) next to the
+poses and files it produced; `ChatSession.history()` turns that into Gradio's message dicts,
+with each pose's picture placed where its `<POSE>` was. `ChatService` owns the shared engine,
+body models and renderer, and runs one reply at a time per session.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import numpy as np
+
+from posegpt.artifacts import PoseExporter, PoseFiles
+from posegpt.body import BodyModel, BodyModelError, load_body_model
+from posegpt.body.smpl_body import default_body_model_dir, find_smpl_files
+from posegpt.engine import Done, Engine, ErrorEvent, GenerationOptions, Notice, PoseEvent, TextDelta
+from posegpt.pose import PHENOTYPE_NAMES, Pose
+
+POSE_MARKER = "<POSE>"
+MAX_MESSAGE_CHARS = 4000  # longer messages are refused with a message, not cut silently
+MAX_IMAGE_SIDE = 1024  # uploads are downscaled to this longest side before anything else sees them
+MAX_IMAGE_PIXELS = 100_000_000  # larger files are refused before decoding (decompression bombs)
+SESSIONS_DIR = Path(tempfile.gettempdir()) / "posegpt-sessions"  # one sub-folder per browser tab
+PHOTO_ONLY_QUESTION = "What is the pose of the person in this photo?"
+ANSWERING_ALREADY = "Still answering your previous message: wait for it to finish, or press stop."
+
+
+class UserInputError(ValueError):
+    """Input the session cannot use; the message is shown to the user and nothing is lost."""
+
+
+@dataclass
+class PoseRecord:
+    """One decoded `<POSE>` and the files made from it."""
+
+    turn: int  # 0-based turn index
+    index: int  # 0-based position among the turn's poses
+    pose: Pose
+    files: PoseFiles
+
+    @property
+    def key(self) -> str:
+        return f"{self.turn}:{self.index}"
+
+    @property
+    def label(self) -> str:
+        return f"Message {self.turn + 1} · pose {self.index + 1}"
+
+
+@dataclass
+class Turn:
+    """A user message and the reply to it, as far as it has streamed."""
+
+    text: str
+    photo: Path | None = None
+    reply: str = ""  # the model's text with its <POSE> markers
+    poses: list[PoseRecord] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # shown before the reply
+    errors: list[str] = field(default_factory=list)  # shown after it
+    complete: bool = False
+
+
+@dataclass
+class Look:
+    """How bodies are drawn: which body model and, for Anny, its phenotype sliders."""
+
+    body: str = "anny"
+    phenotype: dict[str, float] = field(default_factory=dict)
+
+
+class ChatSession:
+    """One browser tab's conversation, with its own folder for photos and pose files."""
+
+    def __init__(self, look: Look | None = None) -> None:
+        SESSIONS_DIR.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix="session-", dir=SESSIONS_DIR))
+        self.turns: list[Turn] = []
+        self.look = look or Look()
+        self.version = 0  # bumps on every re-render so browsers never show a stale cached file
+        self.answering = False  # a reply is streaming; a second message must wait
+        self.generation = 0  # which reply stream is current; `stop` bumps it to end the old one
+        self._state_lock = threading.Lock()
+
+    # -- what the model sees ------------------------------------------------------------------
+
+    def model_messages(self) -> list[dict[str, str]]:
+        """The conversation for the engine: finished turns with their raw replies, then the last
+        user message. Turns that produced no reply at all are left out (the template needs
+        user/assistant alternation)."""
+        messages: list[dict[str, str]] = []
+        for turn in self.turns[:-1]:
+            if turn.reply.strip():
+                messages += [{"role": "user", "content": turn.text}, {"role": "assistant", "content": turn.reply}]
+        if self.turns:
+            messages.append({"role": "user", "content": self.turns[-1].text})
+        return messages
+
+    def latest_photo(self) -> Path | None:
+        for turn in reversed(self.turns):
+            if turn.photo is not None:
+                return turn.photo
+        return None
+
+    # -- what the user sees -------------------------------------------------------------------
+
+    def history(self) -> list[dict[str, Any]]:
+        """Gradio `Chatbot` messages: text, uploaded photos, notes, and each pose's picture in
+        place of its `<POSE>` marker."""
+        messages: list[dict[str, Any]] = []
+        for turn in self.turns:
+            messages.append({"role": "user", "content": turn.text})
+            if turn.photo is not None:
+                messages.append({"role": "user", "content": {"path": str(turn.photo), "alt_text": "your photo"}})
+            for notice in turn.notices:
+                messages.append({"role": "assistant", "content": notice, "metadata": {"title": "Note"}})
+            segments = turn.reply.split(POSE_MARKER)
+            for position, segment in enumerate(segments):
+                if segment.strip():
+                    messages.append({"role": "assistant", "content": segment.strip()})
+                if position < len(segments) - 1:
+                    messages.append(_pose_message(turn, position))
+            for error in turn.errors:
+                messages.append({"role": "assistant", "content": error, "metadata": {"title": "Problem"}})
+        return messages
+
+    def poses(self) -> list[PoseRecord]:
+        return [record for turn in self.turns for record in turn.poses]
+
+    def find_pose(self, key: str | None) -> PoseRecord | None:
+        for record in self.poses():
+            if record.key == key:
+                return record
+        return None
+
+    # -- lifetime -----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Delete the session's files (Gradio calls this when the tab closes or the state expires)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _pose_message(turn: Turn, index: int) -> dict[str, Any]:
+    record = next((r for r in turn.poses if r.index == index), None)
+    if record is None:
+        text = f"(pose {index + 1} is being drawn…)" if not turn.complete else f"(pose {index + 1} could not be shown)"
+        return {"role": "assistant", "content": text}
+    if record.files.picture is None:
+        return {"role": "assistant", "content": f"(pose {index + 1}: {record.files.error or 'no picture'}; the files are in the 3D panel)"}
+    return {
+        "role": "assistant",
+        "content": {"path": str(record.files.picture), "alt_text": f"pose {index + 1}: front and side view"},
+    }
+
+
+# --- input checks ----------------------------------------------------------------------------------
+
+
+def check_text(text: str | None, has_photo: bool) -> str:
+    """The message to send, or a `UserInputError` saying what is wrong with it."""
+    text = (text or "").strip()
+    if not text and not has_photo:
+        raise UserInputError("Type a message first (or upload a photo and ask about it).")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise UserInputError(
+            f"Your message has {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. Please shorten it."
+        )
+    return text or PHOTO_ONLY_QUESTION
+
+
+def load_photo(path: str | Path, folder: Path, name: str) -> tuple[Path, np.ndarray]:
+    """Read an uploaded image of any common mode (RGBA, grayscale, palette, 16-bit), downscale it
+    to `MAX_IMAGE_SIDE`, and save it as PNG in `folder` → (saved path, (H, W, 3) uint8)."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    path = Path(path)
+    try:
+        with Image.open(path) as image:
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise UserInputError(
+                    f"That image is {image.width}×{image.height} pixels, too large to open safely; "
+                    "please upload one under 100 megapixels."
+                )
+            image = ImageOps.exif_transpose(image)  # phone photos: apply the rotation flag
+            image.load()
+            if image.mode in ("RGBA", "LA", "P", "PA"):
+                background = Image.new("RGB", image.size, (255, 255, 255))
+                rgba = image.convert("RGBA")
+                background.paste(rgba, mask=rgba.getchannel("A"))
+                image = background
+            elif image.mode in ("I;16", "I;16B", "I;16L", "I"):
+                array = np.asarray(image, dtype=np.float64)
+                span = max(array.max() - array.min(), 1.0)
+                image = Image.fromarray(((array - array.min()) / span * 255).astype(np.uint8))
+            image = image.convert("RGB")
+            if max(image.size) > MAX_IMAGE_SIDE:
+                image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+    except UserInputError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+        raise UserInputError(f"{path.name} is not an image I can read ({error}). Try a JPEG or PNG.") from None
+    except (OSError, ValueError, SyntaxError) as error:
+        raise UserInputError(f"{path.name} could not be read as an image ({error}); it may be damaged.") from None
+    if min(image.size) < 1:
+        raise UserInputError(f"{path.name} has no pixels.")
+    saved = folder / f"{name}.png"
+    image.save(saved)
+    return saved, np.asarray(image)
+
+
+# --- the service ------------------------------------------------------------------------------------
+
+
+class ChatService:
+    """The shared pipeline behind every session: engine, body models, renderer.
+
+    Body models are built on first use and kept; `body_kinds()` lists what this machine can draw
+    with (Anny always; SMPL/SMPL-X when their files are in `body_model_dir`).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        renderer: Any | None,
+        default_body: str = "auto",
+        body_model_dir: str | Path | None = None,
+        system_prompt: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.renderer = renderer
+        self.body_model_dir = Path(body_model_dir) if body_model_dir is not None else default_body_model_dir()
+        self.system_prompt = system_prompt
+        self._bodies: dict[str, BodyModel] = {}
+        self._bodies_lock = threading.Lock()
+        kinds = self.body_kinds()
+        self.default_body = kinds[-1] if default_body == "auto" else default_body  # smpl(x) when present
+        if self.default_body not in kinds:
+            raise BodyModelError(
+                f"body model {default_body!r} is not available here; found: {', '.join(kinds)} "
+                f"(SMPL/SMPL-X files go in {self.body_model_dir}, see README)"
+            )
+
+    @property
+    def supports_images(self) -> bool:
+        return bool(self.engine.backbone.supports_images)
+
+    def body_kinds(self) -> list[str]:
+        found = [kind for kind in ("smpl", "smplx") if find_smpl_files(self.body_model_dir, model_type=kind)]
+        return ["anny", *found]
+
+    def body(self, kind: str) -> BodyModel:
+        with self._bodies_lock:
+            if kind not in self._bodies:
+                self._bodies[kind] = load_body_model(kind, self.body_model_dir)
+            return self._bodies[kind]
+
+    def new_session(self) -> ChatSession:
+        return ChatSession(Look(body=self.default_body))
+
+    # -- replies ------------------------------------------------------------------------------
+
+    def respond(
+        self,
+        session: ChatSession,
+        text: str | None,
+        photo: str | Path | None = None,
+        options: GenerationOptions | None = None,
+    ) -> Iterator[ChatSession]:
+        """Add the user's message and stream the reply into the session, yielding the session after
+        every change. Bad input raises `UserInputError` (on the first `next`) before anything is
+        added, so the conversation is never damaged."""
+        generation = self._begin(session)
+        try:
+            message = check_text(text, has_photo=photo is not None)
+            saved_photo = None
+            if photo is not None:
+                saved_photo, _ = load_photo(photo, session.folder, f"photo{len(session.turns) + 1}")
+            session.turns.append(Turn(text=message, photo=saved_photo))
+            yield from self._stream_reply(session, generation, options or GenerationOptions())
+        finally:
+            self._end(session, generation)
+
+    def retry(self, session: ChatSession, options: GenerationOptions | None = None) -> Iterator[ChatSession]:
+        """Answer the last user message again (its old reply and poses are dropped)."""
+        generation = self._begin(session)
+        try:
+            if not session.turns:
+                raise UserInputError("There is nothing to retry yet.")
+            last = session.turns[-1]
+            session.turns[-1] = Turn(text=last.text, photo=last.photo)
+            yield from self._stream_reply(session, generation, options or GenerationOptions())
+        finally:
+            self._end(session, generation)
+
+    def undo(self, session: ChatSession) -> ChatSession:
+        """Remove the last message and its reply."""
+        if session.answering:
+            raise UserInputError(ANSWERING_ALREADY)
+        if session.turns:
+            session.turns.pop()
+        return session
+
+    def clear(self, session: ChatSession) -> ChatSession:
+        if session.answering:
+            raise UserInputError(ANSWERING_ALREADY)
+        session.turns.clear()
+        return session
+
+    def stop(self, session: ChatSession) -> ChatSession:
+        """The user stopped the reply: keep what streamed so far and free the session at once
+        (the old stream notices on its next token and ends)."""
+        with session._state_lock:
+            session.generation += 1
+            session.answering = False
+        if session.turns:
+            session.turns[-1].complete = True
+        return session
+
+    @staticmethod
+    def _begin(session: ChatSession) -> int:
+        with session._state_lock:
+            if session.answering:
+                raise UserInputError(ANSWERING_ALREADY)
+            session.answering = True
+            session.generation += 1
+            return session.generation
+
+    @staticmethod
+    def _end(session: ChatSession, generation: int) -> None:
+        with session._state_lock:
+            if session.generation == generation:
+                session.answering = False
+
+    def _stream_reply(self, session: ChatSession, generation: int, options: GenerationOptions) -> Iterator[ChatSession]:
+        turn_index = len(session.turns) - 1
+        turn = session.turns[turn_index]
+        messages = session.model_messages()
+        if self.system_prompt:
+            messages.insert(0, {"role": "system", "content": self.system_prompt})
+        # A text-only model is only told about a photo sent with this very message (it says it
+        # cannot see it); a vision model keeps seeing the conversation's latest photo.
+        image_path = turn.photo if turn.photo is not None or not self.supports_images else session.latest_photo()
+        try:
+            image = _read_rgb(image_path) if image_path is not None else None
+            beside = _read_rgb(turn.photo) if turn.photo is not None else None
+            yield session
+            for event in self.engine.stream(messages, image=image, options=options):
+                if session.generation != generation:  # stopped by the user
+                    break
+                if isinstance(event, TextDelta):
+                    turn.reply += event.text
+                elif isinstance(event, PoseEvent):
+                    turn.poses.append(self._export(session, turn_index, event.index, event.pose, beside))
+                elif isinstance(event, Notice):
+                    turn.notices.append(event.message)
+                elif isinstance(event, ErrorEvent):
+                    turn.errors.append(event.message)
+                elif isinstance(event, Done):
+                    turn.reply = event.reply
+                yield session
+        except Exception as error:  # the session must survive anything the model does
+            turn.errors.append(
+                f"Something went wrong while answering ({type(error).__name__}: {error}). "
+                "Your conversation is kept: press retry or send another message."
+            )
+        turn.complete = True
+        yield session
+
+    # -- drawing ------------------------------------------------------------------------------
+
+    def _export(self, session: ChatSession, turn: int, index: int, pose: Pose, photo: np.ndarray | None) -> PoseRecord:
+        look = session.look
+        if look.body == "anny" and look.phenotype:
+            pose = pose.with_phenotype(**look.phenotype)
+        try:
+            exporter = PoseExporter(self.body(look.body), self.renderer)
+            files = exporter.export(pose, session.folder, f"m{turn + 1}_pose{index + 1}_v{session.version}", photo=photo)
+        except BodyModelError as error:
+            files = PoseFiles(npz=pose.save_npz(session.folder / f"m{turn + 1}_pose{index + 1}.npz"), error=str(error))
+        return PoseRecord(turn, index, pose, files)
+
+    def restyle(self, session: ChatSession, body: str | None = None, phenotype: Mapping[str, float] | None = None) -> ChatSession:
+        """Draw every pose of the session again with another body model or phenotype, without
+        asking the model again."""
+        if body is not None:
+            if body not in self.body_kinds():
+                raise UserInputError(f"The {body} body model is not available here (its files are missing).")
+            session.look.body = body
+        if phenotype is not None:
+            unknown = set(phenotype) - set(PHENOTYPE_NAMES)
+            if unknown:
+                raise UserInputError(f"unknown phenotype sliders {sorted(unknown)}")
+            session.look.phenotype = {name: float(value) for name, value in phenotype.items()}
+        session.version += 1
+        for turn_index, turn in enumerate(session.turns):
+            photo = _read_rgb(turn.photo) if turn.photo is not None and turn.photo.exists() else None
+            turn.poses = [self._export(session, turn_index, record.index, _without_phenotype(record.pose), photo)
+                          for record in turn.poses]
+        return session
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    """(H, W, 3) uint8 of a photo this session saved itself (already checked and downscaled)."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+def _without_phenotype(pose: Pose) -> Pose:
+    return Pose(pose.global_orient, pose.body_pose, pose.betas)
