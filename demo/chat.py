@@ -23,8 +23,8 @@ from posegpt.body import BodyModel, BodyModelError, load_body_model
 from posegpt.body.smpl_body import default_body_model_dir, find_smpl_files
 from posegpt.engine import Done, Engine, ErrorEvent, GenerationOptions, Notice, PoseEvent, TextDelta
 from posegpt.pose import PHENOTYPE_NAMES, Pose
+from posegpt.tokens import POSE_TOKEN
 
-POSE_MARKER = "<POSE>"
 MAX_MESSAGE_CHARS = 4000  # longer messages are refused with a message, not cut silently
 MAX_IMAGE_SIDE = 1024  # uploads are downscaled to this longest side before anything else sees them
 MAX_IMAGE_PIXELS = 100_000_000  # larger files are refused before decoding (decompression bombs)
@@ -121,7 +121,7 @@ class ChatSession:
                 messages.append({"role": "user", "content": {"path": str(turn.photo), "alt_text": "your photo"}})
             for notice in turn.notices:
                 messages.append({"role": "assistant", "content": notice, "metadata": {"title": "Note"}})
-            segments = turn.reply.split(POSE_MARKER)
+            segments = turn.reply.split(POSE_TOKEN)
             for position, segment in enumerate(segments):
                 if segment.strip():
                     messages.append({"role": "assistant", "content": segment.strip()})

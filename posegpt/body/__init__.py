@@ -26,6 +26,7 @@ __all__ = [
     "BodyOutput",
     "SMPLBody",
     "describe_choice",
+    "describe_kind",
     "load_body_model",
 ]
 
@@ -56,10 +57,15 @@ def load_body_model(
 
 def describe_choice(body: BodyModel, model_dir: str | Path | None = None) -> str:
     """One line for users: which body model is in use and how to get the other."""
+    return describe_kind(body.name, model_dir)
+
+
+def describe_kind(kind: str, model_dir: str | Path | None = None) -> str:
+    """`describe_choice` by name ("anny", "smpl", "smplx"), before the body model is built."""
     folder = Path(model_dir) if model_dir is not None else default_body_model_dir()
-    if body.name == "anny":
+    if kind == "anny":
         return (
             f"Body model: Anny (built in, CC0). To use the official SMPL/SMPL-X instead, put its files in "
             f"{folder}/smpl/ or {folder}/smplx/ (see README)."
         )
-    return f"Body model: {body.name.upper()} from {folder}."
+    return f"Body model: {kind.upper()} from {folder}."

@@ -13,6 +13,7 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from posegpt.pose import Pose
+from posegpt.tokens import POSE_TOKEN
 
 IGNORE_INDEX = -100
 
@@ -45,7 +46,7 @@ def encode_conversation(
         end = backbone.apply_chat_template(chat[: turn + 1], add_generation_prompt=False)["input_ids"].shape[1]
         labels[start:end] = full[start:end]
     if pose_token_id is None:
-        pose_token_id = backbone.tokenizer.convert_tokens_to_ids("<POSE>")
+        pose_token_id = backbone.tokenizer.convert_tokens_to_ids(POSE_TOKEN)
     count = int((full == pose_token_id).sum())
     if count != len(poses):
         raise ValueError(f"the conversation has {count} <POSE> tokens but {len(poses)} poses were given")

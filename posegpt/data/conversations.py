@@ -37,8 +37,8 @@ import torch
 
 from posegpt.data.splits import is_heldout
 from posegpt.pose import SMPL_JOINT_NAMES, Pose, axis_angle_to_matrix, matrix_to_axis_angle
+from posegpt.tokens import POSE_TOKEN
 
-POSE_TOKEN = "<POSE>"
 Split = Literal["train", "eval"]
 Message = dict[str, str]
 

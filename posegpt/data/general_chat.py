@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from posegpt.paths import ASSETS_DIR
+from posegpt.tokens import POSE_TOKEN
 
 SOURCE = "smollm2-135m self-distillation"
 HELDOUT_PERCENT = 15
 DEFAULT_OUT = ASSETS_DIR / "data" / "general_chat.jsonl"
-POSE_MARKER = "<POSE>"
 
 # ---------------------------------------------------------------------------------------------
 # The prompts (hand-written). Single-turn prompts by theme, then multi-turn conversations given
@@ -500,7 +500,7 @@ def trim_to_sentence(reply: str) -> str:
 def clean_reply(reply: str, hit_token_limit: bool) -> str | None:
     """The reply to keep, or None when it must be dropped (empty, <POSE>, degenerate)."""
     reply = reply.strip()
-    if POSE_MARKER in reply:
+    if POSE_TOKEN in reply:
         return None
     if hit_token_limit:
         reply = trim_to_sentence(reply)

@@ -36,9 +36,9 @@ import numpy as np
 from posegpt.eval.checks import CHECKS, mirror_check_name, run_checks
 from posegpt.eval.metrics import mpjpe, pa_mpjpe
 from posegpt.pose import Pose
+from posegpt.tokens import POSE_TOKEN
 
 KINDS = ("explicit", "speculative", "named")
-POSE_MARKER = "<POSE>"
 DEFAULT_EVAL_SIZE = 600  # prompts asked of build_dataset("eval"); fewer exist when held-out material runs out
 DEFAULT_TRAIN_SIZE = 16160  # = configs/smollm2-135m.yaml data.train_size + validation_size
 DEFAULT_SEED = 0
@@ -76,7 +76,7 @@ def eval_prompts(samples: Iterable[Any]) -> list[EvalPrompt]:
         if last is None:
             continue
         prompt = messages[:last]
-        reference = sample.poses[-1] if POSE_MARKER in messages[last]["content"] and sample.poses else None
+        reference = sample.poses[-1] if POSE_TOKEN in messages[last]["content"] and sample.poses else None
         counters[kind] = counters.get(kind, 0) + 1
         unknown = [name for name in meta.get("checks", ()) if name not in CHECKS]
         if unknown:
@@ -112,12 +112,12 @@ Method = Callable[[Sequence[EvalPrompt]], list[Answer]]
 def reference_method(prompts: Sequence[EvalPrompt]) -> list[Answer]:
     """The reference poses themselves: the ceiling of the checks (a check its own reference fails
     is a flaw of the evaluation data, not of a method)."""
-    return [Answer(POSE_MARKER, [p.reference] if p.reference is not None else []) for p in prompts]
+    return [Answer(POSE_TOKEN, [p.reference] if p.reference is not None else []) for p in prompts]
 
 
 def mean_pose_method(pose: Pose) -> Method:
     """Every prompt gets the same (mean training) pose."""
-    return lambda prompts: [Answer(POSE_MARKER, [pose]) for _ in prompts]
+    return lambda prompts: [Answer(POSE_TOKEN, [pose]) for _ in prompts]
 
 
 def nearest_neighbour_method(retriever: Any) -> Method:
@@ -126,7 +126,7 @@ def nearest_neighbour_method(retriever: Any) -> Method:
 
     def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
         found = retriever.retrieve([prompt_text(p.messages) for p in prompts])
-        return [Answer(POSE_MARKER, [pose], note=f"{similarity:.3f}: {text}") for pose, text, similarity in found]
+        return [Answer(POSE_TOKEN, [pose], note=f"{similarity:.3f}: {text}") for pose, text, similarity in found]
 
     return answer
 
@@ -341,7 +341,7 @@ def training_pairs(samples: Iterable[Any]) -> tuple[list[str], list[Pose]]:
         for turn, message in enumerate(sample.messages):
             if message["role"] != "assistant":
                 continue
-            count = message["content"].count(POSE_MARKER)
+            count = message["content"].count(POSE_TOKEN)
             if count:
                 texts.append(prompt_text(sample.messages[:turn]))
                 poses.append(sample.poses[pose_index])  # the turn's first pose stands for it
