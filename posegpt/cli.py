@@ -581,6 +581,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     text2pose_eval.add_arguments(text2pose_parser)
     text2pose_parser.set_defaults(handler=text2pose_eval.run)
+
+    from posegpt.eval import chat_quality
+
+    chat_eval_parser = benchmarks.add_parser(
+        "chat", help="is chat intact? perplexity on held-out general chat, and spot-check replies",
+        description=(chat_quality.__doc__ or "Chat quality.").splitlines()[0],
+    )
+    chat_quality.add_arguments(chat_eval_parser)
+    chat_eval_parser.set_defaults(handler=chat_quality.run)
     return parser
 
 

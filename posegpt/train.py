@@ -55,6 +55,10 @@ class OptimConfig:
     # finished LLM (0 = skip). The joint loop shows the head each example once; with the states
     # cached, the head can see them many times for the cost of one forward pass each.
     head_refit_steps: int = 0
+    # Before the joint loop (once per run, also when resuming a run that has not had it): the same
+    # head-only training on the states of the LLM as it is then. A head that already reads poses
+    # from the hidden states sends the LLM useful gradients from the first joint step on.
+    head_warmup_steps: int = 0
     head_refit_examples: int = 4000  # training conversations whose hidden states are cached
     head_refit_batch_size: int = 128
 
@@ -256,10 +260,16 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
     pad_token_id = unwrapped.tokenizer.pad_token_id
     stream = batches(examples, config.optim.batch_size, pad_token_id, seed=config.seed + step)
 
+    if config.optim.head_warmup_steps > 0 and not any("head_warmup_steps" in h for h in history):
+        scores = refit_head(unwrapped, examples, validation, config, accelerator.device, config.optim.head_warmup_steps)
+        history.append({"step": step, "head_warmup_steps": config.optim.head_warmup_steps, **scores})
+        accelerator.print(f"head warm-up: validation pose L1 {scores['refit_val_pose_l1_before']:.4f} → "
+                          f"{scores['refit_val_pose_l1']:.4f}")
     model.train()
     bar = tqdm(total=config.optim.max_steps, initial=step, desc="training", disable=not accelerator.is_main_process)
     running: dict[str, float] = {}
-    loop_started = time.perf_counter()
+    # Training time adds up across resumed runs: carry on from the last logged elapsed time.
+    loop_started = time.perf_counter() - max((h.get("elapsed_s", 0.0) for h in history), default=0.0)
     while step < config.optim.max_steps:
         for _ in range(config.optim.gradient_accumulation):
             batch = {name: value.to(accelerator.device) for name, value in next(stream).items()}
@@ -288,8 +298,9 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
             _save(accelerator, unwrapped, optimizer, scheduler, step, history, latest)
     bar.close()
     if config.optim.head_refit_steps > 0:
-        scores = refit_head(unwrapped, examples, validation, config, accelerator.device)
-        history.append({"step": step, "head_refit_steps": config.optim.head_refit_steps, **scores})
+        scores = refit_head(unwrapped, examples, validation, config, accelerator.device, config.optim.head_refit_steps)
+        history.append({"step": step, "head_refit_steps": config.optim.head_refit_steps, **scores,
+                        "elapsed_s": round(time.perf_counter() - loop_started, 1)})
         accelerator.print(
             f"head refit: validation pose L1 {scores['refit_val_pose_l1_before']:.4f} → {scores['refit_val_pose_l1']:.4f}"
         )
@@ -329,7 +340,7 @@ def pose_hidden_states(model: PoseGPT, examples: Sequence[Any], pad_token_id: in
 
 
 def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any], config: TrainConfig,
-               device: torch.device) -> dict[str, float]:
+               device: torch.device, steps: int) -> dict[str, float]:
     """Train the pose head alone on cached hidden states (same loss as the joint loop, minus CE);
     keeps the head state with the lowest validation loss."""
     from posegpt.pose import forward_kinematics
@@ -357,7 +368,6 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
 
     before = val_pose_l1()
     optimizer = torch.optim.AdamW(head.parameters(), lr=config.optim.head_learning_rate)
-    steps = config.optim.head_refit_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(0, steps))
     with torch.no_grad():
         best = (float(loss_of(val_x, val_y)), {k: v.clone() for k, v in head.state_dict().items()})
@@ -400,6 +410,20 @@ def _save(accelerator: Any, model: PoseGPT, optimizer: Any, scheduler: Any, step
     os.replace(partial, folder)
 
 
+def _refit_line(history: list[dict[str, float]]) -> str:
+    lines = []
+    for key, label in (("head_warmup_steps", "Head warm-up (before the joint loop)"),
+                       ("head_refit_steps", "Head refit (after it)")):
+        entry = next((h for h in reversed(history) if key in h), None)
+        if entry is not None:
+            lines.append(
+                f"- {label}: the pose head alone, {entry[key]} steps on the cached hidden states of "
+                f"{entry['refit_poses']} training poses at step {entry['step']}; validation pose L1 "
+                f"{entry['refit_val_pose_l1_before']:.4f} → {entry['refit_val_pose_l1']:.4f}\n"
+            )
+    return "".join(lines)
+
+
 def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float) -> str:
     """The README of a trained checkpoint: how it was made and how it scored."""
     last_val = next((h for h in reversed(history) if "val_ce" in h), {})
@@ -421,6 +445,6 @@ Produced by `python -m posegpt train` (posegpt/train.py).
 - Hardware: {platform.machine()} CPU, {os.cpu_count()} cores, {threads} torch threads, no GPU; training time {elapsed_s / 60:.1f} min
 - Final training CE {last_train.get('ce', float('nan')):.3f}, pose L1 {last_train.get('pose_l1', float('nan')):.4f};
   validation CE {last_val.get('val_ce', float('nan')):.3f}, pose L1 {last_val.get('val_pose_l1', float('nan')):.4f}
-
+{_refit_line(history)}
 Evaluation on held-out prompts: see the README's text-to-pose table (`python -m posegpt eval text2pose`).
 """

@@ -231,3 +231,18 @@ def test_spot_check_returns_one_reply_per_prompt(tiny_posegpt) -> None:
     results = spot_check(tiny_posegpt, ["Hello there!", "Raise your left arm."], max_new_tokens=5)
     assert [prompt for prompt, _ in results] == ["Hello there!", "Raise your left arm."]
     assert all(isinstance(reply, str) for _, reply in results)
+
+
+def test_eval_chat_command_prints_the_perplexity(tmp_path, capsys) -> None:
+    import json
+
+    from tiny_models import save_tiny_llama
+
+    from posegpt.cli import main
+
+    folder = save_tiny_llama(tmp_path / "tiny")
+    samples = tmp_path / "held.jsonl"
+    samples.write_text(json.dumps(SAMPLE) + "\n")
+    assert main(["eval", "chat", "--backbone", str(folder), "--samples", str(samples), "--no-spot-check"]) == 0
+    out = capsys.readouterr().out
+    assert "chat perplexity on held.jsonl:" in out and "(1 answers," in out

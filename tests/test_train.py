@@ -73,6 +73,21 @@ def test_head_refit_lowers_the_validation_pose_error(tmp_path):
     assert refit["refit_val_pose_l1"] < refit["refit_val_pose_l1_before"]
 
 
+def test_head_warmup_runs_once_before_the_joint_loop(tmp_path):
+    folder = save_tiny_llama(tmp_path / "tiny")
+    settings = config(folder, tmp_path / "run", 5)
+    settings.optim.head_warmup_steps = 100
+    settings.optim.head_refit_batch_size = 8
+    train(settings, samples=samples())
+    settings.optim.max_steps = 10  # resuming must not warm the head up again
+    final = train(settings, samples=samples())
+    log = __import__("json").loads((final / "training_log.json").read_text())
+    warmups = [entry for entry in log if "head_warmup_steps" in entry]
+    assert len(warmups) == 1 and warmups[0]["step"] == 0
+    assert warmups[0]["refit_val_pose_l1"] < warmups[0]["refit_val_pose_l1_before"]
+    assert "Head warm-up" in (final / "README.md").read_text()
+
+
 def test_yaml_no_means_no_mixed_precision(tmp_path):
     (tmp_path / "c.yaml").write_text("optim:\n  mixed_precision: no\n")
     assert TrainConfig.from_yaml(tmp_path / "c.yaml").optim.mixed_precision == "no"

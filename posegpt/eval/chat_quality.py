@@ -5,7 +5,7 @@ general prompts (``assets/data/general_chat_heldout.jsonl``, never trained on): 
 sets the reference value, and a fine-tuned PoseGPT that kept its chat ability should stay close
 to it. Lower is better; a large rise means the fine-tune has pushed the model away from chatting.
 
-    python -m posegpt.eval.chat_quality [--checkpoint DIR | --backbone smollm2-135m]
+    python -m posegpt eval chat [--checkpoint DIR | --backbone smollm2-135m]
 """
 
 from __future__ import annotations
@@ -115,26 +115,37 @@ def spot_check(model: Any, prompts: Sequence[str] = SPOT_CHECK_PROMPTS, max_new_
     return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    from posegpt.data.general_chat import read_chat_jsonl
-    from posegpt.model import load_posegpt
-
-    parser = argparse.ArgumentParser(prog="python -m posegpt.eval.chat_quality", description=__doc__.split("\n\n")[0])
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of `eval chat` (shared by `python -m posegpt` and this module's `main`)."""
     parser.add_argument("--checkpoint", default=None, help="PoseGPT checkpoint folder (default: the default model)")
     parser.add_argument("--backbone", default=None, help="a bare backbone instead, e.g. smollm2-135m (the base model)")
     parser.add_argument("--samples", type=Path, default=DEFAULT_HELDOUT, help="held-out chat .jsonl")
     parser.add_argument("--dtype", default=None, help="float32 (CPU default) or bfloat16")
-    parser.add_argument("--no-spot-check", action="store_true")
-    args = parser.parse_args(argv)
-    samples = read_chat_jsonl(args.samples)
-    model, description = load_posegpt(checkpoint=args.checkpoint, backbone=args.backbone, dtype=args.dtype)
+    parser.add_argument("--no-spot-check", action="store_true", help="skip the spot-check replies")
+    return parser
+
+
+def run(checkpoint: str | None = None, backbone: str | None = None, samples: Path = DEFAULT_HELDOUT,
+        dtype: str | None = None, no_spot_check: bool = False) -> int:
+    """Print the chat perplexity (and spot-check replies) of one model."""
+    from posegpt.data.general_chat import read_chat_jsonl
+    from posegpt.model import load_posegpt
+
+    conversations = read_chat_jsonl(samples)
+    model, description = load_posegpt(checkpoint=checkpoint, backbone=backbone, dtype=dtype)
     print(f"model: {description}")
-    total, count = chat_negative_log_likelihood(model, samples)
-    print(f"chat perplexity on {args.samples.name}: {math.exp(total / count):.3f} ({len(samples)} answers, {count} tokens)")
-    if not args.no_spot_check:
+    total, count = chat_negative_log_likelihood(model, conversations)
+    print(f"chat perplexity on {Path(samples).name}: {math.exp(total / count):.3f} "
+          f"({len(conversations)} answers, {count} tokens)")
+    if not no_spot_check:
         for prompt, reply in spot_check(model):
             print(f"\n> {prompt}\n{reply}")
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = add_arguments(argparse.ArgumentParser(prog="python -m posegpt eval chat", description=__doc__.split("\n\n")[0]))
+    return run(**vars(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":
