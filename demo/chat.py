@@ -348,8 +348,8 @@ class ChatService:
         # cannot see it); a vision model keeps seeing the conversation's latest photo.
         image_path = turn.photo if turn.photo is not None or not self.supports_images else session.latest_photo()
         try:
-            image = _read_rgb(image_path) if image_path is not None else None
             beside = _read_rgb(turn.photo) if turn.photo is not None else None
+            image = beside if image_path == turn.photo else _read_rgb(image_path)
             yield session
             for event in self.engine.stream(messages, image=image, options=options):
                 if session.generation != generation:  # stopped by the user

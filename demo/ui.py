@@ -111,21 +111,20 @@ class PoseGPTInterface:
         session = self._session(session)
         yield from self._stream(self.service.retry(session, self._options(temperature, max_new_tokens)), session)
 
-    def undo(self, session: ChatSession | None) -> tuple[Any, ...]:
+    def _change(self, session: ChatSession | None, action: Callable[[ChatSession], Any]) -> tuple[Any, ...]:
+        """Apply a quick change to the session; a refusal becomes a warning toast."""
         session = self._session(session)
         try:
-            self.service.undo(session)
+            action(session)
         except UserInputError as problem:
             gr.Warning(str(problem))
         return self._outputs(session, gr.skip())
 
+    def undo(self, session: ChatSession | None) -> tuple[Any, ...]:
+        return self._change(session, self.service.undo)
+
     def clear(self, session: ChatSession | None) -> tuple[Any, ...]:
-        session = self._session(session)
-        try:
-            self.service.clear(session)
-        except UserInputError as problem:
-            gr.Warning(str(problem))
-        return self._outputs(session, gr.skip())
+        return self._change(session, self.service.clear)
 
     def stop(self, session: ChatSession | None) -> tuple[Any, ...]:
         session = self._session(session)
@@ -140,13 +139,8 @@ class PoseGPTInterface:
     def restyle(self, session: ChatSession | None, body: str, *sliders: float,
                 progress: gr.Progress = gr.Progress(track_tqdm=True)) -> tuple[Any, ...]:
         """Draw every pose again with another body or shape; the model is not asked again."""
-        session = self._session(session)
         phenotype = dict(zip(PHENOTYPE_NAMES, sliders))
-        try:
-            self.service.restyle(session, body=body, phenotype=phenotype)
-        except UserInputError as problem:
-            gr.Warning(str(problem))
-        return self._outputs(session, gr.skip())
+        return self._change(session, lambda chosen: self.service.restyle(chosen, body=body, phenotype=phenotype))
 
     def ask(self, message: str, temperature: float = 0.0, max_new_tokens: int = 256) -> dict[str, Any]:
         """One question, one answer, no history: → {"reply", "poses": [{"global_orient", "body_pose"}], "notes"}.

@@ -242,12 +242,19 @@ class PoseGPT(nn.Module):
                     f"the batch has {pred_rotations.shape[0]} <POSE> tokens but {target_rotations.shape[0]} target poses"
                 )
             if pred_rotations.shape[0] > 0:
-                target = target_rotations.to(pred_rotations)
-                pose_loss = F.l1_loss(pred_rotations, target)
-                if self.config.joint_loss_weight > 0:
-                    joint_loss = F.l1_loss(forward_kinematics(pred_rotations)[1], forward_kinematics(target)[1])
+                pose_loss, joint_loss = self.pose_losses(pred_rotations, target_rotations)
         total = ce_loss + self.config.pose_loss_weight * pose_loss + self.config.joint_loss_weight * joint_loss
         return PoseGPTOutput(total, ce_loss, pose_loss, joint_loss, pred_rotations, int(pred_rotations.shape[0]))
+
+    def pose_losses(self, pred_rotations: torch.Tensor, target_rotations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(P, 24, 3, 3) each → L1 on rotation matrices, and L1 on FK joint positions (metres; zero
+        when joint_loss_weight is 0, to skip the FK). Unweighted: callers apply λ and μ."""
+        target = target_rotations.to(pred_rotations)
+        pose_loss = F.l1_loss(pred_rotations, target)
+        joint_loss = pose_loss.new_zeros(())
+        if self.config.joint_loss_weight > 0:
+            joint_loss = F.l1_loss(forward_kinematics(pred_rotations)[1], forward_kinematics(target)[1])
+        return pose_loss, joint_loss
 
     def decode_poses(self, hidden: torch.Tensor) -> torch.Tensor:
         """(P, H) hidden states that emitted <POSE> → (P, 24, 3, 3) rotations."""

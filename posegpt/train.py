@@ -343,8 +343,6 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
                device: torch.device, steps: int) -> dict[str, float]:
     """Train the pose head alone on cached hidden states (same loss as the joint loop, minus CE);
     keeps the head state with the lowest validation loss."""
-    from posegpt.pose import forward_kinematics
-
     pad = model.tokenizer.pad_token_id
     generator = torch.Generator().manual_seed(config.seed)
     chosen = torch.randperm(len(examples), generator=generator)[: config.optim.head_refit_examples].tolist()
@@ -355,12 +353,8 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
     pose_weight, joint_weight = model.config.pose_loss_weight, model.config.joint_loss_weight
 
     def loss_of(states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        predicted = head(states.to(head_device))  # (P, 24, 3, 3)
-        targets = targets.to(head_device)
-        loss = pose_weight * (predicted - targets).abs().mean()
-        if joint_weight > 0:
-            loss = loss + joint_weight * (forward_kinematics(predicted)[1] - forward_kinematics(targets)[1]).abs().mean()
-        return loss
+        pose_loss, joint_loss = model.pose_losses(head(states.to(head_device)), targets)  # as in the joint loop
+        return pose_weight * pose_loss + joint_weight * joint_loss
 
     def val_pose_l1() -> float:
         with torch.no_grad():
