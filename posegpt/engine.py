@@ -9,6 +9,13 @@ that very hidden state goes through the pose head — no second pass over the te
 The engine holds one model for any number of chat sessions: all per-conversation state (cache,
 sampler, text decoder) lives inside one `stream()` call, and forward passes are serialised by a
 lock, so concurrent sessions interleave token by token without sharing anything else.
+
+Photos reach a text-only PoseGPT as people: the vision module (`posegpt.vision.pipeline`) finds,
+fits and describes everyone in the photo; their block of words + `<PERSON>` placeholders goes
+into the user's message and the placeholders' embeddings are the projected person features
+(one prefill with `inputs_embeds`). When `<POSE>` is sampled, the pointer picks the person it
+is about from the same hidden state, and that person's landmark fit refines the head's pose.
+Vision-language backbones instead take the pixels through their own processor.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import torch
 from posegpt.body.base import BodyModel, BodyOutput
 from posegpt.model import PoseGPT
 from posegpt.pose import Pose
+from posegpt.render import Camera
 
 Role = Literal["system", "user", "assistant"]
 
@@ -50,6 +58,10 @@ class PoseEvent:
     pose: Pose
     body: BodyOutput | None = None  # posed mesh, when the engine has a body model
     picture: np.ndarray | None = None  # (H, W, 3) uint8 front + side views, when it has a renderer
+    person: int | None = None  # which person of the photo (0-based, left to right), when there is one
+    camera: Camera | None = None  # places `body` over the photo (the chosen person's camera)
+    overlay: np.ndarray | None = None  # (H, W, 3) uint8 the photo with this body drawn over its person
+    head_pose: Pose | None = None  # the pose head's own output, before the landmark fit refined it
 
 
 @dataclass(frozen=True)
@@ -83,6 +95,8 @@ class Done:
     reply: str
     poses: tuple[Pose, ...]
     stats: GenerationStats
+    pose_people: tuple[int | None, ...] = ()  # per pose: the person of the photo it is about
+    scene: Any | None = None  # the vision module's SceneReading of the photo, when one was read
 
 
 Event = Union[TextDelta, PoseEvent, Notice, ErrorEvent, Done]
@@ -147,13 +161,16 @@ class _TextDecoder:
 class _Sampler:
     """Greedy or temperature/top-p sampling with a per-conversation random generator."""
 
-    def __init__(self, options: GenerationOptions, device: torch.device) -> None:
+    def __init__(self, options: GenerationOptions, device: torch.device, banned: Sequence[int] = ()) -> None:
         self.options = options
+        self.banned = list(banned)  # token ids never generated (prompt-only placeholders)
         self.generator = torch.Generator(device=device)
         self.generator.manual_seed(options.seed if options.seed is not None else int(time.time_ns() % 2**63))
 
     def __call__(self, logits: torch.Tensor, previous: Sequence[int]) -> int:
         logits = logits.float().clone()  # (V,) a copy: the penalty edits it in place
+        if self.banned:
+            logits[self.banned] = float("-inf")
         if self.options.repetition_penalty != 1.0 and previous:
             seen = torch.tensor(sorted(set(previous)), device=logits.device)
             values = logits[seen]
@@ -173,8 +190,11 @@ class _Sampler:
 class Engine:
     """Streams replies of a `PoseGPT`; optionally poses bodies and renders them as they arrive."""
 
-    def __init__(self, model: PoseGPT, body: BodyModel | None = None, renderer: Any | None = None) -> None:
+    def __init__(
+        self, model: PoseGPT, body: BodyModel | None = None, renderer: Any | None = None, vision: Any | None = None
+    ) -> None:
         self.model = model.eval()
+        self.vision = vision  # a posegpt.vision.pipeline.PersonFinder, for models that read people
         self.backbone = model.backbone
         self.tokenizer = model.tokenizer
         self.body = body
@@ -221,15 +241,40 @@ class Engine:
     # -- one forward step ----------------------------------------------------------------------------
 
     @torch.inference_mode()
-    def _forward(self, cache: Any, **inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any]:
-        """→ logits of the last position (V,), its last-layer hidden state (H,), the updated cache."""
+    def _forward(self, cache: Any, **inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any, torch.Tensor]:
+        """→ logits of the last position (V,), its last-layer hidden state (H,), the updated cache,
+        and the last-layer states of every position of this call (T, H)."""
         extra: dict[str, Any] = {self._cache_argument: cache}
         if self._can_keep_last_logits:
             extra["logits_to_keep"] = 1  # the prompt's other positions need no logits
         with self._lock:
             out = self.model.language_model(**inputs, **extra, use_cache=True, output_hidden_states=True)
         cache = out.cache if hasattr(out, "cache") else out.past_key_values
-        return out.logits[0, -1], out.hidden_states[-1][0, -1], cache
+        states = out.hidden_states[-1][0]  # (T, H)
+        return out.logits[0, -1], states[-1], cache, states
+
+    # -- photos as people --------------------------------------------------------------------------
+
+    def _read_photo(self, conversation: list[Message], image: Any) -> Iterator[Event | tuple[list[Message], Any, np.ndarray]]:
+        """Find the photo's people and put their block into the last user message.
+
+        Yields notices, then one (messages, scene, photo) tuple; a photo that cannot be read
+        gives an ErrorEvent and the conversation unchanged (the reply goes on without it)."""
+        from posegpt.vision.features import people_prompt
+        from posegpt.vision.pipeline import as_rgb_array
+
+        try:
+            photo = as_rgb_array(image)
+            scene = self.vision.find(photo)
+        except (ValueError, TypeError) as error:
+            yield ErrorEvent(f"The photo could not be read ({error}); I answer from your text only.")
+            yield conversation, None, None
+            return
+        for notice in scene.notices:
+            yield Notice(notice)
+        block = people_prompt(scene.readings, self.model.config.tokens_per_person)
+        last = conversation[-1]
+        yield conversation[:-1] + [Message(last.role, f"{block}\n{last.content}")], scene, photo
 
     # -- the loop ------------------------------------------------------------------------------------
 
@@ -258,6 +303,17 @@ class Engine:
             yield ErrorEvent(str(error))
             yield Done("", (), GenerationStats(0, 0, 0.0, 0.0, time.perf_counter() - started, "end"))
             return
+        scene, photo = None, None
+        if image is not None and self.model.reads_people and not self.backbone.supports_images:
+            if self.vision is None:
+                yield Notice("This engine has no vision module, so the photo is not used; I answer from your text only.")
+            else:
+                for item in self._read_photo(conversation, image):
+                    if isinstance(item, tuple):
+                        conversation, scene, photo = item
+                    else:
+                        yield item
+            image = None
         if image is not None and not self.backbone.supports_images:
             yield Notice(
                 f"This model ({self.backbone.name}) cannot see images yet, so it answers from your text only."
@@ -271,22 +327,36 @@ class Engine:
             return
         for notice in notices:
             yield Notice(notice)
-        yield from self._decode(inputs, options, started)
+        yield from self._decode(inputs, options, started, scene, photo)
 
-    def _decode(self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float) -> Iterator[Event]:
+    def _decode(
+        self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
+        scene: Any | None = None, photo: np.ndarray | None = None,
+    ) -> Iterator[Event]:
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
         prompt_tokens = int(inputs["input_ids"].shape[1])
         room = self.backbone.context_length - prompt_tokens
         max_new_tokens = min(options.max_new_tokens, room)
-        sampler = _Sampler(options, device)
+        banned = [self.model.person_token_id] if self.model.person_token_id is not None else []
+        sampler = _Sampler(options, device, banned)
         decoder = _TextDecoder(self.tokenizer)
         poses: list[Pose] = []
+        pose_people: list[int | None] = []
         generated: list[int] = []
         first_token_at = None
         stop_reason: Literal["end", "max_tokens", "context_full"] = "max_tokens" if max_new_tokens == options.max_new_tokens else "context_full"
 
-        logits, hidden, cache = self._forward(None, **inputs)  # prefill: (V,), (H,)
+        prefill = dict(inputs)
+        people_states = None
+        if scene is not None and scene.readings:
+            from posegpt.vision.features import stack_features
+
+            with torch.inference_mode():
+                prefill["inputs_embeds"] = self.model.embed_inputs(prefill.pop("input_ids"), stack_features(scene.readings))
+        logits, hidden, cache, prompt_states = self._forward(None, **prefill)  # prefill: (V,), (H,), …, (T, H)
+        if scene is not None and scene.readings:
+            people_states = self.model.person_states(prompt_states[None], inputs["input_ids"])[0]  # (N, H)
         attention_mask = inputs.get("attention_mask")
         for step in range(max_new_tokens):
             token = sampler(logits, generated)
@@ -302,9 +372,10 @@ class Engine:
                 before = delta.rsplit(self.model.config.pose_token, 1)[0]
                 if before:
                     yield TextDelta(before)
-                event = self._pose_event(len(poses), hidden)
+                event = self._pose_event(len(poses), hidden, scene, people_states, photo)
                 if isinstance(event, PoseEvent):
                     poses.append(event.pose)
+                    pose_people.append(event.person)
                 yield event
             elif delta:
                 yield TextDelta(delta)
@@ -314,7 +385,7 @@ class Engine:
             if attention_mask is not None:
                 attention_mask = torch.cat([attention_mask, attention_mask.new_ones((1, 1))], dim=1)
                 step_inputs["attention_mask"] = attention_mask
-            logits, hidden, cache = self._forward(cache, **step_inputs)
+            logits, hidden, cache, _ = self._forward(cache, **step_inputs)
         tail = decoder.flush()
         if tail:
             yield TextDelta(tail)
@@ -329,20 +400,37 @@ class Engine:
             total_s=finished - started,
             stop_reason=stop_reason,
         )
-        yield Done(decoder.emitted, tuple(poses), stats)
+        yield Done(decoder.emitted, tuple(poses), stats, tuple(pose_people), scene)
 
-    def _pose_event(self, index: int, hidden: torch.Tensor) -> PoseEvent | ErrorEvent:
+    def _pose_event(
+        self, index: int, hidden: torch.Tensor, scene: Any | None = None,
+        people_states: torch.Tensor | None = None, photo: np.ndarray | None = None,
+    ) -> PoseEvent | ErrorEvent:
         with torch.inference_mode():
             rotations = self.model.decode_poses(hidden[None].float())  # (1, 24, 3, 3)
         if not torch.isfinite(rotations).all():
             return ErrorEvent(f"pose {index + 1} could not be decoded (the pose head gave non-finite numbers)")
-        pose = Pose.from_rotation_matrices(rotations)
+        pose = head_pose = Pose.from_rotation_matrices(rotations)
+        person = camera = None
+        if scene is not None and people_states is not None and people_states.shape[0] > 0:
+            with torch.inference_mode():
+                person = int(torch.argmax(self.model.point(hidden.float(), people_states.float())))
+            chosen = scene.people[person]
+            camera = chosen.camera
+            try:
+                pose = self.vision.refine(chosen, head_pose)
+            except ValueError:
+                pose = head_pose  # the fit refused these landmarks: the head's pose stands
         body = self.body(pose) if self.body is not None else None
-        picture = None
+        picture = overlay = None
         if body is not None and self.renderer is not None:
             vertices, faces = body.mesh(0)
             picture = self.renderer.render_views(vertices, faces, views=("front", "side"))
-        return PoseEvent(index, pose, body, picture)
+            if photo is not None and person is not None:
+                from posegpt.vision.overlay import person_overlay
+
+                overlay = person_overlay(self.renderer, vertices, faces, photo, scene.people[person], scene.people)
+        return PoseEvent(index, pose, body, picture, person, camera, overlay, head_pose if person is not None else None)
 
 
 class _PromptTooLong(Exception):

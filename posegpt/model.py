@@ -10,9 +10,16 @@ The whole mechanism:
    never from offsets, so image tokens expanded by a processor need no special care.
 4. Loss = cross-entropy on the text + λ · L1 on rotation matrices (+ μ · L1 on FK joint
    positions, off by default).
+5. Photos (text-only backbones): the vision module describes each person found as a feature
+   vector; `PersonProjector` maps it to `tokens_per_person` embeddings that replace the
+   `<PERSON>` placeholders of that person's prompt line (found from token ids, in order, like a
+   VLM processor's expanded image tokens). `PersonPointer` scores, for each `<POSE>`, which
+   person's placeholders it refers to (+ κ · cross-entropy on the person chosen), so the app
+   knows whose photo region the pose belongs to and can refine it with that person's fit.
 
 A checkpoint is a folder: config.json, pose_head.safetensors, the PEFT adapter, the tokenizer
-(with `<POSE>`) and a README model card. No pickle anywhere.
+(with `<POSE>`), person_modules.safetensors when it reads photos, and a README model card.
+No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -29,10 +36,11 @@ import torch.nn.functional as F
 
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
-from posegpt.tokens import POSE_TOKEN
+from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 CONFIG_NAME = "config.json"
 HEAD_WEIGHTS_NAME = "pose_head.safetensors"
+PERSON_WEIGHTS_NAME = "person_modules.safetensors"  # projector + pointer, when person_feature_dim > 0
 CHECKPOINT_FORMAT = "posegpt-checkpoint-1"
 FINETUNE_MODES = ("lora",)
 
@@ -56,6 +64,11 @@ class PoseGPTConfig:
     head_hidden_size: int = 0  # 0 = same as hidden_size
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
+    # Photos as people (0 = this model reads no photos through the vision module).
+    person_feature_dim: int = 0  # length of one person's feature vector (posegpt.vision.features)
+    person_token: str = PERSON_TOKEN
+    tokens_per_person: int = 2  # <PERSON> placeholders per person, each gets one projected embedding
+    pointer_loss_weight: float = 1.0  # κ on CE(which person a <POSE> refers to)
     format: str = CHECKPOINT_FORMAT
 
     def __post_init__(self) -> None:
@@ -105,6 +118,44 @@ class PoseHead(nn.Module):
             return rotation_6d_to_matrix(rotation_6d)
 
 
+class PersonProjector(nn.Module):
+    """One person's feature vector → `tokens` embeddings in the LLM's input space."""
+
+    def __init__(self, feature_dim: int, hidden_size: int, tokens: int) -> None:
+        super().__init__()
+        self.tokens = tokens
+        self.mlp = nn.Sequential(
+            nn.LayerNorm(feature_dim), nn.Linear(feature_dim, hidden_size), nn.GELU(), nn.Linear(hidden_size, tokens * hidden_size)
+        )
+        # Start near the scale of real token embeddings instead of drowning the prompt.
+        self.output_scale = nn.Parameter(torch.tensor(0.05))
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """(N, F) → (N, tokens, H)."""
+        weight = self.mlp[1].weight
+        out = self.mlp(features.to(weight.dtype)) * self.output_scale  # (N, tokens·H)
+        return out.unflatten(-1, (self.tokens, -1))
+
+
+class PersonPointer(nn.Module):
+    """Which person a `<POSE>` is about: scaled dot product between the state that emits `<POSE>`
+    and the mean last-layer state over each person's placeholders."""
+
+    def __init__(self, hidden_size: int, key_size: int = 128) -> None:
+        super().__init__()
+        self.query = nn.Sequential(nn.LayerNorm(hidden_size), nn.Linear(hidden_size, key_size))
+        self.key = nn.Sequential(nn.LayerNorm(hidden_size), nn.Linear(hidden_size, key_size))
+        self.scale = key_size ** -0.5
+
+    def forward(self, pose_state: torch.Tensor, person_states: torch.Tensor) -> torch.Tensor:
+        """(H,) or (P, H) and (N, H) → logits (P, N) over the N people."""
+        with torch.autocast(device_type=pose_state.device.type, enabled=False):
+            dtype = self.query[1].weight.dtype
+            query = self.query(pose_state.to(dtype).reshape(-1, pose_state.shape[-1]))  # (P, K)
+            keys = self.key(person_states.to(dtype))  # (N, K)
+            return query @ keys.T * self.scale
+
+
 @dataclass
 class PoseGPTOutput:
     loss: torch.Tensor  # total = ce + λ·pose + μ·joints
@@ -113,6 +164,8 @@ class PoseGPTOutput:
     joint_loss: torch.Tensor
     pred_rotations: torch.Tensor  # (P, 24, 3, 3), one per <POSE> in reading order
     num_poses: int = 0
+    pointer_loss: torch.Tensor | None = None  # CE over the people of the sample, per <POSE> that has a target
+    pointer_logits: list[torch.Tensor] = field(default_factory=list)  # per <POSE> with people: (N,)
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
@@ -152,7 +205,10 @@ class PoseGPT(nn.Module):
         self.config = config or PoseGPTConfig(backbone=backbone.spec)
         self.backbone = backbone
         self.tokenizer = backbone.tokenizer
-        self.pose_token_id = self._add_pose_token(backbone)
+        self.pose_token_id = self._add_special_token(backbone, self.config.pose_token)
+        self.person_token_id: int | None = None
+        if self.config.person_feature_dim > 0:
+            self.person_token_id = self._add_special_token(backbone, self.config.person_token)
         base = backbone.model
         hidden_size = _hidden_size(base)
         if self.config.hidden_size and self.config.hidden_size != hidden_size:
@@ -181,19 +237,25 @@ class PoseGPT(nn.Module):
             self.language_model = get_peft_model(base, peft_config)
         device = next(base.parameters()).device
         self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
+        self.person_projector: PersonProjector | None = None
+        self.person_pointer: PersonPointer | None = None
+        if self.config.person_feature_dim > 0:
+            if self.config.tokens_per_person < 1:
+                raise ValueError("tokens_per_person must be at least 1")
+            self.person_projector = PersonProjector(self.config.person_feature_dim, hidden_size, self.config.tokens_per_person).to(device)
+            self.person_pointer = PersonPointer(hidden_size).to(device)
 
     # -- the <POSE> token ----------------------------------------------------------------------
 
-    def _add_pose_token(self, backbone: Backbone) -> int:
-        """Register <POSE> as a special token; new embedding rows start at the mean row (deterministic)."""
+    def _add_special_token(self, backbone: Backbone, token: str) -> int:
+        """Register a special token; new embedding rows start at the mean row (deterministic)."""
         tokenizer = backbone.tokenizer
-        token = self.config.pose_token
         if token not in tokenizer.get_vocab():
             tokenizer.add_special_tokens({"additional_special_tokens": [token]}, replace_extra_special_tokens=False)
-        pose_id = tokenizer.convert_tokens_to_ids(token)
+        token_id = tokenizer.convert_tokens_to_ids(token)
         model = backbone.model
         embeddings = model.get_input_embeddings()
-        if pose_id >= embeddings.num_embeddings:
+        if token_id >= embeddings.num_embeddings:
             old_rows = embeddings.num_embeddings
             model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
             with torch.no_grad():
@@ -204,7 +266,12 @@ class PoseGPT(nn.Module):
                     output.weight[old_rows:] = output.weight[:old_rows].mean(dim=0)
         if backbone.processor is not None and hasattr(backbone.processor, "tokenizer"):
             backbone.processor.tokenizer = tokenizer
-        return int(pose_id)
+        return int(token_id)
+
+    @property
+    def reads_people(self) -> bool:
+        """Whether photos reach this model as people (vision module features), not pixels."""
+        return self.person_projector is not None
 
     # -- training --------------------------------------------------------------------------------
 
@@ -214,6 +281,8 @@ class PoseGPT(nn.Module):
         attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         target_rotations: torch.Tensor | None = None,
+        person_features: torch.Tensor | None = None,
+        target_people: torch.Tensor | None = None,
         **backbone_inputs: Any,
     ) -> PoseGPTOutput:
         """Losses for a batch.
@@ -223,10 +292,18 @@ class PoseGPT(nn.Module):
             labels: (B, T) ids with -100 where no loss is wanted (prompt, padding, image tokens).
             target_rotations: (P, 24, 3, 3), one per <POSE> in the batch in reading order
                 (sample by sample, left to right).
+            person_features: (N, F), one row per person whose <PERSON> placeholders appear in the
+                batch, in reading order (sample by sample, person by person).
+            target_people: (P,) long, for each <POSE>: the index of the person it is about among
+                its own sample's people, or -1 for none (text-only poses).
             backbone_inputs: e.g. pixel_values for vision-language backbones.
         """
+        if person_features is not None:
+            backbone_inputs["inputs_embeds"] = self.embed_inputs(input_ids, person_features)
+        else:
+            backbone_inputs["input_ids"] = input_ids
         outputs = self.language_model(
-            input_ids=input_ids, attention_mask=attention_mask, labels=labels, output_hidden_states=True, **backbone_inputs
+            attention_mask=attention_mask, labels=labels, output_hidden_states=True, **backbone_inputs
         )
         hidden = outputs.hidden_states[-1]  # (B, T, H) last layer (after the final norm)
         emits = pose_emitting_mask(input_ids, self.pose_token_id)
@@ -244,7 +321,71 @@ class PoseGPT(nn.Module):
             if pred_rotations.shape[0] > 0:
                 pose_loss, joint_loss = self.pose_losses(pred_rotations, target_rotations)
         total = ce_loss + self.config.pose_loss_weight * pose_loss + self.config.joint_loss_weight * joint_loss
-        return PoseGPTOutput(total, ce_loss, pose_loss, joint_loss, pred_rotations, int(pred_rotations.shape[0]))
+        pointer_logits, pointer_loss = self._pointer(hidden, input_ids, emits, target_people)
+        if pointer_loss is not None:
+            total = total + self.config.pointer_loss_weight * pointer_loss
+        return PoseGPTOutput(total, ce_loss, pose_loss, joint_loss, pred_rotations, int(pred_rotations.shape[0]),
+                             pointer_loss, pointer_logits)
+
+    def embed_inputs(self, input_ids: torch.Tensor, person_features: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids + (N, F) features → (B, T, H) input embeddings with every run of
+        `tokens_per_person` <PERSON> placeholders replaced by one projected person, in order."""
+        if self.person_projector is None or self.person_token_id is None:
+            raise ValueError("this model reads no people: it was built with person_feature_dim = 0")
+        embeddings = self.language_model.get_input_embeddings()(input_ids)  # (B, T, H)
+        placeholders = input_ids == self.person_token_id  # (B, T)
+        expected = int(placeholders.sum())
+        projected = self.person_projector(person_features.to(embeddings.device))  # (N, K, H)
+        if projected.shape[0] * projected.shape[1] != expected:
+            raise ValueError(
+                f"the prompt has {expected} {self.config.person_token} placeholders but {person_features.shape[0]} people "
+                f"× {self.config.tokens_per_person} tokens were given"
+            )
+        embeddings = embeddings.clone()
+        embeddings[placeholders] = projected.reshape(-1, projected.shape[-1]).to(embeddings.dtype)
+        return embeddings
+
+    def person_states(self, hidden: torch.Tensor, input_ids: torch.Tensor) -> list[torch.Tensor]:
+        """(B, T, H) last-layer states → per sample, (N_b, H): the mean state over each person's placeholders."""
+        if self.person_token_id is None:
+            return [hidden.new_zeros(0, hidden.shape[-1]) for _ in range(hidden.shape[0])]
+        tokens = self.config.tokens_per_person
+        result = []
+        for row in range(hidden.shape[0]):
+            positions = (input_ids[row] == self.person_token_id).nonzero().flatten()  # (N_b·K,)
+            states = hidden[row, positions]  # (N_b·K, H)
+            result.append(states.unflatten(0, (-1, tokens)).mean(dim=1) if positions.numel() else states)
+        return result
+
+    def point(self, pose_state: torch.Tensor, person_states: torch.Tensor) -> torch.Tensor:
+        """(H,) state that emitted <POSE> + (N, H) people → (N,) logits of which person it is about."""
+        if self.person_pointer is None:
+            raise ValueError("this model has no person pointer")
+        return self.person_pointer(pose_state, person_states)[0]
+
+    def _pointer(
+        self, hidden: torch.Tensor, input_ids: torch.Tensor, emits: torch.Tensor, target_people: torch.Tensor | None
+    ) -> tuple[list[torch.Tensor], torch.Tensor | None]:
+        """Logits over the sample's people for every <POSE> of a sample with people, and the CE
+        on those that have a target."""
+        if self.person_pointer is None or self.person_token_id is None:
+            return [], None
+        people = self.person_states(hidden, input_ids)
+        rows = emits.nonzero()[:, 0]  # (P,) sample of each <POSE>, in reading order
+        pose_states = hidden[emits]  # (P, H)
+        logits: list[torch.Tensor] = []
+        losses = []
+        for pose_index, row in enumerate(rows.tolist()):
+            if people[row].shape[0] == 0:
+                continue
+            row_logits = self.person_pointer(pose_states[pose_index], people[row])[0]  # (N_b,)
+            logits.append(row_logits)
+            if target_people is not None and int(target_people[pose_index]) >= 0:
+                target = target_people[pose_index].to(row_logits.device).long()
+                losses.append(F.cross_entropy(row_logits[None].float(), target[None]))
+        if target_people is not None and target_people.shape[0] != rows.shape[0]:
+            raise ValueError(f"the batch has {rows.shape[0]} <POSE> tokens but {target_people.shape[0]} person targets")
+        return logits, (torch.stack(losses).mean() if losses else None)
 
     def pose_losses(self, pred_rotations: torch.Tensor, target_rotations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(P, 24, 3, 3) each → L1 on rotation matrices, and L1 on FK joint positions (metres; zero
@@ -278,6 +419,13 @@ class PoseGPT(nn.Module):
         (folder / CONFIG_NAME).write_text(self.config.to_json() + "\n")
         head_state = {name: tensor.detach().float().cpu().contiguous() for name, tensor in self.pose_head.state_dict().items()}
         save_file(head_state, str(folder / HEAD_WEIGHTS_NAME), metadata={"format": CHECKPOINT_FORMAT})
+        if self.person_projector is not None and self.person_pointer is not None:
+            person_state = {
+                f"{prefix}.{name}": tensor.detach().float().cpu().contiguous()
+                for prefix, module in (("projector", self.person_projector), ("pointer", self.person_pointer))
+                for name, tensor in module.state_dict().items()
+            }
+            save_file(person_state, str(folder / PERSON_WEIGHTS_NAME), metadata={"format": CHECKPOINT_FORMAT})
         # The resized embedding matrix is rebuilt on load (mean row) and the trained <POSE> row is
         # in the adapter, so the full matrix (100+ MB for real backbones) is never written.
         self.language_model.save_pretrained(str(folder), save_embedding_layers=False)
@@ -293,16 +441,19 @@ class PoseGPT(nn.Module):
         device: str | torch.device = "cpu",
         dtype: torch.dtype | str | None = None,
         backbone: Backbone | str | None = None,
+        config_overrides: dict[str, Any] | None = None,
     ) -> "PoseGPT":
         """Load a checkpoint folder (or a hub repo with one, downloaded on demand).
 
         ``backbone`` overrides the one named in config.json (a spec or an already loaded Backbone),
-        e.g. to point at a local copy of the same weights.
+        e.g. to point at a local copy of the same weights. ``config_overrides`` changes config
+        values before the model is built — e.g. ``{"person_feature_dim": 231}`` to go on training a
+        text-only checkpoint on photos (new modules start untrained; the rest is loaded).
         """
         folder = _resolve_checkpoint_folder(path_or_hub_id)
         config_path = folder / CONFIG_NAME
         try:
-            config = PoseGPTConfig.from_dict(json.loads(config_path.read_text()))
+            config = PoseGPTConfig.from_dict({**json.loads(config_path.read_text()), **(config_overrides or {})})
         except FileNotFoundError:
             raise CheckpointError(f"{folder} is not a PoseGPT checkpoint: it has no {CONFIG_NAME}") from None
         except (json.JSONDecodeError, TypeError, ValueError) as error:
@@ -327,6 +478,15 @@ class PoseGPT(nn.Module):
         except Exception as error:  # adapter shapes that do not fit this backbone, corrupt files
             raise CheckpointError(f"the adapter in {folder} does not fit backbone {backbone.spec!r}: {error}") from None
         model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
+        if model.person_projector is not None and model.person_pointer is not None:
+            person_file = folder / PERSON_WEIGHTS_NAME
+            if person_file.exists():
+                modules = {"projector": model.person_projector, "pointer": model.person_pointer}
+                state = _load_head_state(person_file, _Bundle(modules))
+                for prefix, module in modules.items():
+                    module.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.startswith(prefix + ".")})
+            elif not config_overrides:
+                raise CheckpointError(f"the checkpoint {folder} reads photos but lacks {PERSON_WEIGHTS_NAME}")
         return model.eval()
 
     def merge_for_inference(self) -> "PoseGPT":
@@ -361,7 +521,16 @@ def _resolve_checkpoint_folder(path_or_hub_id: str | Path) -> Path:
         ) from None
 
 
-def _load_head_state(path: Path, head: PoseHead) -> dict[str, torch.Tensor]:
+class _Bundle(nn.Module):
+    """Several modules under name prefixes, so one safetensors file can hold them all."""
+
+    def __init__(self, modules: dict[str, nn.Module]) -> None:
+        super().__init__()
+        for name, module in modules.items():
+            self.add_module(name, module)
+
+
+def _load_head_state(path: Path, head: nn.Module) -> dict[str, torch.Tensor]:
     from safetensors.torch import load_file
 
     try:
@@ -386,7 +555,10 @@ def _default_model_card(config: PoseGPTConfig) -> str:
         f"- Fine-tuning: {config.finetune}"
         + f" (LoRA r={config.lora_r}, alpha={config.lora_alpha} on {', '.join(config.lora_target_modules)})"
         + f"\n- Pose head: MLP {config.hidden_size} → {config.head_hidden_size or config.hidden_size} → 24×6D\n"
-        f"- Loss: CE + {config.pose_loss_weight}·L1(rotation matrices) + {config.joint_loss_weight}·L1(joints)\n\n"
+        f"- Loss: CE + {config.pose_loss_weight}·L1(rotation matrices) + {config.joint_loss_weight}·L1(joints)\n"
+        + (f"- Photos: {config.tokens_per_person} projected tokens per person ({config.person_feature_dim} features), "
+           f"person pointer (+ {config.pointer_loss_weight}·CE)\n" if config.person_feature_dim else "")
+        + "\n"
         "Training data, steps, hardware and metrics: not recorded by this save.\n"
     )
 

@@ -171,7 +171,8 @@ class Renderer:
 
         Pass `center` (3,) and `extent` (metres) to fix the framing, so that several poses
         rendered alike can be compared; by default they frame this mesh's bounding box.
-        `color` and `background` are RGB triples in 0..255 (color defaults to a light clay).
+        `color` and `background` are RGB triples in 0..255 (color defaults to a light clay);
+        `color` may also be one RGB triple per vertex, (V, 3), e.g. to paint clothes.
         """
         vertices, faces = _check_mesh(vertices, faces)
         center, extent = _framing(vertices, center, extent)
@@ -207,7 +208,7 @@ class Renderer:
         """The photo (H, W, 3) uint8 with the shaded mesh blended over it where the mesh covers it.
 
         The mesh is projected orthographically by the weak-perspective `camera` (seen from the
-        front, +z); pixels the mesh does not cover are returned unchanged.
+        front, +z); pixels the mesh does not cover are returned unchanged. `color`: as in `render`.
         """
         vertices, faces = _check_mesh(vertices, faces)
         image = np.asarray(image)
@@ -229,7 +230,7 @@ class Renderer:
         RGBA (H, W, 4) uint8 on transparent black whose alpha is the mesh's pixel coverage."""
         if self._closed:
             raise RuntimeError("this Renderer is closed")
-        albedo = _srgb_to_linear(_check_rgb(color if color is not None else DEFAULT_COLOR, "color"))
+        albedo = _srgb_to_linear(_check_colors(color if color is not None else DEFAULT_COLOR, len(vertices)))
         normals = vertex_normals(vertices, faces)  # (V, 3)
         if self._gl_worker is not None:
             job = _GLJob(vertices, normals, faces, mvp, view_rotation, width, height, albedo, background)
@@ -334,6 +335,21 @@ def _check_rgb(color, name: str) -> np.ndarray:
     return rgb.astype(np.float32)
 
 
+def _check_colors(color, num_vertices: int) -> np.ndarray:
+    """One RGB triple (3,) or one per vertex (V, 3), in 0..255, as float32."""
+    try:
+        array = np.asarray(color, dtype=np.float32)
+    except (TypeError, ValueError):
+        array = None
+    if array is None or array.ndim != 2:
+        return _check_rgb(color, "color")
+    if array.shape != (num_vertices, 3):
+        raise ValueError(f"per-vertex colors must be a ({num_vertices}, 3) array, got shape {array.shape}")
+    if not np.isfinite(array).all() or array.min() < 0 or array.max() > 255:
+        raise ValueError("per-vertex colors must be finite numbers in 0..255 (RGB)")
+    return array
+
+
 def _framing(vertices: np.ndarray, center, extent) -> tuple[np.ndarray, float]:
     """(center (3,), extent): given values, else the bounding box's centre and 1.15 x its largest side."""
     low, high = vertices.min(axis=0), vertices.max(axis=0)
@@ -413,12 +429,13 @@ def _srgb_to_linear(rgb255: np.ndarray) -> np.ndarray:
 
 
 def _shade(normals_camera: np.ndarray, albedo_linear: np.ndarray) -> np.ndarray:
-    """sRGB colours (N, 3) in 0..1 of surface points with unit camera-space normals (N, 3)."""
+    """sRGB colours (N, 3) in 0..1 of surface points with unit camera-space normals (N, 3);
+    albedo (3,) for all points or (N, 3) per point, linear RGB."""
     wrapped = (normals_camera @ _LIGHT_DIRECTIONS.T + _WRAP) / (1 + _WRAP)  # (N, lights)
     diffuse = np.clip(wrapped, 0.0, None) @ _LIGHT_INTENSITIES  # (N,)
     sky = 0.5 + 0.5 * normals_camera[:, 1]
     ambient = _GROUND_AMBIENT + (_SKY_AMBIENT - _GROUND_AMBIENT) * sky  # (N,)
-    linear = albedo_linear[None, :] * (ambient + diffuse)[:, None]  # (N, 3)
+    linear = albedo_linear * (ambient + diffuse)[:, None]  # (N, 3)
     return np.clip(linear, 0.0, 1.0) ** (1 / 2.2)
 
 
@@ -437,6 +454,8 @@ def _software_draw(
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
     normal[~fragments.front_facing[rows, columns]] *= -1  # the back of a face shows its other side
     big = np.zeros((height * factor, width * factor, 4), dtype=np.float32)
+    if albedo.ndim == 2:  # per-vertex albedo, interpolated like GL interpolates it
+        albedo = np.einsum("pk,pkc->pc", weights, albedo[corner_ids])  # (P, 3)
     big[rows, columns, :3] = _shade(normal, albedo)
     big[rows, columns, 3] = 1.0
     small = big.reshape(height, factor, width, factor, 4).mean(axis=(1, 3))  # box filter: coverage
@@ -471,17 +490,20 @@ uniform mat4 mvp;
 uniform mat3 view_rotation;
 in vec3 in_position;
 in vec3 in_normal;
+in vec3 in_albedo;  // linear RGB
 out vec3 v_normal;
+out vec3 v_albedo;
 void main() {
     gl_Position = mvp * vec4(in_position, 1.0);
     v_normal = view_rotation * in_normal;
+    v_albedo = in_albedo;
 }
 """
 
 _FRAGMENT_SHADER = f"""
 #version 330
-uniform vec3 albedo;  // linear RGB
 in vec3 v_normal;
+in vec3 v_albedo;
 out vec4 f_color;
 const vec3 light_direction[3] = vec3[3]({", ".join(_vec3(d) for d in _LIGHT_DIRECTIONS)});
 const float light_intensity[3] = float[3]({", ".join(f"{i:.6f}" for i in _LIGHT_INTENSITIES)});
@@ -495,7 +517,7 @@ void main() {{
                    * max((dot(n, light_direction[k]) + {_WRAP:.6f}) / {1 + _WRAP:.6f}, 0.0);
     float sky = 0.5 + 0.5 * n.y;
     float ambient = {_GROUND_AMBIENT:.6f} + {_SKY_AMBIENT - _GROUND_AMBIENT:.6f} * sky;
-    vec3 linear_rgb = clamp(albedo * (ambient + diffuse), 0.0, 1.0);
+    vec3 linear_rgb = clamp(v_albedo * (ambient + diffuse), 0.0, 1.0);
     f_color = vec4(pow(linear_rgb, vec3(1.0 / 2.2)), 1.0);
 }}
 """
@@ -510,7 +532,7 @@ class _GLJob:
     view_rotation: np.ndarray  # (3, 3)
     width: int
     height: int
-    albedo: np.ndarray  # (3,) linear RGB
+    albedo: np.ndarray  # (3,) or (V, 3) linear RGB
     background: np.ndarray | None  # (3,) sRGB 0..255, or None for a transparent background
 
 
@@ -616,10 +638,10 @@ class _GLState:
     def draw(self, job: _GLJob) -> np.ndarray:
         ctx = self.ctx
         drawing, resolved = self._target(job.width, job.height)
-        self._upload(np.hstack([job.vertices, job.normals]).astype(np.float32), job.faces.astype(np.uint32))
+        albedo = np.broadcast_to(job.albedo, job.vertices.shape)  # (V, 3)
+        self._upload(np.hstack([job.vertices, job.normals, albedo]).astype(np.float32), job.faces.astype(np.uint32))
         self.program["mvp"].write(np.asarray(job.mvp, dtype=np.float32).T.tobytes())  # column-major
         self.program["view_rotation"].write(np.asarray(job.view_rotation, dtype=np.float32).T.tobytes())
-        self.program["albedo"].value = tuple(float(c) for c in job.albedo)
         # Clearing to (background, alpha 0) and drawing opaque fragments makes the MSAA resolve
         # give both answers at once: colour = mesh over background, alpha = coverage.
         background = np.zeros(3) if job.background is None else np.asarray(job.background) / 255
@@ -675,7 +697,7 @@ class _GLState:
                 self.vertex_array.release()
             self.vertex_array = ctx.vertex_array(
                 self.program,
-                [(self.vertex_buffer, "3f 3f", "in_position", "in_normal")],
+                [(self.vertex_buffer, "3f 3f 3f", "in_position", "in_normal", "in_albedo")],
                 index_buffer=self.index_buffer,
                 index_element_size=4,
             )

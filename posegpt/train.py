@@ -124,7 +124,12 @@ def build_examples(model: PoseGPT, samples: Sequence[Any], max_length: int) -> t
 
     examples, dropped = [], 0
     for sample in samples:
-        encoded = encode_conversation(model.backbone, sample.messages, sample.poses, model.pose_token_id)
+        features = getattr(sample, "person_features", None)
+        encoded = encode_conversation(
+            model.backbone, sample.messages, sample.poses, model.pose_token_id,
+            person_features=torch.as_tensor(features) if features is not None else None,
+            pose_people=getattr(sample, "pose_people", None), tokens_per_person=model.config.tokens_per_person,
+        )
         if encoded.input_ids.shape[0] > max_length:
             dropped += 1
             continue
@@ -331,7 +336,11 @@ def pose_hidden_states(model: PoseGPT, examples: Sequence[Any], pad_token_id: in
     for start in tqdm(range(0, len(with_poses), batch_size), desc="caching hidden states", leave=False):
         batch = collate(list(with_poses[start:start + batch_size]), pad_token_id)
         input_ids, attention_mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
-        out = model.language_model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        if "person_features" in batch:  # a photo's people: their placeholders carry projected features
+            inputs = {"inputs_embeds": model.embed_inputs(input_ids, batch["person_features"].to(device))}
+        else:
+            inputs = {"input_ids": input_ids}
+        out = model.language_model(**inputs, attention_mask=attention_mask, output_hidden_states=True)
         emits = pose_emitting_mask(input_ids, model.pose_token_id) & attention_mask.bool()
         states.append(out.hidden_states[-1][emits].float().cpu())  # (p, H)
         targets.append(batch["target_rotations"].float())
@@ -385,7 +394,7 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
 def _make_trainable(model: PoseGPT) -> None:
     """A reloaded checkpoint is in inference mode; turn the adapter and head trainable again."""
     for name, parameter in model.named_parameters():
-        if "lora_" in name or "trainable_tokens" in name or name.startswith("pose_head."):
+        if "lora_" in name or "trainable_tokens" in name or name.startswith(("pose_head.", "person_")):
             parameter.requires_grad_(True)
     model.train()
 

@@ -25,20 +25,23 @@ TRAINING = [
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> PoseGPT:
-    """A tiny Llama + LoRA taught two fixed answers with three fixed poses (~2 s on 2 cores)."""
+    """A tiny Llama + LoRA taught two fixed answers with three fixed poses (~3 s on 2 cores).
+
+    lr 1e-3 with a heavy pose weight: at lr 3e-3 the LoRA updates swung the hidden states so much
+    on some CPUs that the head never separated the three poses (seen on this machine at HEAD)."""
     torch.manual_seed(0)
     folder = save_tiny_llama(tmp_path_factory.mktemp("tiny"))
     config = PoseGPTConfig(backbone=str(folder), lora_r=16, lora_alpha=32, lora_dropout=0.0, lora_target_modules=ALL_LINEAR,
-                            pose_loss_weight=1.0)
+                            pose_loss_weight=10.0)
     model = PoseGPT(load_backbone(str(folder)), config)
     examples = [
         encode_conversation(model.backbone, chat, [named_pose(name) for name in names], model.pose_token_id)
         for chat, names in TRAINING
     ]
     batch = collate(examples, model.tokenizer.pad_token_id)
-    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=3e-3, weight_decay=0.0)
+    optimizer = torch.optim.AdamW(model.trainable_parameters(), lr=1e-3, weight_decay=0.0)
     model.train()
-    for _ in range(300):
+    for _ in range(400):
         loss = model(**batch).loss
         optimizer.zero_grad()
         loss.backward()

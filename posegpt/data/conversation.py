@@ -2,7 +2,9 @@
 
 The backbone's own chat template lays out the text; only assistant turns are learned (labels
 elsewhere are -100), their end-of-turn token included so the model learns to stop. Each
-`<POSE>` in an assistant turn takes the next target pose, in reading order.
+`<POSE>` in an assistant turn takes the next target pose, in reading order. A conversation
+about a photo also carries one feature row per person (their `<PERSON>` placeholders are in the
+user turn) and, for each `<POSE>`, which of those people it is about.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from posegpt.pose import Pose
-from posegpt.tokens import POSE_TOKEN
+from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 IGNORE_INDEX = -100
 
@@ -23,6 +25,8 @@ class EncodedConversation:
     input_ids: torch.Tensor  # (T,) long
     labels: torch.Tensor  # (T,) long, IGNORE_INDEX outside assistant turns
     target_rotations: torch.Tensor  # (P, 24, 3, 3) one per <POSE> token, in order
+    person_features: torch.Tensor | None = None  # (N, F) one per person in the prompt, or None
+    target_people: torch.Tensor | None = None  # (P,) long: person index per <POSE>, -1 = none
 
 
 def encode_conversation(
@@ -30,6 +34,9 @@ def encode_conversation(
     messages: Sequence[Mapping[str, str]],
     poses: Sequence[Pose] = (),
     pose_token_id: int | None = None,
+    person_features: torch.Tensor | None = None,
+    pose_people: Sequence[int] | None = None,
+    tokens_per_person: int = 0,
 ) -> EncodedConversation:
     """Tokenise `messages` with the chat template and label the assistant turns.
 
@@ -53,7 +60,19 @@ def encode_conversation(
     rotations = (
         torch.cat([pose.rotation_matrices() for pose in poses]) if poses else torch.zeros(0, 24, 3, 3)
     )  # (P, 24, 3, 3)
-    return EncodedConversation(full, labels, rotations)
+    if person_features is None:
+        return EncodedConversation(full, labels, rotations)
+    person_id = backbone.tokenizer.convert_tokens_to_ids(PERSON_TOKEN)
+    placeholders = int((full == person_id).sum())
+    if placeholders != person_features.shape[0] * tokens_per_person:
+        raise ValueError(
+            f"the conversation has {placeholders} {PERSON_TOKEN} placeholders but {person_features.shape[0]} people "
+            f"× {tokens_per_person} tokens were given"
+        )
+    people = list(pose_people) if pose_people is not None else [-1] * count
+    if len(people) != count or any(not -1 <= p < person_features.shape[0] for p in people):
+        raise ValueError(f"pose_people {people} must name one of {person_features.shape[0]} people (or -1) per <POSE>")
+    return EncodedConversation(full, labels, rotations, person_features.float(), torch.tensor(people, dtype=torch.long))
 
 
 def collate(examples: Sequence[EncodedConversation], pad_token_id: int) -> dict[str, torch.Tensor]:
@@ -67,9 +86,22 @@ def collate(examples: Sequence[EncodedConversation], pad_token_id: int) -> dict[
         input_ids[row, :size] = example.input_ids
         labels[row, :size] = example.labels
         attention_mask[row, :size] = 1
-    return {
+    batch = {
         "input_ids": input_ids,
         "attention_mask": attention_mask,
         "labels": labels,
         "target_rotations": torch.cat([example.target_rotations for example in examples]),
     }
+    if any(example.person_features is not None for example in examples):
+        widths = {example.person_features.shape[1] for example in examples if example.person_features is not None}
+        width = widths.pop()
+        batch["person_features"] = torch.cat([
+            example.person_features if example.person_features is not None else torch.zeros(0, width)
+            for example in examples
+        ])  # (N, F)
+        batch["target_people"] = torch.cat([
+            example.target_people if example.target_people is not None
+            else torch.full((example.target_rotations.shape[0],), -1, dtype=torch.long)
+            for example in examples
+        ])  # (P,)
+    return batch

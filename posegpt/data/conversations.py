@@ -56,6 +56,8 @@ class Sample:
     poses: list[Pose]  # one single pose per <POSE> in the assistant turns, in order
     kind: str
     meta: dict[str, Any] = field(default_factory=dict)
+    person_features: np.ndarray | None = None  # (N, F) float32 for a conversation about a photo's people
+    pose_people: list[int] | None = None  # per <POSE>: which person (index into person_features), -1 none
 
     def pose_token_count(self) -> int:
         return sum(m["content"].count(POSE_TOKEN) for m in self.messages if m["role"] == "assistant")
@@ -65,12 +67,21 @@ class Sample:
             {"global_orient": pose.global_orient[0].tolist(), "body_pose": pose.body_pose[0].tolist()}
             for pose in self.poses
         ]
-        return {"messages": self.messages, "poses": poses, "kind": self.kind, "meta": self.meta}
+        record = {"messages": self.messages, "poses": poses, "kind": self.kind, "meta": self.meta}
+        if self.person_features is not None:
+            record["person_features"] = np.round(self.person_features, 5).tolist()
+            record["pose_people"] = list(self.pose_people or [])
+        return record
 
     @classmethod
     def from_json(cls, record: dict[str, Any]) -> "Sample":
         poses = [Pose(np.asarray(p["global_orient"]), np.asarray(p["body_pose"])) for p in record.get("poses", [])]
-        return cls(list(record["messages"]), poses, record.get("kind", "chat"), dict(record.get("meta", {})))
+        features = record.get("person_features")
+        return cls(
+            list(record["messages"]), poses, record.get("kind", "chat"), dict(record.get("meta", {})),
+            np.asarray(features, dtype=np.float32).reshape(len(features), -1) if features is not None else None,
+            record.get("pose_people"),
+        )
 
 
 def save_samples(samples: Iterable[Sample], path: str | Path) -> Path:

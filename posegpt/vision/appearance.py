@@ -1,0 +1,274 @@
+"""Colour cues of a person: what they wear on the torso and on the legs, read around their landmarks.
+
+Why this way: a referring question ("the woman in the red top") needs a colour word, and the
+landmarks already say where the torso and the legs are, so no segmentation model is needed.
+Pixels are sampled inside the torso quad (shoulders → hips, shrunk inward so the arms and the
+background at its edges stay out) and along the thighs and upper shins (hip → knee → ankle, in
+a band narrower than a leg; the shins only when no thigh is seen). Only visible landmarks
+count. The colour is the median of the largest of three colour clusters, so a shadow, a
+highlight or an arm in front of the torso does not decide it.
+
+When a region is not seen (legs out of the frame, no torso landmark visible), its colour is
+`UNSEEN_RGB` and its name is `UNSEEN`: the record's fields are required, and a neutral value
+with an explicit name is easier to handle downstream than a guess taken from another region.
+
+Colour names: `colour_name` maps an sRGB colour to a small basic vocabulary by its CIELAB
+lightness, chroma and hue (thresholds below, chosen on clear examples and on shaded versions
+of them), adding "dark"/"light" only where the basic word alone would mislead (navy is not
+what people call "blue" in a photo, a sky-blue shirt is "light blue").
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+
+from posegpt.vision.people import NUM_LANDMARKS, Appearance, PersonLandmarks
+
+UNSEEN = "unseen"
+UNSEEN_RGB = (128.0, 128.0, 128.0)
+VISIBLE = 0.5  # landmark visibility that counts as seen
+
+# BlazePose indices
+_LEFT_SHOULDER, _RIGHT_SHOULDER, _LEFT_HIP, _RIGHT_HIP = 11, 12, 23, 24
+_LEGS = ((23, 25, 27), (24, 26, 28))  # (hip, knee, ankle) of the left and the right leg
+
+TORSO_INSET = (0.2, 0.8, 0.12, 0.8)  # quad parameters kept: across (from, to), down (from, to)
+MIN_TORSO_HALF_WIDTH = 0.14  # of the torso length: a side view still gets a band to sample
+THIGH_HALF_WIDTH = 0.1  # of the torso length (shoulders to hips)
+SHIN_HALF_WIDTH = 0.07  # of the torso length
+THIGH_PART = 0.7  # how far down the thigh is sampled (shorts end above the knee)
+SHIN_PART = 0.55  # how far down the shin is sampled (trousers; below that shoes may begin)
+MIN_PIXELS = 12  # fewer distinct sampled pixels than this: the region counts as unseen
+LIGHTNESS_WEIGHT = np.array([0.35, 1.0, 1.0])  # CIELAB (L, a, b) scaling for clustering
+_GRID = 24  # samples per side of a region's parameter grid
+
+# The vocabulary `colour_name` can answer with.
+COLOUR_NAMES: tuple[str, ...] = (
+    "black", "dark grey", "grey", "light grey", "white",
+    "red", "dark red", "orange", "yellow", "dark yellow", "green", "dark green", "light green",
+    "blue", "dark blue", "light blue", "purple", "light purple", "pink",
+    "brown", "dark brown", "light brown",
+)
+
+
+# ----------------------------------------------------------------------------------------------
+# Colour names
+
+
+def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) sRGB in 0..255 → (..., 3) CIELAB (D65): L in 0..100, a, b."""
+    c = np.asarray(rgb, dtype=np.float64) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    to_xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    xyz = linear @ to_xyz.T / np.array([0.95047, 1.0, 1.08883])  # (..., 3) relative to white
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
+
+
+def _check_rgb(rgb: object) -> np.ndarray:
+    try:
+        array = np.asarray(rgb, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        array = np.zeros(0)
+    if array.shape != (3,) or not np.isfinite(array).all() or array.min() < 0 or array.max() > 255:
+        raise ValueError(f"a colour must be three numbers in 0..255 (sRGB), got {rgb!r}")
+    return array
+
+
+def colour_name(rgb: Sequence[float]) -> str:
+    """A basic colour word for an sRGB colour (0..255), one of `COLOUR_NAMES`."""
+    lightness, a, b = srgb_to_lab(_check_rgb(rgb))
+    chroma = math.hypot(a, b)
+    hue = math.degrees(math.atan2(b, a)) % 360
+    if lightness < 12:
+        return "black"
+    if chroma < 8 + 0.08 * lightness:  # greys: pale colours need more chroma to count as coloured
+        if lightness < 20:
+            return "black"
+        if lightness < 35:
+            return "dark grey"
+        if lightness < 62:
+            return "grey"
+        if lightness < 80:
+            return "light grey"
+        return "white"
+    if 20 <= hue < 75:  # reds, oranges, browns, skin
+        if chroma < 40 or (hue >= 50 and chroma < 45) or (hue >= 50 and lightness < 40):
+            if lightness < 25:
+                return "dark brown"
+            return "light brown" if lightness >= 60 else "brown"
+        if hue >= 50:
+            return "orange"
+        if lightness >= 62 and chroma < 60:
+            return "pink"  # salmon
+        return "dark red" if lightness < 28 else "red"
+    if 75 <= hue < 110:  # yellows, khaki, olive
+        if chroma < 40:
+            return "light brown" if lightness >= 60 else ("dark brown" if lightness < 25 else "brown")
+        return "yellow" if lightness >= 55 else "dark yellow"
+    pale = chroma < 70  # a saturated colour stays its plain word however light it is
+    if 110 <= hue < 190:
+        if lightness < 30:
+            return "dark green"
+        return "light green" if lightness > 75 and pale else "green"
+    if 190 <= hue < 310:  # CIELAB puts saturated blues near 306°, so blue reaches that far
+        if lightness < 22:
+            return "dark blue"
+        return "light blue" if lightness > 65 and pale else "blue"
+    if 310 <= hue < 335:
+        return "light purple" if lightness > 65 and pale else "purple"
+    # 335..360 and 0..20: pinks and the bluish reds
+    return "pink" if lightness >= 40 else "red"
+
+
+def basic_colour(name: str) -> str:
+    """The hue word of a colour name without "dark"/"light" ("dark blue" → "blue")."""
+    return name.removeprefix("dark ").removeprefix("light ")
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading a person's colours
+
+
+def _check_inputs(image: np.ndarray, landmarks: PersonLandmarks) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    image = np.asarray(image)
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8 or 0 in image.shape[:2]:
+        raise ValueError(f"image must be an (H, W, 3) uint8 array, got {image.dtype} {image.shape}")
+    if not isinstance(landmarks, PersonLandmarks):
+        raise ValueError(f"landmarks must be a PersonLandmarks, got {type(landmarks).__name__}")
+    points = np.asarray(landmarks.image_points, dtype=np.float64)
+    visibility = np.asarray(landmarks.visibility, dtype=np.float64)
+    if points.shape != (NUM_LANDMARKS, 2) or visibility.shape != (NUM_LANDMARKS,):
+        raise ValueError(
+            f"landmarks need image_points ({NUM_LANDMARKS}, 2) and visibility ({NUM_LANDMARKS},), "
+            f"got {points.shape} and {visibility.shape}"
+        )
+    height, width = image.shape[:2]
+    inside = (points[:, 0] >= 0) & (points[:, 0] <= width - 1) & (points[:, 1] >= 0) & (points[:, 1] <= height - 1)
+    seen = np.isfinite(points).all(axis=1) & np.nan_to_num(visibility >= VISIBLE) & inside  # (33,)
+    return image, np.nan_to_num(points), seen
+
+
+def _torso_samples(points: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(N, 2) pixel positions inside the shrunk torso quad; empty when no shoulder/hip pair is seen."""
+    shoulders = [i for i in (_LEFT_SHOULDER, _RIGHT_SHOULDER) if seen[i]]
+    hips = [i for i in (_LEFT_HIP, _RIGHT_HIP) if seen[i]]
+    if not shoulders or not hips:
+        return np.zeros((0, 2))
+    top = points[shoulders].mean(axis=0)  # (2,)
+    bottom = points[hips].mean(axis=0)
+    spine = bottom - top
+    length = float(np.linalg.norm(spine))
+    if length < 4:  # a torso a few pixels long holds no usable colour
+        return np.zeros((0, 2))
+    down = spine / length
+    across = np.array([-down[1], down[0]])
+    # Half-widths at shoulders and hips: seen pairs give them, else (or when narrow) the minimum.
+    half_top = abs(float((points[_LEFT_SHOULDER] - points[_RIGHT_SHOULDER]) @ across)) / 2 if len(shoulders) == 2 else 0.0
+    half_bottom = abs(float((points[_LEFT_HIP] - points[_RIGHT_HIP]) @ across)) / 2 if len(hips) == 2 else 0.0
+    minimum = MIN_TORSO_HALF_WIDTH * length
+    half_top, half_bottom = max(half_top, minimum), max(half_bottom, minimum)
+    s = np.linspace(*TORSO_INSET[:2], _GRID)  # across, 0 = one side, 1 = the other
+    t = np.linspace(*TORSO_INSET[2:], _GRID)  # down, 0 = shoulders, 1 = hips
+    s_grid, t_grid = np.meshgrid(s, t)  # (G, G)
+    half = half_top + (half_bottom - half_top) * t_grid
+    centre = top[None, None] + t_grid[..., None] * spine[None, None]  # (G, G, 2)
+    samples = centre + ((2 * s_grid - 1) * half)[..., None] * across[None, None]
+    return samples.reshape(-1, 2)
+
+
+def _segment_samples(start: np.ndarray, end: np.ndarray, stop: float, half_width_px: float) -> np.ndarray:
+    """(N, 2) pixels in a band of ±half_width_px around the segment start → start + stop·(end − start)."""
+    direction = end - start
+    length = float(np.linalg.norm(direction))
+    if length < 1:
+        return np.zeros((0, 2))
+    across = np.array([-direction[1], direction[0]]) / length
+    t = np.linspace(0.12, stop, _GRID)
+    offset = np.linspace(-1, 1, 7) * half_width_px
+    t_grid, offset_grid = np.meshgrid(t, offset)
+    samples = start[None, None] + t_grid[..., None] * direction[None, None] + offset_grid[..., None] * across[None, None]
+    return samples.reshape(-1, 2)
+
+
+def _leg_samples(points: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(thigh samples (N, 2), upper-shin samples (M, 2)) of the legs whose joints are seen.
+
+    Band widths follow the torso length when it is seen, so a thigh pointing at the camera
+    (short in the picture) still gets a band as wide as a thigh.
+    """
+    thighs, shins = [np.zeros((0, 2))], [np.zeros((0, 2))]
+    torso = None
+    shoulders = [i for i in (_LEFT_SHOULDER, _RIGHT_SHOULDER) if seen[i]]
+    hips = [i for i in (_LEFT_HIP, _RIGHT_HIP) if seen[i]]
+    if shoulders and hips:
+        torso = float(np.linalg.norm(points[shoulders].mean(axis=0) - points[hips].mean(axis=0)))
+    for hip, knee, ankle in _LEGS:
+        if not (seen[hip] and seen[knee]):
+            continue
+        size = torso if torso is not None else 1.1 * float(np.linalg.norm(points[knee] - points[hip]))
+        thighs.append(_segment_samples(points[hip], points[knee], THIGH_PART, THIGH_HALF_WIDTH * size))
+        if seen[ankle]:
+            shins.append(_segment_samples(points[knee], points[ankle], SHIN_PART, SHIN_HALF_WIDTH * size))
+    return np.concatenate(thighs), np.concatenate(shins)
+
+
+def dominant_colour(pixels: np.ndarray) -> tuple[float, float, float] | None:
+    """The median sRGB (0..255) of the largest of three colour clusters of `pixels` (N, 3)."""
+    pixels = np.asarray(pixels, dtype=np.float64).reshape(-1, 3)
+    if len(pixels) < MIN_PIXELS:
+        return None
+    lab = srgb_to_lab(pixels) * LIGHTNESS_WEIGHT  # (N, 3)
+    # k-means (k = 3) in Lab, started from lightness quantiles: deterministic and cheap.
+    # Lightness counts less than hue, so one cloth in light and shade stays one cluster.
+    order = np.argsort(lab[:, 0], kind="stable")
+    centres = lab[order[(np.array([0.15, 0.5, 0.85]) * (len(lab) - 1)).astype(int)]]  # (3, 3)
+    for _ in range(8):
+        labels = np.argmin(((lab[:, None] - centres[None]) ** 2).sum(-1), axis=1)  # (N,)
+        centres = np.stack([lab[labels == k].mean(axis=0) if (labels == k).any() else centres[k] for k in range(3)])
+    largest = np.bincount(labels, minlength=3).argmax()
+    return tuple(float(c) for c in np.median(pixels[labels == largest], axis=0))  # type: ignore[return-value]
+
+
+def _read(image: np.ndarray, samples: np.ndarray) -> tuple[float, float, float] | None:
+    height, width = image.shape[:2]
+    columns = np.round(samples[:, 0]).astype(np.int64)
+    rows = np.round(samples[:, 1]).astype(np.int64)
+    inside = (columns >= 0) & (columns < width) & (rows >= 0) & (rows < height)
+    flat = np.unique(rows[inside] * width + columns[inside])  # each pixel once
+    return dominant_colour(image.reshape(-1, 3)[flat])
+
+
+def person_appearance(image: np.ndarray, landmarks: PersonLandmarks) -> Appearance:
+    """Torso and leg colours (sRGB 0..255) of one person, with their names.
+
+    `image` is the full photo (H, W, 3) uint8 that `landmarks` refer to. A region whose
+    landmarks are not seen gets `UNSEEN_RGB` and the name `UNSEEN`.
+    """
+    image, points, seen = _check_inputs(image, landmarks)
+    top = _read(image, _torso_samples(points, seen))
+    thighs, shins = _leg_samples(points, seen)
+    bottom = _read(image, thighs)  # trousers, shorts or a skirt all cover the thighs
+    if bottom is None:
+        bottom = _read(image, shins)
+    return Appearance(
+        top_rgb=top if top is not None else UNSEEN_RGB,
+        bottom_rgb=bottom if bottom is not None else UNSEEN_RGB,
+        top_name=colour_name(top) if top is not None else UNSEEN,
+        bottom_name=colour_name(bottom) if bottom is not None else UNSEEN,
+    )
+
+
+__all__ = [
+    "COLOUR_NAMES",
+    "UNSEEN",
+    "UNSEEN_RGB",
+    "basic_colour",
+    "colour_name",
+    "dominant_colour",
+    "person_appearance",
+    "srgb_to_lab",
+]
