@@ -161,3 +161,38 @@ def test_vision_language_backbone(tmp_path):
     labels[ids == image_id] = -100
     out = model(**inputs, labels=labels, target_rotations=named_pose("stand").rotation_matrices())
     assert out.num_poses == 1 and torch.isfinite(out.loss)
+
+
+PEOPLE_PROMPT = "[Photo: 2 people]\nPerson 1: on the left <PERSON><PERSON>\nPerson 2: on the right <PERSON><PERSON>\nWho is on the right?"
+
+
+def test_people_placeholders_pointer_and_checkpoint(llama_folder, tmp_path):
+    model = build(llama_folder, person_feature_dim=10, tokens_per_person=2)
+    assert model.reads_people and model.person_token_id != model.pose_token_id
+    features = torch.randn(2, 10)
+    photo = encode_conversation(model.backbone, [
+        {"role": "user", "content": PEOPLE_PROMPT}, {"role": "assistant", "content": "Person 2: <POSE>"},
+    ], [named_pose("arms_up")], model.pose_token_id, person_features=features, pose_people=[1], tokens_per_person=2)
+    text = encode_conversation(model.backbone, [
+        {"role": "user", "content": "Squat."}, {"role": "assistant", "content": "Here: <POSE>"},
+    ], [named_pose("squat")], model.pose_token_id)
+    batch = collate([photo, text], model.tokenizer.pad_token_id)
+    assert batch["person_features"].shape == (2, 10) and batch["target_people"].tolist() == [1, -1]
+    out = model(**batch)
+    assert out.pointer_loss is not None and len(out.pointer_logits) == 1 and out.pointer_logits[0].shape == (2,)
+    out.loss.backward()
+    assert model.person_projector.mlp[1].weight.grad.abs().sum() > 0  # features reach the LLM
+    assert model.person_pointer.query[1].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="placeholders"):
+        model(**{**batch, "person_features": torch.randn(3, 10)})
+    model.eval()
+    with torch.no_grad():
+        before = model(**batch)
+    loaded = PoseGPT.from_pretrained(model.save_pretrained(tmp_path / "people"))
+    with torch.no_grad():
+        after = loaded(**batch)
+    assert torch.allclose(after.pointer_logits[0], before.pointer_logits[0], atol=1e-5)
+    # a text-only checkpoint can be extended to photos: new modules start fresh, the rest loads
+    old = build(llama_folder).save_pretrained(tmp_path / "text_only")
+    extended = PoseGPT.from_pretrained(old, config_overrides={"person_feature_dim": 10})
+    assert extended.reads_people
