@@ -166,7 +166,7 @@ def test_batch_image_with_a_text_only_backbone_gives_a_notice(tiny_backbone, tmp
 def test_batch_engine_errors_are_recorded_with_the_reply(tiny_backbone, tmp_path, monkeypatch, force_pose):
     from posegpt.engine import Engine, ErrorEvent
 
-    monkeypatch.setattr(Engine, "_pose_event", lambda self, index, hidden: ErrorEvent(f"pose {index + 1} failed"))
+    monkeypatch.setattr(Engine, "_pose_event", lambda self, index, hidden, *scene: ErrorEvent(f"pose {index + 1} failed"))
     source = _write_jsonl(tmp_path / "in.jsonl", [{"id": 1, "messages": [{"role": "user", "content": "Hi"}]}])
     target = tmp_path / "out.jsonl"
     assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
