@@ -22,9 +22,11 @@ facing it); the fitted pose's global orientation is relative to the camera.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import threading
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -152,10 +154,22 @@ def _tree_levels(parents: tuple[int, ...]) -> list[list[int]]:
 _LEVELS = _tree_levels(SMPL_PARENTS)  # 9 levels for SMPL
 assert all(SMPL_PARENTS[j] in _LEVELS[d - 1] for d in range(1, len(_LEVELS)) for j in _LEVELS[d])
 _LEVEL_JOINTS = torch.tensor([j for level in _LEVELS for j in level])  # joints in level order
-_LEVEL_STARTS = [sum(len(level) for level in _LEVELS[:d]) for d in range(len(_LEVELS) + 1)]
+
+
+def _parent_gather(parents: list[int], previous: int) -> slice | torch.Tensor | int:
+    """How to pick each joint's parent from the previous level: a slice when they are in order
+    (no copy, cheap backward), an int (one parent for all: broadcast), else an index tensor."""
+    if len(set(parents)) == 1 and len(parents) > 1:
+        return parents[0]
+    if parents == list(range(parents[0], parents[0] + len(parents))):
+        return slice(parents[0], parents[0] + len(parents))
+    return torch.tensor(parents)
+
+
 _LEVEL_PARENTS = [
-    torch.tensor([_LEVELS[d - 1].index(SMPL_PARENTS[j]) for j in _LEVELS[d]]) for d in range(1, len(_LEVELS))
-]  # per level: index of each joint's parent within the previous level
+    _parent_gather([_LEVELS[d - 1].index(SMPL_PARENTS[j]) for j in _LEVELS[d]], len(_LEVELS[d - 1]))
+    for d in range(1, len(_LEVELS))
+]  # per level: where each joint's parent sits within the previous level
 _UNLEVEL = torch.argsort(_LEVEL_JOINTS)  # level order → SMPL order
 _BOTTOM_ROW = torch.tensor([0.0, 0.0, 0.0, 1.0]).reshape(1, 1, 1, 4)
 _ANCHOR_OFFSETS_H = torch.cat([ANCHOR_OFFSETS, torch.ones(NUM_LANDMARKS, 1)], dim=1)[..., None]  # (33, 4, 1)
@@ -177,10 +191,13 @@ def _forward_transforms(rotations: torch.Tensor, bones: torch.Tensor) -> torch.T
     batch = rotations.shape[0]
     top = torch.cat([rotations, bones.to(rotations).expand(batch, NUM_JOINTS, 3)[..., None]], dim=-1)  # (B, 24, 3, 4)
     local = torch.cat([top, _BOTTOM_ROW.to(rotations).expand(batch, NUM_JOINTS, 1, 4)], dim=-2)[:, _LEVEL_JOINTS]
-    levels = [local[:, :1]]
+    sizes = [len(level) for level in _LEVELS]
+    children = local.split(sizes, dim=1)
+    levels = [children[0]]
     for depth in range(1, len(_LEVELS)):
-        start, end = _LEVEL_STARTS[depth], _LEVEL_STARTS[depth + 1]
-        levels.append(levels[-1][:, _LEVEL_PARENTS[depth - 1]] @ local[:, start:end])
+        gather = _LEVEL_PARENTS[depth - 1]
+        parents = levels[-1][:, gather : gather + 1] if isinstance(gather, int) else levels[-1][:, gather]
+        levels.append(parents @ children[depth])  # a single parent broadcasts over its children
     return torch.cat(levels, dim=1)[:, _UNLEVEL]
 
 
@@ -329,7 +346,7 @@ def synthetic_landmarks(
 
 MIN_SEEN_LANDMARKS = 4  # fewer landmarks with visibility ≥ 0.3 than this: no fit, result flagged
 ROBUST_SCALE_M = 0.05  # Cauchy loss scale: residuals beyond ~5 cm count less and less
-DEFAULT_ITERATIONS = 60
+DEFAULT_ITERATIONS = 40
 DEFAULT_PRIOR_WEIGHT = 0.05
 
 _ELBOWS = (_J["left_elbow"], _J["right_elbow"])
@@ -588,6 +605,30 @@ def _prior_terms(local: torch.Tensor) -> torch.Tensor:
     return ((2.0 - 2.0 * axis) * 2.0 + 10.0 * outside).sum(-1) + joint_terms.sum(-1) + _HIP_TWIST_WEIGHT * tan_half_twist.square().sum(-1)
 
 
+_THREADS_LOCK = threading.Lock()
+_THREADS_USERS = 0
+_THREADS_SAVED = 1
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    """torch on one intra-op thread while any fit runs (nested and concurrent fits are safe)."""
+    global _THREADS_USERS, _THREADS_SAVED
+    with _THREADS_LOCK:
+        if _THREADS_USERS == 0:
+            _THREADS_SAVED = torch.get_num_threads()
+            if _THREADS_SAVED != 1:
+                torch.set_num_threads(1)
+        _THREADS_USERS += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_USERS -= 1
+            if _THREADS_USERS == 0 and torch.get_num_threads() != _THREADS_SAVED:
+                torch.set_num_threads(_THREADS_SAVED)
+
+
 def fit_poses(
     world_points: torch.Tensor,
     visibility: torch.Tensor,
@@ -595,6 +636,7 @@ def fit_poses(
     iterations: int = DEFAULT_ITERATIONS,
     prior_rotations: torch.Tensor | None = None,
     prior_weight: float = DEFAULT_PRIOR_WEIGHT,
+    single_thread: bool = True,
 ) -> FitResult:
     """Fit SMPL rotations to BlazePose world landmarks, a batch of people at once.
 
@@ -607,6 +649,9 @@ def fit_poses(
         prior_rotations: (B, 24, 3, 3) a pose to stay near where the photo says little (e.g. the
             LLM head's pose): joints with unseen landmarks are pulled to it strongly, all joints
             by ``prior_weight``.
+        single_thread: run torch on one intra-op thread during the fit (restored after). The
+            fit is thousands of tiny ops; on a shared 2-core CPU two threads made it 5–8× slower
+            (bench/fit.py measures both).
     Returns:
         a `FitResult`; people with fewer than `MIN_SEEN_LANDMARKS` seen landmarks get the
         prior (or neutral) pose, ``valid`` False and NaN error.
@@ -629,7 +674,16 @@ def fit_poses(
         empty = torch.zeros(0)
         return FitResult(torch.zeros(0, NUM_JOINTS, 3, 3), torch.zeros(0, NUM_JOINTS, 3),
                          torch.zeros(0, NUM_LANDMARKS, 3), empty, empty, empty.bool())
+    with _one_thread() if single_thread else contextlib.nullcontext():
+        return _fit_batch(points, seen, init_rotations, iterations, prior_rotations, prior_weight)
 
+
+def _fit_batch(
+    points: torch.Tensor, seen: torch.Tensor, init_rotations: torch.Tensor | None, iterations: int,
+    prior_rotations: torch.Tensor | None, prior_weight: float,
+) -> FitResult:
+    """`fit_poses` on validated inputs."""
+    batch = points.shape[0]
     weights = _landmark_weights(seen)  # (B, 33)
     valid = (seen >= 0.3).sum(-1) >= MIN_SEEN_LANDMARKS  # (B,)
     weights = weights * valid[:, None]
@@ -771,6 +825,18 @@ def _check_people(people: Sequence[PersonLandmarks]) -> list[PersonLandmarks]:
     return people
 
 
+def _person_arrays(person: PersonLandmarks) -> tuple[np.ndarray, np.ndarray]:
+    """A person's (33, 3) world points and (33,) visibility as float32; malformed → all unseen."""
+    try:
+        points = np.asarray(person.world_points, dtype=np.float32)
+        visibility = np.asarray(person.visibility, dtype=np.float32)
+    except (TypeError, ValueError):
+        points, visibility = np.zeros(0, np.float32), np.zeros(0, np.float32)
+    if points.shape != (NUM_LANDMARKS, 3) or visibility.shape != (NUM_LANDMARKS,):
+        return np.full((NUM_LANDMARKS, 3), np.nan, np.float32), np.zeros(NUM_LANDMARKS, np.float32)
+    return points, visibility
+
+
 def fit_people(
     people: Sequence[PersonLandmarks],
     iterations: int = DEFAULT_ITERATIONS,
@@ -785,15 +851,15 @@ def fit_people(
     people = _check_people(people)
     if not people:
         return []
-    world = np.stack([np.asarray(p.world_points, dtype=np.float32).reshape(-1, 3)[:NUM_LANDMARKS] if np.asarray(p.world_points).size == NUM_LANDMARKS * 3 else np.full((NUM_LANDMARKS, 3), np.nan, np.float32) for p in people])
-    seen = np.stack([np.asarray(p.visibility, dtype=np.float32).reshape(-1)[:NUM_LANDMARKS] if np.asarray(p.visibility).size == NUM_LANDMARKS else np.zeros(NUM_LANDMARKS, np.float32) for p in people])
+    arrays = [_person_arrays(person) for person in people]
+    world = torch.from_numpy(np.stack([points for points, _ in arrays]))  # (N, 33, 3)
+    seen = torch.from_numpy(np.stack([visibility for _, visibility in arrays]))  # (N, 33)
     prior = None
     if prior_poses is not None:
         if len(prior_poses) != len(people):
             raise ValueError(f"{len(prior_poses)} prior poses for {len(people)} people")
         prior = torch.cat([pose[:1].rotation_matrices() for pose in prior_poses])
-    result = fit_poses(torch.from_numpy(world), torch.from_numpy(seen), iterations=iterations,
-                       init_rotations=None, prior_rotations=prior, prior_weight=prior_weight)
+    result = fit_poses(world, seen, iterations=iterations, prior_rotations=prior, prior_weight=prior_weight)
     fitted = []
     for index, person in enumerate(people):
         camera = fit_camera(result.points[index], person) if bool(result.valid[index]) else _box_camera(result.points[index].numpy(), person.box)
