@@ -34,6 +34,7 @@ def build_app(settings: AppSettings):
     from posegpt.engine import Engine
     from posegpt.model import load_posegpt
     from posegpt.render import Renderer
+    from posegpt.vision.pipeline import vision_for
 
     started = time.perf_counter()
     print("PoseGPT: loading the model (the first run converts the weights once, with a progress bar)…", flush=True)
@@ -41,9 +42,13 @@ def build_app(settings: AppSettings):
     model, description = load_posegpt(settings.checkpoint, settings.backbone, device=settings.device, dtype=dtype)
     model = model.merge_for_inference()
     renderer = Renderer(width=384, height=512)
-    service = ChatService(Engine(model), renderer, default_body=settings.body)
+    # A model that reads photos as people gets the vision module (BlazePose loads with the first
+    # photo, so start-up stays fast; follow-ups about the same photo reuse its reading).
+    service = ChatService(Engine(model, vision=vision_for(model, cache_size=8)), renderer, default_body=settings.body)
     body = service.body(service.default_body)  # built now, so the first reply does not wait for it
     print(f"PoseGPT: {description}. {describe_choice(body)}", flush=True)
+    if service.reads_people:
+        print("PoseGPT: photos are read as people (BlazePose, loaded with the first photo).", flush=True)
     print(f"PoseGPT: ready in {time.perf_counter() - started:.1f} s", flush=True)
     blocks = build_demo(service, description, settings.max_new_tokens, gpu=gpu)
     blocks.queue(default_concurrency_limit=settings.concurrency)

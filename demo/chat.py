@@ -45,6 +45,8 @@ class PoseRecord:
     index: int  # 0-based position among the turn's poses
     pose: Pose
     files: PoseFiles
+    person: int | None = None  # which person of the turn's photo (0-based, left to right), if any
+    overlay: Path | None = None  # the photo with this body drawn over that person (also in the picture)
 
     @property
     def key(self) -> str:
@@ -52,7 +54,8 @@ class PoseRecord:
 
     @property
     def label(self) -> str:
-        return f"Message {self.turn + 1} · pose {self.index + 1}"
+        about = f" · person {self.person + 1}" if self.person is not None else ""
+        return f"Message {self.turn + 1} · pose {self.index + 1}{about}"
 
 
 @dataclass
@@ -66,6 +69,7 @@ class Turn:
     notices: list[str] = field(default_factory=list)  # shown before the reply
     errors: list[str] = field(default_factory=list)  # shown after it
     complete: bool = False
+    scene: Any | None = None  # the vision module's SceneReading of the photo this reply looked at
 
 
 @dataclass
@@ -126,7 +130,7 @@ class ChatSession:
                 if segment.strip():
                     messages.append({"role": "assistant", "content": segment.strip()})
                 if position < len(segments) - 1:
-                    messages.append(_pose_message(turn, position))
+                    messages += _pose_messages(turn, position)
             for error in turn.errors:
                 messages.append({"role": "assistant", "content": error, "metadata": {"title": "Problem"}})
         return messages
@@ -147,17 +151,27 @@ class ChatSession:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _pose_message(turn: Turn, index: int) -> dict[str, Any]:
+def _pose_messages(turn: Turn, index: int) -> list[dict[str, Any]]:
+    """What stands in the chat where pose `index` of `turn` was said: its picture (over the photo
+    and from the front and side when it is about a person of the photo), or why there is none."""
     record = next((r for r in turn.poses if r.index == index), None)
     if record is None:
         text = f"(pose {index + 1} is being drawn…)" if not turn.complete else f"(pose {index + 1} could not be shown)"
-        return {"role": "assistant", "content": text}
+        return [{"role": "assistant", "content": text}]
+    messages = []
+    if record.person is not None:
+        people = len(turn.scene.people) if turn.scene is not None else 0
+        of = f" of {people}" if people > 1 else ""
+        where = " (orange box), drawn over them" if record.overlay is not None else ""
+        messages.append({"role": "assistant", "content": f"Pose {index + 1} is person {record.person + 1}{of} "
+                                                         f"in your photo{where}:"})
     if record.files.picture is None:
-        return {"role": "assistant", "content": f"(pose {index + 1}: {record.files.error or 'no picture'}; the files are in the 3D panel)"}
-    return {
-        "role": "assistant",
-        "content": {"path": str(record.files.picture), "alt_text": f"pose {index + 1}: front and side view"},
-    }
+        messages.append({"role": "assistant",
+                         "content": f"(pose {index + 1}: {record.files.error or 'no picture'}; the files are in the 3D panel)"})
+        return messages
+    views = "front and side view" if record.overlay is None else f"on your photo (person {record.person + 1}), front and side view"
+    messages.append({"role": "assistant", "content": {"path": str(record.files.picture), "alt_text": f"pose {index + 1}: {views}"}})
+    return messages
 
 
 # --- input checks ----------------------------------------------------------------------------------
@@ -249,7 +263,19 @@ class ChatService:
 
     @property
     def supports_images(self) -> bool:
+        """The backbone itself takes pixels (a vision-language model)."""
         return bool(self.engine.backbone.supports_images)
+
+    @property
+    def reads_people(self) -> bool:
+        """Photos reach the model as the people the vision module finds in them."""
+        model = getattr(self.engine, "model", None)
+        return bool(getattr(model, "reads_people", False)) and getattr(self.engine, "vision", None) is not None
+
+    @property
+    def sees_photos(self) -> bool:
+        """The model can use a photo at all, so follow-up questions keep seeing the latest one."""
+        return self.supports_images or self.reads_people
 
     def body_kinds(self) -> list[str]:
         found = [kind for kind in ("smpl", "smplx") if find_smpl_files(self.body_model_dir, model_type=kind)]
@@ -345,8 +371,8 @@ class ChatService:
         if self.system_prompt:
             messages.insert(0, {"role": "system", "content": self.system_prompt})
         # A text-only model is only told about a photo sent with this very message (it says it
-        # cannot see it); a vision model keeps seeing the conversation's latest photo.
-        image_path = turn.photo if turn.photo is not None or not self.supports_images else session.latest_photo()
+        # cannot see it); a model that sees photos (pixels or people) keeps seeing the latest one.
+        image_path = turn.photo if turn.photo is not None or not self.sees_photos else session.latest_photo()
         try:
             beside = _read_rgb(turn.photo) if turn.photo is not None else None
             image = beside if image_path == turn.photo else _read_rgb(image_path)
@@ -357,13 +383,19 @@ class ChatService:
                 if isinstance(event, TextDelta):
                     turn.reply += event.text
                 elif isinstance(event, PoseEvent):
-                    turn.poses.append(self._export(session, turn_index, event.index, event.pose, beside))
+                    if event.scene is not None:
+                        turn.scene = event.scene
+                    # the photo the people were found in (a follow-up's is an earlier turn's photo)
+                    seen = image if event.person is not None else beside
+                    turn.poses.append(self._export(session, turn_index, event.index, event.pose, seen,
+                                                   event.person, turn.scene, event.overlay))
                 elif isinstance(event, Notice):
                     turn.notices.append(event.message)
                 elif isinstance(event, ErrorEvent):
                     turn.errors.append(event.message)
                 elif isinstance(event, Done):
                     turn.reply = event.reply
+                    turn.scene = event.scene if event.scene is not None else turn.scene
                 yield session
         except Exception as error:  # the session must survive anything the model does
             turn.errors.append(
@@ -375,16 +407,50 @@ class ChatService:
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _export(self, session: ChatSession, turn: int, index: int, pose: Pose, photo: np.ndarray | None) -> PoseRecord:
+    def _export(
+        self, session: ChatSession, turn: int, index: int, pose: Pose, photo: np.ndarray | None,
+        person: int | None = None, scene: Any | None = None, engine_overlay: np.ndarray | None = None,
+    ) -> PoseRecord:
+        """Files for one pose in the session's look. A pose about a person of the photo is drawn
+        over that person (highlighted) and that overlay stands beside the front and side views."""
         look = session.look
         if look.body == "anny" and look.phenotype:
             pose = pose.with_phenotype(**look.phenotype)
+        stem = f"m{turn + 1}_pose{index + 1}_v{session.version}"
+        overlay_path = None
         try:
-            exporter = PoseExporter(self.body(look.body), self.renderer)
-            files = exporter.export(pose, session.folder, f"m{turn + 1}_pose{index + 1}_v{session.version}", photo=photo)
+            body = self.body(look.body)
+            if person is not None and photo is not None:
+                overlay = self._overlay(body, pose, photo, person, scene)
+                overlay = overlay if overlay is not None else engine_overlay
+                if overlay is not None:
+                    from PIL import Image
+
+                    overlay_path = session.folder / f"{stem}_overlay.png"
+                    Image.fromarray(overlay).save(overlay_path)
+                    photo = overlay
+            files = PoseExporter(body, self.renderer).export(pose, session.folder, stem, photo=photo)
         except BodyModelError as error:
             files = PoseFiles(npz=pose.save_npz(session.folder / f"m{turn + 1}_pose{index + 1}.npz"), error=str(error))
-        return PoseRecord(turn, index, pose, files)
+        return PoseRecord(turn, index, pose, files, person, overlay_path)
+
+    def _overlay(self, body: BodyModel, pose: Pose, photo: np.ndarray, person: int, scene: Any | None) -> np.ndarray | None:
+        """(H, W, 3) uint8: the photo with `pose` drawn over person `person`, or None when it cannot be."""
+        from posegpt.vision.overlay import person_overlay
+
+        people = list(getattr(scene, "people", None) or [])
+        if self.renderer is None or not 0 <= person < len(people):
+            return None
+        width, height = scene.image_size
+        if photo.shape[:2] != (height, width):  # the people's pixels refer to the photo the engine read
+            from PIL import Image
+
+            photo = np.asarray(Image.fromarray(photo).resize((width, height), Image.Resampling.LANCZOS))
+        try:
+            vertices, faces = body(pose).mesh(0)
+            return person_overlay(self.renderer, vertices, faces, photo, people[person], people)
+        except (BodyModelError, ValueError, RuntimeError):
+            return None  # the views are still drawn; the overlay is left out
 
     def restyle(self, session: ChatSession, body: str | None = None, phenotype: Mapping[str, float] | None = None) -> ChatSession:
         """Draw every pose of the session again with another body model or phenotype, without
@@ -401,9 +467,18 @@ class ChatService:
         session.version += 1
         for turn_index, turn in enumerate(session.turns):
             photo = _read_rgb(turn.photo) if turn.photo is not None and turn.photo.exists() else None
-            turn.poses = [self._export(session, turn_index, record.index, _without_phenotype(record.pose), photo)
+            seen = self._photo_seen(session, turn_index)
+            turn.poses = [self._export(session, turn_index, record.index, _without_phenotype(record.pose),
+                                       seen if record.person is not None else photo, record.person, turn.scene)
                           for record in turn.poses]
         return session
+
+    def _photo_seen(self, session: ChatSession, turn_index: int) -> np.ndarray | None:
+        """The photo a turn's people were found in: its own, or for a follow-up the latest before it."""
+        for turn in reversed(session.turns[: turn_index + 1]):
+            if turn.photo is not None:
+                return _read_rgb(turn.photo) if turn.photo.exists() else None
+        return None
 
 
 def _read_rgb(path: Path) -> np.ndarray:

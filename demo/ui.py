@@ -166,10 +166,15 @@ class PoseGPTInterface:
     def build(self) -> gr.Blocks:
         with gr.Blocks(title="PoseGPT", delete_cache=(3600, 6 * 3600)) as blocks:
             session = gr.State(None, time_to_live=SESSION_TTL_SECONDS, delete_callback=_close)
+            photos = (
+                " Upload a photo and ask about someone in it (*what is the person on the left doing?*, "
+                "*the tallest one*): their pose is drawn over the photo, the chosen person in an orange box."
+                if self.service.sees_photos else ""
+            )
             gr.Markdown(
                 "## PoseGPT — chat about human poses\n"
                 "Ask for a pose in your own words (*raise your left arm*, *someone who just won a race*); "
-                f"every pose in the reply is drawn as a body. Model: {self.description}."
+                f"every pose in the reply is drawn as a body.{photos} Model: {self.description}."
             )
             with gr.Row():
                 with gr.Column(scale=3):

@@ -366,29 +366,52 @@ def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, 
         if not isinstance(name, str) or not name:
             raise _BadLine(request_id, f'line {number}: "image" must be a file path')
         path = Path(name).expanduser()
-        if not path.is_absolute() and not path.exists() and (input_folder / path).exists():
-            path = input_folder / path  # relative to the working folder first, then to the input file
+        if not path.is_absolute() and ((input_folder / path).exists() or not path.exists()):
+            path = input_folder / path  # relative to the input file's folder (else to the working folder)
         try:
-            with Image.open(path) as handle:
-                image = handle.convert("RGB")
-        except (OSError, ValueError, Image.DecompressionBombError) as error:
+            image = _read_batch_image(path)
+        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
             raise _BadLine(request_id, f"line {number}: cannot read the image {name}: {error}") from None
     return request_id, [{"role": m["role"], "content": m["content"]} for m in messages], image
 
 
-def _pose_records(poses: Sequence[Any]) -> list[dict[str, list[float]]]:
-    """Poses → JSON-ready dicts in smplx names, one per pose row (floats rounded to 1e-6)."""
+def _read_batch_image(path: Path) -> Any:
+    """An RGB PIL image of any file mode (RGBA over white, grey, 16-bit), phone rotation applied."""
+    from PIL import Image, ImageOps
+
+    from posegpt.vision.pipeline import as_rgb_array
+
+    with Image.open(path) as handle:
+        image = ImageOps.exif_transpose(handle)
+        image.load()
+        return image.copy() if image.mode == "RGB" else Image.fromarray(as_rgb_array(image))
+
+
+def _pose_records(poses: Sequence[Any], people: Sequence[int | None] = ()) -> list[dict[str, Any]]:
+    """Poses → JSON-ready dicts in smplx names, one per pose row (floats rounded to 1e-6); a pose
+    about a person of the photo also gets "person", that person's index in "people"."""
     def floats(values: np.ndarray) -> list[float]:
         return [round(float(value), 6) for value in values]
 
     records = []
-    for pose in poses:
+    for position, pose in enumerate(poses):
+        person = people[position] if position < len(people) else None
         for row in range(len(pose)):
-            record = {"global_orient": floats(pose.global_orient[row]), "body_pose": floats(pose.body_pose[row])}
+            record: dict[str, Any] = {"global_orient": floats(pose.global_orient[row]), "body_pose": floats(pose.body_pose[row])}
             if pose.betas is not None:
                 record["betas"] = floats(pose.betas[row])
+            if person is not None:
+                record["person"] = int(person)
             records.append(record)
     return records
+
+
+def _people_records(scene: Any, image: Any) -> list[dict[str, Any]]:
+    """The people the vision module found, left to right: box (x0, y0, x1, y1) in pixels of the
+    input image (the engine may have worked on a scaled-down copy) and detection score."""
+    scale = image.size[0] / scene.image_size[0] if image is not None and scene.image_size[0] else 1.0
+    return [{"box": [round(float(v) * scale, 1) for v in person.landmarks.box], "score": round(float(person.landmarks.score), 3)}
+            for person in scene.people]
 
 
 def _batch_record(engine: Any, line: str, number: int, input_folder: Path, options: Any) -> dict[str, Any]:
@@ -413,8 +436,10 @@ def _batch_record(engine: Any, line: str, number: int, input_folder: Path, optio
     record: dict[str, Any] = {
         "id": request_id,
         "reply": done.reply if done else "",
-        "poses": _pose_records(done.poses) if done else [],
+        "poses": _pose_records(done.poses, done.pose_people) if done else [],
     }
+    if done is not None and done.scene is not None:
+        record["people"] = _people_records(done.scene, image)
     if errors:
         record["error"] = "; ".join(errors)
     if notices:
@@ -442,6 +467,7 @@ def batch(
     from tqdm import tqdm
 
     from posegpt.engine import Engine, GenerationOptions
+    from posegpt.vision.pipeline import vision_for
 
     options = GenerationOptions(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
     try:
@@ -467,7 +493,8 @@ def batch(
             output_path.unlink(missing_ok=True)
             raise
         print(f"Model: {description}", file=sys.stderr)
-        engine = Engine(model)
+        # lines often ask several questions about one photo: its reading is kept for the next ones
+        engine = Engine(model, vision=vision_for(model, cache_size=8))
         with tqdm(total=len(entries), file=sys.stderr, unit="line", desc="batch", dynamic_ncols=True) as bar:
             for number, line in entries:
                 record = _batch_record(engine, line, number, input_path.parent, options)
@@ -544,9 +571,10 @@ def _build_parser() -> argparse.ArgumentParser:
         help="answer a JSONL file of conversations (one model load)",
         description='Read IN.jsonl lines {"id", "messages": [{"role", "content"}, ...], "image"?: path} and write '
                     'OUT.jsonl lines {"id", "reply", "poses": [{"global_orient": [3], "body_pose": [69], '
-                    '"betas"?: [10]}], "error"?, "notices"?} in the same order. A line that cannot be run gets '
-                    '"error" (id = its line number when it has none) and the rest still run. Relative image paths '
-                    "are looked up in the working folder, then next to IN.jsonl.",
+                    '"betas"?: [10], "person"?: i}], "people"?: [{"box", "score"}], "error"?, "notices"?} in the '
+                    'same order ("person" indexes "people", the people found in the image, left to right). A line '
+                    'that cannot be run gets "error" (id = its line number when it has none) and the rest still '
+                    "run. Relative image paths are looked up next to IN.jsonl, then in the working folder.",
     )
     batch_parser.add_argument("--input", dest="input_path", type=Path, required=True, metavar="IN.jsonl",
                               help="conversations, one JSON object per line")
@@ -590,6 +618,23 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     chat_quality.add_arguments(chat_eval_parser)
     chat_eval_parser.set_defaults(handler=chat_quality.run)
+
+    from posegpt.eval import image as image_eval
+
+    image_eval_parser = benchmarks.add_parser(
+        "image", help="photos: people found, MPJPE / PA-MPJPE of head, fit, final pose and baselines; real photos",
+        description="Rendered scenes with known poses and real photos: detection recall/precision, per-person pose "
+                    "errors (LLM head, specialist fit, final, mean/neutral pose), checks and overlays of real photos.",
+    )
+    image_eval.add_image_arguments(image_eval_parser)
+    image_eval_parser.set_defaults(handler=image_eval.run_image)
+    rpe_eval_parser = benchmarks.add_parser(
+        "rpe", help="reasoning-based pose estimation: does a question about one person get that person's pose?",
+        description="Rendered scenes: referring questions (position, size, clothing, posture, gesture) in held-out "
+                    "phrasings; accuracy of the person the first <POSE> is about, per question kind.",
+    )
+    image_eval.add_rpe_arguments(rpe_eval_parser)
+    rpe_eval_parser.set_defaults(handler=image_eval.run_rpe)
     return parser
 
 

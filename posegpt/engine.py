@@ -62,6 +62,7 @@ class PoseEvent:
     camera: Camera | None = None  # places `body` over the photo (the chosen person's camera)
     overlay: np.ndarray | None = None  # (H, W, 3) uint8 the photo with this body drawn over its person
     head_pose: Pose | None = None  # the pose head's own output, before the landmark fit refined it
+    scene: Any | None = None  # the SceneReading `person` indexes (boxes, cameras), to draw overlays anew
 
 
 @dataclass(frozen=True)
@@ -261,13 +262,19 @@ class Engine:
         Yields notices, then one (messages, scene, photo) tuple; a photo that cannot be read
         gives an ErrorEvent and the conversation unchanged (the reply goes on without it)."""
         from posegpt.vision.features import people_prompt
-        from posegpt.vision.pipeline import as_rgb_array
+        from posegpt.vision.pipeline import prepare_photo
 
         try:
-            photo = as_rgb_array(image)
-            scene = self.vision.find(photo)
+            photo = prepare_photo(image)
         except (ValueError, TypeError) as error:
             yield ErrorEvent(f"The photo could not be read ({error}); I answer from your text only.")
+            yield conversation, None, None
+            return
+        try:
+            scene = self.vision.find(photo)
+        except Exception as error:  # noqa: BLE001 - a failing detector must not end the reply
+            yield ErrorEvent(f"Looking for people in the photo failed ({type(error).__name__}: {error}); "
+                             "I answer from your text only.")
             yield conversation, None, None
             return
         for notice in scene.notices:
@@ -429,8 +436,12 @@ class Engine:
             if photo is not None and person is not None:
                 from posegpt.vision.overlay import person_overlay
 
-                overlay = person_overlay(self.renderer, vertices, faces, photo, scene.people[person], scene.people)
-        return PoseEvent(index, pose, body, picture, person, camera, overlay, head_pose if person is not None else None)
+                try:
+                    overlay = person_overlay(self.renderer, vertices, faces, photo, scene.people[person], scene.people)
+                except (ValueError, RuntimeError):
+                    overlay = None  # e.g. a camera the fit could not place: the pose still stands
+        return PoseEvent(index, pose, body, picture, person, camera, overlay, head_pose if person is not None else None,
+                         scene if person is not None else None)
 
 
 class _PromptTooLong(Exception):

@@ -38,6 +38,10 @@ class DataConfig:
     max_length: int = 192  # tokens; longer conversations are dropped (counted in the log)
     seed: int = 0
     samples_file: str | None = None  # a JSONL of samples to use instead of generating
+    # Conversations about synthetic photos of people (posegpt/data/scenes.py), added to the text
+    # ones; needs model.person_feature_dim > 0. Their validation share is kept aside the same way.
+    scene_size: int = 0
+    scene_validation_size: int = 0
 
 
 @dataclass
@@ -80,6 +84,11 @@ class TrainConfig:
     log_every: int = 10
     num_threads: int = 0  # torch CPU threads; 0 = leave torch's default
     device: str | None = None  # None: accelerate picks (cuda if available, else cpu)
+    # Start a new run from a trained checkpoint (its adapter, head and config) instead of the bare
+    # backbone; `init_overrides` changes its config first, e.g. {person_feature_dim: 231} to teach
+    # a text-only checkpoint to read photos. The `model` section is then ignored.
+    init_from: str | None = None
+    init_overrides: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "TrainConfig":
@@ -157,7 +166,7 @@ def batches(examples: Sequence[Any], batch_size: int, pad_token_id: int, seed: i
                 yield collate([examples[i] for i in chunk], pad_token_id)
 
 
-def load_training_samples(config: TrainConfig) -> tuple[list[Any], list[Any]]:
+def load_training_samples(config: TrainConfig, tokens_per_person: int = 2) -> tuple[list[Any], list[Any]]:
     """(training samples, validation samples) from the builders or a JSONL file."""
     from posegpt.data.conversations import build_dataset, load_samples
 
@@ -168,7 +177,17 @@ def load_training_samples(config: TrainConfig) -> tuple[list[Any], list[Any]]:
         total = config.data.train_size + config.data.validation_size
         samples = build_dataset("train", size=total, seed=config.data.seed, mix=config.data.mix)
     split = len(samples) - config.data.validation_size
-    return samples[:split], samples[split:]
+    train_samples, validation_samples = samples[:split], samples[split:]
+    scene_total = config.data.scene_size + config.data.scene_validation_size
+    if scene_total:
+        from posegpt.data.scenes import build_scene_samples
+
+        scenes = build_scene_samples("train", scene_total, seed=config.data.seed, tokens_per_person=tokens_per_person,
+                                     progress=True)
+        train_samples += scenes[:config.data.scene_size]
+        validation_samples += scenes[config.data.scene_size:]
+        random.Random(config.data.seed).shuffle(train_samples)
+    return train_samples, validation_samples
 
 
 # -- the loop --------------------------------------------------------------------------------------
@@ -225,12 +244,15 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
     if resuming:
         model = PoseGPT.from_pretrained(latest, device=accelerator.device)
         _make_trainable(model)
+    elif config.init_from:
+        model = PoseGPT.from_pretrained(config.init_from, device=accelerator.device, config_overrides=config.init_overrides)
+        _make_trainable(model)
     else:
         backbone = load_backbone(config.model.backbone, device=accelerator.device)
         model = PoseGPT(backbone, config.model)
 
     started = time.perf_counter()
-    train_samples, validation_samples = samples or load_training_samples(config)
+    train_samples, validation_samples = samples or load_training_samples(config, model.config.tokens_per_person)
     examples, dropped = build_examples(model, train_samples, config.data.max_length)
     validation, _ = build_examples(model, validation_samples, config.data.max_length)
     if not examples:
@@ -286,7 +308,10 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
                 optimizer.step()
                 scheduler.step()
                 optimizer.zero_grad()
-            for name, value in (("loss", out.loss), ("ce", out.ce_loss), ("pose_l1", out.pose_loss)):
+            for name, value in (("loss", out.loss), ("ce", out.ce_loss), ("pose_l1", out.pose_loss),
+                                ("pointer_ce", out.pointer_loss)):
+                if value is None:
+                    continue
                 number = float(value.detach())
                 running[name] = 0.9 * running.get(name, number) + 0.1 * number
         step += 1
@@ -312,7 +337,7 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
     final = output / "final"
     if accelerator.is_main_process:
         elapsed = time.perf_counter() - loop_started
-        card = model_card(config, history, len(examples), elapsed)
+        card = model_card(config, history, len(examples), elapsed, unwrapped.config)
         if final.exists():
             shutil.rmtree(final)
         unwrapped.save_pretrained(final, model_card=card)
@@ -427,8 +452,16 @@ def _refit_line(history: list[dict[str, float]]) -> str:
     return "".join(lines)
 
 
-def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float) -> str:
+def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float,
+               model_config: PoseGPTConfig | None = None) -> str:
     """The README of a trained checkpoint: how it was made and how it scored."""
+    model = model_config or config.model
+    start = (f"- Started from: `{config.init_from}` (config changes: {config.init_overrides or 'none'})\n"
+             if config.init_from else "")
+    people = (f"- Photos: {model.tokens_per_person} `<PERSON>` placeholders per person, person projector from "
+              f"{model.person_feature_dim} features, person pointer (+ {model.pointer_loss_weight}·CE); "
+              f"{config.data.scene_size} synthetic scene conversations (posegpt/data/scenes.py)\n"
+              if model.person_feature_dim else "")
     last_val = next((h for h in reversed(history) if "val_ce" in h), {})
     last_train = next((h for h in reversed(history) if "ce" in h), {})
     threads = torch.get_num_threads()
@@ -436,11 +469,11 @@ def model_card(config: TrainConfig, history: list[dict[str, float]], num_example
 
 Produced by `python -m posegpt train` (posegpt/train.py).
 
-- Backbone: `{config.model.backbone}` (not included; PoseGPT.from_pretrained loads it)
-- Adapter: LoRA r={config.model.lora_r}, alpha={config.model.lora_alpha}, dropout={config.model.lora_dropout}
-  on {', '.join(config.model.lora_target_modules)}; trainable `<POSE>` embedding row; pose head MLP → 24×6D
-- Loss: CE(text) + {config.model.pose_loss_weight}·L1(rotation matrices) + {config.model.joint_loss_weight}·L1(FK joints)
-- Data: {num_examples} generated conversations (posegpt/data/conversations.py, seed {config.data.seed},
+{start}- Backbone: `{model.backbone}` (not included; PoseGPT.from_pretrained loads it)
+- Adapter: LoRA r={model.lora_r}, alpha={model.lora_alpha}, dropout={model.lora_dropout}
+  on {', '.join(model.lora_target_modules)}; trainable `<POSE>` embedding row; pose head MLP → 24×6D
+- Loss: CE(text) + {model.pose_loss_weight}·L1(rotation matrices) + {model.joint_loss_weight}·L1(FK joints)
+{people}- Data: {num_examples} generated conversations (posegpt/data/conversations.py, seed {config.data.seed},
   held-out poses/situations/phrasings excluded by posegpt/data/splits.py), max {config.data.max_length} tokens
 - Optimisation: AdamW lr {config.optim.learning_rate} (head {config.optim.head_learning_rate}), warm-up {config.optim.warmup_steps},
   cosine to 10 %, {config.optim.max_steps} steps × batch {config.optim.batch_size} × accumulation {config.optim.gradient_accumulation},

@@ -272,3 +272,97 @@ def test_help(command, options, capsys):
     out = capsys.readouterr().out
     assert exit_info.value.code == 0
     assert all(option in out for option in [*options, "--checkpoint", "--backbone", "--dtype", "--max-new-tokens"])
+
+
+# --- batch with photos read as people ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def people_checkpoint(tiny_backbone, tmp_path_factory) -> str:
+    """A saved tiny PoseGPT that reads photos as people (untrained)."""
+    from posegpt.backbones import load_backbone
+    from posegpt.model import PoseGPT, PoseGPTConfig
+    from posegpt.vision.features import PERSON_FEATURE_DIM
+
+    config = PoseGPTConfig(backbone=tiny_backbone, person_feature_dim=PERSON_FEATURE_DIM)
+    model = PoseGPT(load_backbone(tiny_backbone), config)
+    return str(model.save_pretrained(tmp_path_factory.mktemp("people") / "ckpt"))
+
+
+@pytest.fixture
+def scripted_people(monkeypatch):
+    """BlazePose replaced by two people of known poses (tests/test_engine_photo.py), and every
+    reply forced to be "<POSE>" then the end: prompts made of embeddings included."""
+    import posegpt.model
+    import posegpt.vision.landmarks
+    from tests.test_engine_photo import ScriptedDetector, two_people
+
+    detectors: list = []
+
+    def detector(max_people: int):
+        detectors.append(ScriptedDetector(two_people()))
+        return detectors[-1]
+
+    monkeypatch.setattr(posegpt.vision.landmarks, "LandmarkDetector", detector)
+    original = posegpt.model.load_posegpt
+
+    def load_with_pose_first(*args, **kwargs):
+        model, description = original(*args, **kwargs)
+        pose_id, end = model.pose_token_id, sorted(model.backbone.end_token_ids)[0]
+
+        def hook(module, args, kwargs, output):
+            inputs = kwargs.get("input_ids") if kwargs.get("input_ids") is not None else kwargs["inputs_embeds"]
+            output.logits[:, -1, pose_id if inputs.shape[1] > 1 else end] = 1e4
+            return output
+
+        model.backbone.model.register_forward_hook(hook, with_kwargs=True)
+        return model, description
+
+    monkeypatch.setattr(posegpt.model, "load_posegpt", load_with_pose_first)
+    return detectors
+
+
+def test_batch_image_lines_give_poses_about_the_people_found(people_checkpoint, tmp_path, monkeypatch, scripted_people):
+    from tests.test_engine_photo import PHOTO_SIZE, photo
+
+    (tmp_path / "photos").mkdir()
+    Image.fromarray(photo()).save(tmp_path / "photos" / "two.png")
+    rgba = np.concatenate([photo(), np.full(photo().shape[:2] + (1,), 255, np.uint8)], axis=2)
+    rgba[:10, :10, 3] = 0  # a transparent corner: another photo than two.png
+    Image.fromarray(rgba).save(tmp_path / "photos" / "two_rgba.png")
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "photos" / "tiny.png")
+    (tmp_path / "photos" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    ask = [{"role": "user", "content": "What is the person on the left doing?"}]
+    source = _write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "two", "messages": ask, "image": "photos/two.png"},
+        {"id": "again", "messages": ask, "image": "photos/two.png"},
+        {"id": "rgba", "messages": ask, "image": "photos/two_rgba.png"},
+        {"id": "tiny", "messages": ask, "image": "photos/tiny.png"},
+        {"id": "broken", "messages": ask, "image": "photos/broken.png"},
+        {"id": "text", "messages": ask},
+    ])
+    monkeypatch.chdir(ROOT)  # image paths are relative to the input file's folder
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--checkpoint", people_checkpoint, *FAST]) == 0
+    two, again, rgba_record, tiny, broken, text = _read_jsonl(target)
+    for record in (two, again, rgba_record):
+        assert "error" not in record and record["reply"] == "<POSE>"
+        assert [len(p["box"]) for p in record["people"]] == [4, 4]
+        assert record["people"][0]["box"][0] < record["people"][1]["box"][0] < PHOTO_SIZE[0]  # left to right
+        (pose,) = record["poses"]
+        assert pose["person"] in (0, 1) and len(pose["body_pose"]) == 69
+    assert again["people"] == two["people"]
+    assert len(scripted_people) == 1 and len(scripted_people[0].seen) == 2  # "again" reused the reading
+    assert tiny["people"] == [] and "too small" in tiny["notices"][0] and "person" not in tiny["poses"][0]
+    assert "cannot read the image photos/broken.png" in broken["error"] and broken["poses"] == []
+    assert "people" not in text and set(text["poses"][0]) == {"global_orient", "body_pose"}
+
+
+def test_batch_people_boxes_are_in_the_input_images_pixels():
+    from types import SimpleNamespace
+
+    from posegpt.cli import _people_records
+
+    person = SimpleNamespace(landmarks=SimpleNamespace(box=(10.0, 20.0, 30.0, 40.0), score=0.81234))
+    scene = SimpleNamespace(people=[person], image_size=(2048, 1024))  # the engine scaled 4096 × 2048 down
+    assert _people_records(scene, Image.new("RGB", (4096, 2048))) == [{"box": [20.0, 40.0, 60.0, 80.0], "score": 0.812}]

@@ -275,3 +275,170 @@ def test_restyle_draws_again_without_asking_the_model(renderer):
 def test_body_kinds_list_smpl_only_when_its_files_exist(renderer, tmp_path):
     service = make_service(renderer, body_dir=tmp_path)
     assert service.body_kinds() == ["anny"] and service.default_body == "anny"
+
+
+# --- photos read as people (models with a vision module) -------------------------------------------
+
+
+def person_at(centre_x: float, foot_y: float, height_px: float) -> "FittedPerson":
+    """A fitted person standing at (centre_x, foot_y) pixels of the photo, `height_px` tall."""
+    from posegpt.render import Camera
+    from posegpt.vision.people import NUM_LANDMARKS, FittedPerson, PersonLandmarks
+
+    scale = height_px / 1.7  # pixels per metre; the hips are about 0.9 m above the feet
+    box = (centre_x - 0.25 * height_px, foot_y - height_px, centre_x + 0.25 * height_px, foot_y)
+    landmarks = PersonLandmarks(box, np.zeros((NUM_LANDMARKS, 2), np.float32), np.ones(NUM_LANDMARKS, np.float32),
+                                np.zeros((NUM_LANDMARKS, 3), np.float32), 0.9)
+    return FittedPerson(landmarks, Pose.identity(), Camera(scale, centre_x, foot_y - 0.9 * scale), 0.01)
+
+
+class PeopleEngine(ScriptedEngine):
+    """A scripted engine whose model reads people: a photo gives `scene`'s notices, and a script
+    piece `(pose, person)` is a `<POSE>` about that person of the photo."""
+
+    def __init__(self, scene, *scripts: list) -> None:
+        super().__init__(*scripts)
+        self.model = SimpleNamespace(reads_people=True)
+        self.vision = object()
+        self.scene = scene
+
+    def stream(self, messages, image=None, options=None):
+        self.calls.append({"messages": [dict(m) for m in messages], "image": image, "options": options})
+        scene = self.scene if image is not None else None
+        for notice in scene.notices if scene is not None else ():
+            yield Notice(notice)
+        script = self.scripts.pop(0) if self.scripts else ["Okay."]
+        reply, poses, people = "", [], []
+        for piece in script:
+            if isinstance(piece, tuple):
+                pose, person = piece
+                yield TextDelta("<POSE>")
+                reply += "<POSE>"
+                yield PoseEvent(len(poses), pose, person=person if scene else None, scene=scene, head_pose=pose)
+                poses.append(pose)
+                people.append(person if scene else None)
+                continue
+            reply += piece
+            yield TextDelta(piece)
+        yield Done(reply, tuple(poses), STATS, tuple(people), scene)
+
+
+def group_scene(notices=()):
+    from posegpt.vision.pipeline import SceneReading
+
+    return SceneReading([person_at(30, 150, 110), person_at(90, 150, 110)], [], (120, 160), list(notices))
+
+
+def group_photo(tmp_path) -> Path:
+    path = tmp_path / "group.png"
+    Image.fromarray(np.full((160, 120, 3), 60, np.uint8)).save(path)
+    return path
+
+
+def people_service(renderer, scene, *scripts):
+    return ChatService(PeopleEngine(scene, *scripts), renderer, body_model_dir=Path("/nonexistent-posegpt-body-models"))
+
+
+HIGHLIGHT = np.array([255, 140, 0])
+
+
+def highlighted_columns(image: np.ndarray) -> set[int]:
+    """Columns of the overlay where the chosen person's orange box is drawn."""
+    return set(np.nonzero((np.abs(image.astype(int) - HIGHLIGHT).sum(axis=2) < 10).any(axis=0))[0].tolist())
+
+
+def test_a_pose_about_a_person_is_drawn_over_the_photo_beside_the_views(renderer, tmp_path):
+    scene = group_scene()
+    service = people_service(renderer, scene, ["The one on the right: ", (raised_arm(), 1)])
+    assert service.reads_people and service.sees_photos and not service.supports_images
+    session = service.new_session()
+    run(service.respond(session, "What is the person on the right doing?", group_photo(tmp_path)))
+    (record,) = session.poses()
+    assert record.person == 1 and record.label == "Message 1 · pose 1 · person 2"
+    overlay = np.asarray(Image.open(record.overlay))
+    assert overlay.shape == (160, 120, 3)
+    columns = highlighted_columns(overlay)
+    x0, _, x1, _ = scene.people[1].landmarks.box
+    assert columns and min(columns) >= x0 - 1 and max(columns) <= x1 + 1  # only person 2 is highlighted
+    assert (overlay[40:150, 70:110] != 60).any()  # the body is drawn over them
+    picture = np.asarray(Image.open(record.files.picture))
+    assert picture.shape[0] == 128 and picture.shape[1] > 2 * 96  # the overlay beside front + side
+    history = session.history()
+    texts = [m["content"] for m in history if isinstance(m["content"], str)]
+    assert any("person 2 of 2" in text and "orange box" in text for text in texts)
+    image_messages = [m["content"] for m in history if isinstance(m["content"], dict)]
+    assert image_messages[-1]["path"] == str(record.files.picture) and "on your photo" in image_messages[-1]["alt_text"]
+    assert session.turns[0].scene is scene
+
+
+def test_several_people_give_several_poses_each_highlighted(renderer, tmp_path):
+    service = people_service(renderer, group_scene(), ["Left: ", (raised_arm(), 0), " right: ", (Pose.identity(), 1)])
+    session = service.new_session()
+    run(service.respond(session, "Show me both of them", group_photo(tmp_path)))
+    records = session.poses()
+    assert [r.person for r in records] == [0, 1]
+    left, right = (highlighted_columns(np.asarray(Image.open(r.overlay))) for r in records)
+    assert max(left) < 60 <= min(right)
+
+
+def test_follow_up_questions_keep_seeing_the_photo(renderer, tmp_path):
+    service = people_service(renderer, group_scene(), ["Two people."], ["Here: ", (raised_arm(), 0)])
+    session = service.new_session()
+    run(service.respond(session, "How many people?", group_photo(tmp_path)))
+    run(service.respond(session, "And the pose of the left one?"))
+    assert service.engine.calls[1]["image"].shape == (160, 120, 3)
+    (record,) = session.poses()
+    assert record.turn == 1 and record.person == 0 and record.overlay.exists()
+
+
+def test_vision_notices_are_shown_as_notes_and_the_reply_goes_on(renderer, tmp_path):
+    from posegpt.vision.pipeline import SceneReading
+
+    empty = SceneReading([], [], (120, 160), ["I found no person in this photo."])
+    service = people_service(renderer, empty, ["I cannot see anyone here."])
+    session = service.new_session()
+    run(service.respond(session, "Who is this?", group_photo(tmp_path)))
+    history = session.history()
+    notes = [m for m in history if (m.get("metadata") or {}).get("title") == "Note"]
+    assert [m["content"] for m in notes] == ["I found no person in this photo."]
+    assert history[-1] == {"role": "assistant", "content": "I cannot see anyone here."}
+
+
+def test_restyle_draws_the_overlay_again(renderer, tmp_path):
+    service = people_service(renderer, group_scene(), ["Here: ", (raised_arm(), 1)])
+    session = service.new_session()
+    run(service.respond(session, "pose of the right one?", group_photo(tmp_path)))
+    before = session.poses()[0]
+    service.restyle(session, phenotype={"height": 0.5})
+    after = session.poses()[0]
+    assert after.person == 1 and after.overlay != before.overlay and after.overlay.exists()
+
+
+def test_a_person_the_scene_does_not_have_still_gets_its_views(renderer, tmp_path):
+    service = people_service(renderer, group_scene(), ["Here: ", (raised_arm(), 1)])
+    service.engine.scene = replace_people(group_scene(), 1)  # the event points past the scene's people
+    session = service.new_session()
+    run(service.respond(session, "pose?", group_photo(tmp_path)))
+    (record,) = session.poses()
+    assert record.overlay is None and record.files.picture.exists()
+
+
+def replace_people(scene, count: int):
+    from dataclasses import replace
+
+    people = scene.people[:count]
+    return replace(scene, people=people, readings=[])
+
+
+def test_a_bad_upload_mid_conversation_keeps_the_history(renderer, tmp_path):
+    service = people_service(renderer, group_scene(), ["Two people."], ["Still two."])
+    session = service.new_session()
+    run(service.respond(session, "How many?", group_photo(tmp_path)))
+    before = session.history()
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    with pytest.raises(UserInputError, match="image"):
+        run(service.respond(session, "and this one?", broken))
+    assert session.history() == before and not session.answering
+    run(service.respond(session, "How many now?"))
+    assert session.turns[-1].reply == "Still two."

@@ -91,3 +91,28 @@ def test_head_warmup_runs_once_before_the_joint_loop(tmp_path):
 def test_yaml_no_means_no_mixed_precision(tmp_path):
     (tmp_path / "c.yaml").write_text("optim:\n  mixed_precision: no\n")
     assert TrainConfig.from_yaml(tmp_path / "c.yaml").optim.mixed_precision == "no"
+
+
+def test_a_text_checkpoint_goes_on_training_on_scene_conversations(tmp_path):
+    """init_from + init_overrides: a text-only checkpoint learns to read people; the pointer is trained."""
+    from posegpt.data.scenes import build_scene_samples
+    from posegpt.vision.features import PERSON_FEATURE_DIM
+
+    folder = save_tiny_llama(tmp_path / "tiny")
+    text_only = train(config(folder, tmp_path / "text", 2), samples=samples())
+    scenes = [s for s in build_scene_samples("train", 12, seed=3) if s.pose_people]
+    stage = TrainConfig.from_dict({
+        "output_dir": str(tmp_path / "people"), "init_from": str(text_only),
+        "init_overrides": {"person_feature_dim": PERSON_FEATURE_DIM},
+        "data": {"max_length": 512},
+        "optim": {"learning_rate": 3e-3, "head_learning_rate": 3e-3, "warmup_steps": 1, "max_steps": 12, "batch_size": 4},
+        "eval_every": 6, "save_every": 6, "log_every": 1, "device": "cpu",
+    })
+    final = train(stage, samples=(scenes + samples()[0], scenes[:4]))
+    log = __import__("json").loads((final / "training_log.json").read_text())
+    pointer = [entry["pointer_ce"] for entry in log if "pointer_ce" in entry]
+    assert pointer and pointer[-1] < pointer[0]
+    model = PoseGPT.from_pretrained(final)
+    assert model.reads_people and model.config.person_feature_dim == PERSON_FEATURE_DIM
+    card = (final / "README.md").read_text()
+    assert "Started from" in card and "<PERSON>" in card

@@ -52,6 +52,20 @@ POSE_QUESTIONS = (
     "What does the body of {ref} look like in 3D?",
     "Please reconstruct {ref}.",
     "Find {ref} and show me their pose.",
+    "Show me how {ref} is standing.",
+    "Which pose is {ref} in?",
+    "What's the 3D pose of {ref}?",
+    "Could you reconstruct the body of {ref}?",
+    "I want the pose of {ref}.",
+    "Tell me the pose of {ref}.",
+    "Estimate {ref}'s pose.",
+    "Can I see the pose of {ref}?",
+    "Get me the 3D pose of {ref}.",
+    "What position is {ref} in?",
+    "Model the body of {ref} in 3D.",
+    "Pose of {ref}, please.",
+    "How is {ref} holding their body?",
+    "Recover the 3D body of {ref}.",
 )
 SINGLE_QUESTIONS = (
     "What is the pose of the person in this photo?",
@@ -270,13 +284,17 @@ class DialogueMaker:
 
     def __init__(self, split: str) -> None:
         self.split = split
-        self.templates = {
-            family: templates_for(f"scene_{family}", texts, split)  # type: ignore[arg-type]
-            for family, texts in (("pose", POSE_QUESTIONS), ("single", SINGLE_QUESTIONS), ("everyone", EVERYONE_QUESTIONS),
-                                  ("count", COUNT_QUESTIONS), ("describe", DESCRIBE_QUESTIONS), ("who", WHO_QUESTIONS))
-        }
+        self.templates: dict[str, list[tuple[str, str]]] = {}
+        for family, texts in (("pose", POSE_QUESTIONS), ("single", SINGLE_QUESTIONS), ("everyone", EVERYONE_QUESTIONS),
+                              ("count", COUNT_QUESTIONS), ("describe", DESCRIBE_QUESTIONS), ("who", WHO_QUESTIONS)):
+            try:
+                self.templates[family] = templates_for(f"scene_{family}", texts, split)  # type: ignore[arg-type]
+            except ValueError:
+                pass  # no phrasing of this family is held out: the split has no such questions
 
     def _pick(self, family: str, rng: random.Random) -> tuple[str, str]:
+        if family not in self.templates:
+            raise ValueError(f"the {self.split!r} split has no phrasings of scene {family!r} questions")
         return rng.choice(self.templates[family])
 
     def refer(self, readings: Sequence[PersonReading], rng: random.Random, kinds: Sequence[str] | None = None) -> Dialogue | None:
@@ -330,7 +348,7 @@ class DialogueMaker:
         return Dialogue(question, answer, [], "who", [template_id])
 
     def describe(self, readings: Sequence[PersonReading], rng: random.Random) -> Dialogue | None:
-        if not readings:
+        if not readings or "describe" not in self.templates:
             return None
         index = rng.randrange(len(readings))
         reading = readings[index]

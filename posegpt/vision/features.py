@@ -160,7 +160,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         ])
         readings.append(PersonReading(
             number=index + 1, position=positions[index], size=size, top=top, bottom=bottom, posture=posture,
-            gesture=_first(checks, _ARMS) or _first(checks, _LEGS), facing=_facing(rotations.double().numpy()),
+            gesture=_first(checks, _ARMS) or _first(checks, _LEGS), facing=_facing(rotations[0].double().numpy()),
             features=features,
         ))
     return readings

@@ -354,9 +354,10 @@ _KNEES = (_J["left_knee"], _J["right_knee"])
 _HIP_JOINTS = (_J["left_hip"], _J["right_hip"])
 _ALWAYS_NEAR_PRIOR = tuple(_J[n] for n in ("left_foot", "right_foot", "left_hand", "right_hand"))
 # Soft rotation limits (degrees) of joints that have no hinge: beyond them the prior grows fast.
+# They cover the library and mocap poses (kneeling ankles reach 65°, mocap necks 60–77°).
 _ANGLE_LIMITS_DEG: dict[str, float] = {
-    "spine1": 30, "spine2": 30, "spine3": 25, "neck": 50, "head": 65,
-    "left_collar": 20, "right_collar": 20, "left_ankle": 60, "right_ankle": 60,
+    "spine1": 30, "spine2": 30, "spine3": 25, "neck": 65, "head": 65,
+    "left_collar": 20, "right_collar": 20, "left_ankle": 70, "right_ankle": 70,
     "left_wrist": 80, "right_wrist": 80,
 }
 _LIMITED = torch.tensor([_J[n] for n in _ANGLE_LIMITS_DEG])
@@ -366,7 +367,8 @@ _STIFFNESS = torch.zeros(NUM_JOINTS)
 for _name, _value in {"spine1": 0.05, "spine2": 0.05, "spine3": 0.05, "neck": 0.02, "head": 0.01,
                       "left_collar": 0.3, "right_collar": 0.3}.items():
     _STIFFNESS[_J[_name]] = _value
-_HINGE_RANGE_DEG = (-5.0, 150.0)  # flexion range of elbows and knees
+# Flexion ranges (degrees) of the hinges, in `_PRIOR_ELEMENTS` order: left/right elbow, knee.
+_HINGE_RANGE_DEG = ((-5.0, 150.0), (-5.0, 150.0), (-10.0, 160.0), (-10.0, 160.0))
 _HIP_TWIST_WEIGHT = 0.03
 _HIP_INDEX = torch.tensor(_HIP_JOINTS)
 _HIP_CENTRING = torch.eye(NUM_LANDMARKS) - 0.5 * torch.eye(NUM_LANDMARKS)[list(_HIPS)].sum(0)  # (33, 33)
@@ -390,9 +392,20 @@ class FitResult:
     scale: torch.Tensor  # (B,) person size ÷ default skeleton
     error_m: torch.Tensor  # (B,) mean distance of fitted to seen landmarks (NaN where not valid)
     valid: torch.Tensor  # (B,) bool: enough landmarks were seen to fit at all
+    offset: torch.Tensor  # (B, 3) where the fitted hip midpoint lies in the landmark frame
 
     def __len__(self) -> int:
         return int(self.rotations.shape[0])
+
+    def placed(self, points: torch.Tensor) -> torch.Tensor:
+        """(B, K, 3) points of the fitted skeleton (pelvis-origin frame, e.g. ``joints``) → the
+        landmark frame the fit was made in: scaled, origin at the landmarks' hip midpoint."""
+        hips = self.points[:, list(_HIPS)].mean(dim=1, keepdim=True)  # (B, 1, 3)
+        return self.scale[:, None, None] * (points - hips) + self.offset[:, None, :]
+
+    def placed_joints(self) -> torch.Tensor:
+        """(B, 24, 3) fitted joints where the landmarks are: comparable to ``world_points``."""
+        return self.placed(self.joints)
 
     def poses(self) -> Pose:
         """The fits as one `Pose` batch (axis-angle)."""
@@ -581,7 +594,7 @@ _PRIOR_SPLIT = [3 * NUM_JOINTS, 4, 4, 4, 4]
 # Flexion = atan2(sign · numerator, denominator): left elbows flex by turning −y, right ones +y,
 # knees by turning +x.
 _FLEX_SIGN = torch.tensor([1.0, -1.0, 1.0, 1.0])
-_HINGE_LOW, _HINGE_HIGH = (math.radians(v) for v in _HINGE_RANGE_DEG)
+_HINGE_LOW, _HINGE_HIGH = torch.tensor(_HINGE_RANGE_DEG).deg2rad().T  # (4,) each
 _LIMIT_ONE_MINUS_COS = torch.full((NUM_JOINTS,), 2.0)  # 2 = no limit (1 − cos θ never exceeds it)
 _LIMIT_ONE_MINUS_COS[_LIMITED] = 1.0 - _LIMIT_COS
 assert _HIP_JOINTS == (1, 2)  # the twist term slices them
@@ -673,7 +686,7 @@ def fit_poses(
     if batch == 0:
         empty = torch.zeros(0)
         return FitResult(torch.zeros(0, NUM_JOINTS, 3, 3), torch.zeros(0, NUM_JOINTS, 3),
-                         torch.zeros(0, NUM_LANDMARKS, 3), empty, empty, empty.bool())
+                         torch.zeros(0, NUM_LANDMARKS, 3), empty, empty, empty.bool(), torch.zeros(0, 3))
     with _one_thread() if single_thread else contextlib.nullcontext():
         return _fit_batch(points, seen, init_rotations, iterations, prior_rotations, prior_weight)
 
@@ -699,9 +712,18 @@ def _fit_batch(
     start = torch.where(valid[:, None, None, None], start, target)
 
     start_scale = _initial_scale(points, weights)
+    # Start offset: the seen hips' midpoint (0 for BlazePose, whose origin it is); with a hip
+    # unseen, the weighted mean residual of the placed start. Either way the offset need not
+    # drift far (its step size is small).
+    with torch.no_grad():
+        start_centred = _HIP_CENTRING @ _transform_points(_forward_transforms(start, _rest_bones(REST_JOINTS)[None]))
+        start_weights = (weights * LANDMARK_WEIGHTS)[..., None]  # (B, 33, 1)
+        residual = (start_weights * (points - start_scale[:, None, None] * start_centred)).sum(1) / start_weights.sum(1).clamp_min(1e-6)
+        hips_seen = (weights[:, list(_HIPS)] > 0.3).all(-1, keepdim=True)  # (B, 1)
+        start_offset = torch.where(hips_seen, points[:, list(_HIPS)].mean(1), residual)  # (B, 3)
     # One leaf tensor per person: 24 × 6D rotation, log scale, offset (3) — one optimiser update.
     parameters = torch.cat([matrix_to_rotation_6d(start).reshape(batch, -1), start_scale.log()[:, None],
-                            torch.zeros(batch, 3)], dim=1).requires_grad_(True)  # (B, 148)
+                            start_offset], dim=1).requires_grad_(True)  # (B, 148)
     rates = torch.cat([torch.full((NUM_JOINTS * 6,), 0.05), torch.full((4,), 0.01)])  # (148,) Adam step sizes
     target_6d = matrix_to_rotation_6d(target)  # (B, 24, 6)
     landmark_weights = weights * LANDMARK_WEIGHTS  # (B, 33)
@@ -750,8 +772,11 @@ def _fit_batch(
     rotation_6d, log_scale, offset = (part.detach() for part in unpack(parameters))
 
     with torch.no_grad():
-        rotations = rotation_6d_to_matrix(rotation_6d)
-        scale = log_scale.exp()
+        # People without enough landmarks get the prior (or neutral) pose itself: with no data
+        # term, the joint-limit terms alone would otherwise bend it.
+        rotations = torch.where(valid[:, None, None, None], rotation_6d_to_matrix(rotation_6d), target)
+        scale = torch.where(valid, log_scale.exp(), torch.ones_like(log_scale))
+        offset = torch.where(valid[:, None], offset, torch.zeros_like(offset))
         transforms, fitted = place(rotations, scale, offset)
         joints, model = transforms[..., :3, 3], _transform_points(transforms)
         distance = (fitted - points).norm(dim=-1)  # (B, 33)
@@ -759,7 +784,7 @@ def _fit_batch(
         counted = torch.where(counted.sum(-1, keepdim=True) > 0, counted, weights)
         error = (counted * distance).sum(-1) / counted.sum(-1).clamp_min(1e-6)
         error = torch.where(valid, error, torch.full_like(error, float("nan")))
-    return FitResult(rotations.detach(), joints.detach(), model.detach(), scale.detach(), error, valid)
+    return FitResult(rotations, joints, model, scale, error, valid, offset)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -808,7 +833,10 @@ def fit_camera(points: np.ndarray | torch.Tensor, landmarks: PersonLandmarks) ->
 
 def _box_camera(model: np.ndarray, box: tuple[float, float, float, float]) -> Camera:
     """The camera that fits the body's height into the box and centres it there."""
-    x0, y0, x1, y1 = (float(v) for v in box)
+    try:
+        x0, y0, x1, y1 = (float(v) for v in np.asarray(box, dtype=np.float64).reshape(4))
+    except (TypeError, ValueError):
+        raise ValueError(f"a person's box must be 4 numbers (x0, y0, x1, y1), got {box!r}") from None
     if not all(math.isfinite(v) for v in (x0, y0, x1, y1)) or x1 <= x0 or y1 <= y0:
         raise ValueError(f"cannot place a person without usable landmarks or box, got box {box}")
     low, high = model[:, :2].min(0), model[:, :2].max(0)
@@ -845,8 +873,10 @@ def fit_people(
 ) -> list[FittedPerson]:
     """Fit every detected person in one batch (pose, camera, error); ``appearance`` left None.
 
-    A person with too few seen landmarks still gets a record: the prior (or neutral) pose, a
-    camera from their box and ``fit_error_m`` NaN.
+    A person with too few seen landmarks, or malformed world points or visibility, still gets a
+    record: the prior (or neutral) pose, a camera from their box and ``fit_error_m`` NaN; a
+    person's malformed image points also give the box camera. ValueError only for a person that
+    neither the landmarks nor the box can place.
     """
     people = _check_people(people)
     if not people:
@@ -862,10 +892,23 @@ def fit_people(
     result = fit_poses(world, seen, iterations=iterations, prior_rotations=prior, prior_weight=prior_weight)
     fitted = []
     for index, person in enumerate(people):
-        camera = fit_camera(result.points[index], person) if bool(result.valid[index]) else _box_camera(result.points[index].numpy(), person.box)
+        camera = _person_camera(result.points[index].numpy(), person, bool(result.valid[index]), index)
         fitted.append(FittedPerson(person, Pose.from_rotation_matrices(result.rotations[index : index + 1]),
                                    camera, float(result.error_m[index])))
     return fitted
+
+
+def _person_camera(model: np.ndarray, person: PersonLandmarks, valid: bool, index: int) -> Camera:
+    """`fit_camera` where the landmarks allow it, else the box camera; a clear error when neither can."""
+    if valid:
+        try:
+            return fit_camera(model, person)
+        except ValueError:
+            pass  # malformed image points or visibility: fall back to the box
+    try:
+        return _box_camera(model, person.box)
+    except ValueError as error:
+        raise ValueError(f"person {index}: {error}") from None
 
 
 def fit_person(
@@ -882,8 +925,15 @@ def refine_pose(landmarks: PersonLandmarks, pose: Pose, iterations: int = DEFAUL
     """A decoded pose (e.g. the LLM head's) corrected by the person's landmarks.
 
     The photo decides what it shows; the given pose fills in what it does not (unseen legs,
-    hands, twist) and is the prior everywhere.
+    hands, twist) and is the prior everywhere. Landmarks too few or malformed to fit: the given
+    pose comes back unchanged. No camera is fitted here (the person's own fit has one).
     """
     if not isinstance(pose, Pose) or len(pose) < 1:
         raise ValueError("refine_pose needs a Pose with at least one pose")
-    return fit_person(landmarks, iterations, prior_pose=pose[:1]).pose
+    (landmarks,) = _check_people([landmarks])
+    points, visibility = _person_arrays(landmarks)
+    prior = pose[:1]
+    result = fit_poses(torch.from_numpy(points)[None], torch.from_numpy(visibility)[None], iterations=iterations,
+                       prior_rotations=prior.rotation_matrices(), prior_weight=DEFAULT_PRIOR_WEIGHT)
+    # Only the rotations come from the photo; body shape fields of the given pose are kept.
+    return Pose.from_rotation_matrices(result.rotations, betas=prior.betas, phenotype=prior.phenotype)

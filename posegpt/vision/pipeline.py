@@ -8,19 +8,24 @@ photo does not show), which is far more precise than the head alone.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from posegpt.pose import Pose
 from posegpt.vision.features import PersonReading, read_people
+from posegpt.vision.landmarks import as_rgb_uint8
 from posegpt.vision.people import FittedPerson
 
 MAX_PEOPLE = 6  # more people than this: the largest ones are kept and the user is told
 MIN_IMAGE_SIDE = 32  # pixels; smaller images hold no detectable person
+MAX_PHOTO_SIDE = 2048  # pixels; `prepare_photo` scales larger photos down to this long side
+MAX_ASPECT_RATIO = 20.0  # long side ÷ short side beyond this: a strip, not a photo of people
 
 
 @dataclass
@@ -35,31 +40,80 @@ class SceneReading:
 
 
 def as_rgb_array(image: Any) -> np.ndarray:
-    """A PIL image or an array of any common layout (grey, RGBA, float) → (H, W, 3) uint8."""
-    array = np.asarray(image.convert("RGB")) if hasattr(image, "convert") else np.asarray(image)
-    if array.ndim == 2:
-        array = np.repeat(array[:, :, None], 3, axis=2)
-    if array.ndim != 3 or array.shape[2] not in (1, 3, 4):
-        raise ValueError(f"an image must be (H, W), (H, W, 3) or (H, W, 4), got shape {array.shape}")
-    if array.shape[2] == 1:
-        array = np.repeat(array, 3, axis=2)
-    if array.shape[2] == 4:
-        alpha = array[:, :, 3:4].astype(np.float32) / (255.0 if array.dtype == np.uint8 else 1.0)
-        array = (array[:, :, :3].astype(np.float32) * alpha + (255.0 if array.dtype == np.uint8 else 1.0) * (1 - alpha))
-    if array.dtype != np.uint8:
-        array = np.asarray(array, dtype=np.float64)
-        if array.size and np.nanmax(array) <= 1.0:
-            array = array * 255.0
-        array = np.clip(np.nan_to_num(array), 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(array)
+    """A PIL image (any mode) or an array of any common layout (grey, grey + alpha, RGB, RGBA,
+    float, 16-bit, bool) → (H, W, 3) uint8; transparent pixels become white.
+
+    Raises ValueError, saying what was given, for anything that is not an image."""
+    if hasattr(image, "mode") and hasattr(image, "convert"):  # PIL: go through a plain array
+        try:
+            image = _pil_array(image)
+        except (OSError, SyntaxError) as error:  # PIL decodes lazily: a broken file fails here
+            raise ValueError(f"the image file is damaged or incomplete ({error})") from None
+    try:
+        array = np.asarray(image)
+    except (TypeError, ValueError) as error:  # ragged nested lists and the like
+        raise ValueError(f"this is not an image ({error})") from None
+    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating) or array.dtype == bool):
+        raise ValueError(f"an image needs numeric pixels, got {type(image).__name__} of dtype {array.dtype}")
+    if array.dtype == bool:
+        array = array.astype(np.uint8) * 255
+    elif np.issubdtype(array.dtype, np.integer) and array.dtype != np.uint8:
+        top = float(array.max()) if array.size else 0.0
+        values = array.astype(np.float64) / (257.0 if top > 255 else 1.0)  # 16-bit pixels → 0..255
+        array = np.clip(values, 0, 255).round().astype(np.uint8)
+    if array.ndim == 3 and array.shape[2] == 2:  # grey + alpha
+        array = np.concatenate([np.repeat(array[:, :, :1], 3, axis=2), array[:, :, 1:]], axis=2)
+    return as_rgb_uint8(array)
+
+
+def _pil_array(image: Any) -> np.ndarray:
+    """A PIL image as an array as_rgb_uint8 understands (alpha kept, 16-bit and float scaled)."""
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
+        return np.asarray(image.convert("RGBA"))
+    if image.mode.startswith("I;16"):
+        return np.asarray(image, dtype=np.float32) / 65535.0
+    if image.mode in ("I", "F"):  # 32-bit integer or float: stretch to the range present
+        array = np.asarray(image, dtype=np.float64)
+        low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
+        return ((array - low) / max(high - low, 1e-12)).astype(np.float32)
+    return np.asarray(image.convert("RGB"))
+
+
+def prepare_photo(image: Any, max_side: int = MAX_PHOTO_SIDE) -> np.ndarray:
+    """The photo the engine works on: `as_rgb_array`, scaled down to `max_side` (long side).
+
+    Detection scales down by itself, but the overlay is drawn at the photo's own size, and a
+    40-megapixel phone photo would make that slow for nothing."""
+    if max_side < MIN_IMAGE_SIDE:
+        raise ValueError(f"max_side must be at least {MIN_IMAGE_SIDE}, got {max_side}")
+    rgb = as_rgb_array(image)
+    if rgb.ndim != 3 or 0 in rgb.shape[:2]:
+        raise ValueError(f"the image has no pixels (shape {rgb.shape})")
+    height, width = rgb.shape[:2]
+    if max(height, width) > max_side:
+        from PIL import Image
+
+        scale = max_side / max(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
+    return np.ascontiguousarray(rgb)
 
 
 class PersonFinder:
     """Finds, fits and describes the people of a photo; one instance serves all sessions."""
 
-    def __init__(self, detector: Any | None = None, max_people: int = MAX_PEOPLE) -> None:
+    def __init__(self, detector: Any | None = None, max_people: int = MAX_PEOPLE, cache_size: int = 0) -> None:
+        """`detector`: anything with `.detect(rgb) -> list[PersonLandmarks]` (default: BlazePose,
+        built on first use so start-up stays fast). `cache_size` > 0 keeps the readings of that
+        many recent photos, so follow-up questions about the same photo skip detection."""
+        if max_people < 1:
+            raise ValueError(f"max_people must be at least 1, got {max_people}")
+        if cache_size < 0:
+            raise ValueError(f"cache_size must be >= 0, got {cache_size}")
         self._detector = detector
         self.max_people = max_people
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple, SceneReading] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -73,15 +127,42 @@ class PersonFinder:
         return self._detector
 
     def find(self, image: Any) -> SceneReading:
-        """Every person in the photo (at most `max_people`, left to right), fitted and described."""
+        """Every person in the photo (at most `max_people`, left to right), fitted and described.
+
+        Photos too small or too thin give a reading with no people and a notice; what is not an
+        image at all raises ValueError."""
+        rgb = as_rgb_array(image)
+        if not self.cache_size:
+            return self._find(rgb)
+        key = (rgb.shape, hashlib.blake2b(rgb.tobytes(), digest_size=16).digest())
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+        if cached is not None:  # a copy: callers may edit the lists
+            return replace(cached, people=list(cached.people), readings=list(cached.readings),
+                           notices=list(cached.notices), timings_s={"cached": 0.0})
+        scene = self._find(rgb)
+        if "detect" not in scene.timings_s:
+            return scene  # refused before detection (too small, too thin): nothing worth keeping
+        with self._lock:
+            self._cache[key] = scene
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return replace(scene, notices=list(scene.notices))
+
+    def _find(self, rgb: np.ndarray) -> SceneReading:
         from posegpt.vision.appearance import person_appearance
         from posegpt.vision.fit import fit_people
 
-        rgb = as_rgb_array(image)
         height, width = rgb.shape[:2]
         size = (width, height)
         if min(width, height) < MIN_IMAGE_SIDE:
-            return SceneReading([], [], size, [f"The image is only {width}×{height} pixels: too small to find a person in."])
+            return SceneReading([], [], size, [f"The image is only {width}×{height} pixels: too small to find a person in "
+                                               f"(I need at least {MIN_IMAGE_SIDE} pixels on each side)."])
+        if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+            return SceneReading([], [], size, [f"The image is {width}×{height} pixels, a thin strip: I cannot find people "
+                                               "in it. Please upload an ordinary photo."])
         timings: dict[str, float] = {}
         started = time.perf_counter()
         found = self.detector.detect(rgb)
@@ -94,7 +175,8 @@ class PersonFinder:
             found = [p for p in found if id(p) in keep]
         found = sorted(found, key=lambda p: (p.box[0] + p.box[2]) / 2)
         if not found:
-            notices.append("No person was found in this photo.")
+            notices.append("I found no person in this photo (people who are very small, mostly hidden or cut off "
+                           "by the frame can be missed).")
         started = time.perf_counter()
         fitted = fit_people(found) if found else []
         timings["fit"] = time.perf_counter() - started
@@ -113,3 +195,11 @@ class PersonFinder:
         from posegpt.vision.fit import refine_pose
 
         return refine_pose(person.landmarks, pose)
+
+
+def vision_for(model: Any, cache_size: int = 0) -> PersonFinder | None:
+    """The vision module a model needs: a `PersonFinder` when it reads photos as people (and its
+    backbone takes no pixels itself), else None. Cheap: the detector loads on the first photo."""
+    if not getattr(model, "reads_people", False) or getattr(model.backbone, "supports_images", False):
+        return None
+    return PersonFinder(cache_size=cache_size)

@@ -1,0 +1,80 @@
+"""Synthetic scene conversations: what the model is taught about photos of people."""
+
+import random
+
+import numpy as np
+import pytest
+
+from posegpt.data.scenes import (
+    FRAME_SIZE, DialogueMaker, build_scene_samples, pose_pool, referring_expressions, sample_people, synthesize_people,
+)
+from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
+from posegpt.vision.features import PERSON_FEATURE_DIM, read_people
+
+
+@pytest.fixture(scope="module")
+def scene():
+    rng = random.Random(5)
+    truths = sample_people(rng, pose_pool("train"), 3)
+    people = synthesize_people(truths, rng)
+    return truths, people, read_people(people, FRAME_SIZE)
+
+
+def test_people_are_placed_left_to_right_and_read_like_photos(scene):
+    truths, people, readings = scene
+    centres = [t.center_x for t in truths]
+    assert centres == sorted(centres)
+    assert [r.position for r in readings] == ["on the left", "in the middle", "on the right"]
+    boxes = [p.landmarks.box for p in people]
+    assert all(0 <= x0 < x1 <= FRAME_SIZE[0] and 0 <= y0 < y1 <= FRAME_SIZE[1] for x0, y0, x1, y1 in boxes)
+    assert all(r.features.shape == (PERSON_FEATURE_DIM,) for r in readings)
+
+
+def test_referring_expressions_single_out_one_person(scene):
+    _, _, readings = scene
+    found = referring_expressions(readings)
+    # every non-number expression picks a person whose reading has that attribute, and no one else does
+    for kind, phrase, index in found:
+        if kind == "position":
+            assert readings[index].position in ("on the left", "in the middle", "on the right")
+    positions = {phrase: index for kind, phrase, index in found if kind == "position"}
+    assert positions["the person on the left"] == 0 and positions["the person on the right"] == 2
+    assert sum(1 for kind, _, _ in found if kind == "number") == 3
+
+
+def test_dialogues_name_the_person_they_pose(scene):
+    _, _, readings = scene
+    maker = DialogueMaker("train")
+    rng = random.Random(0)
+    for _ in range(10):
+        dialogue = maker.refer(readings, rng)
+        (index,) = dialogue.pose_people
+        assert dialogue.answer.startswith(f"Person {index + 1} ") and dialogue.answer.count(POSE_TOKEN) == 1
+    everyone = maker.everyone(readings, rng)
+    assert everyone.pose_people == [0, 1, 2] and everyone.answer.count(POSE_TOKEN) == 3
+    assert "3 people" in maker.count(readings, rng).answer
+    assert maker.single(readings, rng) is None  # three people: no single-person question
+
+
+def test_built_samples_are_consistent_and_deterministic():
+    first = build_scene_samples("train", 8, seed=2)
+    again = build_scene_samples("train", 8, seed=2)
+    assert [s.messages for s in first] == [s.messages for s in again]
+    for sample in first:
+        user, answer = sample.messages[0]["content"], sample.messages[1]["content"]
+        people = sample.person_features.shape[0]
+        assert user.count(PERSON_TOKEN) == 2 * people
+        assert answer.count(POSE_TOKEN) == len(sample.poses) == len(sample.pose_people)
+        assert all(0 <= p < people for p in sample.pose_people)
+        assert np.isfinite(sample.person_features).all()
+
+
+def test_eval_split_uses_other_phrasings_than_train():
+    train, held_out = DialogueMaker("train"), DialogueMaker("eval")
+    train_questions = {t for _, t in train.templates["pose"]}
+    test_questions = {t for _, t in held_out.templates["pose"]}
+    assert train_questions and len(test_questions) >= 4 and not train_questions & test_questions
+    # describe has no held-out phrasing: the eval split asks no describe questions, rather than seen ones
+    assert "describe" not in held_out.templates
+    with pytest.raises(ValueError, match="no phrasings"):
+        held_out._pick("describe", random.Random(0))
