@@ -245,7 +245,7 @@ def test_text_only_model_is_said_to_be_unable_to_read_photos(scenes, scene_folde
     finder = PersonFinder(TruthDetector(scenes))
     assert image_eval.run_rpe(scenes=3, output=output, size=SIZE, _loaded=(None, finder, "tiny text model")) == 0
     printed = capsys.readouterr().out
-    assert "tiny text model cannot read photos" in printed and "| Recall (%)" in printed
+    assert "Tiny text model cannot read photos" in printed and "| Recall (%)" in printed
     results = json.loads((output / "results.json").read_text())
     assert results["model_reads_people"] is False and "cannot read photos" in results["note"]
     assert results["summary"]["detection"]["recall_pct"] == 100.0

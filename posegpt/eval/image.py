@@ -186,7 +186,8 @@ def _positions(count: int) -> list[str]:
     """Position words left to right, as `posegpt.vision.features` says them."""
     if count == 2:
         return ["on the left", "on the right"]
-    middle = ["in the middle"] if count == 3 else [f"{word} from the left" for word in ("second", "third", "fourth", "fifth", "sixth")[: count - 2]]
+    ordinals = ("second", "third", "fourth", "fifth", "sixth")[: count - 2]
+    middle = ["in the middle"] if count == 3 else [f"{word} from the left" for word in ordinals]
     return ["on the left", *middle, "on the right"]
 
 
@@ -216,7 +217,8 @@ def truth_expressions(scene: Scene) -> list[tuple[str, str, int, str, str]]:
             found += [("size", phrase, index, "size", "small") for phrase in SIZE_REFS["small"]]
     for index, person in enumerate(people):
         if sum(p.top_name == person.top_name for p in people) == 1:
-            found += [("appearance", phrase.format(c=person.top_name), index, "top", person.top_name) for phrase in TOP_REFS]
+            found += [("appearance", phrase.format(c=person.top_name), index, "top", person.top_name)
+                      for phrase in TOP_REFS]
         if not person.shorts and sum(p.bottom_name == person.bottom_name for p in people) == 1:
             found += [("appearance", phrase.format(c=person.bottom_name), index, "bottom", person.bottom_name)
                       for phrase in BOTTOM_REFS]
@@ -323,7 +325,7 @@ def ask(engine: Any, image: np.ndarray, question: str, max_new_tokens: int = MAX
 
 def cannot_read_photos(description: str) -> str:
     """The sentence that says why a text-only checkpoint gets no LLM numbers."""
-    return (f"{description} cannot read photos (model.reads_people is False: it has no person projector), so the "
+    return (f"{_capitalised(description)} cannot read photos (model.reads_people is False: it has no person projector), so the "
             "LLM path is not measured; train one with configs/smollm2-135m-people.yaml or pass --checkpoint.")
 
 
@@ -368,8 +370,10 @@ _METHOD_KEYS = {"LLM head": "head", "specialist fit": "fit", "final (head + fit)
                 "mean training pose": "mean", "neutral pose": "neutral", "fit to true landmarks (ceiling)": "ideal"}
 
 
-def evaluate_image(scenes: Sequence[Scene], finder: Any, engine: Any | None, baselines: Mapping[str, Pose],
-                   max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def evaluate_image(
+    scenes: Sequence[Scene], finder: Any, engine: Any | None, baselines: Mapping[str, Pose],
+    max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Detection and per-person pose errors over the scenes → (summary, one record per true person).
 
     `finder`: a `PersonFinder` (or anything with `.find`); `engine`: an `Engine` whose vision is
@@ -385,7 +389,8 @@ def evaluate_image(scenes: Sequence[Scene], finder: Any, engine: Any | None, bas
     pose_templates = maker.templates["pose"]
     records: list[dict[str, Any]] = []
     counts: dict[str, list] = {"truth": [], "found": [], "matched": [], "seconds": []}
-    for scene in tqdm(scenes, desc="eval image", unit="scene", file=sys.stderr, dynamic_ncols=True, disable=not progress):
+    bar = tqdm(scenes, desc="eval image", unit="scene", file=sys.stderr, dynamic_ncols=True, disable=not progress)
+    for scene in bar:
         started = time.perf_counter()
         reading = finder.find(scene.image)
         counts["seconds"].append(time.perf_counter() - started)
@@ -448,8 +453,10 @@ def pose_summary(records: Sequence[Mapping[str, Any]], llm: bool = True) -> dict
 # --- eval rpe --------------------------------------------------------------------------------------------
 
 
-def evaluate_rpe(scenes: Sequence[Scene], finder: Any, engine: Any | None, seed: int = DEFAULT_SEED,
-                 max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def evaluate_rpe(
+    scenes: Sequence[Scene], finder: Any, engine: Any | None, seed: int = DEFAULT_SEED,
+    max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Person-choice accuracy of referring questions → (summary, one record per question).
 
     With `engine` None (a model that cannot read photos) the questions and the detection are
@@ -612,7 +619,8 @@ def _select(people: Sequence[Any], who: str) -> list[int]:
     return [int(np.argmax(areas))]
 
 
-def _draw_people(renderer: Any, body: Any, photo: np.ndarray, people: Sequence[Any], poses: Sequence[Pose]) -> np.ndarray:
+def _draw_people(renderer: Any, body: Any, photo: np.ndarray, people: Sequence[Any],
+                 poses: Sequence[Pose]) -> np.ndarray:
     """The photo with each person's body (their pose, their camera) and box drawn over it."""
     from posegpt.vision.overlay import HIGHLIGHT_RGB, draw_box
 
@@ -626,8 +634,10 @@ def _draw_people(renderer: Any, body: Any, photo: np.ndarray, people: Sequence[A
     return picture
 
 
-def evaluate_photos(finder: Any, engine: Any | None, output: Path, photos: Sequence[RealPhoto] = REAL_PHOTOS,
-                    folder: Path = PHOTOS, max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True) -> list[dict[str, Any]]:
+def evaluate_photos(
+    finder: Any, engine: Any | None, output: Path, photos: Sequence[RealPhoto] = REAL_PHOTOS,
+    folder: Path = PHOTOS, max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True,
+) -> list[dict[str, Any]]:
     """People found vs present, the stated checks and overlay pictures (OUTPUT/photos/) per photo."""
     from PIL import Image
     from tqdm import tqdm
@@ -640,7 +650,8 @@ def evaluate_photos(finder: Any, engine: Any | None, output: Path, photos: Seque
     body = load_body_model("auto")
     records = []
     with Renderer(64, 64) as renderer:  # overlays are drawn at each photo's own size
-        for photo in tqdm(photos, desc="real photos", unit="photo", file=sys.stderr, dynamic_ncols=True, disable=not progress):
+        bar = tqdm(photos, desc="real photos", unit="photo", file=sys.stderr, dynamic_ncols=True, disable=not progress)
+        for photo in bar:
             image = load_photo(photo, folder)
             record: dict[str, Any] = {"photo": photo.name, "source": photo.source, "present": photo.present}
             if image is None:
@@ -813,7 +824,8 @@ def run_image(checkpoint: str | None = None, scenes: int = DEFAULT_SCENES, outpu
         print(f"note: {cannot_read_photos(description)}", file=sys.stderr)
     scene_list = cached_scenes(scene_cache_folder(output, seed, size, 1, 4), scenes, seed, size)
     summary, records = evaluate_image(scene_list, finder, engine, baseline_poses(), max_new_tokens)
-    photos = [] if skip_photos else evaluate_photos(finder, engine, output, folder=photos_folder, max_new_tokens=max_new_tokens)
+    photos = [] if skip_photos else evaluate_photos(finder, engine, output, folder=photos_folder,
+                                                    max_new_tokens=max_new_tokens)
     seconds = time.perf_counter() - started
     final = summary["pose"].get("final (head + fit)", {}).get("all", {})
     table = "\n\n".join(filter(None, [
