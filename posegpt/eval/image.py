@@ -162,6 +162,19 @@ def match_people(truth: Sequence[ScenePerson], found: Sequence[Any], limit: floa
     return result
 
 
+
+def _read_scene(finder: Any, scene: Any, counts: dict[str, list]) -> tuple[Any, list[int | None]]:
+    """Run the vision module on a scene, match its detections to the true people and add the
+    scene's detection counts and time to `counts` → (SceneReading, detection per true person)."""
+    started = time.perf_counter()
+    reading = finder.find(scene.image)
+    counts["seconds"].append(time.perf_counter() - started)
+    matches = match_people(scene.people, [p.landmarks for p in reading.people])
+    counts["truth"].append(len(scene.people))
+    counts["found"].append(len(reading.people))
+    counts["matched"].append(sum(m is not None for m in matches))
+    return reading, matches
+
 def detection_summary(truth_counts: Sequence[int], found_counts: Sequence[int], matched_counts: Sequence[int],
                       seconds: Sequence[float]) -> dict[str, Any]:
     """Recall (true people found) and precision (detections that are a true person) over scenes."""
@@ -391,13 +404,7 @@ def evaluate_image(
     counts: dict[str, list] = {"truth": [], "found": [], "matched": [], "seconds": []}
     bar = tqdm(scenes, desc="eval image", unit="scene", file=sys.stderr, dynamic_ncols=True, disable=not progress)
     for scene in bar:
-        started = time.perf_counter()
-        reading = finder.find(scene.image)
-        counts["seconds"].append(time.perf_counter() - started)
-        matches = match_people(scene.people, [p.landmarks for p in reading.people])
-        counts["truth"].append(len(scene.people))
-        counts["found"].append(len(reading.people))
-        counts["matched"].append(sum(m is not None for m in matches))
+        reading, matches = _read_scene(finder, scene, counts)
         # the same fit on landmarks made from the truth: what a perfect detector would allow
         ideal = fit_people([truth_landmarks(person, scene.size) for person in scene.people])
         rng = random.Random(f"image:{scene.name}")
@@ -472,13 +479,7 @@ def evaluate_rpe(
     bar = tqdm(total=len(questions), desc="eval rpe", unit="question", file=sys.stderr, dynamic_ncols=True,
                disable=not progress)
     for scene in scenes:
-        started = time.perf_counter()
-        reading = finder.find(scene.image)
-        counts["seconds"].append(time.perf_counter() - started)
-        matches = match_people(scene.people, [p.landmarks for p in reading.people])
-        counts["truth"].append(len(scene.people))
-        counts["found"].append(len(reading.people))
-        counts["matched"].append(sum(m is not None for m in matches))
+        reading, matches = _read_scene(finder, scene, counts)
         truth_of = {detection: truth for truth, detection in enumerate(matches) if detection is not None}
         for question in by_scene.get(scene.name, []):
             detection = matches[question.target]
