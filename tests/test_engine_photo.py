@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-from tiny_models import save_tiny_llama
+from tiny_models import save_tiny_llama, tiny_people_model
 
 from posegpt.backbones import load_backbone
 from posegpt.data.named_poses import named_pose
@@ -22,7 +22,6 @@ from posegpt.engine import Done, Engine, ErrorEvent, Notice, PoseEvent, TextDelt
 from posegpt.model import PoseGPT, PoseGPTConfig
 from posegpt.pose import Pose, forward_kinematics
 from posegpt.tokens import PERSON_TOKEN
-from posegpt.vision.features import PERSON_FEATURE_DIM
 from posegpt.vision.fit import synthetic_landmarks
 from posegpt.vision.people import PersonLandmarks
 from posegpt.vision.pipeline import MAX_PHOTO_SIDE, PersonFinder
@@ -79,9 +78,7 @@ def photo() -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> PoseGPT:
-    folder = save_tiny_llama(tmp_path_factory.mktemp("tiny_people"))
-    config = PoseGPTConfig(backbone=str(folder), person_feature_dim=PERSON_FEATURE_DIM)
-    return PoseGPT(load_backbone(str(folder)), config).eval()
+    return tiny_people_model(tmp_path_factory.mktemp("tiny_people"))
 
 
 @pytest.fixture

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_models import save_tiny_llama
+from tiny_models import tiny_people_model
 
 from posegpt import cli
-from posegpt.backbones import load_backbone
 from posegpt.data.named_poses import named_pose
 from posegpt.engine import Engine
 from posegpt.eval import image as image_eval
@@ -34,9 +33,8 @@ from posegpt.eval.image import (
     upright_pose,
 )
 from posegpt.eval.scenes import truth_landmarks
-from posegpt.model import PoseGPT, PoseGPTConfig
+from posegpt.model import PoseGPT
 from posegpt.pose import Pose
-from posegpt.vision.features import PERSON_FEATURE_DIM
 from posegpt.vision.pipeline import PersonFinder
 
 SIZE = (320, 240)
@@ -71,9 +69,7 @@ def scenes(scene_folder):
 
 @pytest.fixture(scope="module")
 def model(tmp_path_factory) -> PoseGPT:
-    folder = save_tiny_llama(tmp_path_factory.mktemp("tiny_people"))
-    config = PoseGPTConfig(backbone=str(folder), person_feature_dim=PERSON_FEATURE_DIM)
-    return PoseGPT(load_backbone(str(folder)), config).eval()
+    return tiny_people_model(tmp_path_factory.mktemp("tiny_people"))
 
 
 @pytest.fixture

@@ -167,3 +167,14 @@ def save_tiny_llava(folder: Path, image_size: int = 32, patch_size: int = 8) -> 
     model.save_pretrained(folder)
     processor.save_pretrained(folder)
     return folder
+
+
+def tiny_people_model(folder: Path):
+    """A tiny random PoseGPT that reads people (person features of the real vision module's size)."""
+    from posegpt.backbones import load_backbone
+    from posegpt.model import PoseGPT, PoseGPTConfig
+    from posegpt.vision.features import PERSON_FEATURE_DIM
+
+    save_tiny_llama(folder)
+    config = PoseGPTConfig(backbone=str(folder), person_feature_dim=PERSON_FEATURE_DIM)
+    return PoseGPT(load_backbone(str(folder)), config).eval()
