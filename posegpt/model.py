@@ -166,6 +166,7 @@ class PoseGPTOutput:
     num_poses: int = 0
     pointer_loss: torch.Tensor | None = None  # CE over the people of the sample, per <POSE> that has a target
     pointer_logits: list[torch.Tensor] = field(default_factory=list)  # per <POSE> with people: (N,)
+    pointer_correct: torch.Tensor | None = None  # (Q,) bool per <POSE> with a target: did the pointer pick it
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
@@ -321,11 +322,11 @@ class PoseGPT(nn.Module):
             if pred_rotations.shape[0] > 0:
                 pose_loss, joint_loss = self.pose_losses(pred_rotations, target_rotations)
         total = ce_loss + self.config.pose_loss_weight * pose_loss + self.config.joint_loss_weight * joint_loss
-        pointer_logits, pointer_loss = self._pointer(hidden, input_ids, emits, target_people)
+        pointer_logits, pointer_loss, pointer_correct = self._pointer(hidden, input_ids, emits, target_people)
         if pointer_loss is not None:
             total = total + self.config.pointer_loss_weight * pointer_loss
         return PoseGPTOutput(total, ce_loss, pose_loss, joint_loss, pred_rotations, int(pred_rotations.shape[0]),
-                             pointer_loss, pointer_logits)
+                             pointer_loss, pointer_logits, pointer_correct)
 
     def embed_inputs(self, input_ids: torch.Tensor, person_features: torch.Tensor) -> torch.Tensor:
         """(B, T) ids + (N, F) features → (B, T, H) input embeddings with every run of
@@ -365,16 +366,16 @@ class PoseGPT(nn.Module):
 
     def _pointer(
         self, hidden: torch.Tensor, input_ids: torch.Tensor, emits: torch.Tensor, target_people: torch.Tensor | None
-    ) -> tuple[list[torch.Tensor], torch.Tensor | None]:
-        """Logits over the sample's people for every <POSE> of a sample with people, and the CE
-        on those that have a target."""
+    ) -> tuple[list[torch.Tensor], torch.Tensor | None, torch.Tensor | None]:
+        """Logits over the sample's people for every <POSE> of a sample with people, the CE on
+        those that have a target, and whether the pointer's choice was that target."""
         if self.person_pointer is None or self.person_token_id is None:
-            return [], None
+            return [], None, None
         people = self.person_states(hidden, input_ids)
         rows = emits.nonzero()[:, 0]  # (P,) sample of each <POSE>, in reading order
         pose_states = hidden[emits]  # (P, H)
         logits: list[torch.Tensor] = []
-        losses = []
+        losses, correct = [], []
         for pose_index, row in enumerate(rows.tolist()):
             if people[row].shape[0] == 0:
                 continue
@@ -383,9 +384,12 @@ class PoseGPT(nn.Module):
             if target_people is not None and int(target_people[pose_index]) >= 0:
                 target = target_people[pose_index].to(row_logits.device).long()
                 losses.append(F.cross_entropy(row_logits[None].float(), target[None]))
+                correct.append(bool(row_logits.argmax() == target))
         if target_people is not None and target_people.shape[0] != rows.shape[0]:
             raise ValueError(f"the batch has {rows.shape[0]} <POSE> tokens but {target_people.shape[0]} person targets")
-        return logits, (torch.stack(losses).mean() if losses else None)
+        if not losses:
+            return logits, None, None
+        return logits, torch.stack(losses).mean(), torch.tensor(correct)
 
     def pose_losses(self, pred_rotations: torch.Tensor, target_rotations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(P, 24, 3, 3) each → L1 on rotation matrices, and L1 on FK joint positions (metres; zero

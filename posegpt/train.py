@@ -207,18 +207,30 @@ def _lr_lambda(warmup: int, total: int):
 def validate(model: PoseGPT, examples: Sequence[Any], batch_size: int, pad_token_id: int, device: torch.device) -> dict[str, float]:
     from posegpt.data.conversation import collate
 
+    """Mean CE and pose L1 per batch; with people, also the pointer's CE and accuracy over every
+    `<POSE>` that has a person target (pooled, not per batch)."""
     model.eval()
     totals = {"ce": 0.0, "pose_l1": 0.0, "batches": 0}
-    for start in range(0, len(examples), batch_size):
-        batch = collate(list(examples[start:start + batch_size]), pad_token_id)
-        batch = {name: value.to(device) for name, value in batch.items()}
-        out = model(**batch)
-        totals["ce"] += float(out.ce_loss)
-        totals["pose_l1"] += float(out.pose_loss)
-        totals["batches"] += 1
+    pointer_ce, pointer_hits, pointer_count = 0.0, 0, 0
+    with torch.no_grad():
+        for start in range(0, len(examples), batch_size):
+            batch = collate(list(examples[start:start + batch_size]), pad_token_id)
+            batch = {name: value.to(device) for name, value in batch.items()}
+            out = model(**batch)
+            totals["ce"] += float(out.ce_loss)
+            totals["pose_l1"] += float(out.pose_loss)
+            totals["batches"] += 1
+            if out.pointer_correct is not None:
+                count = int(out.pointer_correct.numel())
+                pointer_ce += float(out.pointer_loss) * count
+                pointer_hits += int(out.pointer_correct.sum())
+                pointer_count += count
     model.train()
-    count = max(1, totals.pop("batches"))
-    return {name: value / count for name, value in totals.items()}
+    batches = max(1, totals.pop("batches"))
+    scores = {name: value / batches for name, value in totals.items()}
+    if pointer_count:
+        scores.update(pointer_ce=pointer_ce / pointer_count, pointer_accuracy=pointer_hits / pointer_count)
+    return scores
 
 
 def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], list[Any]] | None = None) -> Path:
@@ -292,6 +304,9 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
         history.append({"step": step, "head_warmup_steps": config.optim.head_warmup_steps, **scores})
         accelerator.print(f"head warm-up: validation pose L1 {scores['refit_val_pose_l1_before']:.4f} → "
                           f"{scores['refit_val_pose_l1']:.4f}")
+    if validation and step == 0:  # the starting point every later validation is compared with
+        scores = validate(unwrapped, validation, config.optim.batch_size, pad_token_id, accelerator.device)
+        history.append({"step": 0, **{f"val_{name}": round(value, 5) for name, value in scores.items()}})
     model.train()
     bar = tqdm(total=config.optim.max_steps, initial=step, desc="training", disable=not accelerator.is_main_process)
     running: dict[str, float] = {}
@@ -322,8 +337,10 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
                             "lr": scheduler.get_last_lr()[0], "elapsed_s": round(time.perf_counter() - loop_started, 1)})
         if validation and (step % config.eval_every == 0 or step == config.optim.max_steps):
             scores = validate(unwrapped, validation, config.optim.batch_size, pad_token_id, accelerator.device)
-            history.append({"step": step, "val_ce": round(scores["ce"], 5), "val_pose_l1": round(scores["pose_l1"], 5)})
-            bar.write(f"step {step}: validation CE {scores['ce']:.3f}, pose L1 {scores['pose_l1']:.4f}")
+            history.append({"step": step, **{f"val_{name}": round(value, 5) for name, value in scores.items()}})
+            pointer = (f", pointer CE {scores['pointer_ce']:.3f} / accuracy {scores['pointer_accuracy']:.1%}"
+                       if "pointer_ce" in scores else "")
+            bar.write(f"step {step}: validation CE {scores['ce']:.3f}, pose L1 {scores['pose_l1']:.4f}{pointer}")
         if step % config.save_every == 0 or step == config.optim.max_steps:
             _save(accelerator, unwrapped, optimizer, scheduler, step, history, latest)
     bar.close()

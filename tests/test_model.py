@@ -180,6 +180,7 @@ def test_people_placeholders_pointer_and_checkpoint(llama_folder, tmp_path):
     assert batch["person_features"].shape == (2, 10) and batch["target_people"].tolist() == [1, -1]
     out = model(**batch)
     assert out.pointer_loss is not None and len(out.pointer_logits) == 1 and out.pointer_logits[0].shape == (2,)
+    assert out.pointer_correct.tolist() == [bool(out.pointer_logits[0].argmax() == 1)]  # only the photo's pose has a target
     out.loss.backward()
     assert model.person_projector.mlp[1].weight.grad.abs().sum() > 0  # features reach the LLM
     assert model.person_pointer.query[1].weight.grad.abs().sum() > 0
