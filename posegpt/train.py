@@ -42,6 +42,7 @@ class DataConfig:
     # ones; needs model.person_feature_dim > 0. Their validation share is kept aside the same way.
     scene_size: int = 0
     scene_validation_size: int = 0
+    scene_mix: dict[str, float] | None = None  # scene dialogue kinds → weights (None: posegpt.data.scenes.SCENE_MIX)
 
 
 @dataclass
@@ -183,7 +184,7 @@ def load_training_samples(config: TrainConfig, tokens_per_person: int = 2) -> tu
         from posegpt.data.scenes import build_scene_samples
 
         scenes = build_scene_samples("train", scene_total, seed=config.data.seed, tokens_per_person=tokens_per_person,
-                                     progress=True)
+                                     mix=config.data.scene_mix, progress=True)
         train_samples += scenes[:config.data.scene_size]
         validation_samples += scenes[config.data.scene_size:]
         random.Random(config.data.seed).shuffle(train_samples)

@@ -78,3 +78,20 @@ def test_eval_split_uses_other_phrasings_than_train():
     assert "describe" not in held_out.templates
     with pytest.raises(ValueError, match="no phrasings"):
         held_out._pick("describe", random.Random(0))
+
+
+def test_gestures_are_all_said_and_both_arms_up_counts_as_either_arm(scene):
+    from dataclasses import replace
+
+    _, _, readings = scene
+    cheering = replace(readings[0], gesture="both arms up, right knee raised")
+    assert cheering.gesture_words == ("both arms up", "right knee raised", "left arm up", "right arm up")
+    assert "both arms up, right knee raised" in cheering.describe()
+    waving = replace(readings[1], gesture="left arm up")
+    still = replace(readings[2], gesture="")
+    assert still.gesture_words == ()
+    found = {(kind, phrase): index for kind, phrase, index in referring_expressions([cheering, waving, still])}
+    # "right arm up" and "right knee raised" are only person 1's; "left arm up" is shared: no phrase
+    assert found[("gesture", "the person raising their right arm")] == 0
+    assert found[("gesture", "the person lifting their right knee")] == 0
+    assert not any(phrase == "the person raising their left arm" for _, phrase in found)

@@ -347,3 +347,19 @@ def test_thread_count_is_restored_after_a_fit(monkeypatch: pytest.MonkeyPatch) -
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_image_plane_points_take_x_y_from_the_photo_and_keep_depth() -> None:
+    rng = np.random.default_rng(0)
+    truth = rng.normal(0, 0.4, (NUM_LANDMARKS, 3)).astype(np.float32)  # (33, 3) metres
+    image = np.stack([250.0 * truth[:, 0] + 300.0, -250.0 * truth[:, 1] + 200.0], axis=1)  # weak perspective
+    noisy = truth + rng.normal(0, 0.05, truth.shape).astype(np.float32)  # BlazePose-like world points
+    seen = np.ones(NUM_LANDMARKS, np.float32)
+    points = fit.image_plane_points(noisy, image, seen)
+    # x, y follow the image (up to the mean offset the noisy points set), z is the world's own
+    offset = (points[:, :2] - truth[:, :2]).mean(0)
+    np.testing.assert_allclose(points[:, :2] - offset, truth[:, :2], atol=0.02)
+    np.testing.assert_array_equal(points[:, 2], noisy[:, 2])
+    # unusable image points (wrong shape, too few seen) leave the world points as they are
+    np.testing.assert_array_equal(fit.image_plane_points(noisy, image[:5], seen), noisy)
+    np.testing.assert_array_equal(fit.image_plane_points(noisy, image, np.zeros(NUM_LANDMARKS, np.float32)), noisy)

@@ -253,6 +253,15 @@ def _unique(readings: Sequence[PersonReading], value_of) -> dict[str, int]:
     return {value: people[0] for value, people in owners.items() if len(people) == 1}
 
 
+def _unique_words(readings: Sequence[PersonReading], words_of) -> dict[str, int]:
+    """Word → the one person whose words include it (for attributes a person can have several of)."""
+    owners: dict[str, list[int]] = {}
+    for index, reading in enumerate(readings):
+        for word in words_of(reading):
+            owners.setdefault(word, []).append(index)
+    return {word: people[0] for word, people in owners.items() if len(people) == 1}
+
+
 def referring_expressions(readings: Sequence[PersonReading]) -> list[tuple[str, str, int]]:
     """Every (kind, phrase, person index) that singles out one person among `readings`."""
     found: list[tuple[str, str, int]] = []
@@ -267,7 +276,7 @@ def referring_expressions(readings: Sequence[PersonReading]) -> list[tuple[str, 
             found += [("appearance", phrase.format(c=value), index) for phrase in BOTTOM_REFS]
         for value, index in _unique(readings, lambda r: r.posture).items():
             found += [("posture", phrase, index) for phrase in POSTURE_REFS.get(value, ())]
-        for value, index in _unique(readings, lambda r: r.gesture).items():
+        for value, index in _unique_words(readings, lambda r: r.gesture_words).items():
             found += [("gesture", phrase, index) for phrase in GESTURE_REFS.get(value, ())]
         for value, index in _unique(readings, lambda r: r.facing).items():
             found += [("facing", phrase, index) for phrase in FACING_REFS.get(value, ())]
@@ -336,7 +345,7 @@ class DialogueMaker:
         if not readings:
             return None
         state_key = rng.choice(sorted(WHO_STATES))
-        holders = [r for r in readings if state_key in (r.posture, r.gesture)]
+        holders = [r for r in readings if state_key == r.posture or state_key in r.gesture_words]
         template_id, template = self._pick("who", rng)
         question = template.format(state=WHO_STATES[state_key])
         if not holders:

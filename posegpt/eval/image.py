@@ -484,9 +484,12 @@ def evaluate_rpe(
         for question in by_scene.get(scene.name, []):
             detection = matches[question.target]
             said = getattr(reading.readings[detection], question.attribute, None) if detection is not None else None
+            agrees = said == question.value
+            if question.attribute == "gesture" and detection is not None:  # several gestures, and what they imply
+                agrees = question.value in reading.readings[detection].gesture_words
             record: dict[str, Any] = {**asdict(question), "people": len(scene.people), "detections": len(reading.people),
                                       "target_detected": detection is not None, "prompt_says": said,
-                                      "prompt_agrees": said == question.value}
+                                      "prompt_agrees": agrees}
             if engine is not None:
                 answer = ask(engine, scene.image, question.text, max_new_tokens)
                 chosen = truth_of.get(answer.person) if answer.person is not None else None

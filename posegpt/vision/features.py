@@ -63,6 +63,7 @@ _LEGS = (
     ("left_foot_raised", "left foot raised"),
     ("right_foot_raised", "right foot raised"),
 )
+IMPLIED_GESTURES = {"both arms up": ("left arm up", "right arm up")}
 ATTRIBUTE_CHECKS = tuple(name for table in (_POSTURES, _ARMS, _LEGS) for name, _ in table) + ("upright_standing",)
 
 
@@ -76,9 +77,16 @@ class PersonReading:
     top: str  # colour word of the upper clothing
     bottom: str  # colour word of the lower clothing ("unseen" when the legs are not visible)
     posture: str  # "standing", "sitting", …
-    gesture: str  # "left arm up", "both arms up", "" …
+    gesture: str  # arms then legs: "left arm up", "both arms up, right knee raised", "" …
     facing: str  # "facing the camera", "facing away", "turned to their left", …
     features: torch.Tensor  # (PERSON_FEATURE_DIM,) float32
+
+    @property
+    def gesture_words(self) -> tuple[str, ...]:
+        """Every gesture a question may name this person by: the words said, and what they imply
+        ("both arms up" is also "left arm up" and "right arm up")."""
+        said = [word for word in self.gesture.split(", ") if word]
+        return tuple(dict.fromkeys(said + [implied for word in said for implied in IMPLIED_GESTURES.get(word, ())]))
 
     def describe(self) -> str:
         """The short line the LLM reads (without the number and placeholders)."""
@@ -160,7 +168,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         ])
         readings.append(PersonReading(
             number=index + 1, position=positions[index], size=size, top=top, bottom=bottom, posture=posture,
-            gesture=_first(checks, _ARMS) or _first(checks, _LEGS), facing=_facing(rotations[0].double().numpy()),
+            gesture=", ".join(filter(None, (_first(checks, _ARMS), _first(checks, _LEGS)))), facing=_facing(rotations[0].double().numpy()),
             features=features,
         ))
     return readings

@@ -347,6 +347,16 @@ def synthetic_landmarks(
 MIN_SEEN_LANDMARKS = 4  # fewer landmarks with visibility ≥ 0.3 than this: no fit, result flagged
 ROBUST_SCALE_M = 0.05  # Cauchy loss scale: residuals beyond ~5 cm count less and less
 DEFAULT_ITERATIONS = 40
+# Weight of depth (z) against the image plane (x, y) in the landmark loss of photo fits. BlazePose's
+# metric depth is its weakest output: on the rendered eval scenes its z is off by ~104 mm per
+# joint, its world x/y by ~55 mm, and x/y taken from its 2D image points (through the person's
+# weak-perspective scale) by ~39 mm. So photo fits take x/y from the image points and keep z
+# only as a weak hint; the fixed bone lengths then set how far each limb leans in depth.
+# Measured over 90 people (fit PA-MPJPE): z weight 1 with world x/y 86.4 mm; with image x/y and
+# z weight 1 / 0.3 / 0.1 / 0.03 / 0: 83.6 / 82.0 / 80.5 / 79.3 / 81.8 mm. 0.1, not 0.03: with exact
+# image points and unseen legs (tests/test_vision_fit.py) 0.03 left too little depth to pick
+# which way the arms lean (arm joints 50 mm off, against < 40 mm at 0.1).
+PHOTO_DEPTH_WEIGHT = 0.1
 DEFAULT_PRIOR_WEIGHT = 0.05
 
 _ELBOWS = (_J["left_elbow"], _J["right_elbow"])
@@ -650,6 +660,7 @@ def fit_poses(
     prior_rotations: torch.Tensor | None = None,
     prior_weight: float = DEFAULT_PRIOR_WEIGHT,
     single_thread: bool = True,
+    depth_weight: float = 1.0,
 ) -> FitResult:
     """Fit SMPL rotations to BlazePose world landmarks, a batch of people at once.
 
@@ -665,6 +676,7 @@ def fit_poses(
         single_thread: run torch on one intra-op thread during the fit (restored after). The
             fit is thousands of tiny ops; on a shared 2-core CPU two threads made it 5–8× slower
             (bench/fit.py measures both).
+        depth_weight: weight of the z residuals against x and y (see `PHOTO_DEPTH_WEIGHT`).
     Returns:
         a `FitResult`; people with fewer than `MIN_SEEN_LANDMARKS` seen landmarks get the
         prior (or neutral) pose, ``valid`` False and NaN error.
@@ -688,12 +700,12 @@ def fit_poses(
         return FitResult(torch.zeros(0, NUM_JOINTS, 3, 3), torch.zeros(0, NUM_JOINTS, 3),
                          torch.zeros(0, NUM_LANDMARKS, 3), empty, empty, empty.bool(), torch.zeros(0, 3))
     with _one_thread() if single_thread else contextlib.nullcontext():
-        return _fit_batch(points, seen, init_rotations, iterations, prior_rotations, prior_weight)
+        return _fit_batch(points, seen, init_rotations, iterations, prior_rotations, prior_weight, depth_weight)
 
 
 def _fit_batch(
     points: torch.Tensor, seen: torch.Tensor, init_rotations: torch.Tensor | None, iterations: int,
-    prior_rotations: torch.Tensor | None, prior_weight: float,
+    prior_rotations: torch.Tensor | None, prior_weight: float, depth_weight: float = 1.0,
 ) -> FitResult:
     """`fit_poses` on validated inputs."""
     batch = points.shape[0]
@@ -734,6 +746,7 @@ def _fit_batch(
         pull = pull + prior_weight
     pull = pull * valid[:, None]
     bones = _rest_bones(REST_JOINTS)[None]  # (1, 24, 3)
+    axis_weights = torch.tensor([1.0, 1.0, depth_weight])  # (3,) x, y in the image plane; z = depth
 
     def unpack(flat: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         rotation_6d, log_scale, offset = flat.split([NUM_JOINTS * 6, 1, 3], dim=1)
@@ -750,7 +763,7 @@ def _fit_batch(
         rotation_6d, log_scale, offset = unpack(flat)
         rotations = rotation_6d_to_matrix(rotation_6d)
         _, fitted = place(rotations, log_scale.exp(), offset)
-        squared = (fitted - points).square().sum(-1) * (1.0 / ROBUST_SCALE_M**2)  # (B, 33)
+        squared = ((fitted - points).square() * axis_weights).sum(-1) * (1.0 / ROBUST_SCALE_M**2)  # (B, 33)
         data = (landmark_weights * torch.log1p(squared)).sum(-1) / total_weight
         prior = (pull * (rotation_6d - target_6d).square().sum(-1)).sum(-1)
         loss = data + 0.1 * prior + 0.05 * _prior_terms(rotations) + 0.5 * log_scale.square()
@@ -854,7 +867,8 @@ def _check_people(people: Sequence[PersonLandmarks]) -> list[PersonLandmarks]:
 
 
 def _person_arrays(person: PersonLandmarks) -> tuple[np.ndarray, np.ndarray]:
-    """A person's (33, 3) world points and (33,) visibility as float32; malformed → all unseen."""
+    """A person's (33, 3) fit targets (`image_plane_points`) and (33,) visibility as float32;
+    malformed → all unseen."""
     try:
         points = np.asarray(person.world_points, dtype=np.float32)
         visibility = np.asarray(person.visibility, dtype=np.float32)
@@ -862,7 +876,39 @@ def _person_arrays(person: PersonLandmarks) -> tuple[np.ndarray, np.ndarray]:
         points, visibility = np.zeros(0, np.float32), np.zeros(0, np.float32)
     if points.shape != (NUM_LANDMARKS, 3) or visibility.shape != (NUM_LANDMARKS,):
         return np.full((NUM_LANDMARKS, 3), np.nan, np.float32), np.zeros(NUM_LANDMARKS, np.float32)
-    return points, visibility
+    return image_plane_points(points, person.image_points, visibility), visibility
+
+
+def image_plane_points(world_points: np.ndarray, image_points: object, visibility: np.ndarray) -> np.ndarray:
+    """(33, 3) world points with x, y replaced by the image points seen through the person's
+    weak-perspective camera (least squares u = s·x + a, v = −s·y + b over the seen landmarks), z kept.
+
+    The world points come back unchanged when the image points are malformed or too few are seen."""
+    world = np.asarray(world_points, dtype=np.float64)
+    try:
+        image = np.asarray(image_points, dtype=np.float64)
+    except (TypeError, ValueError):
+        return world.astype(np.float32)
+    weight = np.where(np.asarray(visibility, dtype=np.float64) >= 0.5, visibility, 0.0)
+    usable = np.isfinite(world).all(-1) & (np.isfinite(image).all(-1) if image.shape == (NUM_LANDMARKS, 2) else False)
+    weight = np.where(usable, weight, 0.0)
+    if image.shape != (NUM_LANDMARKS, 2) or (weight > 0).sum() < 4:
+        return world.astype(np.float32)
+    total = weight.sum()
+    safe_world = np.where(usable[:, None], world, 0.0)
+    safe_image = np.where(usable[:, None], image, 0.0)
+    mean_world = (weight[:, None] * safe_world[:, :2]).sum(0) / total  # (2,)
+    mean_image = (weight[:, None] * safe_image).sum(0) / total  # (2,)
+    dx, dy = (safe_world[:, :2] - mean_world).T
+    du, dv = (safe_image - mean_image).T
+    spread = (weight * (dx * dx + dy * dy)).sum()
+    scale = (weight * (dx * du - dy * dv)).sum() / spread if spread > 1e-8 else 0.0  # pixels per metre
+    if not scale > 1e-6:
+        return world.astype(np.float32)
+    result = world.copy()
+    result[:, 0] = np.where(usable, (image[:, 0] - mean_image[0]) / scale + mean_world[0], world[:, 0])
+    result[:, 1] = np.where(usable, -(image[:, 1] - mean_image[1]) / scale + mean_world[1], world[:, 1])
+    return result.astype(np.float32)
 
 
 def fit_people(
@@ -889,7 +935,8 @@ def fit_people(
         if len(prior_poses) != len(people):
             raise ValueError(f"{len(prior_poses)} prior poses for {len(people)} people")
         prior = torch.cat([pose[:1].rotation_matrices() for pose in prior_poses])
-    result = fit_poses(world, seen, iterations=iterations, prior_rotations=prior, prior_weight=prior_weight)
+    result = fit_poses(world, seen, iterations=iterations, prior_rotations=prior, prior_weight=prior_weight,
+                       depth_weight=PHOTO_DEPTH_WEIGHT)
     fitted = []
     for index, person in enumerate(people):
         camera = _person_camera(result.points[index].numpy(), person, bool(result.valid[index]), index)
@@ -934,6 +981,7 @@ def refine_pose(landmarks: PersonLandmarks, pose: Pose, iterations: int = DEFAUL
     points, visibility = _person_arrays(landmarks)
     prior = pose[:1]
     result = fit_poses(torch.from_numpy(points)[None], torch.from_numpy(visibility)[None], iterations=iterations,
-                       prior_rotations=prior.rotation_matrices(), prior_weight=DEFAULT_PRIOR_WEIGHT)
+                       prior_rotations=prior.rotation_matrices(), prior_weight=DEFAULT_PRIOR_WEIGHT,
+                       depth_weight=PHOTO_DEPTH_WEIGHT)
     # Only the rotations come from the photo; body shape fields of the given pose are kept.
     return Pose.from_rotation_matrices(result.rotations, betas=prior.betas, phenotype=prior.phenotype)
