@@ -814,6 +814,16 @@ def _header(kind: str, description: str, engine: Any | None, count: int, seed: i
     return "\n".join(lines)
 
 
+def _prepare(checkpoint: str | None, device: str, output: Path, scenes: int, seed: int, size: tuple[int, int],
+             loaded: tuple[Any, Any, str] | None) -> tuple[Any | None, Any, str, list[Scene]]:
+    """The model (or the given stand-in) and the cached scenes both benchmarks start from."""
+    engine, finder, description = loaded if loaded is not None else load_engine(checkpoint, device)
+    print(f"Model: {description}", file=sys.stderr)
+    if engine is None:
+        print(f"note: {cannot_read_photos(description)}", file=sys.stderr)
+    return engine, finder, description, cached_scenes(scene_cache_folder(output, seed, size, 1, 4), scenes, seed, size)
+
+
 def run_image(checkpoint: str | None = None, scenes: int = DEFAULT_SCENES, output: Path = Path("eval_out/image"),
               device: str = "cpu", seed: int = DEFAULT_SEED, size: tuple[int, int] = SCENE_SIZE,
               max_new_tokens: int = MAX_NEW_TOKENS, skip_photos: bool = False, photos_folder: Path = PHOTOS,
@@ -822,11 +832,7 @@ def run_image(checkpoint: str | None = None, scenes: int = DEFAULT_SCENES, outpu
 
     `_loaded` (engine, finder, description) replaces the model load (tests)."""
     started = time.perf_counter()
-    engine, finder, description = _loaded if _loaded is not None else load_engine(checkpoint, device)
-    print(f"Model: {description}", file=sys.stderr)
-    if engine is None:
-        print(f"note: {cannot_read_photos(description)}", file=sys.stderr)
-    scene_list = cached_scenes(scene_cache_folder(output, seed, size, 1, 4), scenes, seed, size)
+    engine, finder, description, scene_list = _prepare(checkpoint, device, output, scenes, seed, size, _loaded)
     summary, records = evaluate_image(scene_list, finder, engine, baseline_poses(), max_new_tokens)
     photos = [] if skip_photos else evaluate_photos(finder, engine, output, folder=photos_folder,
                                                     max_new_tokens=max_new_tokens)
@@ -854,11 +860,7 @@ def run_rpe(checkpoint: str | None = None, scenes: int = DEFAULT_SCENES, output:
             max_new_tokens: int = MAX_NEW_TOKENS, _loaded: tuple[Any, Any, str] | None = None) -> int:
     """`eval rpe`: which person a referring question gets, on rendered scenes; returns 0."""
     started = time.perf_counter()
-    engine, finder, description = _loaded if _loaded is not None else load_engine(checkpoint, device)
-    print(f"Model: {description}", file=sys.stderr)
-    if engine is None:
-        print(f"note: {cannot_read_photos(description)}", file=sys.stderr)
-    scene_list = cached_scenes(scene_cache_folder(output, seed, size, 1, 4), scenes, seed, size)
+    engine, finder, description, scene_list = _prepare(checkpoint, device, output, scenes, seed, size, _loaded)
     summary, records = evaluate_rpe(scene_list, finder, engine, seed, max_new_tokens)
     seconds = time.perf_counter() - started
     overall = summary["questions"].get("all", {})
