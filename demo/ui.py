@@ -29,9 +29,15 @@ CSS = """
 """
 
 
+EXAMPLE_PHOTOS = (  # (file in assets/photos, question); see assets/README.md for where they come from
+    ("group_scene.jpg", "What is the pose of the person in the purple top?"),
+    ("astronaut.jpg", "What is the pose of the person in this photo?"),
+)
+
+
 def _example_photos() -> list[dict[str, Any]]:
-    photos = sorted((ASSETS / "photos").glob("*.jpg")) + sorted((ASSETS / "photos").glob("*.png"))
-    return [{"text": "What is the pose of the person in this photo?", "files": [str(photo)]} for photo in photos[:2]]
+    return [{"text": question, "files": [str(ASSETS / "photos" / name)]}
+            for name, question in EXAMPLE_PHOTOS if (ASSETS / "photos" / name).is_file()]
 
 
 def _close(session: ChatSession | None) -> None:

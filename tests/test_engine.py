@@ -48,7 +48,7 @@ def trained(tmp_path_factory) -> PoseGPT:
         optimizer.zero_grad()
         output.loss.backward()
         optimizer.step()
-        if float(output.pose_loss) < 0.0015 and float(output.ce_loss) < 0.015:
+        if output.pose_loss.item() < 0.0015 and output.ce_loss.item() < 0.015:
             break
     return model.eval()
 

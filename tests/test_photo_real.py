@@ -1,0 +1,61 @@
+"""The default checkpoint on a real group photo, as a user of the app meets it: a question about
+one player gets that player's pose, drawn over them; a question that needs no pose gets words."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from posegpt.engine import Done, Engine, PoseEvent
+from posegpt.model import load_posegpt
+from posegpt.vision.pipeline import vision_for
+
+PHOTO = Path("/usr/share/doc/opencv-doc/examples/data/basketball1.png")  # two players, left one catching
+
+pytestmark = [
+    pytest.mark.real_model,
+    pytest.mark.skipif(not PHOTO.exists(), reason="Debian package opencv-doc is not installed (bash .ci/setup --tests)"),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(anny_body):
+    from posegpt.render import Renderer
+
+    model, _ = load_posegpt()
+    assert model.reads_people, "the default checkpoint should read photos as people"
+    renderer = Renderer(256, 256)
+    yield Engine(model.merge_for_inference(), body=anny_body, renderer=renderer, vision=vision_for(model, cache_size=2))
+    renderer.close()
+
+
+@pytest.fixture(scope="module")
+def photo() -> Image.Image:
+    with Image.open(PHOTO) as image:
+        return image.convert("RGB")
+
+
+def ask(engine: Engine, photo: Image.Image, question: str) -> list:
+    return list(engine.stream([{"role": "user", "content": question}], image=photo, max_new_tokens=48))
+
+
+@pytest.mark.parametrize(("question", "person"), [
+    ("What is the pose of the person on the left?", 0),
+    ("Show me the pose of the person on the right.", 1),
+])
+def test_the_player_asked_about_gets_the_pose(engine, photo, question, person):
+    events = ask(engine, photo, question)
+    poses = [e for e in events if isinstance(e, PoseEvent)]
+    assert poses, events[-1].reply
+    assert poses[0].person == person and f"Person {person + 1}" in events[-1].reply
+    # drawn over the photo at its own size, and the head's pose was refined by that player's landmarks
+    assert poses[0].overlay is not None and poses[0].overlay.shape == np.asarray(photo).shape
+    assert poses[0].head_pose is not None and poses[0].scene is not None and len(poses[0].scene.people) == 2
+
+
+def test_counting_needs_no_pose(engine, photo):
+    events = ask(engine, photo, "How many people are in this photo?")
+    done = events[-1]
+    assert isinstance(done, Done) and not any(isinstance(e, PoseEvent) for e in events)
+    assert "2" in done.reply or "two" in done.reply.lower()
