@@ -185,10 +185,12 @@ class PoseGPTInterface:
             with gr.Row():
                 with gr.Column(scale=3):
                     chatbot = gr.Chatbot(label="Chat", height=600, elem_id="posegpt-chat", layout="bubble",
-                                         placeholder="Ask for a pose, e.g. *raise your left arm above your head*.")
+                                         placeholder="Ask for a pose, e.g. *raise your left arm above your head*, or upload a "
+                                                     "photo and ask about someone in it.")
                     textbox = gr.MultimodalTextbox(
                         placeholder="Type a message, or upload a photo and ask about it…", file_types=["image"],
                         file_count="single", sources=["upload"], submit_btn=True, stop_btn=True, show_label=False,
+                        elem_id="posegpt-input",
                     )
                     gr.Examples(
                         examples=[{"text": prompt, "files": []} for prompt in EXAMPLE_PROMPTS] + _example_photos(),
