@@ -95,3 +95,16 @@ def test_gestures_are_all_said_and_both_arms_up_counts_as_either_arm(scene):
     assert found[("gesture", "the person raising their right arm")] == 0
     assert found[("gesture", "the person lifting their right knee")] == 0
     assert not any(phrase == "the person raising their left arm" for _, phrase in found)
+
+
+def test_the_reading_says_every_gesture_not_only_the_first():
+    from posegpt.vision.features import gesture_reading
+
+    # arms raised to shoulder height and out, one leg lifted: a question may name any of these
+    checks = {"left_wrist_above_shoulder": True, "right_wrist_above_shoulder": True, "arms_out_to_sides": True,
+              "right_knee_raised": True, "right_foot_raised": True, "left_foot_raised": False}
+    assert gesture_reading(checks) == "left arm up, right arm up, arms out, right knee raised, right foot raised"
+    # "both arms up" already says either arm is up
+    cheering = {"both_wrists_above_head": True, "left_wrist_above_shoulder": True, "right_wrist_above_shoulder": True}
+    assert gesture_reading(cheering) == "both arms up"
+    assert gesture_reading({}) == ""

@@ -77,7 +77,7 @@ class PersonReading:
     top: str  # colour word of the upper clothing
     bottom: str  # colour word of the lower clothing ("unseen" when the legs are not visible)
     posture: str  # "standing", "sitting", …
-    gesture: str  # arms then legs: "left arm up", "both arms up, right knee raised", "" …
+    gesture: str  # every arm then leg gesture: "left arm up, right arm up, arms out", "both arms up, right knee raised", "" …
     facing: str  # "facing the camera", "facing away", "turned to their left", …
     features: torch.Tensor  # (PERSON_FEATURE_DIM,) float32
 
@@ -109,6 +109,16 @@ def _facing(rotation: np.ndarray) -> str:
 
 def _first(checks: dict[str, bool], table: Sequence[tuple[str, str]]) -> str:
     return next((words for name, words in table if checks.get(name)), "")
+
+
+def gesture_reading(checks: dict[str, bool]) -> str:
+    """Every arm and leg gesture the checks find, minus those another one already implies.
+
+    All of them, not the first: a question may name a person by any one ("the one raising their
+    right arm" when both arms are raised to shoulder height), and the reading must carry it."""
+    said = [words for name, words in (*_ARMS, *_LEGS) if checks.get(name)]
+    implied = {word for words in said for word in IMPLIED_GESTURES.get(words, ())}
+    return ", ".join(words for words in said if words not in implied)
 
 
 def _positions(count: int) -> list[str]:
@@ -168,7 +178,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         ])
         readings.append(PersonReading(
             number=index + 1, position=positions[index], size=size, top=top, bottom=bottom, posture=posture,
-            gesture=", ".join(filter(None, (_first(checks, _ARMS), _first(checks, _LEGS)))), facing=_facing(rotations[0].double().numpy()),
+            gesture=gesture_reading(checks), facing=_facing(rotations[0].double().numpy()),
             features=features,
         ))
     return readings
