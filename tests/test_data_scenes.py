@@ -108,3 +108,13 @@ def test_the_reading_says_every_gesture_not_only_the_first():
     cheering = {"both_wrists_above_head": True, "left_wrist_above_shoulder": True, "right_wrist_above_shoulder": True}
     assert gesture_reading(cheering) == "both arms up"
     assert gesture_reading({}) == ""
+
+
+def test_size_reads_as_distance_too(scene):
+    from dataclasses import replace
+
+    _, _, readings = scene
+    # questions name the biggest person as the nearest and the smallest as the farthest
+    assert "tall, near the camera" in replace(readings[0], size="tall").describe()
+    assert "small, far away" in replace(readings[0], size="small").describe()
+    assert "near" not in replace(readings[0], size="").describe()

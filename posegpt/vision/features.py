@@ -1,9 +1,10 @@
 """What the LLM is told about each person in a photo: a feature vector and a few words.
 
 Per person the prompt carries one line, e.g.
-    "Person 2: on the right, tall, red top, blue trousers, sitting, left arm up <PERSON><PERSON>"
+    "Person 2: on the right, tall, near the camera, red top, blue trousers, sitting, left arm up,
+    right knee raised, facing the camera <PERSON><PERSON>"
 The words are the vision module's reading of the photo (position, size, clothing colours,
-posture) — anchors a small LLM can match a question against; the `<PERSON>` placeholders are
+posture, every gesture, facing) — anchors a small LLM can match a question against; the `<PERSON>` placeholders are
 replaced, inside the model, by a trained projection of the person's feature vector (fitted
 pose, joints, box, colours, visibility), the way a VLM processor expands image tokens. People
 are numbered left to right, so "Person 1" is always the leftmost.
@@ -64,6 +65,9 @@ _LEGS = (
     ("right_foot_raised", "right foot raised"),
 )
 IMPLIED_GESTURES = {"both arms up": ("left arm up", "right arm up")}
+# How a size reads in the prompt: in a photo of adults the biggest is the nearest, and questions
+# name them either way ("the tallest person", "the person closest to the camera").
+SIZE_WORDS = {"tall": "tall, near the camera", "small": "small, far away"}
 ATTRIBUTE_CHECKS = tuple(name for table in (_POSTURES, _ARMS, _LEGS) for name, _ in table) + ("upright_standing",)
 
 
@@ -90,7 +94,7 @@ class PersonReading:
 
     def describe(self) -> str:
         """The short line the LLM reads (without the number and placeholders)."""
-        parts = [self.position, self.size, f"{self.top} top", f"{self.bottom} trousers" if self.bottom != "unseen" else "",
+        parts = [self.position, SIZE_WORDS.get(self.size, self.size), f"{self.top} top", f"{self.bottom} trousers" if self.bottom != "unseen" else "",
                  self.posture, self.gesture, self.facing]
         return ", ".join(part for part in parts if part)
 
