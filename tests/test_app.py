@@ -3,11 +3,13 @@ through `gradio_client`, and a real browser (Debian's chromium driven by Playwri
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import threading
 from pathlib import Path
+from typing import Any, Iterator
 
 import pytest
 
@@ -98,66 +100,63 @@ def test_ask_endpoint_returns_pose_parameters(app_url):
     assert len(answer["poses"][0]["body_pose"]) == 69 and len(answer["poses"][0]["global_orient"]) == 3
 
 
-def test_browser_shows_the_streamed_reply_the_body_and_the_3d_view(app_url, tmp_path):
+@contextlib.contextmanager
+def app_page(url: str) -> Iterator[Any]:
+    """A headless Chromium page on the app (both browser tests start this way)."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `bash .ci/setup --tests` installs Debian's chromium")
-    url, _ = app_url
-    screenshot = Path(os.environ.get("POSEGPT_SCREENSHOT", tmp_path / "app.png"))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(url, wait_until="load")
-            box = page.locator("textarea").first
-            box.fill("Raise your left arm above your head.")
-            box.press("Enter")
-            page.locator("#posegpt-chat .message img").first.wait_for(state="visible", timeout=120_000)
-            page.locator("#posegpt-3d canvas").first.wait_for(state="visible", timeout=60_000)
-            page.locator("textarea").first.wait_for(state="visible")
-            page.wait_for_function(
-                "() => !document.querySelector('textarea').disabled", timeout=120_000)  # reply finished
-            texts = page.locator("#posegpt-chat .message").all_inner_texts()
-            assert any("left arm" in text for text in texts)
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
+            yield page
         finally:
             browser.close()
+
+
+def test_browser_shows_the_streamed_reply_the_body_and_the_3d_view(app_url, tmp_path):
+    url, _ = app_url
+    screenshot = Path(os.environ.get("POSEGPT_SCREENSHOT", tmp_path / "app.png"))
+    with app_page(url) as page:
+        box = page.locator("textarea").first
+        box.fill("Raise your left arm above your head.")
+        box.press("Enter")
+        page.locator("#posegpt-chat .message img").first.wait_for(state="visible", timeout=120_000)
+        page.locator("#posegpt-3d canvas").first.wait_for(state="visible", timeout=60_000)
+        page.locator("textarea").first.wait_for(state="visible")
+        page.wait_for_function(
+            "() => !document.querySelector('textarea').disabled", timeout=120_000)  # reply finished
+        texts = page.locator("#posegpt-chat .message").all_inner_texts()
+        assert any("left arm" in text for text in texts)
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
     shutil.rmtree(tmp_path, ignore_errors=True)
 
 
 def test_browser_photo_upload_shows_the_chosen_person_over_the_photo(app_url, tmp_path):
     """A new user's group photo: upload, ask about one person in words, see them drawn over the photo."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `bash .ci/setup --tests` installs Debian's chromium")
     url, _ = app_url
     photo = Path(__file__).resolve().parents[1] / "assets" / "photos" / "group_scene.jpg"  # sitting person on the left
     screenshot = Path(os.environ.get("POSEGPT_PHOTO_SCREENSHOT", tmp_path / "photo.png"))
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url, wait_until="load")
-            page.locator("#posegpt-input input[type=file]").first.set_input_files(str(photo))
-            box = page.locator("textarea").first
-            box.fill("Show me the pose of the person who is sitting.")
-            page.wait_for_timeout(500)  # the upload's preview
-            box.press("Enter")
-            page.wait_for_function("() => !document.querySelector('textarea').disabled", timeout=120_000)
-            page.locator("#posegpt-3d canvas").first.wait_for(state="visible", timeout=60_000)
-            page.wait_for_function(  # the photo the user sent and the picture of the pose over it, both loaded
-                "() => { const pictures = [...document.querySelectorAll('#posegpt-chat .message img')]"
-                ".filter(img => img.naturalWidth > 300); return pictures.length >= 2 && pictures.every(img => img.complete); }",
-                timeout=60_000)
-            page.wait_for_timeout(4000)  # the 3D view loads the .glb and draws it
-            texts = " ".join(page.locator("#posegpt-chat .message").all_inner_texts())
-            assert "Person 1 (on the left)" in texts and "person 1 of 3" in texts
-            screenshot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(screenshot), full_page=True)
-        finally:
-            browser.close()
+    with app_page(url) as page:
+        page.locator("#posegpt-input input[type=file]").first.set_input_files(str(photo))
+        box = page.locator("textarea").first
+        box.fill("Show me the pose of the person who is sitting.")
+        page.wait_for_timeout(500)  # the upload's preview
+        box.press("Enter")
+        page.wait_for_function("() => !document.querySelector('textarea').disabled", timeout=120_000)
+        page.locator("#posegpt-3d canvas").first.wait_for(state="visible", timeout=60_000)
+        page.wait_for_function(  # the photo the user sent and the picture of the pose over it, both loaded
+            "() => { const pictures = [...document.querySelectorAll('#posegpt-chat .message img')]"
+            ".filter(img => img.naturalWidth > 300); return pictures.length >= 2 && pictures.every(img => img.complete); }",
+            timeout=60_000)
+        page.wait_for_timeout(4000)  # the 3D view loads the .glb and draws it
+        texts = " ".join(page.locator("#posegpt-chat .message").all_inner_texts())
+        assert "Person 1 (on the left)" in texts and "person 1 of 3" in texts
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
