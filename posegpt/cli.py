@@ -635,6 +635,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     image_eval.add_rpe_arguments(rpe_eval_parser)
     rpe_eval_parser.set_defaults(handler=image_eval.run_rpe)
+    from posegpt.eval import photos as photos_eval
+
+    photos_eval_parser = benchmarks.add_parser(
+        "photos", help="real photos labelled by hand: people found (recall / precision), the right person, stage times",
+        description=(photos_eval.__doc__ or "Real photos.").splitlines()[0],
+    )
+    photos_eval.add_arguments(photos_eval_parser)
+    photos_eval_parser.set_defaults(handler=photos_eval.run)
     return parser
 
 

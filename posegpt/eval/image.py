@@ -305,15 +305,20 @@ class Answer:
         return int(found.group(1)) - 1 if found else None
 
 
-def ask(engine: Any, image: np.ndarray, question: str, max_new_tokens: int = MAX_NEW_TOKENS) -> Answer:
-    """One question about a photo, greedy; stops at the first `<POSE>` (all that is scored)."""
+def ask(engine: Any, image: np.ndarray, question: str, max_new_tokens: int = MAX_NEW_TOKENS,
+        history: Sequence[Mapping[str, str]] = ()) -> Answer:
+    """One question about a photo, greedy; stops at the first `<POSE>` (all that is scored).
+
+    `history`: earlier turns of the same conversation ({"role", "content"} messages, replies
+    with their `<POSE>` markers), for follow-up questions ("and the one next to her?")."""
     from posegpt.engine import Done, ErrorEvent, GenerationOptions, PoseEvent, TextDelta
 
     options = GenerationOptions(max_new_tokens=max_new_tokens, temperature=0.0)
     answer = Answer()
     errors: list[str] = []
     started = time.perf_counter()
-    stream = engine.stream([{"role": "user", "content": question}], image=image, options=options)
+    messages = [*({"role": m["role"], "content": m["content"]} for m in history), {"role": "user", "content": question}]
+    stream = engine.stream(messages, image=image, options=options)
     try:
         for event in stream:
             if isinstance(event, TextDelta):
