@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from posegpt.data.actions import ENTRIES
+from posegpt.data.catalogue import load
 from posegpt.data.named_poses import turns_to_pose
 from posegpt.data.plausibility import implausible_reasons
 from posegpt.eval.checks import run_checks
@@ -40,6 +40,7 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
     ),
 }
 ALL_NAMES = [name for names in CATALOGUE.values() for name in names]
+ENTRIES = load("actions")  # posegpt/data/catalogues/actions.yaml
 
 # Face points in the rest skeleton's head frame (offsets from the head joint), metres.
 _FACE_OFFSETS = {"forehead": (0.0, 0.09, 0.09), "mouth": (0.0, -0.04, 0.105), "eyes": (0.0, 0.04, 0.095)}

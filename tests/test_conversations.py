@@ -14,7 +14,6 @@ from posegpt.data.conversations import (
     EXPLICIT_REQUESTS,
     NAMED_REQUESTS,
     QA_PAIRS,
-    READABLE_NAMES,
     Sample,
     apply_edit,
     build_dataset,
@@ -56,7 +55,7 @@ def test_templates_are_many_and_well_formed() -> None:
     assert all(t.count("<POSE>") == 1 for t in EXPLICIT_REPLIES)
     assert all("{name}" in t or "{Name}" in t for t in NAMED_REQUESTS)
     assert len(QA_PAIRS) >= 40 and not any("<POSE>" in q + a for q, a in QA_PAIRS)
-    assert set(READABLE_NAMES) == set(POSE_LIBRARY)
+    assert all(entry.names and readable_names(name) == entry.names for name, entry in POSE_LIBRARY.items())
     for edit in EDITS_BY_NAME.values():
         assert all(reply.count("<POSE>") == 1 for reply in edit.replies), edit.name
 

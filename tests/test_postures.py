@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from posegpt.data.postures import ENTRIES
+from posegpt.data.catalogue import load
 from posegpt.data.named_poses import turns_to_pose
 from posegpt.data.plausibility import implausible_reasons
 from posegpt.pose import SMPL_JOINT_NAMES, forward_kinematics
@@ -38,6 +38,7 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
     ),
 }
 ALL_NAMES = [name for names in CATALOGUE.values() for name in names]
+ENTRIES = load("postures")  # posegpt/data/catalogues/postures.yaml
 
 
 class Body:

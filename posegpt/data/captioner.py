@@ -6,6 +6,8 @@ on the 3D joints — joint angles, distances, relative positions, torso/head ori
 orientation and ground contact — then *select* the salient ones, *aggregate* left + right into
 "both", and *phrase* them with synonyms and varied sentence templates (third person, first person,
 imperative, terse). The captioner never names a pose: naming is the named-pose library's job.
+The words for each posecode and posture are data (``posegpt/data/catalogues/captioner.yaml``,
+read on the first description); the measurements and the sentence frames are code.
 
 Frame (see `posegpt.pose`): +y up, the body faces +z, the person's left on +x. "left"/"right" in
 every posecode and sentence are the PERSON's own sides.
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from posegpt.data.catalogue import load
 from posegpt.pose import REST_JOINTS, SMPL_JOINT_NAMES, SMPL_MIRROR, Pose, forward_kinematics
 
 __all__ = ["Captioner", "Description", "Posecode", "POSTURES", "compute_posecodes"]
@@ -714,7 +717,7 @@ def _select(codes: list[Posecode], rng: random.Random) -> list[Posecode]:
 
 
 # =============================================================================================
-# Phrasing: a posecode → a clause with synonyms
+# Phrasing: a posecode → a clause with synonyms (the words: catalogues/captioner.yaml)
 # =============================================================================================
 
 
@@ -729,14 +732,8 @@ class _Clause:
     commands: tuple[str, ...]  # imperative verb phrases: "raise {part} above {p} head"
 
 
-_NOUNS = {  # singular, plural
-    "arm": ("arm", "arms"), "elbow": ("elbow", "elbows"), "hand": ("hand", "hands"), "knee": ("knee", "knees"),
-    "leg": ("leg", "legs"), "thigh": ("thigh", "thighs"), "foot": ("foot", "feet"),
-}
-
-
 def _parts(noun: str, side: str | None) -> tuple[tuple[str, ...], bool]:
-    singular, plural = _NOUNS[noun]
+    singular, plural = load("captioner")["nouns"][noun]
     if side == "both":
         return (f"both {plural}", f"{{p}} {plural}"), True
     return (f"{{p}} {side} {singular}",), False
@@ -748,180 +745,13 @@ def _sided(text: str, side: str | None, plural: bool) -> str:
             .replace("{sides}", "sides" if plural else "side"))
 
 
-_BEND_STATES = {
-    "straight": (("straight", "fully extended", "held straight"),
-                 ("keep {part} straight", "straighten {part}", "extend {part} fully")),
-    "slightly_bent": (("slightly bent", "a little bent", "softly bent"),
-                      ("bend {part} slightly", "keep a slight bend in {part}")),
-    "bent": (("bent", "partly bent", "half bent"), ("bend {part}", "bend {part} partway")),
-    # "ninety" rather than "right angle": no side words in a fact that has no side.
-    "ninety": (("bent at ninety degrees", "bent at about ninety degrees", "bent to roughly 90 degrees",
-                "bent at a 90-degree angle"),
-               ("bend {part} to ninety degrees", "bend {part} at ninety degrees", "bend {part} to about 90 degrees")),
-    "fully_bent": (("fully bent", "deeply bent", "sharply bent"),
-                   ("bend {part} all the way", "bend {part} deeply", "fold {part} tightly")),
-}
-
-_ARM_STATES = {
-    "up": (("raised straight up", "raised above {p} head", "stretched up overhead", "pointing up at the sky"),
-           ("raise {part} straight up", "lift {part} above {p} head", "stretch {part} up overhead",
-            "reach up high with {part}")),
-    "overhead": (("stretched out past {p} head", "extended overhead", "reaching out beyond {p} head"),
-                 ("stretch {part} out past {p} head", "extend {part} overhead")),
-    "to_ceiling": (("pointing up toward the ceiling", "raised straight up from {p} body"),
-                   ("raise {part} toward the ceiling", "point {part} straight up at the ceiling")),
-    "up_side": (("raised diagonally up and out to the {sides}", "lifted up and out at an angle",
-                 "raised high and out to the {sides}"),
-                ("raise {part} up and out to the {sides}", "lift {part} diagonally upward")),
-    "up_forward": (("raised forward and up", "lifted up in front at an upward angle"),
-                   ("raise {part} forward and up", "lift {part} up in front at a slant")),
-    "side": (("stretched out to the {sides} at shoulder height", "held out horizontally to the {sides}",
-              "extended sideways parallel to the floor", "out to the {sides}"),
-             ("stretch {part} out to the {sides} at shoulder height", "hold {part} out horizontally to the {sides}",
-              "raise {part} sideways to shoulder height")),
-    "forward": (("stretched forward at shoulder height", "held straight out in front", "pointing forward",
-                 "reaching straight ahead"),
-                ("stretch {part} straight forward", "hold {part} out in front at shoulder height",
-                 "reach forward with {part}")),
-    "down_side": (("angled down and out to the {sides}", "pointing down a little away from {p} body",
-                   "held out and down at an angle"),
-                  ("hold {part} down and slightly out to the {sides}", "lower {part} diagonally away from {p} body")),
-    "down_forward": (("reaching forward and down", "angled down in front of {p} body"),
-                     ("reach forward and down with {part}", "point {part} down in front of {p} body")),
-    "up_across": (("arched over {p} head", "reaching up and over {p} head toward the {other} side"),
-                  ("arch {part} over {p} head", "reach {part} up and over {p} head")),
-    "down_back": (("angled down and back", "held down and a little behind {p} body"),
-                  ("hold {part} down and slightly back", "let {part} angle down behind {p} body")),
-    "back": (("stretched back behind {p} body", "reaching backward"),
-             ("stretch {part} back behind {p} body", "reach back with {part}")),
-    "across": (("reaching across {p} body", "swung across the front of {p} body"),
-               ("reach {part} across {p} body", "swing {part} across {p} chest")),
-    "down": (("hanging down", "relaxed at {p} {sides}", "down by {p} {sides}"),
-             ("let {part} hang down", "relax {part} at {p} {sides}", "keep {part} down by {p} {sides}")),
-}
-
-_HAND_HEIGHT_STATES = {
-    "above_head": (("above {p} head", "raised higher than {p} head", "up over {p} head"),
-                   ("raise {part} above {p} head", "lift {part} over {p} head")),
-    "head_level": (("up at head height", "level with {p} head", "raised to head height"),
-                   ("raise {part} to head height", "bring {part} up level with {p} head")),
-    "above_shoulder": (("raised above shoulder height", "held higher than {p} shoulders"),
-                       ("raise {part} above shoulder height", "lift {part} a little above {p} shoulders")),
-    "shoulder_level": (("at shoulder height", "level with {p} shoulders"),
-                       ("hold {part} at shoulder height", "bring {part} up to shoulder height")),
-}
-
-# Where a hand rests: single-hand locations, both-hands locations.
-_HAND_TARGETS = {
-    "face": (("on {p} face", "covering {p} face", "touching {p} face"),
-             ("over {p} face", "covering {p} face", "on {p} face")),
-    "head": (("on {p} head", "resting on top of {p} head", "touching {p} head"),
-             ("on {p} head", "resting on top of {p} head")),
-    "back_of_head": (("behind {p} head", "at the back of {p} head"),
-                     ("behind {p} head", "clasped behind {p} head", "laced behind {p} head")),
-    "chin": (("under {p} chin", "propping up {p} chin", "at {p} chin"),
-             ("under {p} chin", "cupping {p} chin")),
-    "side_of_head": (("beside {p} head", "up by {p} {side} ear", "against the side of {p} head"),
-                     ("beside {p} head", "up by {p} ears", "on the sides of {p} head")),
-    "chest": (("on {p} chest", "resting on {p} chest", "pressed to {p} chest"),
-              ("on {p} chest", "pressed to {p} chest")),
-    "stomach": (("on {p} stomach", "resting on {p} belly"), ("on {p} stomach", "resting on {p} belly")),
-    "shoulder_same": (("on {p} {side} shoulder", "resting on {p} shoulder"), ("on {p} shoulders",)),
-    "shoulder_other": (("on {p} {other} shoulder", "reaching across to {p} {other} shoulder"),
-                       ("on the opposite shoulders", "each on the other shoulder")),
-    "hip_same": (("on {p} {side} hip", "resting on {p} hip", "placed on {p} {side} hip"),
-                 ("on {p} hips", "resting on {p} hips", "placed on {p} waist")),
-    "hip_other": (("on {p} {other} hip", "across on {p} {other} hip"), ("on the opposite hips",)),
-    "knee_same": (("on {p} {side} knee", "resting on {p} {side} knee"),
-                  ("on {p} knees", "resting on {p} knees", "propped on {p} knees")),
-    "knee_other": (("on {p} {other} knee", "reaching over to {p} {other} knee"),
-                   ("on the opposite knees", "each on the other knee")),
-    "foot_same": (("down by {p} {side} foot", "touching {p} {side} foot", "reaching down to {p} {side} foot"),
-                  ("down by {p} feet", "touching {p} feet", "reaching down to {p} toes")),
-    "foot_other": (("down by {p} {other} foot", "touching {p} {other} foot"),
-                   ("touching the opposite feet",)),
-}
-
-# Extra imperative phrasings for some hand targets: (target, both hands?) → commands.
-_HAND_TARGET_COMMANDS = {
-    ("face", False): ("cover {p} face with {part}", "touch {p} face with {part}"),
-    ("face", True): ("cover {p} face with {part}", "bury {p} face in {part}"),
-    ("chin", False): ("rest {p} chin on {part}", "prop {p} chin up with {part}"),
-    ("chin", True): ("rest {p} chin on {part}", "cup {p} chin in {part}"),
-    ("foot_same", False): ("reach down and touch {p} {side} foot with {part}", "reach {part} down to {p} {side} foot"),
-    ("foot_same", True): ("reach down and touch {p} feet", "reach {part} down to {p} toes"),
-    ("foot_other", False): ("reach across and touch {p} {other} foot with {part}",),
-    ("chest", True): ("press {part} to {p} chest",),
-    ("chest", False): ("press {part} to {p} chest", "lay {part} on {p} chest"),
-}
-
-_TOGETHER = {
-    "together": (("together", "pressed together", "touching each other", "joined"),
-                 ("bring {part} together", "press {part} together", "join {part}")),
-    "together_overhead": (("together above {p} head", "joined high over {p} head", "touching above {p} head"),
-                          ("bring {part} together above {p} head", "join {part} over {p} head")),
-    "together_front": (("together in front of {p} chest", "pressed together in front of {p} body",
-                        "joined in front of {p} chest"),
-                       ("bring {part} together in front of {p} chest", "press {part} together in front of {p} body")),
-    "together_behind": (("clasped together behind {p} back", "joined behind {p} back"),
-                        ("clasp {part} behind {p} back", "join {part} behind {p} back")),
-}
-
-_THIGH_STATES = {  # value: (noun, states, commands)
-    "forward": ("leg", ("lifted forward", "raised in front", "swung forward"),
-                ("lift {part} forward", "swing {part} forward")),
-    "forward_straight": ("leg", ("lifted straight forward", "raised straight out in front", "kicked forward"),
-                         ("lift {part} straight forward", "kick {part} straight forward")),
-    "level": ("thigh", ("raised to hip height", "lifted parallel to the ground", "level with the floor"),
-              ("raise {part} to hip height", "lift {part} parallel to the ground")),
-    "level_planted": ("thigh", ("parallel to the ground", "level with the floor", "horizontal"),
-                      ("bring {part} parallel to the ground", "sink until {part} is level with the floor")),
-    "level_straight": ("leg", ("stretched straight out in front", "extended straight ahead at hip height"),
-                       ("stretch {part} straight out in front", "extend {part} straight ahead")),
-    "up": ("knee", ("pulled up toward {p} chest", "drawn up high to {p} chest"),
-           ("pull {part} up to {p} chest", "draw {part} up toward {p} chest")),
-    "up_straight": ("leg", ("raised high in front of {p} body", "kicked up high"),
-                    ("kick {part} up high in front", "swing {part} up high in front")),
-    "back": ("leg", ("stretched back behind {p} body", "extended backward", "reaching back"),
-             ("stretch {part} back behind you", "extend {part} backward")),
-    "side_planted": ("leg", ("stretched out to the {sides}", "extended out to the {sides}", "reaching out sideways"),
-                     ("stretch {part} out to the {sides}", "step {part} out wide to the {sides}")),
-    "side": ("leg", ("lifted out to the {sides}", "extended sideways", "raised out to the {sides}"),
-             ("lift {part} out to the {sides}", "raise {part} sideways")),
-}
-
-_TORSO_STATES = {
-    "leaning_forward": (("leaning forward", "tilted forward", "inclined forward"),
-                        ("lean {part} forward", "tilt {part} forward", "lean forward")),
-    "bent_forward": (("bent forward at the hips", "bent far forward", "bent over at the waist"),
-                     ("bend forward at the hips", "bend {part} far forward", "hinge forward at the waist")),
-    "folded": (("folded forward and hanging down", "bent all the way down toward the floor", "folded over {p} legs"),
-               ("fold all the way forward", "let {part} hang down toward the floor", "fold forward over {p} legs")),
-    "leaning_back": (("leaning back", "tilted backward", "reclined backward"),
-                     ("lean back", "tilt {part} backward", "lean {part} back")),
-    "arched_back": (("arched far back", "bent backward"), ("arch {p} back", "bend {part} backward")),
-}
-_TORSO_PARTS = ("{p} upper body", "{p} torso", "{p} trunk")
-
-_HEAD_STATES = {
-    "up": (("tilted back", "tilted up", "raised to look upward"),
-           ("look up", "tilt {part} back", "raise {p} chin and look up")),
-    "down": (("bowed", "tilted down", "lowered with the chin tucked in"),
-             ("look down", "bow {part}", "tuck {p} chin toward {p} chest")),
-}
-
-_CONTACT_NOUNS = {
-    "hands": ("hands", True), "elbows": ("elbows", True), "knees": ("knees", True), "feet": ("feet", True),
-    "head": ("head", False), "buttocks": ("bottom", False),
-}
-
-
 def _contact_part(value: str) -> tuple[str, bool]:
     names: list[str] = []
     plural = False
+    nouns = load("captioner")["contact"]["nouns"]
     for item in value.split("+"):
-        if item in _CONTACT_NOUNS:
-            noun, many = _CONTACT_NOUNS[item]
+        if item in nouns:
+            noun, many = nouns[item]
         else:
             noun, many = item.replace("_", " "), False
         names.append(noun)
@@ -948,157 +778,28 @@ def _clause_of(topic: str, value: str, side: str | None) -> _Clause:
             tuple(_sided(s, side, plural) for s in states), tuple(_sided(c, side, plural) for c in commands),
         )
 
-    if topic == "elbow":
-        states, commands = _BEND_STATES[value]
-        return make("arm" if value == "straight" else "elbow", states, commands)
-    if topic == "knee":
-        states, commands = _BEND_STATES[value]
-        return make("leg" if value == "straight" else "knee", states, commands)
-    if topic == "arm":
-        return make("arm", *_ARM_STATES[value])
-    if topic == "hand_height":
-        return make("hand", *_HAND_HEIGHT_STATES[value])
-    if topic == "hand_depth":
-        if value == "front":
-            return make("hand", ("in front of {p} body", "out in front of {p} body"),
-                        ("hold {part} in front of {p} body", "bring {part} in front of {p} body"))
-        if value == "behind_high":
-            return make("hand", ("drawn back behind {p} body", "pulled back behind {p} shoulder level"),
-                        ("draw {part} back behind {p} body", "pull {part} back behind {p} shoulder"))
-        return make("hand", ("behind {p} back", "tucked behind {p} back"),
-                    ("put {part} behind {p} back", "tuck {part} behind {p} back"))
-    if topic == "upper_arm":
-        if value == "out_level":
-            return make("elbow", ("raised out to the {sides} at shoulder height", "lifted out level with {p} shoulders"),
-                        ("raise {part} out to the {sides} at shoulder height", "lift {part} to shoulder height"))
-        return make("elbow", ("raised high", "lifted above shoulder height", "pointing up"),
-                    ("raise {part} high", "lift {part} above shoulder height"))
-    if topic == "foot_forward":
-        return make("foot", ("forward", "in front", "stepped forward", "placed ahead of the other"),
-                    ("step forward with {part}", "put {part} forward", "place {part} in front"))
+    words = load("captioner")
+    if topic in ("elbow", "knee"):  # a straight one is said as the whole limb: "their left arm is straight"
+        states, commands = words["bends"][value]
+        limb = "arm" if topic == "elbow" else "leg"
+        return make(limb if value == "straight" else topic, states, commands)
     if topic == "hand_on":
-        single, both = _HAND_TARGETS[value]
-        locations = both if side == "both" else single
+        target = words["hand_targets"][value]
+        both = side == "both"
+        locations = target["both"] if both else target["one"]
         prepositions = ("on ", "over ", "behind ", "beside ", "up by ", "against ", "under ")
         commands = tuple(f"{verb} {{part}} {where}" for where in locations
                          for verb in ("put", "place", "rest") if where.startswith(prepositions))
-        commands += _HAND_TARGET_COMMANDS.get((value, side == "both"), ())
+        commands += target["commands_both"] if both else target["commands_one"]
         return make("hand", locations, commands or tuple(f"keep {{part}} {where}" for where in locations))
-    if topic == "hands":
-        return make(None, *_TOGETHER[value], parts=("{p} hands", "both hands"), plural=True)
-    if topic == "arms":
-        return make(None, ("crossed over {p} chest", "folded across {p} chest", "crossed in front of {p} body"),
-                    ("cross {part} over {p} chest", "fold {part} across {p} chest"), parts=("{p} arms",), plural=True)
-    if topic == "thigh":
-        noun, states, commands = _THIGH_STATES[value]
-        return make(noun, states, commands)
-    if topic == "knee_height":
-        return make("knee", ("raised above hip level", "lifted higher than {p} hips", "up above {p} hips"),
-                    ("raise {part} above hip level", "lift {part} higher than {p} hips"))
-    if topic == "foot":
-        if value == "raised_high":
-            return make("foot", ("raised high off the ground", "lifted well off the floor"),
-                        ("lift {part} high off the ground", "raise {part} well off the floor"))
-        return make("foot", ("off the ground", "lifted off the floor", "raised off the ground"),
-                    ("lift {part} off the ground", "raise {part} off the floor"))
-    if topic == "feet":
-        states = {
-            "together": (("together", "side by side and touching", "close together"),
-                         ("bring {part} together", "keep {part} together", "stand with {part} together")),
-            "apart": (("apart", "set wider than the hips", "spread apart"),
-                      ("spread {part} apart", "step {part} apart", "set {part} wider than your hips")),
-            "wide": (("wide apart", "spread far apart", "planted wide"),
-                     ("spread {part} wide", "take a wide stance", "set {part} far apart")),
-        }[value]
-        return make(None, *states, parts=("{p} feet",), plural=True)
-    if topic == "knees":
-        if value == "together":
-            return make(None, ("together", "pressed together"), ("press {part} together", "keep {part} together"),
-                        parts=("{p} knees",), plural=True)
-        return make(None, ("wide apart", "spread out to the sides", "opened wide"),
-                    ("open {part} wide", "let {part} fall out to the sides"), parts=("{p} knees",), plural=True)
-    if topic == "legs" and value == "spread":
-        return make(None, ("spread wide", "spread wide apart", "open in a wide V"),
-                    ("spread {part} wide", "open {part} wide"), parts=("{p} legs",), plural=True)
-    if topic == "legs":
-        return make(None, ("crossed", "crossed over each other"), ("cross {part}", "cross one leg over the other"),
-                    parts=("{p} legs",), plural=True)
-    if topic == "hips" and value == "high":
-        return make(None, ("raised high", "pushed up high", "lifted up toward the ceiling"),
-                    ("push {part} up high", "raise {part} high"), parts=("{p} hips",), plural=True)
-    if topic == "hips" and value == "lifted":
-        return make(None, ("lifted off the floor", "raised off the ground", "pushed up off the floor"),
-                    ("lift {part} off the floor", "push {part} up off the ground"), parts=("{p} hips",), plural=True)
-    if topic == "torso" and value == "chest_raised":
-        return make(None, ("lifted off the floor", "raised up", "propped up"),
-                    ("lift {part} off the floor", "raise {part} up"), parts=("{p} chest", "{p} upper body"))
-    if topic == "hips":
-        return make(None, ("low", "dropped low", "close to the ground", "sunk down low"),
-                    ("drop {part} low", "lower {part} toward the ground", "sink {part} down low"),
-                    parts=("{p} hips",), plural=True)
-    if topic == "torso":
-        return make(None, *_TORSO_STATES[value], parts=_TORSO_PARTS)
-    if topic == "torso_side":
-        return make(None, ("leaning to the {side}", "tilted to {p} {side}", "bent sideways to the {side}"),
-                    ("lean to {p} {side}", "bend sideways to the {side}", "tilt {part} to the {side}"),
-                    parts=_TORSO_PARTS)
-    if topic == "torso_twist":
-        return make(None, ("twisted to the {side}", "rotated toward the {side}", "turned to the {side}"),
-                    ("twist {part} to the {side}", "rotate {part} toward the {side}"),
-                    parts=("{p} upper body", "{p} torso", "{p} shoulders"))
-    if topic == "head":
-        return make(None, *_HEAD_STATES[value], parts=("{p} head",))
-    if topic == "head_turn":
-        return make(None, ("turned to the {side}", "turned toward {p} {side} shoulder", "facing {p} {side}"),
-                    ("turn {part} to the {side}", "look to {p} {side}", "look over {p} {side} shoulder"),
-                    parts=("{p} head",))
-    if topic == "head_tilt":
-        return make(None, ("tilted toward {p} {side} shoulder", "tipped to the {side}"),
-                    ("tilt {part} toward {p} {side} shoulder", "tip {part} to the {side}"), parts=("{p} head",))
     if topic == "contact":
         part, plural = _contact_part(value)
-        return make(None, ("on the floor", "on the ground", "touching the floor", "resting on the floor"),
-                    ("put {part} on the floor", "place {part} on the ground", "rest {part} on the floor"),
-                    parts=(part,), plural=plural)
-    raise KeyError(f"no phrasing for posecode {topic}/{value}")
-
-
-# posture: (progressive states, imperative commands)
-_POSTURE_PHRASES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "standing": (("standing", "standing upright", "standing up straight"),
-                 ("stand", "stand upright", "stand up straight")),
-    "standing_one_leg": (("standing on {p} {side} leg", "balancing on {p} {side} leg",
-                          "balancing on {p} {side} foot"),
-                         ("stand on {p} {side} leg", "balance on {p} {side} foot", "stand on just {p} {side} leg")),
-    "sitting": (("sitting", "seated", "sitting as if on a chair"),
-                ("sit down", "sit as if on a chair", "take a seat")),
-    "sitting_floor": (("sitting on the floor", "sitting on the ground", "seated on the floor"),
-                      ("sit on the floor", "sit down on the ground")),
-    "kneeling": (("kneeling", "kneeling on both knees", "down on {p} knees"),
-                 ("kneel down", "kneel on both knees", "get down on {p} knees")),
-    "kneeling_on_heels": (("kneeling and sitting back on {p} heels", "sitting back on {p} heels",
-                           "kneeling with {p} hips resting on {p} heels"),
-                          ("kneel and sit back on {p} heels", "sit back on {p} heels")),
-    "kneeling_one": (("kneeling on {p} {side} knee", "down on {p} {side} knee", "resting on {p} {side} knee"),
-                     ("kneel on {p} {side} knee", "go down on {p} {side} knee")),
-    "squatting": (("squatting", "crouching low", "squatting down", "in a low crouch"),
-                  ("squat down", "crouch down low", "lower into a squat")),
-    "all_fours": (("on all fours", "on {p} hands and knees"), ("get down on all fours", "go onto {p} hands and knees")),
-    "horizontal_face_down": (("holding {p} body level and face down above the floor",
-                              "supporting {p} body face down above the floor"),
-                             ("hold {p} body level and face down above the floor",
-                              "hold {p} body straight above the floor, face down")),
-    "horizontal_face_up": (("holding {p} body level and face up above the floor", "propped up face up above the floor"),
-                           ("hold {p} body level and face up above the floor", "prop {p} body up face up")),
-    "lying_back": (("lying on {p} back", "lying face up", "lying flat on {p} back"),
-                   ("lie on {p} back", "lie down face up")),
-    "lying_stomach": (("lying on {p} stomach", "lying face down", "lying on {p} front"),
-                      ("lie face down", "lie on {p} stomach")),
-    "lying_side": (("lying on {p} {side} side", "lying sideways on {p} {side} side"),
-                   ("lie on {p} {side} side", "lie down on {p} {side} side")),
-    "upside_down": (("upside down", "upside down with {p} feet in the air"),
-                    ("turn upside down", "go upside down with {p} feet up")),
-}
+        contact = words["contact"]
+        return make(None, contact["states"], contact["commands"], parts=(part,), plural=plural)
+    phrase = words["clauses"].get(topic, {}).get(value)
+    if phrase is None:
+        raise KeyError(f"no phrasing for posecode {topic}/{value}")
+    return make(phrase["noun"], phrase["states"], phrase["commands"], parts=phrase["parts"], plural=phrase["plural"])
 
 
 def _posture_phrases(posture: Posecode, codes: list[Posecode]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -1108,7 +809,7 @@ def _posture_phrases(posture: Posecode, codes: list[Posecode]) -> tuple[tuple[st
         for code in codes
     )
     groups = []
-    for group in _POSTURE_PHRASES[posture.value]:
+    for group in load("captioner")["postures"][posture.value]:
         texts = [_sided(text, posture.side, False) for text in group]
         if bent:
             texts = [text for text in texts if "upright" not in text and "straight" not in text] or texts

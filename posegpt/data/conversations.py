@@ -14,6 +14,11 @@ hold exactly one ``<POSE>`` per pose in `Sample.poses`, in reading order (what
 - "mixed": a Q&A turn and a pose request in the same conversation;
 - "chat": general chat read from ``assets/data/general_chat.jsonl`` (self-distillation), unchanged.
 
+The words are data, read and validated by `posegpt.data.catalogue` from
+``posegpt/data/catalogues/``: templates.yaml (requests and replies), qa.yaml, edits.yaml, the
+poses' readable names (postures.yaml, actions.yaml) and situations.yaml; this module decides how
+they are combined.
+
 Held-out guarantee (`posegpt.data.splits.is_heldout`): every template has an id (kind
 "template"); a sample records in `meta` every pose it derives from ("pose_sources": library names
 before mirroring/blending/perturbing), every mocap clip, the situation and every template id.
@@ -35,6 +40,7 @@ from typing import Any, Callable, Iterable, Literal, Sequence
 import numpy as np
 import torch
 
+from posegpt.data.catalogue import load, pose_library
 from posegpt.data.splits import is_heldout
 from posegpt.pose import SMPL_JOINT_NAMES, Pose, axis_angle_to_matrix, matrix_to_axis_angle
 from posegpt.tokens import POSE_TOKEN
@@ -132,381 +138,16 @@ def swap_sides(text: str) -> str:
 # Templates (each has an id "<family>#<index>" that `is_heldout("template", id)` decides on)
 # ---------------------------------------------------------------------------------------------
 
-EXPLICIT_REQUESTS: tuple[str, ...] = (
-    "{desc}",
-    "Can you show me this pose: {desc}",
-    "Show me this pose. {desc}",
-    "Generate the following pose: {desc}",
-    "I need a reference pose. {desc}",
-    "Pose: {desc}",
-    "Please make a 3D body for this description: {desc}",
-    "{desc} Show me.",
-    "{desc} What does that look like?",
-    "Could you pose a character like this? {desc}",
-    "Create a pose from this description: {desc}",
-    "Here's a description of a pose: {desc} Can you generate it?",
-    "Make the avatar do this: {desc}",
-    "Turn this into a 3D pose: {desc}",
-    "Description: {desc}",
-    "Pose the model as follows. {desc}",
-    "I'm working on an animation. {desc} Can you give me that pose?",
-    "What would this pose look like? {desc}",
-    "Give me a pose where: {desc}",
-    "Build this pose for me: {desc}",
-    "Please generate: {desc}",
-    "Set up the skeleton like this: {desc}",
-    "{desc} Can you pose the body that way?",
-    "For my drawing reference: {desc}",
-    "Show me a body matching this: {desc}",
-    "Can you render this pose? {desc}",
-    "hey, can you do this pose? {desc}",
-    "I'd like to see this pose: {desc}",
-    "Recreate this position: {desc}",
-    "Text to pose: {desc}",
-    "My coach described this position: {desc} What does it look like?",
-    "Display the following body position. {desc}",
-    "{desc} Please show the pose.",
-    "Make a pose that matches the description below.\n{desc}",
-    "Pose request: {desc}",
-    "Try this pose: {desc}",
-    "Can you put the 3D person in this position? {desc}",
-    "Visualise this for me: {desc}",
-)
+_TEMPLATES = load("templates")  # posegpt/data/catalogues/templates.yaml, one family per list
+EXPLICIT_REQUESTS: tuple[str, ...] = _TEMPLATES["explicit_request"]  # "{desc}": a captioner description
+EXPLICIT_REPLIES: tuple[str, ...] = _TEMPLATES["explicit_reply"]
+NAMED_REQUESTS: tuple[str, ...] = _TEMPLATES["named_request"]  # "{name}" / "{Name}": a readable name
+NAMED_REPLIES: tuple[str, ...] = _TEMPLATES["named_reply"]
+PAIR_REQUESTS: tuple[str, ...] = _TEMPLATES["pair_request"]  # "{a}" / "{b}": two readable names
+PAIR_REPLIES: tuple[str, ...] = _TEMPLATES["pair_reply"]
 
-EXPLICIT_REPLIES: tuple[str, ...] = (
-    "Here you go: <POSE>",
-    "<POSE>",
-    "Sure! <POSE> That's the pose you described.",
-    "Here is the pose: <POSE>",
-    "Done. <POSE>",
-    "This is how it looks: <POSE>",
-    "Sure, here it is. <POSE>",
-    "Okay! <POSE>",
-    "Here's the body in that position: <POSE>",
-    "Of course. <POSE>",
-    "Here's my take on it: <POSE>",
-    "Got it: <POSE>",
-    "There you go. <POSE> Let me know if you want any changes.",
-    "That pose looks like this: <POSE>",
-    "Here's the pose as described: <POSE>",
-    "No problem: <POSE>",
-    "Sure thing. <POSE>",
-    "Coming right up: <POSE>",
-)
-
-NAMED_REQUESTS: tuple[str, ...] = (
-    "Show me {name}.",
-    "What does {name} look like?",
-    "Can you show me {name}?",
-    "I'd like to see {name}.",
-    "Give me {name}, please.",
-    "Pose: {name}",
-    "Generate {name}.",
-    "I need a reference for {name}.",
-    "{Name}, please.",
-    "Let me see {name}.",
-    "How would {name} look in 3D?",
-    "Could you generate {name}?",
-    "Can I see {name}?",
-    "I want {name}.",
-    "Please show {name}.",
-    "What's the pose for {name}?",
-    "Model {name} for me.",
-    "Quick: {name}!",
-    "Show {name}.",
-    "Can you make the avatar show {name}?",
-    "I'm curious what {name} looks like.",
-    "Could you pose the figure as {name}?",
-    "What is the body position for {name}?",
-    "Render {name}, please.",
-    "Make a 3D pose of {name}.",
-    "I'm drawing {name}. Can you show me the pose?",
-    "Display {name}.",
-    "Give me a pose: {name}.",
-    "hey, show me {name}",
-    "Pose the body as {name}.",
-    "Need {name} for my animation.",
-    "Can you demonstrate {name}?",
-    "Illustrate {name} with a 3D pose.",
-    "Show me {name}, please.",
-    "Let's see {name}.",
-    "I'd love to see {name} in 3D.",
-    "Please generate {name}.",
-    "What would {name} look like as a 3D pose?",
-    "Create {name}.",
-    "Set the character up as {name}.",
-)
-
-NAMED_REPLIES: tuple[str, ...] = (
-    "Here's {name}: <POSE>",
-    "Sure, {name}: <POSE>",
-    "<POSE>",
-    "Here you go: <POSE>",
-    "This is {name}: <POSE>",
-    "Of course! <POSE>",
-    "Here it is: <POSE>",
-    "Sure: <POSE>",
-    "{Name}, coming up: <POSE>",
-    "Okay, {name}: <POSE>",
-)
-
-PAIR_REQUESTS: tuple[str, ...] = (
-    "Show me {a} and then {b}.",
-    "Can you show {a}, followed by {b}?",
-    "I'd like two poses: {a} and {b}.",
-    "First {a}, then {b}, please.",
-    "Give me {a} and {b}.",
-    "Compare {a} with {b}.",
-)
-
-PAIR_REPLIES: tuple[str, ...] = (
-    "First {a}: <POSE> And then {b}: <POSE>",
-    "Here's {a}: <POSE> and here's {b}: <POSE>",
-    "<POSE> <POSE>",
-    "Sure. {A}: <POSE> {B}: <POSE>",
-    "Number one: <POSE> Number two: <POSE>",
-)
-
-READABLE_NAMES: dict[str, tuple[str, ...]] = {
-    # standing
-    "t_pose": ("a T-pose", "the T-pose"),
-    "a_pose": ("an A-pose", "the A-pose"),
-    "stand": ("someone standing relaxed", "a relaxed standing pose", "a neutral standing pose"),
-    "arms_up": ("someone with both arms up", "both arms raised"),
-    "arms_crossed": ("someone with crossed arms", "a person with their arms folded"),
-    "hands_on_hips": ("someone with hands on hips", "hands on the hips"),
-    "hands_behind_head": ("someone with their hands behind their head", "hands clasped behind the head"),
-    "arms_forward": ("someone with both arms stretched forward", "arms held straight out in front"),
-    "arms_out_to_sides_low": ("arms held out low to the sides", "someone with arms slightly out to the sides"),
-    "stand_on_left_leg": ("someone standing on their left leg", "a one-legged stance on the left leg"),
-    "lean_forward": ("someone leaning forward", "a forward lean"),
-    "lean_back": ("someone leaning back", "a backward lean"),
-    "look_up": ("someone looking up", "a person looking upward"),
-    "look_down": ("someone looking down", "a person looking at the ground"),
-    "turn_head_left": ("someone turning their head to the left", "a head turned to the left"),
-    # sitting
-    "sit_chair": ("someone sitting on a chair", "a seated pose on a chair"),
-    "sit_chair_legs_crossed": ("someone sitting on a chair with legs crossed", "a seated pose with crossed legs"),
-    "sit_floor_cross_legged": ("someone sitting cross-legged on the floor", "a cross-legged seat"),
-    "sit_floor_legs_straight": ("someone sitting on the floor with straight legs", "a seated pose with legs out straight"),
-    "sit_hugging_knees": ("someone sitting and hugging their knees", "a seated pose hugging the knees"),
-    "sit_on_heels": ("someone sitting on their heels", "a kneeling seat on the heels"),
-    "sit_slouched": ("someone slouching in a chair", "a slouched seated pose"),
-    # kneeling
-    "kneel_both_knees": ("someone kneeling on both knees", "a kneeling pose"),
-    "kneel_on_left_knee": ("someone kneeling on their left knee", "a kneel on the left knee"),
-    "kneel_praying": ("someone kneeling in prayer", "a kneeling prayer pose"),
-    # lying
-    "lie_on_back": ("someone lying on their back", "a person lying face up"),
-    "lie_on_stomach": ("someone lying on their stomach", "a person lying face down"),
-    "lie_on_left_side": ("someone lying on their left side", "a person lying on the left side"),
-    "starfish": ("a starfish pose", "someone lying spread-eagled"),
-    # squat / lunge / bend
-    "squat": ("a squat", "someone squatting"),
-    "deep_squat": ("a deep squat", "someone in a deep squat"),
-    "half_squat": ("a half squat", "someone in a shallow squat"),
-    "lunge": ("a lunge", "a forward lunge"),
-    "side_lunge_left": ("a side lunge to the left", "a lateral lunge onto the left leg"),
-    "touch_toes": ("someone touching their toes", "a toe touch"),
-    "side_bend_left": ("a side bend to the left", "someone bending sideways to the left"),
-    "back_bend": ("a back bend", "someone bending backwards"),
-    # yoga / fitness
-    "tree_pose": ("the tree pose", "a yoga tree pose"),
-    "warrior_one": ("warrior one", "the warrior one yoga pose", "warrior I"),
-    "warrior_two": ("warrior two", "the warrior two yoga pose", "warrior II"),
-    "triangle_pose": ("the triangle pose", "a yoga triangle pose"),
-    "downward_dog": ("downward dog", "the downward-facing dog pose"),
-    "cobra_pose": ("the cobra pose", "a yoga cobra"),
-    "child_pose": ("child's pose", "the yoga child's pose"),
-    "plank": ("a plank", "someone holding a plank"),
-    "push_up_down": ("the bottom of a push-up", "a push-up in the low position"),
-    "chair_pose": ("the chair pose", "the yoga chair pose"),
-    "bridge_pose": ("the bridge pose", "a glute bridge"),
-    "quad_stretch_left": ("a quad stretch on the left leg", "a standing thigh stretch with the left leg"),
-    "arms_overhead_stretch": ("an overhead arm stretch", "someone stretching their arms overhead"),
-    "jumping_jack_open": ("a jumping jack", "the open position of a jumping jack"),
-    "sit_up": ("a sit-up", "someone doing a sit-up"),
-    # sports
-    "sprint": ("a sprinter", "someone sprinting"),
-    "jog": ("a jogger", "someone jogging"),
-    "jump_tuck": ("a tuck jump", "someone doing a tuck jump"),
-    "kick_front_left": ("a front kick with the left leg", "a left front kick"),
-    "side_kick_left": ("a side kick with the left leg", "a left side kick"),
-    "punch_left": ("a punch with the left fist", "a left punch"),
-    "boxing_guard": ("a boxing guard", "a boxer's guard stance"),
-    "throw_ball_left": ("someone throwing a ball with the left hand", "a left-handed throw"),
-    "basketball_shot": ("a basketball shot", "someone shooting a basketball"),
-    "tennis_serve": ("a tennis serve", "someone serving in tennis"),
-    "golf_backswing": ("a golf backswing", "the top of a golf swing"),
-    "soccer_kick_left": ("a soccer kick with the left foot", "a left-footed football kick"),
-    "swimming_freestyle": ("a freestyle swimming stroke", "someone swimming freestyle"),
-    "cycling": ("a cyclist", "someone cycling"),
-    "skiing_tuck": ("a skiing tuck", "a skier in a tuck"),
-    "goalkeeper_dive_left": ("a goalkeeper diving to the left", "a keeper's dive to the left"),
-    # everyday
-    "walk": ("someone walking", "a walking pose"),
-    "carry_box": ("someone carrying a box", "a person carrying a box"),
-    "lift_box": ("someone lifting a box", "a person lifting a box off the floor"),
-    "phone_call_left": ("someone on a phone call holding the phone in the left hand", "a phone call with the left hand"),
-    "text_on_phone": ("someone texting on a phone", "a person typing on a phone"),
-    "typing": ("someone typing on a keyboard", "a person typing"),
-    "read_book": ("someone reading a book", "a person reading"),
-    "point_forward_left": ("someone pointing forward with the left hand", "a point forward with the left arm"),
-    "point_up_left": ("someone pointing up with the left hand", "a point upward with the left arm"),
-    "wave_left_hand": ("someone waving with the left hand", "a wave with the left hand"),
-    "salute_left": ("a salute with the left hand", "someone saluting with the left hand"),
-    "shrug": ("a shrug", "someone shrugging"),
-    "thinking": ("someone thinking", "a thinking pose"),
-    "facepalm": ("a facepalm", "someone facepalming"),
-    "clap": ("someone clapping", "a clap"),
-    "bow": ("a bow", "someone bowing"),
-    "hand_on_heart": ("someone with a hand on their heart", "a hand-on-heart gesture"),
-    "cover_eyes": ("someone covering their eyes", "hands over the eyes"),
-    "hug": ("someone giving a hug", "a hug"),
-    "reach_up_left": ("someone reaching up with the left arm", "a reach upward with the left hand"),
-    "look_at_watch": ("someone looking at their watch", "a glance at the wristwatch"),
-    "drink_from_cup_left": ("someone drinking from a cup in the left hand", "a sip from a cup held in the left hand"),
-    "hitchhike_left": ("someone hitchhiking with the left thumb", "a hitchhiker's thumb with the left hand"),
-    "tie_shoe": ("someone tying a shoe", "a person tying their shoelaces"),
-    # dance
-    "disco_point_left": ("a disco point with the left hand", "the disco move pointing up with the left hand"),
-    "ballet_arabesque_left": ("a ballet arabesque on the right leg with the left leg lifted", "an arabesque lifting the left leg"),
-    "ballet_first_position": ("ballet first position", "first position in ballet"),
-    "ymca_y": ("the Y from the YMCA dance", "the YMCA Y"),
-    "dab_left": ("a dab toward the left", "someone dabbing to the left"),
-    "hip_hop_pose": ("a hip hop pose", "a hip hop dance pose"),
-    "salsa_turn": ("a salsa turn", "someone turning in salsa"),
-    # martial arts
-    "karate_punch_left": ("a karate punch with the left fist", "a left karate punch"),
-    "karate_front_stance": ("a karate front stance", "the front stance from karate"),
-    "crane_stance_left": ("a crane stance on the right leg with the left knee up", "the crane stance with the left knee raised"),
-    "high_block_left": ("a high block with the left arm", "a left high block"),
-    "roundhouse_kick_left": ("a roundhouse kick with the left leg", "a left roundhouse kick"),
-    "fencing_lunge_left": ("a fencing lunge with the left leg forward", "a fencer's lunge, left leg leading"),
-    # emotion / situation
-    "celebrate_victory": ("a victory celebration", "someone celebrating a victory"),
-    "surrender": ("someone surrendering", "a surrender pose"),
-    "cold_shivering": ("someone shivering with cold", "a cold, shivering pose"),
-    "exhausted_hands_on_knees": ("someone exhausted with hands on knees", "an exhausted pose with hands on the knees"),
-    "sad_slumped": ("someone slumped in sadness", "a sad, slumped pose"),
-    "scared_cowering": ("someone cowering in fear", "a scared, cowering pose"),
-    "angry_fists": ("someone with angry clenched fists", "an angry pose with clenched fists"),
-    "power_pose": ("a power pose", "a confident power pose"),
-    "yawn_stretch": ("a yawn and stretch", "someone yawning and stretching"),
-    "flex_biceps": ("someone flexing their biceps", "a biceps flex"),
-    "begging_on_knees": ("someone begging on their knees", "a begging pose on the knees"),
-    "shush_left": ("someone shushing with the left hand", "a shush with a finger of the left hand"),
-    "facepalm_seated": ("a seated facepalm", "someone sitting with their face in their hand"),
-}
-
-
-QA_PAIRS: tuple[tuple[str, str], ...] = (
-    ("What muscles does a squat work?",
-     "Mainly the quadriceps, glutes and hamstrings, with the calves and the core muscles helping to keep you stable."),
-    ("Is it bad to slouch?",
-     "Slouching now and then is harmless, but holding it for hours strains the neck, shoulders and lower back. Changing position often and sitting tall helps."),
-    ("How do I do a plank correctly?",
-     "Rest on your forearms and toes, keep your body in one straight line from head to heels, squeeze your glutes and stomach, and don't let your hips sag or pike up. Breathe steadily."),
-    ("What is good posture when standing?",
-     "Stand tall with your weight over both feet, knees soft, shoulders relaxed and slightly back, and your ears roughly above your shoulders."),
-    ("How long should I hold a stretch?",
-     "For most static stretches, 20 to 30 seconds per side is enough; repeat two or three times and never push into sharp pain."),
-    ("What does a lunge work?",
-     "Lunges train the quadriceps and glutes most, plus the hamstrings and calves, and they challenge your balance."),
-    ("Why do my knees hurt when I squat?",
-     "Common causes are letting the knees cave inward, shifting weight onto the toes, or going deeper than your mobility allows. If the pain persists, see a physiotherapist."),
-    ("Should my knees go past my toes in a squat?",
-     "A little is normal and safe for most people. What matters more is keeping the heels down and the knees tracking in line with the toes."),
-    ("What's the difference between warrior one and warrior two?",
-     "In warrior one the hips and chest face forward and the arms go overhead; in warrior two the hips open to the side and the arms stretch out front and back at shoulder height."),
-    ("What is the downward dog good for?",
-     "It stretches the hamstrings, calves and shoulders and strengthens the arms; many yoga classes use it as a transition and resting pose."),
-    ("How can I improve my balance?",
-     "Practise standing on one leg, then try it with your eyes closed or on a cushion. Yoga poses like the tree pose and strengthening the ankles and hips also help."),
-    ("What muscles do push-ups work?",
-     "Push-ups work the chest, the front of the shoulders and the triceps, while the core holds the body straight."),
-    ("Is sitting cross-legged bad for you?",
-     "Not for most people. If your hips or knees ache, sit on a cushion to raise your hips, or change position often."),
-    ("How should I sit at a desk?",
-     "Feet flat on the floor, knees at about hip height, back supported, screen at eye level and elbows bent about 90 degrees. Stand up and move every half hour or so."),
-    ("Why is stretching before running important?",
-     "A dynamic warm-up such as leg swings and light jogging raises your heart rate and loosens your joints. Long static stretches are better kept for after the run."),
-    ("What is a neutral spine?",
-     "It's the natural alignment of your back with its gentle curves at the neck, upper back and lower back, neither rounded forward nor arched too much."),
-    ("What does the bridge exercise strengthen?",
-     "The glute bridge mainly strengthens the glutes and hamstrings and also works the lower back and core."),
-    ("How do I stop hunching over my phone?",
-     "Raise the phone closer to eye level, tuck your chin slightly and take regular breaks to roll your shoulders back."),
-    ("How many sit-ups should a beginner do?",
-     "Start with two or three sets of 10 to 15 done slowly with good form, and add more as it gets easy. Planks are a gentler alternative for the back."),
-    ("What's the best way to lift a heavy box?",
-     "Stand close to it, bend your knees and hips, keep your back straight, grip firmly and lift with your legs, keeping the box close to your body. Don't twist while lifting."),
-    ("Why does my back hurt after sitting all day?",
-     "Long sitting stiffens the hips and tires the back muscles. Get up regularly, walk around, and stretch the hips and back during the day."),
-    ("What is the child's pose used for in yoga?",
-     "It's a resting pose: it gently stretches the back, hips and thighs and is used to catch your breath between harder poses."),
-    ("How do I do a proper push-up?",
-     "Hands slightly wider than your shoulders, body straight from head to heels, lower your chest until it nearly touches the floor with elbows at about 45 degrees, then press back up."),
-    ("Is it okay to lock my knees when standing?",
-     "It's better not to: standing with locked knees for a long time can strain the joints and even make some people feel faint. Keep them slightly soft."),
-    ("What does a T-pose mean in 3D animation?",
-     "It's the default pose used when modelling and rigging a character: standing straight with the arms stretched out horizontally, which makes the joints easy to set up."),
-    ("What is an A-pose?",
-     "Like a T-pose but with the arms angled down at roughly 45 degrees. Many riggers prefer it because the shoulders deform more naturally."),
-    ("How far apart should my feet be in a squat?",
-     "About shoulder-width apart with the toes turned slightly out works for most people; adjust to what feels stable and comfortable."),
-    ("What does power posing mean?",
-     "It means standing in an open, expansive posture such as hands on hips and chest up. Research on its hormonal effects is mixed, but many people say it makes them feel more confident."),
-    ("How do I know if my posture is bad?",
-     "Signs include a forward head, rounded shoulders, a strongly arched or flattened lower back, and aches after sitting. A side photo of yourself standing relaxed shows it quickly."),
-    ("What muscles help me stand up straight?",
-     "The back extensors along the spine, the deep core muscles, the glutes and the muscles between the shoulder blades all work together to keep you upright."),
-    ("Is it better to sleep on my back or my side?",
-     "Both are fine for most people. Side sleeping can reduce snoring; back sleeping keeps the spine neutral. A pillow that supports your neck matters most."),
-    ("How can I touch my toes?",
-     "Stretch your hamstrings and calves regularly, hinge from the hips rather than rounding the back, and bend your knees slightly at first. Progress comes over a few weeks."),
-    ("What is the tree pose good for?",
-     "It improves balance and focus and strengthens the standing leg and ankle while opening the hip of the lifted leg."),
-    ("What's a good stretch for tight hips?",
-     "Try a kneeling hip-flexor stretch, the pigeon pose or a seated figure-four stretch, holding each for about 30 seconds per side."),
-    ("Why do dancers turn their feet out?",
-     "In ballet the turnout comes from rotating the legs at the hips. It allows wider, cleaner movements to the side and gives the classic ballet look."),
-    ("How should I stand when giving a presentation?",
-     "Feet about hip-width apart, weight even, shoulders relaxed and hands free to gesture. Avoid crossing your arms or shifting from foot to foot."),
-    ("What does crossing your arms say in body language?",
-     "It often reads as defensive or closed, though people also cross their arms simply because they're cold or comfortable. Context matters."),
-    ("How do I make a character look confident in a drawing?",
-     "Give them an open chest, a raised chin, weight on both feet or a relaxed contrapposto, and arms that take up space, such as hands on the hips."),
-    ("What is contrapposto?",
-     "It's a stance where the weight rests on one leg, so the hips tilt one way and the shoulders the other, giving a relaxed, natural look. Classical sculptures use it a lot."),
-    ("How do I draw a person running?",
-     "Lean the body slightly forward, bend the front knee high, push the back leg behind, and swing the arms opposite to the legs with the elbows bent."),
-    ("What muscles does cycling use?",
-     "Mostly the quadriceps, glutes, hamstrings and calves; the core and upper body help to keep you steady on the bike."),
-    ("How do I breathe during exercise?",
-     "Breathe steadily and don't hold your breath. In strength exercises, exhale as you push or lift and inhale as you lower."),
-    ("Can you tell me what a lunge is?",
-     "A lunge is a leg exercise where you step one foot forward and bend both knees until the back knee nearly touches the floor, then push back up."),
-    ("What does the cobra pose do?",
-     "It gently bends the spine backwards, stretching the chest and stomach and strengthening the back muscles."),
-    ("How high should I lift my knees when jogging?",
-     "Not very high: an easy jog uses a short, relaxed stride. High knees are for sprinting or specific drills."),
-    ("Why do people shrug?",
-     "A shrug usually means 'I don't know' or 'I don't care'. Lifting the shoulders and turning the palms up is understood in many cultures."),
-    ("What's the safest way to fall?",
-     "Tuck your chin, bend your knees and try to roll onto the fleshy side of your body instead of landing on straight arms, which often causes wrist injuries."),
-    ("Is kneeling bad for the knees?",
-     "Short periods of kneeling are fine for healthy knees. Use a cushion on hard floors, and avoid it if you have knee pain or swelling."),
-    ("How do I relax my shoulders?",
-     "Lift them up to your ears, hold for a second, then let them drop. Repeat a few times, breathe slowly and check that your jaw is relaxed too."),
-    ("What's the difference between a squat and a lunge?",
-     "A squat bends both legs evenly with the feet side by side; a lunge places one foot in front of the other, so each leg works more on its own."),
-    ("What should I do if I sit all day at work?",
-     "Stand up every 30 to 60 minutes, walk a little, stretch your hips and chest, and consider a standing desk for part of the day."),
-    ("How can I look taller in photos?",
-     "Stand straight, lengthen your neck, drop your shoulders, put your weight on the back leg and have the camera at or slightly below eye level."),
-)
-
+#: Questions about poses answered in words (posegpt/data/catalogues/qa.yaml).
+QA_PAIRS: tuple[tuple[str, str], ...] = load("qa")
 
 
 def template_ids(family: str, templates: Sequence[str]) -> list[tuple[str, str]]:
@@ -536,8 +177,10 @@ def templates_for(family: str, templates: Sequence[str], split: Split) -> list[t
 
 
 def readable_names(name: str, mirrored: bool = False) -> tuple[str, ...]:
-    """Natural noun phrases for a named pose ("a warrior two pose"), sides swapped for a mirror."""
-    phrases = READABLE_NAMES.get(name) or (name.replace("_", " "),)
+    """Natural noun phrases for a named pose ("a warrior two pose"), sides swapped for a mirror
+    (a name outside the pose library is said with spaces for underscores)."""
+    entry = pose_library().get(name)
+    phrases = (entry.names if entry is not None else ()) or (name.replace("_", " "),)
     return tuple(swap_sides(p) for p in phrases) if mirrored else phrases
 
 
@@ -665,7 +308,7 @@ def mocap_items(split: Split, step: int = 10) -> tuple[PoseItem, ...]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Pose edits ("now raise both arms", "mirror it", "sit down", ...)
+# Pose edits ("now raise both arms", "mirror it", "sit down", ...), written in edits.yaml
 # ---------------------------------------------------------------------------------------------
 
 _ARM = ("collar", "shoulder", "elbow", "wrist", "hand")
@@ -729,7 +372,8 @@ def _pelvis_lower(before: Pose, after: Pose) -> bool:
 
 @dataclass(frozen=True)
 class Edit:
-    """A follow-up instruction that changes the previous pose, and when it makes sense.
+    """A follow-up instruction that changes the previous pose, and when it makes sense (one entry of
+    posegpt/data/catalogues/edits.yaml; a sided entry gives two edits, "…_left" and "…_right").
 
     `apply` builds the new pose; the edit is used only when the previous pose passes every check
     in `requires`, at least one in `requires_any` (if given), none in `excludes`, and the new pose
@@ -759,9 +403,6 @@ def _from(donor: str, joints: Sequence[str], mirrored: bool = False) -> Callable
     return apply
 
 
-_REPLIES_GENERIC = ("<POSE>", "Sure: <POSE>", "Okay, like this: <POSE>", "There you go: <POSE>", "Done! <POSE>")
-
-
 def _sided_edits(name: str, requests: tuple[str, ...], replies: tuple[str, ...], donor: str, check: str,
                  achieve: bool, extra_right_requests: tuple[str, ...] = ()) -> list[Edit]:
     """A left-side edit written once, and its right-side twin (words swapped, donor mirrored)."""
@@ -783,104 +424,53 @@ def _sided_edits(name: str, requests: tuple[str, ...], replies: tuple[str, ...],
     return edits
 
 
-EDITS: tuple[Edit, ...] = (
-    Edit("mirror", (
-        "Now mirror it.", "Do the same on the other side.", "Switch sides.", "Now the mirror image, please.",
-        "Same thing, but the other way round.", "Flip it left to right.", "Can you do the mirrored version?",
-    ), ("Mirrored: <POSE>", "Here's the other side: <POSE>", "Sure, switched sides: <POSE>", "Flipped: <POSE>") + _REPLIES_GENERIC[:2],
-        lambda pose: pose.mirrored(), apply_mirrors=True),
-    Edit("other_arm", (
-        "Now do it with the other arm.", "Same, but with the other arm.", "Switch arms.", "Try it with the opposite arm.",
-    ), ("With the other arm: <POSE>", "Switched arms: <POSE>") + _REPLIES_GENERIC[:3],
-        lambda pose: pose.mirrored(), valid=_arms_only_asymmetric, apply_mirrors=True),
-    Edit("other_leg", (
-        "Now do it with the other leg.", "Same with the other leg.", "Switch legs.", "Now the other leg, please.",
-    ), ("With the other leg: <POSE>", "Switched legs: <POSE>") + _REPLIES_GENERIC[:3],
-        lambda pose: pose.mirrored(), valid=_legs_only_asymmetric, apply_mirrors=True),
-    Edit("lower_arms", (
-        "Lower your arms.", "Put your arms down.", "Drop your arms to your sides.", "Now relax your arms down by your sides.",
-        "Arms down, please.", "Bring both arms down.",
-    ), ("Arms down: <POSE>", "Sure, arms lowered: <POSE>", "Okay, arms relaxed by the sides: <POSE>") + _REPLIES_GENERIC[:2],
-        _from("stand", BOTH_ARMS), ("stand",), requires=("torso_upright",),
-        requires_any=("left_wrist_above_shoulder", "right_wrist_above_shoulder"), achieves=("wrists_below_shoulders",)),
-    Edit("raise_arms", (
-        "Raise both arms.", "Now put both arms up.", "Lift your arms above your head.", "Hands up high!",
-        "Now reach both arms to the sky.", "Same, but with both arms overhead.",
-    ), ("Both arms up: <POSE>", "Arms raised overhead: <POSE>", "Reaching up: <POSE>") + _REPLIES_GENERIC[:2],
-        _from("arms_up", BOTH_ARMS), ("arms_up",), requires=("torso_upright",),
-        excludes=("both_wrists_above_head",), achieves=("both_wrists_above_head",)),
-    *_sided_edits("raise_arm", (
-        "Now raise your left arm.", "Lift your left arm above your head.", "Put your left hand up.", "Left arm up, please.",
-    ), ("Left arm up: <POSE>", "Raising the left arm: <POSE>") + _REPLIES_GENERIC[:2],
-        "arms_up", "left_wrist_above_head", achieve=True),
-    *_sided_edits("lower_arm", (
-        "Lower your left arm.", "Put your left arm down.", "Drop your left hand.", "Bring the left arm down to your side.",
-    ), ("Left arm down: <POSE>", "Lowered the left arm: <POSE>") + _REPLIES_GENERIC[:2],
-        "stand", "left_wrist_above_shoulder", achieve=False),
-    *_sided_edits("wave", (
-        "Now wave with your left hand.", "Wave at me with your left hand.", "Say hi with your left hand.",
-        "Give me a wave with the left hand.",
-    ), ("Waving with the left hand: <POSE>", "Hello! <POSE>", "A wave: <POSE>") + _REPLIES_GENERIC[:2],
-        "wave_left_hand", "left_wrist_above_shoulder", achieve=True,
-        extra_right_requests=("Now wave.", "Wave hello!", "And now wave at me.")),
-    Edit("bend_knees", (
-        "Bend your knees.", "Now with bent knees.", "Bend your knees a bit, like you're about to jump.",
-        "Sink down, bending both knees.", "Same, but knees bent.",
-    ), ("Knees bent: <POSE>", "Sinking down: <POSE>") + _REPLIES_GENERIC[:3],
-        lambda pose: turned(pose, (("left_hip", "x", -40), ("right_hip", "x", -40), ("left_knee", "x", 75),
-                                   ("right_knee", "x", 75), ("left_ankle", "x", -35), ("right_ankle", "x", -35))),
-        requires=("upright_standing",), excludes=("knees_bent",), achieves=("knees_bent",), valid=_pelvis_lower),
-    Edit("bend_knees_more", (
-        "Bend your knees more.", "Go lower.", "Deeper, please.", "Sink a bit lower.", "Lower your hips more.",
-    ), ("Lower: <POSE>", "Deeper: <POSE>") + _REPLIES_GENERIC[:3],
-        lambda pose: turned(pose, (("left_hip", "x", -20), ("right_hip", "x", -20), ("left_knee", "x", 35),
-                                   ("right_knee", "x", 35), ("left_ankle", "x", -15), ("right_ankle", "x", -15))),
-        requires=("knees_bent", "torso_upright"), excludes=("sitting", "kneeling", "lying", "squatting"),
-        valid=_pelvis_lower),
-    Edit("stand_up", (
-        "Now stand up.", "Stand up straight.", "Get up.", "Straighten your legs and stand.", "On your feet, please.",
-    ), ("Standing up: <POSE>", "Up we get: <POSE>") + _REPLIES_GENERIC[:3],
-        _from("stand", BOTH_LEGS), ("stand",), requires_any=("sitting", "kneeling", "squatting", "crouched"),
-        excludes=("lying",), achieves=("upright_standing",)),
-    Edit("sit_down", (
-        "Now sit down.", "Take a seat.", "Sit down on a chair, keeping the arms the same.", "Now do that sitting on a chair.",
-        "Same pose, but seated.",
-    ), ("Seated: <POSE>", "Sitting down: <POSE>") + _REPLIES_GENERIC[:3],
-        _from("sit_chair", BOTH_LEGS), ("sit_chair",), requires=("upright_standing",), achieves=("sitting",)),
-    Edit("look_up", (
-        "Look up.", "Now tilt your head back and look up.", "Raise your chin and look at the sky.", "Eyes up to the ceiling.",
-    ), ("Looking up: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("look_up", HEAD_JOINTS), ("look_up",), excludes=("head_up", "lying"), achieves=("head_up",)),
-    Edit("look_down", (
-        "Look down.", "Now look at the floor.", "Lower your head.", "Drop your chin toward your chest.",
-    ), ("Looking down: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("look_down", HEAD_JOINTS), ("look_down",), excludes=("head_down", "lying"), achieves=("head_down",)),
-    Edit("hands_on_hips", (
-        "Put your hands on your hips.", "Hands on hips now.", "Now place both hands on your hips.",
-    ), ("Hands on hips: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("hands_on_hips", BOTH_ARMS), ("hands_on_hips",), requires=("torso_upright",),
-        excludes=("hands_on_hips",), achieves=("hands_on_hips",)),
-    Edit("arms_out", (
-        "Spread your arms out to the sides.", "Arms out wide.", "Now stretch your arms out sideways.",
-        "Hold your arms out like wings.",
-    ), ("Arms out wide: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("t_pose", BOTH_ARMS), ("t_pose",), requires=("torso_upright",),
-        excludes=("arms_out_to_sides",), achieves=("arms_out_to_sides",)),
-    Edit("arms_forward", (
-        "Stretch your arms out in front of you.", "Arms straight forward.", "Reach both arms forward.",
-    ), ("Arms forward: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("arms_forward", BOTH_ARMS), ("arms_forward",), requires=("torso_upright",),
-        excludes=("arms_forward",), achieves=("arms_forward",)),
-    Edit("clap", (
-        "Now clap.", "Bring your hands together.", "Clap your hands.", "Put your palms together.",
-    ), ("Clapping: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("clap", BOTH_ARMS), ("clap",), requires=("torso_upright",),
-        excludes=("hands_together",), achieves=("hands_together",)),
-    Edit("cross_arms", (
-        "Cross your arms.", "Fold your arms.", "Now with your arms crossed.",
-    ), ("Arms crossed: <POSE>",) + _REPLIES_GENERIC[:3],
-        _from("arms_crossed", BOTH_ARMS), ("arms_crossed",), requires=("torso_upright",)),
-)
+def _mirror(pose: Pose) -> Pose:
+    return pose.mirrored()
+
+
+def _turning(turns: tuple[tuple[str, str, float], ...]) -> Callable[[Pose], Pose]:
+    def apply(base: Pose) -> Pose:
+        return turned(base, turns)
+
+    return apply
+
+
+#: The names edits.yaml uses (`posegpt.data.catalogue.EDIT_VALIDATORS` / `EDIT_JOINT_GROUPS`).
+EDIT_VALIDATORS: dict[str, Callable[[Pose, Pose], bool]] = {
+    "arms_only_asymmetric": _arms_only_asymmetric,
+    "legs_only_asymmetric": _legs_only_asymmetric,
+    "pelvis_lower": _pelvis_lower,
+}
+EDIT_JOINT_GROUPS: dict[str, tuple[str, ...]] = {"both_arms": BOTH_ARMS, "both_legs": BOTH_LEGS, "head": HEAD_JOINTS}
+
+
+def _edits() -> tuple[Edit, ...]:
+    """The edits of posegpt/data/catalogues/edits.yaml, sided ones as their left and right twins."""
+    edits: list[Edit] = []
+    for name, record in load("edits").items():
+        if record["sided"] is not None:
+            sided = record["sided"]
+            edits += _sided_edits(name, record["requests"], record["replies"], sided["donor"], sided["check"],
+                                  sided["achieve"], record["right_only_requests"])
+            continue
+        kind, *details = record["change"]
+        if kind == "mirror":
+            apply, donors = _mirror, ()
+        elif kind == "turns":
+            apply, donors = _turning(details[0]), ()
+        else:
+            donor, group = details
+            apply, donors = _from(donor, EDIT_JOINT_GROUPS[group]), (donor,)
+        edits.append(Edit(
+            name, record["requests"], record["replies"], apply, donors,
+            requires=record["requires"], requires_any=record["requires_any"], excludes=record["excludes"],
+            achieves=record["achieves"], loses=record["loses"],
+            valid=EDIT_VALIDATORS[record["valid"]] if record["valid"] else None, apply_mirrors=kind == "mirror",
+        ))
+    return tuple(edits)
+
+
+EDITS: tuple[Edit, ...] = _edits()
 EDITS_BY_NAME: dict[str, Edit] = {edit.name: edit for edit in EDITS}
 
 

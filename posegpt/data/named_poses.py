@@ -1,10 +1,10 @@
 """Hand-authored poses with names, written as joint rotations a person can read and check.
 
 A pose is a list of (joint, axis, degrees) turns applied in order to each joint's local rotation,
-in SMPL's frame (+y up, the body faces +z, its left on +x). Rules of thumb for authoring:
-shoulders turn about z (left +z raises the left arm, right −z raises the right arm); hips and
-knees bend about x (hip −x swings the thigh forward, knee +x folds the shin back); elbows bend
-about y (left −y / right +y fold the forearm forward) or z (left +z folds it up in a T-pose).
+in SMPL's frame (+y up, the body faces +z, its left on +x). The poses themselves are data:
+``posegpt/data/catalogues/postures.yaml`` (standing, sitting, kneeling, lying, bends, yoga) and
+``actions.yaml`` (sports, everyday actions, gestures, dance, martial arts, emotions), read and
+validated by `posegpt.data.catalogue`; their headers give the rules of thumb for authoring.
 """
 
 from __future__ import annotations
@@ -12,25 +12,15 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from posegpt.data.catalogue import pose_library
 from posegpt.data.pose_entry import PoseEntry, Turn
 from posegpt.pose import SMPL_JOINT_NAMES, Pose, axis_angle_to_matrix, matrix_to_axis_angle
 
 _AXES = {"x": (1.0, 0.0, 0.0), "y": (0.0, 1.0, 0.0), "z": (0.0, 0.0, 1.0)}
 
-
-def _collect() -> dict[str, PoseEntry]:
-    from posegpt.data.actions import ENTRIES as ACTIONS
-    from posegpt.data.postures import ENTRIES as POSTURES
-
-    duplicates = set(POSTURES) & set(ACTIONS)
-    if duplicates:
-        raise ValueError(f"pose names defined twice: {sorted(duplicates)}")
-    return {**POSTURES, **ACTIONS}
-
-
 #: Every hand-authored pose by name (postures: standing/sitting/kneeling/lying/bends/yoga;
 #: actions: sports, everyday actions, gestures, dance, martial arts, emotions).
-POSE_LIBRARY: dict[str, PoseEntry] = _collect()
+POSE_LIBRARY: dict[str, PoseEntry] = pose_library()
 NAMED_POSES: dict[str, list[Turn]] = {name: list(entry.turns) for name, entry in POSE_LIBRARY.items()}
 
 

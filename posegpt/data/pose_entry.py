@@ -1,4 +1,5 @@
-"""The record of one hand-authored pose: a name, a category, a one-line description and its turns."""
+"""The record of one hand-authored pose: a name, a category, a one-line description, its turns and
+the names requests call it by (written in posegpt/data/catalogues/postures.yaml and actions.yaml)."""
 
 from __future__ import annotations
 
@@ -13,3 +14,4 @@ class PoseEntry:
     category: str  # standing, sitting, kneeling, lying, squat/lunge/bend, yoga/fitness, sports, ...
     description: str  # what the pose is, in plain words (documentation, not training text)
     turns: tuple[Turn, ...]  # applied in order, each in the parent's (world-aligned rest) frame
+    names: tuple[str, ...] = ()  # how requests name it ("a T-pose"): training text, sides as authored

@@ -1,0 +1,294 @@
+"""The catalogues (posegpt/data/catalogues/*.yaml) and their one loader: every file loads and is
+packaged, a malformed file fails with its file, line and entry, and the data the generators make
+from the catalogues is pinned by fingerprints, so that a change to it is always deliberate.
+
+The fingerprints were recorded before the catalogues moved out of Python literals and are
+unchanged by the move (training data built before and after is the same). When you change a
+catalogue on purpose, update the expected values below from the failure message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import asdict, is_dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from posegpt.data import catalogue
+from posegpt.data.catalogue import CATALOGUES, CatalogueError, load, load_file, pose_library
+
+# build_dataset(split, size, seed=0, sampler_poses=24), general chat left out (it is a file of
+# recorded answers, not a catalogue): [samples, sha256 of (kind, messages, meta) as sorted JSON,
+# sum of |pose values| (a sum, not a hash, so last-bit float differences between machines pass)].
+EXPECTED_GENERATED = {
+    "train": [600, "e38b2c72f56a966a0a2ff1cbaf47b4f45b76df833028c3e9a77107261c4595b1", 6352.92],
+    "eval": [200, "c2e170bb5b480c63ce6aa4e3e148d887600a30052a0a1e01d91a33a04c9b0660", 1820.978],
+}
+# Captioner(seed=0).describe(pose, 3) of every library pose and its mirror image.
+EXPECTED_CAPTIONS = "2812f067cba00e042a217bcf543ce98848ee6cc80c5584bf0653464fee04bc7e"
+# sha256 of each catalogue's loaded content (sorted JSON).
+EXPECTED_CONTENT = {
+    "postures": "5a8b7566c25e77d52b8b9b6bef973671165f0df226b2587f43d11bbed799762c",
+    "actions": "dadae494dd909d46ba32d036fa0c1fd00d94f2b06fc3cb95294b809d331ee201",
+    "situations": "42692f414cde3810e0095026f9cff7a2738182fc0d4997f756b02cb94f901c88",
+    "templates": "c50b7da4b482e66e9c633ab3d4efa44d1f9e092cfbff783ea81c9b794d07dcb7",
+    "qa": "43cac1222e3f3cb6a77ae7ce9de1cf8120295a712bb5f522dec4466bd829c6b4",
+    "edits": "764de7c6d1f22f7d144a491410ba1a162926cc7f04f9d768938638d748de9828",
+    "captioner": "4efe6c65802493b128b87482ed0bed5ad930aa608ae80dfaa789509afcb5168b",
+    "chat_prompts": "2b15199645e6a10f4c2e5150c163749a49292cfa497404c43c4faebea208d835",
+}
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready: dataclasses as dicts, tuples as lists, dict keys as text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return _plain(asdict(value))
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _sha(value: Any) -> str:
+    return hashlib.sha256(json.dumps(_plain(value), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fingerprints
+# ---------------------------------------------------------------------------------------------
+
+
+def test_generated_conversations_are_unchanged() -> None:
+    from posegpt.data.conversations import TRAIN_MIX, build_dataset
+
+    no_chat = {kind: weight for kind, weight in TRAIN_MIX.items() if kind != "chat"}
+    found = {}
+    for split, size, mix in (("train", 600, no_chat), ("eval", 200, None)):
+        samples = build_dataset(split, size, seed=0, mix=mix, sampler_poses=24)
+        words = json.dumps([[s.kind, s.messages, s.meta] for s in samples], sort_keys=True, ensure_ascii=False)
+        values = np.concatenate([np.concatenate([p.global_orient, p.body_pose], 1) for s in samples for p in s.poses])
+        found[split] = [len(samples), hashlib.sha256(words.encode()).hexdigest(),
+                        round(float(np.abs(values.astype(np.float64)).sum()), 3)]
+    message = f"the generated data changed; if that is deliberate, set EXPECTED_GENERATED = {found}"
+    for split, (count, digest, total) in EXPECTED_GENERATED.items():
+        assert found[split][:2] == [count, digest], message
+        assert found[split][2] == pytest.approx(total, abs=0.01), message
+
+
+def test_captions_are_unchanged() -> None:
+    from posegpt.data.captioner import Captioner
+    from posegpt.data.named_poses import POSE_LIBRARY, named_pose
+
+    texts = []
+    for name in POSE_LIBRARY:
+        pose = named_pose(name)
+        texts += [Captioner(seed=0).describe(pose, 3), Captioner(seed=0).describe(pose.mirrored(), 3)]
+    found = hashlib.sha256(json.dumps(texts, ensure_ascii=False).encode()).hexdigest()
+    assert found == EXPECTED_CAPTIONS, f"the captions changed; if that is deliberate, set EXPECTED_CAPTIONS = {found!r}"
+
+
+def test_catalogue_contents_are_unchanged() -> None:
+    found = {name: _sha(load(name)) for name in CATALOGUES}
+    assert found == EXPECTED_CONTENT, f"a catalogue changed; if that is deliberate, set EXPECTED_CONTENT = {found}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The real files
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CATALOGUES))
+def test_every_catalogue_loads_once(name: str) -> None:
+    content = load(name)
+    assert content
+    assert load(name) is content  # cached: read and validated once per process
+
+
+def test_pose_library_is_postures_then_actions() -> None:
+    library = pose_library()
+    assert list(library) == [*load("postures"), *load("actions")]
+    assert len(library) >= 118
+    assert all(entry.names for entry in library.values())
+
+
+def test_catalogues_are_package_data() -> None:
+    """An installed package must carry the data files: pyproject's package-data names them."""
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    package_data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    patterns = package_data.get("posegpt.data", [])
+    data_dir = root / "posegpt" / "data"
+    packaged = {path for pattern in patterns for path in data_dir.glob(pattern)}
+    assert {catalogue.catalogue_path(name) for name in CATALOGUES} <= packaged
+    assert set(catalogue.CATALOGUE_DIR.glob("*.yaml")) == {catalogue.catalogue_path(name) for name in CATALOGUES}
+
+
+def test_edit_vocabulary_matches_its_implementation() -> None:
+    from posegpt.data.conversations import EDIT_JOINT_GROUPS, EDIT_VALIDATORS
+
+    assert set(EDIT_VALIDATORS) == set(catalogue.EDIT_VALIDATORS)
+    assert set(EDIT_JOINT_GROUPS) == set(catalogue.EDIT_JOINT_GROUPS)
+
+
+def test_turns_keep_whole_degrees_as_written() -> None:
+    assert load("postures")["a_pose"].turns == (("left_shoulder", "z", -45), ("right_shoulder", "z", 45))
+    assert all(type(degrees) is int for entry in pose_library().values() for _, _, degrees in entry.turns)
+
+
+def test_the_captioner_reads_its_words_when_first_needed() -> None:
+    """Importing the captioner reads no catalogue (its words are read on the first description),
+    which keeps imports cheap and lets the loader check the captioner's postures without a cycle."""
+    import subprocess
+
+    code = ("import posegpt.data.captioner, posegpt.data.catalogue as c; "
+            "print(c.load.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"
+
+
+# ---------------------------------------------------------------------------------------------
+# Malformed files: a clear error naming the file, the line and the entry
+# ---------------------------------------------------------------------------------------------
+
+SITUATION = """\
+first_situation:
+  poses: [arms_up]
+  checks: [both_wrists_above_head]
+  phrasings: ["What would a sprinter do right after winning?"]
+  answers: ["Like this: <POSE>"]
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "broken.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _error(tmp_path: Path, kind: str, text: str) -> str:
+    path = _write(tmp_path, text)
+    with pytest.raises(CatalogueError) as raised:
+        load_file(path, kind)
+    message = str(raised.value)
+    assert str(path) in message
+    return message
+
+
+def test_a_valid_small_file_loads(tmp_path: Path) -> None:
+    situations = load_file(_write(tmp_path, SITUATION), "situations")
+    assert situations["first_situation"]["side_free"] is True
+    assert situations["first_situation"]["poses"] == ("arms_up",)
+
+
+@pytest.mark.parametrize("text, expected", [
+    (SITUATION + "  side_free: maybe\n", r"broken.yaml:6: first_situation.side_free: expected true or false"),
+    (SITUATION.replace("both_wrists_above_head", "both_wrist_above_head"),
+     r":3: first_situation.checks\[0\]: unknown check 'both_wrist_above_head' \(did you mean 'both_wrists_above_head'"),
+    (SITUATION.replace("[arms_up]", "[arms_upp]"), r":2: first_situation.poses\[0\]: unknown pose 'arms_upp'"),
+    (SITUATION.replace('"Like this: <POSE>"', '"Like this."'), r":5: first_situation.answers\[0\]: needs exactly 1 <POSE>"),
+    (SITUATION.replace("  answers:", "  answer:"), r":5: first_situation: unknown key 'answer'"),
+    (SITUATION.replace('  phrasings: ["What would a sprinter do right after winning?"]\n', ""),
+     r":2: first_situation: missing key 'phrasings'"),
+    (SITUATION + SITUATION.replace("first_situation", "second_situation").replace("[arms_up]", "[]"),
+     r":7: second_situation.poses: needs at least 1 item"),
+    (SITUATION + SITUATION, r":6: 'first_situation' is defined twice \(first on line 1\)"),
+    (SITUATION.replace("first_situation", "First Situation"), r":1: expected a snake_case name, got 'First Situation'"),
+    ("first_situation: [\n", r"not valid YAML"),
+])
+def test_malformed_situations(tmp_path: Path, text: str, expected: str) -> None:
+    assert re.search(expected, _error(tmp_path, "situations", text))
+
+
+POSES = """\
+pieces:
+  arms_down:
+    - left_shoulder z -75, right_shoulder z 75
+poses:
+  standing:
+    stand_tall:
+      description: "standing"
+      names: ["someone standing tall"]
+      turns:
+        - arms_down
+        - spine1 x -5
+"""
+
+
+def test_a_valid_pose_file_expands_its_pieces(tmp_path: Path) -> None:
+    entry = load_file(_write(tmp_path, POSES), "poses")["stand_tall"]
+    assert entry.category == "standing" and entry.names == ("someone standing tall",)
+    assert entry.turns == (("left_shoulder", "z", -75), ("right_shoulder", "z", 75), ("spine1", "x", -5))
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("spine1 x -5", "spine x -5", r":11: poses.standing.stand_tall.turns\[1\]: unknown joint 'spine' \(did you mean"),
+    ("spine1 x -5", "spine1 w -5", r":11: .*axis must be x, y or z, got 'w'"),
+    ("spine1 x -5", "spine1 x five", r":11: .*degrees must be a number, got 'five'"),
+    ("spine1 x -5", "spine1 x", r":11: .*expected 'joint axis degrees' or a piece name, got 'spine1 x'"),
+    ("- arms_down\n", "- arms_low\n", r":10: .*unknown piece 'arms_low'"),
+    ('names: ["someone standing tall"]', "names: []", r":8: poses.standing.stand_tall.names: needs at least 1"),
+    ('description: "standing"', "description: 12", r":7: .*description: expected non-empty text, got int 12"),
+])
+def test_malformed_poses(tmp_path: Path, old: str, new: str, expected: str) -> None:
+    assert old in POSES
+    assert re.search(expected, _error(tmp_path, "poses", POSES.replace(old, new)))
+
+
+def test_a_pose_in_two_categories_is_refused(tmp_path: Path) -> None:
+    text = POSES + "  sitting:\n    stand_tall:\n      description: \"x\"\n      names: [\"x\"]\n      turns: []\n"
+    assert re.search(r":13: poses.sitting.stand_tall: pose 'stand_tall' is already in category 'standing'",
+                     _error(tmp_path, "poses", text))
+
+
+def test_malformed_templates(tmp_path: Path) -> None:
+    good = {"explicit_request": '"Show me: {desc}"', "explicit_reply": '"Here: <POSE>"', "named_request": '"Show {name}."',
+            "named_reply": '"{Name}: <POSE>"', "pair_request": '"{a} and {b}"', "pair_reply": '"<POSE> <POSE>"'}
+
+    def text(**changes: str) -> str:
+        return "".join(f"{family}:\n  - {changes.get(family, good[family])}\n" for family in catalogue.TEMPLATE_FAMILIES)
+
+    assert load_file(_write(tmp_path, text()), "templates")["named_reply"] == ("{Name}: <POSE>",)
+    assert re.search(r"named_request\[0\]: unknown placeholder \{nam\}",
+                     _error(tmp_path, "templates", text(named_request='"Show {nam}."')))
+    assert re.search(r"explicit_request\[0\]: needs \{desc\}", _error(tmp_path, "templates", text(explicit_request='"Show me."')))
+    assert re.search(r"pair_reply\[0\]: needs exactly 2 <POSE>, has 1",
+                     _error(tmp_path, "templates", text(pair_reply='"<POSE>"')))
+    assert re.search(r"missing key 'pair_reply'", _error(tmp_path, "templates", text().split("pair_reply")[0]))
+
+
+EDITS = """\
+generic_replies: ["<POSE>"]
+edits:
+  raise_arms:
+    change: {from: arms_up, joints: both_arms}
+    requires: [torso_upright]
+    requests: ["Raise both arms."]
+    replies: ["Arms up: <POSE>"]
+    generic: 1
+"""
+
+
+def test_edits_load_and_refuse_unknown_names(tmp_path: Path) -> None:
+    edit = load_file(_write(tmp_path, EDITS), "edits")["raise_arms"]
+    assert edit["replies"] == ("Arms up: <POSE>", "<POSE>") and edit["change"] == ("from", "arms_up", "both_arms")
+    assert re.search(r":4: edits.raise_arms.change.joints: unknown joint group 'arms'",
+                     _error(tmp_path, "edits", EDITS.replace("joints: both_arms", "joints: arms")))
+    assert re.search(r"edits.raise_arms.generic: expected a whole number from 0 to 1, got 2",
+                     _error(tmp_path, "edits", EDITS.replace("generic: 1", "generic: 2")))
+    assert re.search(r"edits.raise_arms: needs exactly one of 'change' and 'sided'",
+                     _error(tmp_path, "edits", EDITS.replace("    requires:", "    sided: {donor: arms_up, check: x, achieve: true}\n    requires:")))
+    assert re.search(r"edits.raise_arms.valid: unknown validator 'pelvis_higher'",
+                     _error(tmp_path, "edits", EDITS + "    valid: pelvis_higher\n"))
+
+
+def test_an_unknown_catalogue_is_a_key_error() -> None:
+    with pytest.raises(KeyError, match="unknown catalogue 'situation'"):
+        load("situation")
