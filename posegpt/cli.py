@@ -360,6 +360,8 @@ def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, 
                                        f'assistant) and text "content", got {shown}')
     if messages[-1]["role"] != "user":
         raise _BadLine(request_id, f"line {number}: the last message must be the user's (got {messages[-1]['role']!r})")
+    if not messages[-1]["content"].strip():
+        raise _BadLine(request_id, f"line {number}: the last user message is empty")
     image = None
     if data.get("image") is not None:
         name = data["image"]
@@ -609,6 +611,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     text2pose_eval.add_arguments(text2pose_parser)
     text2pose_parser.set_defaults(handler=text2pose_eval.run)
+
+    from posegpt.eval import natural as natural_eval
+
+    natural_parser = benchmarks.add_parser(
+        "natural", help="people's own words: hand-written pose requests, follow-ups, small talk, 'N poses' requests",
+        description=(natural_eval.__doc__ or "Natural-language evaluation.").splitlines()[0],
+    )
+    natural_eval.add_arguments(natural_parser)
+    natural_parser.set_defaults(handler=natural_eval.run)
 
     from posegpt.eval import chat_quality
 

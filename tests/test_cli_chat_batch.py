@@ -150,6 +150,25 @@ def test_batch_bad_lines_get_errors_and_the_rest_still_run(tiny_backbone, tmp_pa
     assert "error" not in records[-1]
 
 
+def test_batch_an_empty_last_message_gets_an_error_not_a_pose(tiny_backbone, tmp_path, force_pose):
+    """Regression (issue 13): an empty or blank request was answered, with a pose when the model
+    says <POSE> first; now it is an error line, and the other lines still get their pose."""
+    source = _write_jsonl(tmp_path / "in.jsonl", [
+        {"id": "empty", "messages": [{"role": "user", "content": ""}]},
+        {"id": "blank", "messages": [{"role": "user", "content": "Raise your arms."},
+                                     {"role": "assistant", "content": "Here: <POSE>"},
+                                     {"role": "user", "content": " \n\t "}]},
+        {"id": "good", "messages": [{"role": "user", "content": "Raise your arms."}]},
+    ])
+    target = tmp_path / "out.jsonl"
+    assert main(["batch", "--input", str(source), "--output", str(target), "--backbone", tiny_backbone, *FAST]) == 0
+    empty, blank, good = _read_jsonl(target)
+    for number, record in enumerate((empty, blank), 1):
+        assert record["error"] == f"line {number}: the last user message is empty"
+        assert record["reply"] == "" and record["poses"] == []
+    assert "error" not in good and len(good["poses"]) >= 1
+
+
 def test_batch_image_with_a_text_only_backbone_gives_a_notice(tiny_backbone, tmp_path, monkeypatch):
     Image.fromarray(np.full((16, 16, 3), 128, np.uint8)).save(tmp_path / "photo.png")
     source = _write_jsonl(tmp_path / "in.jsonl", [

@@ -216,10 +216,10 @@ def _mean(values: list[float | None]) -> float | None:
     return float(np.mean(values)) if values else None
 
 
-def summarise(scores: Sequence[Score]) -> dict[str, dict[str, Any]]:
+def summarise(scores: Sequence[Score], kinds: Sequence[str] = KINDS) -> dict[str, dict[str, Any]]:
     """Per kind (and "all"): prompts, % of checks passed, % with every check passed, % without a
     pose, mean MPJPE / PA-MPJPE over the prompts with a pose and a reference."""
-    groups: dict[str, list[Score]] = {kind: [s for s in scores if s.kind == kind] for kind in KINDS}
+    groups: dict[str, list[Score]] = {kind: [s for s in scores if s.kind == kind] for kind in kinds}
     groups["all"] = list(scores)
     summary: dict[str, dict[str, Any]] = {}
     for kind, group in groups.items():
@@ -243,22 +243,27 @@ def _cell(value: float | None, digits: int = 1) -> str:
     return "–" if value is None else f"{value:.{digits}f}"
 
 
-def markdown_table(results: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> str:
-    """method × kind: prompts, checks passed %, all checks %, no pose %, MPJPE, PA-MPJPE (mm)."""
-    lines = [
-        "| Prompts | Method | n | Checks passed (%) | All checks (%) | No pose (%) | MPJPE (mm) | PA-MPJPE (mm) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for kind in (*KINDS, "all"):
+def markdown_table(results: Mapping[str, Mapping[str, Mapping[str, Any]]], kinds: Sequence[str] = (*KINDS, "all"),
+                   joint_errors: bool = True) -> str:
+    """method × kind: prompts, checks passed %, all checks %, no pose %, MPJPE, PA-MPJPE (mm); the
+    joint-error columns only with `joint_errors` (sets without reference poses have none)."""
+    header = "| Prompts | Method | n | Checks passed (%) | All checks (%) | No pose (%) |"
+    rule = "|---|---|---:|---:|---:|---:|"
+    if joint_errors:
+        header, rule = header + " MPJPE (mm) | PA-MPJPE (mm) |", rule + "---:|---:|"
+    lines = [header, rule]
+    for kind in kinds:
         for method, summary in results.items():
             row = summary.get(kind)
             if row is None:
                 continue
-            lines.append(
+            line = (
                 f"| {kind} | {method} | {row['prompts']} | {_cell(row['checks_passed_pct'])} | "
-                f"{_cell(row['all_checks_passed_pct'])} | {_cell(row['no_pose_pct'])} | "
-                f"{_cell(row['mpjpe_mm'], 0)} | {_cell(row['pa_mpjpe_mm'], 0)} |"
+                f"{_cell(row['all_checks_passed_pct'])} | {_cell(row['no_pose_pct'])} |"
             )
+            if joint_errors:
+                line += f" {_cell(row['mpjpe_mm'], 0)} | {_cell(row['pa_mpjpe_mm'], 0)} |"
+            lines.append(line)
     return "\n".join(lines)
 
 
@@ -302,7 +307,9 @@ def read_batch_replies(path: Path, prompts: Sequence[EvalPrompt]) -> list[Answer
     return [by_id[p.id] for p in prompts]
 
 
-def evaluate(prompts: Sequence[EvalPrompt], methods: Mapping[str, Method]) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, float]]:
+def evaluate(
+    prompts: Sequence[EvalPrompt], methods: Mapping[str, Method], kinds: Sequence[str] = KINDS,
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, float]]:
     """Run every method on every prompt → (summary per method and kind, one record per prompt ×
     method, seconds per method)."""
     summary: dict[str, Any] = {}
@@ -314,7 +321,7 @@ def evaluate(prompts: Sequence[EvalPrompt], methods: Mapping[str, Method]) -> tu
         if len(answers) != len(prompts):
             raise RuntimeError(f"method {name} answered {len(answers)} of {len(prompts)} prompts")
         scores = [score_answer(prompt, answer) for prompt, answer in zip(prompts, answers)]
-        summary[name] = summarise(scores)
+        summary[name] = summarise(scores, kinds)
         seconds[name] = round(time.perf_counter() - started, 1)
         for prompt, answer, score in zip(prompts, answers, scores):
             records.append({
@@ -349,6 +356,61 @@ def training_pairs(samples: Iterable[Any]) -> tuple[list[str], list[Pose]]:
     return texts, poses
 
 
+def model_answers_for(
+    prompts: Sequence[EvalPrompt], checkpoint: str | None, backbone: str | None, device: str, max_new_tokens: int,
+    replies: Path | None = None, skip_model: bool = False,
+) -> tuple[list[Answer] | None, str | None]:
+    """The model's answers to every prompt and what answered: read from a `batch` output file
+    (`replies`), or one model load and greedy `Engine` replies; (None, None) with `skip_model`."""
+    if replies is not None:
+        return read_batch_replies(replies, prompts), f"replies read from {replies}"
+    if skip_model:
+        return None, None
+    from posegpt.backbones import BackboneError
+    from posegpt.model import CheckpointError
+
+    try:
+        engine, description = load_engine(checkpoint, backbone, device)
+    except (BackboneError, CheckpointError) as error:
+        raise ValueError(str(error)) from None
+    print(f"Model: {description}", file=sys.stderr)
+    return engine_method(engine, max_new_tokens)(prompts), description
+
+
+def write_replies(path: Path, prompts: Sequence[EvalPrompt], answers: Sequence[Answer]) -> Path:
+    """The model's answers in `python -m posegpt batch` output format (ids of the prompts)."""
+    return write_jsonl(path, (
+        {"id": p.id, "reply": a.reply, "poses": [_pose_record(pose) for pose in a.poses], **({"error": a.error} if a.error else {})}
+        for p, a in zip(prompts, answers)
+    ))
+
+
+def baseline_methods(train_size: int = DEFAULT_TRAIN_SIZE, seed: int = DEFAULT_SEED, device: str = "cpu") -> dict[str, Method]:
+    """The two baselines that need no pose model, learnt from `build_dataset("train", …)`: the mean
+    training pose and nearest-neighbour retrieval of a training prompt (MiniLM embeddings)."""
+    from posegpt.data.conversations import build_dataset
+    from posegpt.eval.retrieval import MiniLMEmbedder, NearestNeighbourText, mean_pose
+
+    print(f"Building {train_size} training samples for the baselines…", file=sys.stderr)
+    texts, poses = training_pairs(build_dataset("train", size=train_size, seed=seed))
+    training_poses = Pose.concat(poses)
+    methods: dict[str, Method] = {"mean pose": mean_pose_method(mean_pose(training_poses))}
+    try:
+        embedder = MiniLMEmbedder(device=device)
+    except RuntimeError as error:  # the sentence encoder is not installed
+        raise ValueError(f"{error} (or pass --skip-baselines)") from None
+    methods["NN retrieval"] = nearest_neighbour_method(NearestNeighbourText(texts, training_poses, embedder))
+    return methods
+
+
+def write_results(output: Path, results: Mapping[str, Any], table: str) -> None:
+    """results.json (strict JSON) and results.md (the table) in `output`; prints the table."""
+    (output / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n")
+    (output / "results.md").write_text(table + "\n")
+    print(table)
+    print(f"Wrote {output / 'results.json'} and {output / 'results.md'}.", file=sys.stderr)
+
+
 def run(
     checkpoint: str | None = None,
     backbone: str | None = None,
@@ -378,40 +440,12 @@ def run(
     print(f"{len(prompts)} held-out prompts: " + ", ".join(f"{sum(p.kind == k for p in prompts)} {k}" for k in KINDS), file=sys.stderr)
 
     methods: dict[str, Method] = {}
-    model_answers: list[Answer] | None = None
-    description = None
-    if replies is not None:
-        model_answers = read_batch_replies(replies, prompts)
-        description = f"replies read from {replies}"
-    elif not skip_model:
-        from posegpt.backbones import BackboneError
-        from posegpt.model import CheckpointError
-
-        try:
-            engine, description = load_engine(checkpoint, backbone, device)
-        except (BackboneError, CheckpointError) as error:
-            raise ValueError(str(error)) from None
-        print(f"Model: {description}", file=sys.stderr)
-        model_answers = engine_method(engine, max_new_tokens)(prompts)
+    model_answers, description = model_answers_for(prompts, checkpoint, backbone, device, max_new_tokens, replies, skip_model)
     if model_answers is not None:
-        write_jsonl(output / "model_replies.jsonl", (
-            {"id": p.id, "reply": a.reply, "poses": [_pose_record(pose) for pose in a.poses], **({"error": a.error} if a.error else {})}
-            for p, a in zip(prompts, model_answers)
-        ))
+        write_replies(output / "model_replies.jsonl", prompts, model_answers)
         methods["PoseGPT"] = lambda _prompts, answers=model_answers: list(answers)
     if not skip_baselines:
-        from posegpt.eval.retrieval import MiniLMEmbedder, NearestNeighbourText, mean_pose
-
-        print(f"Building {train_size} training samples for the baselines…", file=sys.stderr)
-        texts, poses = training_pairs(build_dataset("train", size=train_size, seed=seed))
-        training_poses = Pose.concat(poses)
-        methods["mean pose"] = mean_pose_method(mean_pose(training_poses))
-        try:
-            embedder = MiniLMEmbedder(device=device)
-        except RuntimeError as error:  # the sentence encoder is not installed
-            raise ValueError(f"{error} (or pass --skip-baselines)") from None
-        retriever = NearestNeighbourText(texts, training_poses, embedder)
-        methods["NN retrieval"] = nearest_neighbour_method(retriever)
+        methods.update(baseline_methods(train_size, seed, device))
     if not methods:
         raise ValueError("nothing to evaluate: --skip-model and --skip-baselines together leave no method")
     methods["reference (ceiling)"] = reference_method
@@ -428,10 +462,7 @@ def run(
         "seconds": seconds,
         "prompts": records,
     }
-    (output / "results.json").write_text(json.dumps(results, indent=1, ensure_ascii=False, allow_nan=False, default=_json_default) + "\n")
-    (output / "results.md").write_text(table + "\n")
-    print(table)
-    print(f"Wrote {output / 'results.json'} and {output / 'results.md'}.", file=sys.stderr)
+    write_results(output, results, table)
     return 0
 
 
