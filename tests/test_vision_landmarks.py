@@ -23,8 +23,10 @@ from posegpt.vision.landmarks import (
     LandmarkDetector,
     as_rgb_uint8,
     blazepose_world_to_smpl,
+    face_crop,
     grid_crops,
     landmark_box,
+    person_box,
     same_person,
     square_around,
 )
@@ -103,6 +105,38 @@ def test_landmark_box_uses_seen_points_and_stays_in_the_photo():
     visibility = np.array([1.0, 1.0, 0.0] + [1.0] * 30, dtype=np.float32)
     x0, y0, x1, y1 = landmark_box(points, visibility, 640, 480)
     assert x0 < 10 and y0 < 20 and 50 < x1 < 100 and 120 < y1 < 200  # the unseen point far away is left out
+
+
+def test_face_crop_frames_the_body_below_the_face_and_may_leave_the_photo():
+    x0, y0, x1, y1 = face_crop((60, 10, 100, 50), side=6.0, shift=2.0)  # a 40-px face near the top left
+    assert x1 - x0 == y1 - y0 == 240  # six face heights
+    assert (x0 + x1) / 2 == 80 and (y0 + y1) / 2 == 110  # centred two face heights below the face's centre
+    assert x0 < 0 and y0 < 0  # beyond the photo's corner: padded when it is read
+
+
+def test_padded_crops_keep_the_photo_where_it_is():
+    from posegpt.vision.landmarks import _patch
+
+    image = np.zeros((40, 60, 3), np.uint8)
+    image[:, :30] = 200  # left half light, right half black: mean 100
+    patch = _patch(image, (-10, -5, 50, 45))
+    assert patch.shape == (50, 60, 3)
+    assert patch[0, 0].tolist() == [100, 100, 100]  # outside: the photo's mean colour
+    assert patch[5, 10].tolist() == [200, 200, 200] and patch[5, 45].tolist() == [0, 0, 0]  # photo (0,0) and (35,0)
+    np.testing.assert_array_equal(_patch(image, (5, 5, 25, 25)), image[5:25, 5:25])
+
+
+def test_person_box_reaches_the_edge_where_the_body_goes_on():
+    points = np.full((33, 2), 100.0, np.float32)
+    visibility = np.zeros(33, np.float32)
+    head_and_shoulders = [0, 2, 5, 7, 8, 11, 12]
+    points[head_and_shoulders] = [[100, 100], [95, 95], [105, 95], [85, 100], [115, 100], [60, 160], [140, 160]]
+    visibility[head_and_shoulders] = 1.0
+    points[23:] = [100, 400]  # hips and legs guessed far below a 200-px-tall photo
+    x0, y0, x1, y1 = person_box(points, visibility, 200, 200)
+    assert y1 == 200  # down to the bottom edge: the body goes on below it
+    assert y0 < 100 - 30  # the head's top: a head's width above the ears
+    assert 40 < x0 < 60 and 140 < x1 < 160  # sideways, the seen landmarks only
 
 
 def test_detector_rejects_bad_settings():
@@ -253,6 +287,49 @@ def test_astronaut_upper_body(detector):
     assert 180 < nose[0] < 270 and 90 < nose[1] < 170  # her face
     assert person.visibility[[L["left_shoulder"], L["right_shoulder"]]].min() >= 0.5
     assert person.visibility[[L["left_ankle"], L["right_ankle"]]].max() < 0.5  # legs are not in the photo
+
+
+def test_portrait_cut_at_the_chest_is_found_with_its_legs_unseen(detector):
+    from PIL import Image
+
+    from posegpt.eval.photo_labels import PhotoSource
+
+    path = PhotoSource("python", "matplotlib", "mpl-data/sample_data/grace_hopper.jpg", module="matplotlib").file()
+    if path is None:
+        pytest.skip("matplotlib's sample data is not installed")
+    with Image.open(path) as handle:
+        image = np.asarray(handle.convert("RGB"))  # 512 × 600, head and shoulders only
+    people = detector.detect(image)
+    _save_overlay("grace_hopper", image, people)
+    assert len(people) == 1
+    person = people[0]
+    _check_record(person, 512, 600)
+    assert person.visibility[[L["nose"], L["left_shoulder"], L["right_shoulder"]]].min() >= 0.5
+    legs = [L[f"{side}_{part}"] for side in ("left", "right") for part in ("knee", "ankle", "heel")]
+    assert person.visibility[legs].max() < 0.1  # below the frame: unseen, not guessed as seen
+    x0, y0, x1, y1 = person.box
+    assert y1 == 600 and y0 < 80 and x1 - x0 > 350  # the frame's bottom, the cap's top, shoulder to shoulder
+
+
+@NEEDS_PHOTOS
+def test_close_up_of_two_people_finds_both():
+    """A small black-and-white photo of two men in a glider cockpit, seen from the chest up (the
+    tutorial picture of opencv-doc's template matching); BlazePose alone finds nobody in it."""
+    from PIL import Image
+
+    path = Path("/usr/share/doc/opencv-doc/opencv4/html/Template_Matching_Original_Image.jpg")
+    if not path.exists():
+        pytest.skip("opencv-doc's HTML pictures are not installed")
+    with Image.open(path) as handle:
+        image = np.asarray(handle.convert("RGB"))  # 300 × 240
+    people = LandmarkDetector().detect(image)
+    _save_overlay("glider", image, people)
+    assert len(people) == 2
+    (left, right) = people
+    assert (left.box[0] + left.box[2]) / 2 < 150 < (right.box[0] + right.box[2]) / 2
+    for person in people:
+        _check_record(person, 300, 240)
+        assert person.visibility[[L["nose"], L["left_shoulder"], L["right_shoulder"]]].max() >= 0.5
 
 
 @NEEDS_PHOTOS

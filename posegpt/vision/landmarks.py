@@ -1,13 +1,22 @@
 """Every person in a photo with BlazePose's 2D and metric 3D landmarks (mediapipe, offline).
 
 BlazePose (`mp.solutions.pose`, the tflite models inside the mediapipe wheel) finds one
-person per run, and its detector misses people who are small in the frame. So
-`LandmarkDetector` runs it many times: on the full frame again and again with each person
-found painted over (large people, one by one), then on crop proposals of the painted photo
-(two grids of overlapping squares, optionally OpenCV's HOG pedestrian boxes) for small
-people, whose landmarks are mapped back to the photo; each of those candidates is confirmed
-by a second look in a crop centred on it; the same person seen from several crops is merged
-(the most confident, most complete view wins).
+person per run, and its detector misses people who are small in the frame, close to the
+camera, or cut by the frame. So `LandmarkDetector` runs it many times: on the full frame
+again and again with each person found painted over (large people, one by one); then on
+crops around the faces that mediapipe's face detectors (short and full range, also in the
+wheel) still find in the painted photo — a body-shaped square below each face, padded where
+it leaves the photo, so that close-ups, people seen from the waist up and people cut by the
+frame are framed the way BlazePose expects (kept when BlazePose's nose lies on that face);
+then on crop proposals of the painted photo (two grids of overlapping squares, optionally
+OpenCV's HOG pedestrian boxes) for small people, whose landmarks are mapped back to the
+photo; each of those candidates is confirmed by a second look in a crop centred on it; the
+same person seen from several crops is merged (the most confident, most complete view wins).
+
+What is not in the photo is not seen: BlazePose places all 33 landmarks, also the legs of a
+portrait below the frame; landmarks outside the photo get visibility ≤ 0.05 (the fit then
+ignores them and the readings call the legs unseen), and a person is judged on the landmarks
+inside the photo, so a head-and-shoulders portrait counts as a person.
 
 Frames: BlazePose's world landmarks are metres around the hip centre with x to the image's
 right, y DOWN and z AWAY from the camera (the nose of a person facing the camera has z < 0).
@@ -35,6 +44,17 @@ VISIBLE = 0.5  # landmark visibility that counts as seen
 CONTEXT_SCALES = (2.0, 1.5)  # the second look at a candidate: square crops this many times its box
 MAX_PAINTED = 0.6  # crops mostly painted over (people already found) are not run
 OUTSIDE_CROP_VISIBILITY = 0.35  # a landmark BlazePose placed outside its crop was guessed, not seen
+OUTSIDE_IMAGE_VISIBILITY = 0.05  # one outside the photo itself cannot have been seen (fit weight 0)
+MIN_FACE_SCORE = 0.6  # face detections below this are not used as person proposals
+# Body crops around a face, tried in order: (square side, shift of its centre below the face's
+# centre), both in face heights. The tight one frames head and shoulders (close-ups); the wide
+# one a head-to-hip view, which BlazePose reads better for smaller faces.
+FACE_CROPS = ((3.0, 1.0), (4.5, 1.5), (6.0, 2.0))
+FACE_FULL_FRAME = 0.1  # a face at least this share of the photo's height is also read in the full frame
+# The full frame once more inside a larger canvas (this many times the photo's width and height,
+# the photo at the top centre): people cut by the bottom edge then fit the frame whole.
+PADDED_FRAME = (1.5, 2.0)
+GRID_ROUNDS = 3  # crop-grid rounds: the second only on crops that held someone, with them painted over
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 pixels
 Crop = tuple[int, int, int, int]  # x0, y0, x1, y1 pixels
@@ -53,7 +73,12 @@ class CropView:
     image_points: np.ndarray  # (33, 2) float32
     visibility: np.ndarray  # (33,) float32, guessed (outside-crop) landmarks discounted
     world_points: np.ndarray  # (33, 3) float32, camera-aligned SMPL frame
-    crop: Crop  # x0, y0, x1, y1 of the crop it came from
+    crop: Crop  # x0, y0, x1, y1 of the crop it came from (may reach outside the photo)
+    inside: np.ndarray | None = None  # (33,) bool: the landmark lies inside the photo (None: all do)
+
+    def in_photo(self) -> np.ndarray:
+        """(33,) bool: which landmarks lie inside the photo."""
+        return np.ones(NUM_LANDMARKS, dtype=bool) if self.inside is None else self.inside
 
 
 def blazepose_world_to_smpl(world: np.ndarray) -> np.ndarray:
@@ -130,23 +155,60 @@ def landmark_box(points: np.ndarray, visibility: np.ndarray, width: int, height:
     return box
 
 
+def person_box(points: np.ndarray, visibility: np.ndarray, width: int, height: int) -> Box:
+    """The person's visible extent: the seen landmarks' box, up to the head's top, and out to
+    the photo's edge on each side where the body goes on beyond it (a portrait cut at the chest
+    fills the frame down to its bottom edge)."""
+    x0, y0, x1, y1 = landmark_box(points, visibility, width, height)
+    ears = points[[7, 8]]  # (2, 2)
+    if (visibility[[7, 8]] >= VISIBLE).all():  # the head is about as tall as it is wide: its top lies that far above the ears
+        head_width = float(np.linalg.norm(ears[0] - ears[1]))
+        y0 = float(np.clip(min(y0, ears[:, 1].min() - 1.1 * head_width), 0, height))
+    lo = points.min(axis=0)  # where all landmarks, seen or guessed, reach
+    hi = points.max(axis=0)
+    if lo[0] < 0:
+        x0 = 0.0
+    if hi[0] > width:
+        x1 = float(width)
+    if hi[1] > height:
+        y1 = float(height)
+    return (x0, y0, x1, y1)
+
+
 def body_box(points: np.ndarray, width: int, height: int) -> Box:
     """The box of all landmarks, seen or guessed (where the body must be), padded, inside the photo."""
     return landmark_box(points, np.ones(len(points), dtype=np.float32), width, height)
 
 
-def view_quality(view: CropView) -> float:
-    """How much to trust one view: confidence of the body landmarks, favouring complete views."""
-    seen = view.visibility[list(_BODY)]  # (13,)
+def view_quality(view: CropView, whole: bool = False) -> float:
+    """How much to trust one view: confidence of the body landmarks inside the photo, favouring
+    complete views (a portrait is judged on its head, shoulders and arms, not on legs the photo
+    does not hold). `whole`: judge all body landmarks, for views that should show a whole person
+    (small people in crops: a "person" whose body goes on beyond the photo's edge there is more
+    often a shirt or a bag than a close-up)."""
+    body = np.array(_BODY)
+    inside = body[view.in_photo()[body]]
+    if whole or len(inside) < 3:  # not even the nose and shoulders inside: judge everything (and so, poorly)
+        inside = body
+    seen = view.visibility[inside]  # (K,)
     return float(0.5 * seen.mean() + 0.5 * np.sort(seen)[-6:].mean())
 
 
-def is_person(view: CropView, min_score: float) -> bool:
-    """A head and both shoulders seen, and the body landmarks confident enough."""
+def is_person(view: CropView, min_score: float, whole: bool = False) -> bool:
+    """A head and both shoulders seen, and the body landmarks confident enough (`view_quality`)."""
     vis = view.visibility
     head_seen = vis[list(_HEAD)].max() >= VISIBLE
     shoulders_seen = vis[list(_SHOULDERS)].min() >= VISIBLE
-    return bool(head_seen and shoulders_seen and view_quality(view) >= min_score)
+    return bool(head_seen and shoulders_seen and view_quality(view, whole) >= min_score)
+
+
+def is_face_person(view: CropView, face: Box, min_score: float) -> bool:
+    """A view from a face's crop is that face's person: BlazePose's nose on the face, the nose and
+    at least one shoulder seen (the face detector is the second witness, so one shoulder hidden
+    behind someone else is enough), and the landmarks inside the photo confident enough."""
+    vis = view.visibility
+    return bool(_on_face(view, face) and vis[0] >= VISIBLE and vis[list(_SHOULDERS)].max() >= VISIBLE
+                and view_quality(view) >= min_score)
 
 
 def body_scale(view: CropView) -> float:
@@ -192,13 +254,17 @@ def same_person(a: CropView, b: CropView, tolerance: float = 0.25) -> bool:
 class LandmarkDetector:
     """People and their BlazePose landmarks in a photo; one instance serves every thread.
 
-    Three stages, all BlazePose (one person per run): (1) the full frame, again and again with
-    each person found painted over, which finds the large people one by one; (2) crop proposals
-    on the painted photo — two grids of overlapping squares and HOG's pedestrian boxes — for
-    small people; (3) each candidate from (2) is looked at again in a crop centred on it with
-    context around, and kept only if BlazePose finds the same person there (this removes the
-    "people" a tight crop makes out of a jersey, a hand or a bag). The mediapipe graphs are
-    built on first use (about a second each) and shared: `workers` graphs run crops in parallel.
+    Four stages, all BlazePose (one person per run): (1) the full frame, again and again with
+    each person found painted over, which finds the large people one by one; (2) faces the face
+    detectors find in the painted photo, each read in a body-shaped crop below it (padded
+    outside the photo) and kept when BlazePose's nose lies on that face: close-ups, upper
+    bodies and people cut by the frame, whom BlazePose's own detector misses; (3) crop
+    proposals on the painted photo — two grids of overlapping squares and HOG's pedestrian
+    boxes — for small people; (4) each candidate from (3) is looked at again in a crop centred
+    on it with context around, and kept only if BlazePose finds the same person there (this
+    removes the "people" a tight crop makes out of a jersey, a hand or a bag). The mediapipe
+    graphs are built on first use (about a second each) and shared: `workers` graphs run crops
+    in parallel.
     """
 
     def __init__(
@@ -207,9 +273,11 @@ class LandmarkDetector:
         grid_fractions: tuple[float, ...] = (0.55, 0.34),
         grid_overlap: float = 0.2,
         use_hog: bool = False,
+        use_faces: bool = True,
         min_detection_confidence: float = 0.5,
         min_score: float = 0.55,
         min_score_small: float = 0.7,
+        min_score_face: float = 0.3,
         work_side: int = WORK_SIDE,
         workers: int | None = None,
     ) -> None:
@@ -225,12 +293,15 @@ class LandmarkDetector:
             raise ValueError(f"grid_overlap must lie in [0, 0.8], got {grid_overlap}")
         self.grid_overlap = grid_overlap
         self.use_hog = use_hog
+        self.use_faces = use_faces
         self.min_detection_confidence = min_detection_confidence
         self.min_score = min_score
         self.min_score_small = min_score_small
+        self.min_score_face = min_score_face
         self.work_side = work_side
         self.workers = max(1, workers if workers is not None else min(2, os.cpu_count() or 1))
         self._graphs: queue.Queue | None = None  # idle BlazePose graphs, borrowed one per crop
+        self._face_graphs: queue.Queue | None = None  # idle (short-range, full-range) face detector pairs
         self._executor: ThreadPoolExecutor | None = None
         self._hog: Any = None
         self._build_lock = threading.Lock()
@@ -257,6 +328,13 @@ class LandmarkDetector:
                         min_detection_confidence=self.min_detection_confidence,
                     )
                 )
+            if self.use_faces:
+                faces: queue.Queue = queue.Queue()
+                for _ in range(self.workers):
+                    faces.put(tuple(mp.solutions.face_detection.FaceDetection(model_selection=model,
+                                                                              min_detection_confidence=MIN_FACE_SCORE)
+                                    for model in (0, 1)))  # short range (close faces), full range (to ~5 m)
+                self._face_graphs = faces
             if self.use_hog:
                 import cv2
 
@@ -273,6 +351,22 @@ class LandmarkDetector:
             return _run_blazepose(graph, image, crop)
         finally:
             self._graphs.put(graph)
+
+    def faces(self, image: np.ndarray) -> list[tuple[Box, float]]:
+        """Faces in an RGB image: (box in pixels, score), both face models' finds merged, best first."""
+        self._ensure_models()
+        if self._face_graphs is None:
+            return []
+        pair = self._face_graphs.get()
+        try:
+            found = [face for graph in pair for face in _run_face_detector(graph, image)]
+        finally:
+            self._face_graphs.put(pair)
+        kept: list[tuple[Box, float]] = []
+        for box, score in sorted(found, key=lambda face: face[1], reverse=True):
+            if all(_overlap(box, other) < 0.3 for other, _ in kept):
+                kept.append((box, score))
+        return kept
 
     def _run_many(self, image: np.ndarray, crops: list[Crop]) -> list[CropView | None]:
         return self._run_many_images([(image, crop) for crop in crops])
@@ -317,27 +411,66 @@ class LandmarkDetector:
             covered[y0:y1, x0:x1] = True
             boxes.append(box)
 
-        # 1. the full frame, one person per pass
-        for _ in range(self.max_people + 1):
-            view = self._run(painted, (0, 0, width, height))
-            if view is None or not is_person(view, self.min_score) or _inside_any(view, boxes):
-                break
-            people.append(view)
-            paint(view)
-        if len(people) > self.max_people:
-            return people
-        # 2. crop proposals on the painted photo
+        # 1. the full frame, one person per pass; then the same inside a larger canvas
+        wide, tall = PADDED_FRAME
+        left = int(round((wide - 1.0) * width / 2))
+        for frame in ((0, 0, width, height), (-left, 0, width + left, int(round(tall * height)))):
+            for _ in range(self.max_people + 1):
+                view = self._run(painted, frame)
+                if view is None or not is_person(view, self.min_score) or _inside_any(view, boxes):
+                    break
+                people.append(view)
+                paint(view)
+            if len(people) > self.max_people:
+                return people
+        # 2. faces nobody explains yet (found in the photo itself: painting a close neighbour's
+        # guessed body may have covered a face): a body crop below each, the face shown again and
+        # the other faces painted over
+        faces = [box for box, _ in self.faces(work)] if self.use_faces else []
+        faces = [face for face in faces if not any(_on_face(view, face) for view in people)]
+        for index, face in enumerate(faces):
+            if len(people) > self.max_people:
+                return people
+            alone = painted.copy()
+            fx0, fy0, fx1, fy1 = (int(round(v)) for v in _grown(face, 0.15))
+            fx0, fy0 = max(fx0, 0), max(fy0, 0)
+            alone[fy0:fy1, fx0:fx1] = work[fy0:fy1, fx0:fx1]
+            for other, other_face in enumerate(faces):
+                if other != index:
+                    _paint(alone, _grown(other_face, 0.15), fill)
+            crops = [face_crop(face, side, shift) for side, shift in FACE_CROPS]
+            if face[3] - face[1] >= FACE_FULL_FRAME * height:
+                crops.insert(0, (0, 0, width, height))
+            for crop in crops:
+                view = self._run(alone, crop)
+                if view is not None and is_face_person(view, face, self.min_score_face):
+                    people.append(view)
+                    paint(view)
+                    break
+        # 3. crop proposals on the painted photo; BlazePose sees one person per crop, so crops that
+        # held someone are run again with the people confirmed in them painted over (side by side)
         crops = [c for c in self.proposals(painted) if covered[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED]
-        views = self._run_many(painted, crops)
-        candidates = _merge(
-            [
-                v
-                for v in views
-                if v is not None and is_person(v, self.min_score_small) and not _inside_any(v, boxes)
-            ]
-        )
-        candidates = candidates[: 2 * self.max_people]
-        # 3. a second look at each candidate, with context but with the other candidates painted over
+        for _ in range(GRID_ROUNDS):
+            if not crops or len(people) > self.max_people:
+                break
+            views = self._run_many(painted, crops)
+            found = [v for v in views if v is not None and is_person(v, self.min_score_small, whole=True)
+                     and not _inside_any(v, boxes)]
+            candidates = _merge(found)[: 2 * self.max_people]
+            confirmed = []
+            for view in sorted(self._second_look(painted, candidates, fill), key=view_quality, reverse=True):
+                if not _inside_any(view, boxes):  # not a part (a shirt, a leg) of someone confirmed before it
+                    confirmed.append(view)
+                    people.append(view)
+                    paint(view)
+            again = {v.crop for v in found}  # crops that held someone: who stood beside them?
+            crops = [c for c in crops if c in again and covered[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED] if confirmed else []
+        return _merge(people)
+
+    def _second_look(self, painted: np.ndarray, candidates: list[CropView], fill: np.ndarray) -> list[CropView]:
+        """4. Each candidate looked at again, with context but with the other candidates painted
+        over; those BlazePose finds again (the better of the two views of each)."""
+        height, width = painted.shape[:2]
         candidate_boxes = [landmark_box(v.image_points, v.visibility, width, height) for v in candidates]
         looks = []
         for index, box in enumerate(candidate_boxes):
@@ -348,15 +481,14 @@ class LandmarkDetector:
             x0, y0, x1, y1 = (int(round(v)) for v in box)
             alone[y0:y1, x0:x1] = painted[y0:y1, x0:x1]  # the candidate itself stays whole
             looks.append(alone)
-        confirmed = [False] * len(candidates)
+        kept: dict[int, CropView] = {}
         for scale in CONTEXT_SCALES:  # a wider look first; a tighter one for those it did not confirm
-            pending = [k for k in range(len(candidates)) if not confirmed[k]]
+            pending = [k for k in range(len(candidates)) if k not in kept]
             jobs = [(looks[k], square_around(candidate_boxes[k], width, height, scale)) for k in pending]
             for k, check in zip(pending, self._run_many_images(jobs)):
                 if check is not None and same_person(check, candidates[k]):
-                    confirmed[k] = True
-                    people.append(max((candidates[k], check), key=view_quality))
-        return _merge(people)
+                    kept[k] = max((candidates[k], check), key=view_quality)
+        return [kept[k] for k in sorted(kept)]
 
     def proposals(self, image: np.ndarray) -> list[Crop]:
         """Crops for small people: the grids and HOG boxes (x0, y0, x1, y1 pixels of `image`)."""
@@ -370,6 +502,55 @@ class LandmarkDetector:
         if self._hog is not None:
             crops += [square_around(box, width, height, scale=1.5) for box in _hog_boxes(self._hog, image)]
         return list(dict.fromkeys(crop for crop in crops if crop[2] - crop[0] >= MIN_IMAGE_SIDE // 2))
+
+
+def face_crop(face: Box, side: float, shift: float) -> Crop:
+    """A square crop for the body below a face: `side` face heights wide, its centre `shift`
+    face heights below the face's centre; it may reach outside the photo (padded there)."""
+    x0, y0, x1, y1 = face
+    height = max(y1 - y0, 1.0)
+    size = max(int(round(side * height)), MIN_IMAGE_SIDE)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2 + shift * height
+    left, top = int(round(cx - size / 2)), int(round(cy - size / 2))
+    return (left, top, left + size, top + size)
+
+
+def _on_face(view: CropView, face: Box) -> bool:
+    """BlazePose's nose lies on the face (a little margin): the view is that face's person."""
+    x, y = view.image_points[0]
+    x0, y0, x1, y1 = _grown(face, 0.25)
+    return bool(x0 <= x <= x1 and y0 <= y <= y1)
+
+
+def _grown(box: Box, share: float) -> Box:
+    x0, y0, x1, y1 = box
+    dx, dy = share * (x1 - x0), share * (y1 - y0)
+    return (x0 - dx, y0 - dy, x1 + dx, y1 + dy)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area (0 when apart)."""
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(width * height / smaller) if smaller > 0 else 0.0
+
+
+def _run_face_detector(detector: Any, image: np.ndarray) -> list[tuple[Box, float]]:
+    """One mediapipe face model on an RGB image → (box in pixels, score) per face."""
+    height, width = image.shape[:2]
+    result = detector.process(np.ascontiguousarray(image))
+    found = []
+    for detection in result.detections or []:
+        box = detection.location_data.relative_bounding_box
+        x0, y0 = box.xmin * width, box.ymin * height
+        x1, y1 = x0 + box.width * width, y0 + box.height * height
+        score = float(detection.score[0]) if detection.score else 0.0
+        if score >= MIN_FACE_SCORE and x1 > x0 and y1 > y0 and np.isfinite([x0, y0, x1, y1]).all():
+            found.append(((float(x0), float(y0), float(x1), float(y1)), score))
+    return found
 
 
 def _merge(views: list[CropView]) -> list[CropView]:
@@ -387,8 +568,13 @@ def _paint(image: np.ndarray, box: Box, fill: np.ndarray) -> None:
 
 
 def _inside_any(view: CropView, boxes: list[Box]) -> bool:
-    """The view's body centre lies inside a box already taken (a part of that person, or hidden by them)."""
+    """The view's body centre lies inside a box already taken (a part of that person, or hidden by
+    them). A centre BlazePose placed beyond the photo's edge is pulled back onto the photo first
+    (the boxes end at the edge): the lower half of someone cut by the bottom edge is theirs."""
     cx, cy = view.image_points[list(_TORSO)].mean(axis=0)
+    if view.inside is not None and not view.inside[list(_TORSO)].all() and boxes:
+        right, bottom = max(box[2] for box in boxes), max(box[3] for box in boxes)
+        cx, cy = float(np.clip(cx, 0, right)), float(np.clip(cy, 0, bottom))
     return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in boxes)
 
 
@@ -415,10 +601,24 @@ def _hog_boxes(hog: Any, image: np.ndarray) -> list[Box]:
     return found
 
 
-def _run_blazepose(pose: Any, image: np.ndarray, crop: Crop) -> CropView | None:
-    """BlazePose on one crop, its landmarks back in pixels of `image`."""
+def _patch(image: np.ndarray, crop: Crop) -> np.ndarray:
+    """The crop's pixels; where it reaches outside the image, the image's mean colour."""
     x0, y0, x1, y1 = crop
-    patch = np.ascontiguousarray(image[y0:y1, x0:x1])  # (h, w, 3)
+    height, width = image.shape[:2]
+    if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:
+        return np.ascontiguousarray(image[y0:y1, x0:x1])
+    patch = np.empty((y1 - y0, x1 - x0, 3), dtype=np.uint8)
+    patch[:] = image.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+    ax0, ay0, ax1, ay1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    if ax1 > ax0 and ay1 > ay0:
+        patch[ay0 - y0 : ay1 - y0, ax0 - x0 : ax1 - x0] = image[ay0:ay1, ax0:ax1]
+    return patch
+
+
+def _run_blazepose(pose: Any, image: np.ndarray, crop: Crop) -> CropView | None:
+    """BlazePose on one crop (which may reach outside the image), its landmarks back in pixels of `image`."""
+    x0, y0, x1, y1 = crop
+    patch = _patch(image, crop)  # (h, w, 3)
     h, w = patch.shape[:2]
     result = pose.process(patch)
     if result.pose_landmarks is None or result.pose_world_landmarks is None:
@@ -434,12 +634,15 @@ def _run_blazepose(pose: Any, image: np.ndarray, crop: Crop) -> CropView | None:
     outside = (normalised < 0.0).any(axis=1) | (normalised > 1.0).any(axis=1)  # (33,)
     visibility = np.where(outside, np.minimum(visibility, OUTSIDE_CROP_VISIBILITY), visibility)
     points = normalised * np.array([w, h], dtype=np.float32) + np.array([x0, y0], dtype=np.float32)  # (33, 2)
-    return CropView(points, np.clip(visibility, 0.0, 1.0), blazepose_world_to_smpl(world), crop)
+    height, width = image.shape[:2]
+    inside = (points[:, 0] >= 0) & (points[:, 0] <= width) & (points[:, 1] >= 0) & (points[:, 1] <= height)  # (33,)
+    visibility = np.where(inside, visibility, np.minimum(visibility, OUTSIDE_IMAGE_VISIBILITY))
+    return CropView(points, np.clip(visibility, 0.0, 1.0), blazepose_world_to_smpl(world), crop, inside)
 
 
 def _as_person(view: CropView, scale: float, width: int, height: int) -> PersonLandmarks:
     points = (view.image_points / scale).astype(np.float32)  # (33, 2) pixels of the full photo
-    box = landmark_box(points, view.visibility, width, height)
+    box = person_box(points, view.visibility, width, height)
     return PersonLandmarks(
         box=box,
         image_points=points,

@@ -22,7 +22,7 @@ from posegpt.vision.features import PersonReading, read_people
 from posegpt.vision.landmarks import as_rgb_uint8
 from posegpt.vision.people import FittedPerson
 
-MAX_PEOPLE = 6  # more people than this: the largest ones are kept and the user is told
+MAX_PEOPLE = 10  # more people than this: the largest ones are kept and the user is told (groups of ~10 are read whole)
 MIN_IMAGE_SIDE = 32  # pixels; smaller images hold no detectable person
 MAX_PHOTO_SIDE = 2048  # pixels; `prepare_photo` scales larger photos down to this long side
 MAX_ASPECT_RATIO = 20.0  # long side ÷ short side beyond this: a strip, not a photo of people
