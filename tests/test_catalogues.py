@@ -42,6 +42,7 @@ EXPECTED_CONTENT = {
     "edits": "764de7c6d1f22f7d144a491410ba1a162926cc7f04f9d768938638d748de9828",
     "captioner": "4efe6c65802493b128b87482ed0bed5ad930aa608ae80dfaa789509afcb5168b",
     "chat_prompts": "2b15199645e6a10f4c2e5150c163749a49292cfa497404c43c4faebea208d835",
+    "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",
 }
 
 
@@ -228,41 +229,16 @@ def test_a_valid_pose_file_expands_its_pieces(tmp_path: Path) -> None:
     assert entry.turns == (("left_shoulder", "z", -75), ("right_shoulder", "z", 75), ("spine1", "x", -5))
 
 
-@pytest.mark.parametrize("old, new, expected", [
-    ("spine1 x -5", "spine x -5", r":11: poses.standing.stand_tall.turns\[1\]: unknown joint 'spine' \(did you mean"),
-    ("spine1 x -5", "spine1 w -5", r":11: .*axis must be x, y or z, got 'w'"),
-    ("spine1 x -5", "spine1 x five", r":11: .*degrees must be a number, got 'five'"),
-    ("spine1 x -5", "spine1 x", r":11: .*expected 'joint axis degrees' or a piece name, got 'spine1 x'"),
-    ("- arms_down\n", "- arms_low\n", r":10: .*unknown piece 'arms_low'"),
-    ('names: ["someone standing tall"]', "names: []", r":8: poses.standing.stand_tall.names: needs at least 1"),
-    ('description: "standing"', "description: 12", r":7: .*description: expected non-empty text, got int 12"),
-])
-def test_malformed_poses(tmp_path: Path, old: str, new: str, expected: str) -> None:
-    assert old in POSES
-    assert re.search(expected, _error(tmp_path, "poses", POSES.replace(old, new)))
-
-
 def test_a_pose_in_two_categories_is_refused(tmp_path: Path) -> None:
     text = POSES + "  sitting:\n    stand_tall:\n      description: \"x\"\n      names: [\"x\"]\n      turns: []\n"
-    assert re.search(r":13: poses.sitting.stand_tall: pose 'stand_tall' is already in category 'standing'",
+    assert re.search(r":13: poses.sitting.stand_tall: pose 'stand_tall' is already in 'standing'",
                      _error(tmp_path, "poses", text))
 
 
-def test_malformed_templates(tmp_path: Path) -> None:
-    good = {"explicit_request": '"Show me: {desc}"', "explicit_reply": '"Here: <POSE>"', "named_request": '"Show {name}."',
-            "named_reply": '"{Name}: <POSE>"', "pair_request": '"{a} and {b}"', "pair_reply": '"<POSE> <POSE>"'}
-
-    def text(**changes: str) -> str:
-        return "".join(f"{family}:\n  - {changes.get(family, good[family])}\n" for family in catalogue.TEMPLATE_FAMILIES)
-
-    assert load_file(_write(tmp_path, text()), "templates")["named_reply"] == ("{Name}: <POSE>",)
-    assert re.search(r"named_request\[0\]: unknown placeholder \{nam\}",
-                     _error(tmp_path, "templates", text(named_request='"Show {nam}."')))
-    assert re.search(r"explicit_request\[0\]: needs \{desc\}", _error(tmp_path, "templates", text(explicit_request='"Show me."')))
-    assert re.search(r"pair_reply\[0\]: needs exactly 2 <POSE>, has 1",
-                     _error(tmp_path, "templates", text(pair_reply='"<POSE>"')))
-    assert re.search(r"missing key 'pair_reply'", _error(tmp_path, "templates", text().split("pair_reply")[0]))
-
+TEMPLATES = "".join(f"{family}:\n  - {text}\n" for family, text in (
+    ("explicit_request", '"Show me: {desc}"'), ("explicit_reply", '"Here: <POSE>"'), ("named_request", '"Show {name}."'),
+    ("named_reply", '"{Name}: <POSE>"'), ("pair_request", '"{a} and {b}"'), ("pair_reply", '"<POSE> <POSE>"'),
+))
 
 EDITS = """\
 generic_replies: ["<POSE>"]
@@ -276,17 +252,53 @@ edits:
 """
 
 
-def test_edits_load_and_refuse_unknown_names(tmp_path: Path) -> None:
+def test_small_templates_and_edits_load(tmp_path: Path) -> None:
+    assert load_file(_write(tmp_path, TEMPLATES), "templates")["named_reply"] == ("{Name}: <POSE>",)
     edit = load_file(_write(tmp_path, EDITS), "edits")["raise_arms"]
     assert edit["replies"] == ("Arms up: <POSE>", "<POSE>") and edit["change"] == ("from", "arms_up", "both_arms")
-    assert re.search(r":4: edits.raise_arms.change.joints: unknown joint group 'arms'",
-                     _error(tmp_path, "edits", EDITS.replace("joints: both_arms", "joints: arms")))
-    assert re.search(r"edits.raise_arms.generic: expected a whole number from 0 to 1, got 2",
-                     _error(tmp_path, "edits", EDITS.replace("generic: 1", "generic: 2")))
-    assert re.search(r"edits.raise_arms: needs exactly one of 'change' and 'sided'",
-                     _error(tmp_path, "edits", EDITS.replace("    requires:", "    sided: {donor: arms_up, check: x, achieve: true}\n    requires:")))
-    assert re.search(r"edits.raise_arms.valid: unknown validator 'pelvis_higher'",
-                     _error(tmp_path, "edits", EDITS + "    valid: pelvis_higher\n"))
+    scenes = catalogue.catalogue_path("scenes").read_text()
+    assert load_file(_write(tmp_path, scenes), "scenes")["who_states"]["sitting"] == "sitting"
+
+
+def _scene_words() -> str:
+    return catalogue.catalogue_path("scenes").read_text()
+
+
+# (kind, a valid text, what to replace, by what, the error expected)
+BROKEN = [
+    ("poses", POSES, "spine1 x -5", "spine x -5",
+     r":11: poses.standing.stand_tall.turns\[1\]: unknown joint 'spine' \(did you mean"),
+    ("poses", POSES, "spine1 x -5", "spine1 w -5", r":11: .*axis must be x, y or z, got 'w'"),
+    ("poses", POSES, "spine1 x -5", "spine1 x five", r":11: .*degrees must be a number, got 'five'"),
+    ("poses", POSES, "spine1 x -5", "spine1 x", r":11: .*expected 'joint axis degrees' or a piece name, got 'spine1 x'"),
+    ("poses", POSES, "- arms_down\n", "- arms_low\n", r":10: .*unknown piece 'arms_low'"),
+    ("poses", POSES, 'names: ["someone standing tall"]', "names: []",
+     r":8: poses.standing.stand_tall.names: needs at least 1"),
+    ("poses", POSES, 'description: "standing"', "description: 12",
+     r":7: .*description: expected non-empty text, got int 12"),
+    ("templates", TEMPLATES, '"Show {name}."', '"Show {nam}."', r"named_request\[0\]: unknown placeholder \{nam\}"),
+    ("templates", TEMPLATES, '"Show me: {desc}"', '"Show me."', r"explicit_request\[0\]: needs \{desc\}"),
+    ("templates", TEMPLATES, '"<POSE> <POSE>"', '"<POSE>"', r"pair_reply\[0\]: needs exactly 2 <POSE>, has 1"),
+    ("templates", TEMPLATES, 'pair_reply:\n  - "<POSE> <POSE>"\n', "", r"missing key 'pair_reply'"),
+    ("edits", EDITS, "joints: both_arms", "joints: arms", r":4: edits.raise_arms.change.joints: unknown joint group 'arms'"),
+    ("edits", EDITS, "generic: 1", "generic: 2",
+     r"edits.raise_arms.generic: expected a whole number from 0 to 1 \(generic replies\), got 2"),
+    ("edits", EDITS, "    requires:", "    sided: {donor: arms_up, check: x, achieve: true}\n    requires:",
+     r"edits.raise_arms: needs exactly one of 'change' and 'sided'"),
+    ("edits", EDITS, "generic: 1\n", "generic: 1\n    valid: pelvis_higher\n",
+     r"edits.raise_arms.valid: unknown validator 'pelvis_higher'"),
+    ("scenes", _scene_words(), '\n  "sitting": "sitting"', '\n  "seated": "sitting"',
+     r"who_states.seated: 'seated' is no posture or gesture of refs"),
+    ("scenes", _scene_words(), '"the person in the {c} top"', '"the person in the top"', r"refs.top\[0\]: needs \{c\}"),
+    ("scenes", _scene_words(), '"What is the pose of {ref}?"', '"What is the pose of {person}?"',
+     r"questions.pose\[0\]: unknown placeholder \{person\}"),
+]
+
+
+@pytest.mark.parametrize("kind, text, old, new, expected", BROKEN)
+def test_malformed_files(tmp_path: Path, kind: str, text: str, old: str, new: str, expected: str) -> None:
+    assert old in text
+    assert re.search(expected, _error(tmp_path, kind, text.replace(old, new)))
 
 
 def test_an_unknown_catalogue_is_a_key_error() -> None:

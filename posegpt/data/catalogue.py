@@ -4,22 +4,24 @@ The content grows by hand — hundreds of situations, poses and phrasings — an
 easier to write, review and diff than Python literals, while the code that uses it stays short.
 The files live in ``posegpt/data/catalogues/`` (one per catalogue, each explaining its format in
 its header); this module is the one loader for all of them. It validates a file the first time
-it is read — required keys, types, known joint / check / pose names, duplicate names, references
-between catalogues, placeholders and ``<POSE>`` counts — and raises `CatalogueError` naming the
-file, line and entry, so a typo fails at once instead of turning into wrong training data. Loads
-are cached: each file is parsed and checked once per process, when something first asks for it.
+it is read — required and unknown keys, types, known joint / check / pose names, duplicate
+names, references between catalogues, placeholders and ``<POSE>`` counts — and raises
+`CatalogueError` naming the file, line and entry, so a typo fails at once instead of turning
+into wrong training data. Loads are cached: each file is parsed and checked once per process,
+when something first asks for it.
 
-`load` returns plain, read-only-by-convention values (tuples, dicts, `PoseEntry`); the modules
+`load` returns plain values (tuples, dicts, `PoseEntry`; treat them as read-only); the modules
 that own the content's meaning wrap them (`posegpt.data.speculative.Situation`,
 `posegpt.data.conversations.Edit`, the captioner's clauses).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Collection, Iterable
+from typing import Any, Callable, Collection, Iterable, Iterator
 
 import yaml
 
@@ -38,12 +40,14 @@ CATALOGUES: dict[str, str] = {
     "edits": "edits",
     "captioner": "captioner",
     "chat_prompts": "chat_prompts",
+    "scenes": "scenes",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 
-#: Template families of templates.yaml: (allowed placeholders, placeholders of which one must
-#: appear per group, <POSE> count of each template).
-TEMPLATE_FAMILIES: dict[str, tuple[frozenset[str], tuple[frozenset[str], ...], int]] = {
+Placeholders = tuple[frozenset[str], ...]  # groups: each text holds one placeholder of every group
+
+#: Template families of templates.yaml: (allowed placeholders, required groups, <POSE> per text).
+TEMPLATE_FAMILIES: dict[str, tuple[frozenset[str], Placeholders, int]] = {
     "explicit_request": (frozenset({"desc"}), (frozenset({"desc"}),), 0),
     "explicit_reply": (frozenset(), (), 1),
     "named_request": (frozenset({"name", "Name"}), (frozenset({"name", "Name"}),), 0),
@@ -54,13 +58,20 @@ TEMPLATE_FAMILIES: dict[str, tuple[frozenset[str], tuple[frozenset[str], ...], i
 #: Names edits.yaml may use; posegpt.data.conversations implements each of them.
 EDIT_VALIDATORS = ("arms_only_asymmetric", "legs_only_asymmetric", "pelvis_lower")
 EDIT_JOINT_GROUPS = ("both_arms", "both_legs", "head")
+EDIT_CHECK_FIELDS = ("requires", "requires_any", "excludes", "achieves", "loses")
 #: Placeholders of the captioner's phrases.
 CAPTION_PLACEHOLDERS = frozenset({"p", "part", "side", "other", "sides"})
+#: Question families of scenes.yaml and the placeholder each needs (None: no placeholder).
+SCENE_QUESTION_FAMILIES: dict[str, str | None] = {
+    "pose": "ref", "single": None, "everyone": None, "count": None, "describe": "ref", "who": "state",
+}
+SCENE_REF_TABLES = ("position", "size", "posture", "gesture", "facing")  # reading value → expressions
+SCENE_COLOUR_REFS = ("top", "bottom")  # expressions with {c}, a colour word
 
 POSE_TOKEN_TEXT = "<POSE>"
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-_AXES = ("x", "y", "z")
+_WHOLE = re.compile(r"[-+]?\d+")
 
 
 class CatalogueError(ValueError):
@@ -68,19 +79,19 @@ class CatalogueError(ValueError):
 
 
 # ---------------------------------------------------------------------------------------------
-# Reading: YAML with line numbers and duplicate keys refused
+# Reading: YAML with line numbers, duplicate keys refused
 # ---------------------------------------------------------------------------------------------
 
 
 class _Map(dict):
-    """A YAML mapping that remembers the line of each key (for error messages)."""
+    """A YAML mapping that remembers its line and the line of each key (for error messages)."""
 
     line: int = 0
     lines: dict[Any, int]
 
 
 class _Seq(list):
-    """A YAML sequence that remembers the line of each item."""
+    """A YAML sequence that remembers its line and the line of each item."""
 
     line: int = 0
     lines: list[int]
@@ -92,7 +103,8 @@ class _DuplicateKey(Exception):
         self.key, self.line, self.first = key, line, first
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser where installed: ~10× faster
+# libyaml's parser where PyYAML was built with it (several times faster), the pure-Python one otherwise.
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -129,22 +141,21 @@ def _read_yaml(path: Path) -> Any:
     except OSError as error:
         raise CatalogueError(f"{path}: cannot read the catalogue: {error}") from None
     try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a subclass of the safe loader
     except _DuplicateKey as duplicate:
-        raise CatalogueError(
-            f"{path}:{duplicate.line}: {duplicate.key!r} is defined twice (first on line {duplicate.first})"
-        ) from None
+        raise CatalogueError(f"{path}:{duplicate.line}: {duplicate.key!r} is defined twice "
+                             f"(first on line {duplicate.first})") from None
     except yaml.YAMLError as error:
         raise CatalogueError(f"{path}: not valid YAML: {error}") from None
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation helpers: each takes the value, where it is (a dotted path) and its line
+# Validation: a value, where it is (a dotted path such as "sprint.checks[0]") and its line
 # ---------------------------------------------------------------------------------------------
 
 
 class _File:
-    """The file being validated; makes errors that name it."""
+    """The file being validated: checks of single values, errors that name the file."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -152,24 +163,22 @@ class _File:
     def error(self, line: int, where: str, problem: str) -> CatalogueError:
         return CatalogueError(f"{self.path}:{line}: {where + ': ' if where else ''}{problem}")
 
-    # -- containers -------------------------------------------------------------------------
+    def record(self, value: Any, where: str, line: int, required: Collection[str],
+               optional: Collection[str] = ()) -> _Record:
+        """A mapping with all `required` keys and no keys but those and the `optional` ones."""
+        data = self.mapping(value, where, line)
+        unknown = [key for key in data if key not in required and key not in optional]
+        if unknown:
+            raise self.error(data.lines[unknown[0]], where,
+                             f"unknown key {unknown[0]!r}; expected {_listed([*required, *optional])}")
+        missing = [key for key in required if key not in data]
+        if missing:
+            raise self.error(data.line, where, f"missing key {missing[0]!r}")
+        return _Record(self, data, where)
 
     def mapping(self, value: Any, where: str, line: int) -> _Map:
         if not isinstance(value, _Map):
             raise self.error(line, where, f"expected a mapping (key: value lines), got {_kind(value)}")
-        return value
-
-    def record(self, value: Any, where: str, line: int, required: Collection[str],
-               optional: Collection[str] = ()) -> _Map:
-        """A mapping with exactly these keys (the optional ones may be missing)."""
-        value = self.mapping(value, where, line)
-        unknown = [key for key in value if key not in required and key not in optional]
-        if unknown:
-            raise self.error(value.lines[unknown[0]], where,
-                             f"unknown key {unknown[0]!r}; expected {_listed([*required, *optional])}")
-        missing = [key for key in required if key not in value]
-        if missing:
-            raise self.error(value.line, where, f"missing key {missing[0]!r}")
         return value
 
     def sequence(self, value: Any, where: str, line: int, min_count: int = 0) -> _Seq:
@@ -179,7 +188,12 @@ class _File:
             raise self.error(value.line or line, where, f"needs at least {min_count} item(s)")
         return value
 
-    # -- scalars ------------------------------------------------------------------------------
+    def named(self, value: Any, where: str, line: int) -> Iterator[tuple[str, Any, str, int]]:
+        """(name, value, where, line) of a mapping keyed by snake_case names."""
+        data = self.mapping(value, where, line)
+        for name, item in data.items():
+            key_line = data.lines[name]
+            yield self.name(name, where, key_line), item, f"{where}.{name}" if where else name, key_line
 
     def text(self, value: Any, where: str, line: int) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -191,11 +205,6 @@ class _File:
             raise self.error(line, where, f"expected true or false, got {_kind(value)}")
         return value
 
-    def count(self, value: Any, where: str, line: int, most: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= most:
-            raise self.error(line, where, f"expected a whole number from 0 to {most}, got {value!r}")
-        return value
-
     def name(self, value: Any, where: str, line: int, known: Collection[str] | None = None,
              what: str = "name") -> str:
         """A snake_case identifier; with `known`, one of those."""
@@ -205,75 +214,125 @@ class _File:
             raise self.error(line, where, f"unknown {what} {value!r}{_suggest(value, known)}")
         return value
 
-    # -- lists of scalars -------------------------------------------------------------------
-
-    def texts(self, value: Any, where: str, line: int, min_count: int = 1,
-              pose_tokens: int | None = None) -> tuple[str, ...]:
-        """Distinct non-empty texts; with `pose_tokens`, each holds exactly that many <POSE>."""
+    def texts(self, value: Any, where: str, line: int, min_count: int = 1, pose_tokens: int | None = 0,
+              allowed: Collection[str] | None = None, needs: Placeholders = ()) -> tuple[str, ...]:
+        """Distinct non-empty texts, each with exactly `pose_tokens` <POSE> (None: any number) and,
+        where `allowed` is given, only those {placeholders}, one of every group in `needs`."""
         items = self.sequence(value, where, line, min_count)
-        seen: dict[str, int] = {}
         for index, item in enumerate(items):
             here, item_line = f"{where}[{index}]", items.lines[index]
             self.text(item, here, item_line)
-            if item in seen:
-                raise self.error(item_line, here, f"{item!r} repeats item {seen[item]}")
-            seen[item] = index
+            if item in items[:index]:
+                raise self.error(item_line, here, f"{item!r} repeats item {items.index(item)}")
             if pose_tokens is not None and item.count(POSE_TOKEN_TEXT) != pose_tokens:
-                raise self.error(item_line, here, f"needs exactly {pose_tokens} {POSE_TOKEN_TEXT}, has "
-                                                  f"{item.count(POSE_TOKEN_TEXT)}: {item!r}")
+                raise self.error(item_line, here, f"needs exactly {pose_tokens} {POSE_TOKEN_TEXT}, "
+                                                  f"has {item.count(POSE_TOKEN_TEXT)}: {item!r}")
+            if allowed is not None:
+                self._placeholders(item, here, item_line, allowed, needs)
         return tuple(items)
 
-    def names(self, value: Any, where: str, line: int, known: Collection[str] | None = None,
-              what: str = "name", min_count: int = 1) -> tuple[str, ...]:
-        items = self.sequence(value, where, line, min_count)
-        result = tuple(self.name(item, f"{where}[{i}]", items.lines[i], known, what) for i, item in enumerate(items))
-        repeated = [name for i, name in enumerate(result) if name in result[:i]]
-        if repeated:
-            raise self.error(items.line, where, f"{what} {repeated[0]!r} is listed twice")
-        return result
-
-    def placeholders(self, text: str, where: str, line: int, allowed: Collection[str]) -> set[str]:
+    def _placeholders(self, text: str, where: str, line: int, allowed: Collection[str],
+                      needs: Placeholders) -> None:
         found = set(_PLACEHOLDER.findall(text))
         unknown = sorted(found - set(allowed))
         if unknown:
+            known = _listed("{" + name + "}" for name in sorted(allowed)) or "none"
             raise self.error(line, where, f"unknown placeholder {{{unknown[0]}}} in {text!r}; "
-                                          f"allowed: {_listed('{' + a + '}' for a in sorted(allowed)) or 'none'}")
-        return found
+                                          f"allowed: {known}")
+        for group in needs:
+            if not found & group:
+                either = " or ".join("{" + name + "}" for name in sorted(group))
+                raise self.error(line, where, f"needs {either}: {text!r}")
 
-    def turns(self, value: Any, where: str, line: int, pieces: dict[str, tuple[Turn, ...]] | None = None) -> tuple[Turn, ...]:
+    def names(self, value: Any, where: str, line: int, known: Collection[str] | None = None,
+              what: str = "name") -> tuple[str, ...]:
+        items = self.sequence(value, where, line, min_count=1)
+        names = tuple(self.name(item, f"{where}[{index}]", items.lines[index], known, what)
+                      for index, item in enumerate(items))
+        repeated = [name for i, name in enumerate(names) if name in names[:i]]
+        if repeated:
+            raise self.error(items.line, where, f"{what} {repeated[0]!r} is listed twice")
+        return names
+
+    def turns(self, value: Any, where: str, line: int,
+              pieces: dict[str, tuple[Turn, ...]] | None = None) -> tuple[Turn, ...]:
         """Turn lines: "joint axis degrees" items separated by commas, or (with `pieces`) a piece's name."""
         lines = self.sequence(value, where, line)
         turns: list[Turn] = []
         for index, text in enumerate(lines):
             here, item_line = f"{where}[{index}]", lines.lines[index]
-            self.text(text, here, item_line)
-            for item in text.split(","):
+            for item in self.text(text, here, item_line).split(","):
                 words = item.split()
                 if len(words) == 1 and pieces is not None:
                     if words[0] not in pieces:
-                        raise self.error(item_line, here, f"unknown piece {words[0]!r}{_suggest(words[0], pieces)}")
+                        hint = _suggest(words[0], pieces)
+                        raise self.error(item_line, here, f"unknown piece {words[0]!r}{hint}")
                     turns.extend(pieces[words[0]])
-                    continue
-                if len(words) != 3:
-                    raise self.error(item_line, here, f"expected 'joint axis degrees'"
-                                                      f"{' or a piece name' if pieces is not None else ''}, got {item.strip()!r}")
-                joint, axis, degrees = words
-                if joint not in SMPL_JOINT_NAMES:
-                    raise self.error(item_line, here, f"unknown joint {joint!r}{_suggest(joint, SMPL_JOINT_NAMES)}")
-                if axis not in _AXES:
-                    raise self.error(item_line, here, f"axis must be x, y or z, got {axis!r}")
-                turns.append((joint, axis, _degrees(degrees, lambda: self.error(item_line, here, f"degrees must be a number, got {degrees!r}"))))
+                else:
+                    turns.append(self._turn(words, here, item_line, pieces is not None))
         return tuple(turns)
 
+    def _turn(self, words: list[str], where: str, line: int, pieces: bool) -> Turn:
+        if len(words) != 3:
+            expected = "'joint axis degrees'" + (" or a piece name" if pieces else "")
+            raise self.error(line, where, f"expected {expected}, got {' '.join(words)!r}")
+        joint, axis, degrees = words
+        if joint not in SMPL_JOINT_NAMES:
+            raise self.error(line, where, f"unknown joint {joint!r}{_suggest(joint, SMPL_JOINT_NAMES)}")
+        if axis not in ("x", "y", "z"):
+            raise self.error(line, where, f"axis must be x, y or z, got {axis!r}")
+        if _WHOLE.fullmatch(degrees):
+            return joint, axis, int(degrees)  # whole degrees stay ints, as the poses were written
+        try:
+            return joint, axis, float(degrees)
+        except ValueError:
+            raise self.error(line, where, f"degrees must be a number, got {degrees!r}") from None
 
-def _degrees(text: str, error: Callable[[], CatalogueError]) -> float:
-    """Whole degrees stay ints (as the poses were written), others are floats."""
-    if re.fullmatch(r"[-+]?\d+", text):
-        return int(text)
-    try:
-        return float(text)
-    except ValueError:
-        raise error() from None
+
+class _Record:
+    """A mapping entry already checked for its keys: typed access to each key's value."""
+
+    def __init__(self, file: _File, data: _Map, where: str) -> None:
+        self.file, self.data, self.where, self.line = file, data, where, data.line
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.data
+
+    def at(self, key: str) -> tuple[Any, str, int]:
+        """(value, where, line) of a key, for the `_File` checks."""
+        return self.data[key], f"{self.where}.{key}" if self.where else key, self.data.lines[key]
+
+    def error(self, key: str | None, problem: str) -> CatalogueError:
+        if key is None:
+            return self.file.error(self.line, self.where, problem)
+        _, where, line = self.at(key)
+        return self.file.error(line, where, problem)
+
+    def text(self, key: str) -> str:
+        return self.file.text(*self.at(key))
+
+    def texts(self, key: str, **options: Any) -> tuple[str, ...]:
+        return self.file.texts(*self.at(key), **options)
+
+    def flag(self, key: str, default: bool | None = None) -> bool:
+        if key not in self.data and default is not None:
+            return default
+        return self.file.flag(*self.at(key))
+
+    def name(self, key: str, known: Collection[str] | None = None, what: str = "name") -> str:
+        return self.file.name(*self.at(key), known, what)
+
+    def names(self, key: str, known: Collection[str] | None = None, what: str = "name") -> tuple[str, ...]:
+        return self.file.names(*self.at(key), known, what)
+
+    def turns(self, key: str, pieces: dict[str, tuple[Turn, ...]] | None = None) -> tuple[Turn, ...]:
+        return self.file.turns(*self.at(key), pieces)
+
+    def record(self, key: str, required: Collection[str], optional: Collection[str] = ()) -> _Record:
+        return self.file.record(*self.at(key), required, optional)
+
+    def named(self, key: str) -> Iterator[tuple[str, Any, str, int]]:
+        return self.file.named(*self.at(key))
 
 
 def _kind(value: Any) -> str:
@@ -289,18 +348,14 @@ def _listed(items: Iterable[str]) -> str:
 
 
 def _suggest(name: str, known: Collection[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, list(known), n=3)
     return f" (did you mean {_listed(repr(c) for c in close)}?)" if close else ""
 
 
-def _entries(file: _File, value: Any, where: str, line: int) -> Iterable[tuple[str, Any, str, int]]:
-    """(name, value, where, line) of a mapping whose keys are snake_case names."""
-    mapping = file.mapping(value, where, line)
-    for name, entry in mapping.items():
-        key_line = mapping.lines[name]
-        yield file.name(name, where, key_line), entry, f"{where}.{name}" if where else name, key_line
+def _check_names() -> Collection[str]:
+    from posegpt.eval.checks import CHECKS  # imported when a catalogue that names checks is first read
+
+    return CHECKS
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,228 +363,215 @@ def _entries(file: _File, value: Any, where: str, line: int) -> Iterable[tuple[s
 # ---------------------------------------------------------------------------------------------
 
 
-def _poses(file: _File, data: Any, catalogue: str) -> dict[str, PoseEntry]:
-    top = file.record(data, catalogue, 1, ("poses",), ("pieces",))
-    pieces: dict[str, tuple[Turn, ...]] = {}
-    if "pieces" in top:
-        for name, value, where, line in _entries(file, top["pieces"], "pieces", top.lines["pieces"]):
-            pieces[name] = file.turns(value, where, line)
+def _poses(file: _File, data: Any) -> dict[str, PoseEntry]:
+    top = file.record(data, "", 1, ("poses",), ("pieces",))
+    pieces = {name: file.turns(value, where, line)
+              for name, value, where, line in (top.named("pieces") if "pieces" in top else ())}
     entries: dict[str, PoseEntry] = {}
-    categories = file.mapping(top["poses"], "poses", top.lines["poses"])
+    categories = file.mapping(*top.at("poses"))
     for category, poses in categories.items():
         category_line = categories.lines[category]
         file.text(category, "poses", category_line)
-        for name, value, where, line in _entries(file, poses, f"poses.{category}", category_line):
+        for name, value, where, line in file.named(poses, f"poses.{category}", category_line):
             if name in entries:
-                raise file.error(line, where, f"pose {name!r} is already in category {entries[name].category!r}")
+                raise file.error(line, where, f"pose {name!r} is already in {entries[name].category!r}")
             entry = file.record(value, where, line, ("description", "names", "turns"))
-            entries[name] = PoseEntry(
-                name, category,
-                file.text(entry["description"], f"{where}.description", entry.lines["description"]),
-                file.turns(entry["turns"], f"{where}.turns", entry.lines["turns"], pieces),
-                file.texts(entry["names"], f"{where}.names", entry.lines["names"]),
-            )
+            entries[name] = PoseEntry(name, category, entry.text("description"), entry.turns("turns", pieces),
+                                      entry.texts("names"))
     return entries
 
 
-def _check_names() -> Collection[str]:
-    from posegpt.eval.checks import CHECKS  # light (numpy, torch, posegpt.pose), imported when first needed
-
-    return CHECKS
-
-
-def _situations(file: _File, data: Any, catalogue: str) -> dict[str, dict[str, Any]]:
+def _situations(file: _File, data: Any) -> dict[str, dict[str, Any]]:
     library, checks = pose_library(), _check_names()
     situations: dict[str, dict[str, Any]] = {}
-    for name, value, where, line in _entries(file, data, "", 1):
+    for name, value, where, line in file.named(data, "", 1):
         entry = file.record(value, where, line, ("poses", "checks", "phrasings", "answers"), ("side_free",))
-        phrasings = file.texts(entry["phrasings"], f"{where}.phrasings", entry.lines["phrasings"], pose_tokens=0)
         situations[name] = {
-            "poses": file.names(entry["poses"], f"{where}.poses", entry.lines["poses"], library, "pose"),
-            "checks": file.names(entry["checks"], f"{where}.checks", entry.lines["checks"], checks, "check"),
-            "phrasings": phrasings,
-            "answers": file.texts(entry["answers"], f"{where}.answers", entry.lines["answers"], pose_tokens=1),
-            "side_free": file.flag(entry["side_free"], f"{where}.side_free", entry.lines["side_free"])
-            if "side_free" in entry else True,
+            "poses": entry.names("poses", library, "pose"),
+            "checks": entry.names("checks", checks, "check"),
+            "phrasings": entry.texts("phrasings"),
+            "answers": entry.texts("answers", pose_tokens=1),
+            "side_free": entry.flag("side_free", default=True),
         }
     return situations
 
 
-def _templates(file: _File, data: Any, catalogue: str) -> dict[str, tuple[str, ...]]:
-    top = file.record(data, catalogue, 1, tuple(TEMPLATE_FAMILIES))
-    families: dict[str, tuple[str, ...]] = {}
-    for family, (allowed, needed, poses) in TEMPLATE_FAMILIES.items():
-        texts = file.texts(top[family], family, top.lines[family], pose_tokens=poses)
-        for index, text in enumerate(texts):
-            line, where = top[family].lines[index], f"{family}[{index}]"
-            found = file.placeholders(text, where, line, allowed)
-            for group in needed:
-                if not found & group:
-                    raise file.error(line, where, f"needs {' or '.join('{' + g + '}' for g in sorted(group))}: {text!r}")
-        families[family] = texts
-    return families
+def _templates(file: _File, data: Any) -> dict[str, tuple[str, ...]]:
+    top = file.record(data, "", 1, tuple(TEMPLATE_FAMILIES))
+    return {family: top.texts(family, pose_tokens=poses, allowed=allowed, needs=needs)
+            for family, (allowed, needs, poses) in TEMPLATE_FAMILIES.items()}
 
 
-def _qa(file: _File, data: Any, catalogue: str) -> tuple[tuple[str, str], ...]:
-    items = file.sequence(data, catalogue, 1, min_count=1)
+def _qa(file: _File, data: Any) -> tuple[tuple[str, str], ...]:
+    items = file.sequence(data, "", 1, min_count=1)
     pairs: list[tuple[str, str]] = []
     for index, value in enumerate(items):
-        where = f"[{index}]"
-        entry = file.record(value, where, items.lines[index], ("question", "answer"))
-        question, answer = (file.text(entry[key], f"{where}.{key}", entry.lines[key]) for key in ("question", "answer"))
+        entry = file.record(value, f"[{index}]", items.lines[index], ("question", "answer"))
+        question, answer = entry.text("question"), entry.text("answer")
         if POSE_TOKEN_TEXT in question + answer:
-            raise file.error(entry.line, where, f"a question answered in words holds no {POSE_TOKEN_TEXT}")
-        if any(question == q for q, _ in pairs):
-            raise file.error(entry.lines["question"], where, f"question {question!r} is asked twice")
+            raise entry.error(None, f"a question answered in words holds no {POSE_TOKEN_TEXT}")
+        if any(question == asked for asked, _ in pairs):
+            raise entry.error("question", f"{question!r} is asked twice")
         pairs.append((question, answer))
     return tuple(pairs)
 
 
-_EDIT_CHECK_FIELDS = ("requires", "requires_any", "excludes", "achieves", "loses")
-
-
-def _edits(file: _File, data: Any, catalogue: str) -> dict[str, dict[str, Any]]:
-    """Edits by name, sided ones not yet split into their two sides; replies end with their
-    share of the generic replies."""
+def _edits(file: _File, data: Any) -> dict[str, dict[str, Any]]:
+    """Edits by name (a sided one not yet split into its two sides), each with its requests, its
+    replies followed by its share of the generic replies, the check names of `EDIT_CHECK_FIELDS`,
+    "valid" (a name of `EDIT_VALIDATORS` or None), and either "change" (("mirror",) | ("from",
+    donor pose, joint group) | ("turns", turns)) or "sided" ({donor, check, achieve}) with
+    "right_only_requests"."""
     library, checks = pose_library(), _check_names()
-    top = file.record(data, catalogue, 1, ("generic_replies", "edits"))
-    generic = file.texts(top["generic_replies"], "generic_replies", top.lines["generic_replies"], pose_tokens=1)
+    top = file.record(data, "", 1, ("generic_replies", "edits"))
+    generic = top.texts("generic_replies", pose_tokens=1)
+    names = set(file.mapping(*top.at("edits")))
     edits: dict[str, dict[str, Any]] = {}
-    for name, value, where, line in _entries(file, top["edits"], "edits", top.lines["edits"]):
+    for name, value, where, line in top.named("edits"):
         entry = file.record(value, where, line, ("requests", "replies", "generic"),
-                            ("change", "sided", "right_only_requests", "valid", *_EDIT_CHECK_FIELDS))
+                            ("change", "sided", "right_only_requests", "valid", *EDIT_CHECK_FIELDS))
         if ("change" in entry) == ("sided" in entry):
-            raise file.error(line, where, "needs exactly one of 'change' and 'sided'")
+            raise entry.error(None, "needs exactly one of 'change' and 'sided'")
+        share, share_where, share_line = entry.at("generic")
+        if isinstance(share, bool) or not isinstance(share, int) or not 0 <= share <= len(generic):
+            raise file.error(share_line, share_where, f"expected a whole number from 0 to {len(generic)} "
+                                                      f"(generic replies), got {share!r}")
         record: dict[str, Any] = {
-            field: file.names(entry[field], f"{where}.{field}", entry.lines[field], checks, "check")
-            if field in entry else () for field in _EDIT_CHECK_FIELDS
+            field: entry.names(field, checks, "check") if field in entry else ()
+            for field in EDIT_CHECK_FIELDS
         }
-        record["requests"] = file.texts(entry["requests"], f"{where}.requests", entry.lines["requests"], pose_tokens=0)
-        own = file.texts(entry["replies"], f"{where}.replies", entry.lines["replies"], pose_tokens=1)
-        share = file.count(entry["generic"], f"{where}.generic", entry.lines["generic"], len(generic))
-        record["replies"] = own + generic[:share]
-        record["valid"] = file.name(entry["valid"], f"{where}.valid", entry.lines["valid"], EDIT_VALIDATORS,
-                                    "validator") if "valid" in entry else None
-        record["change"], record["sided"] = None, None
+        record.update(
+            requests=entry.texts("requests"),
+            replies=entry.texts("replies", pose_tokens=1) + generic[:share],
+            valid=entry.name("valid", EDIT_VALIDATORS, "validator") if "valid" in entry else None,
+            change=None, sided=None, right_only_requests=(),
+        )
         if "change" in entry:
-            record["change"] = _edit_change(file, entry["change"], f"{where}.change", entry.lines["change"], library)
+            record["change"] = _edit_change(file, *entry.at("change"), library)
             if "right_only_requests" in entry:
-                raise file.error(entry.lines["right_only_requests"], where, "right_only_requests belong to a sided edit")
-            record["right_only_requests"] = ()
+                raise entry.error("right_only_requests", "only a sided edit has right-only requests")
         else:
-            sided = file.record(entry["sided"], f"{where}.sided", entry.lines["sided"], ("donor", "check", "achieve"))
-            record["sided"] = {
-                "donor": file.name(sided["donor"], f"{where}.sided.donor", sided.lines["donor"], library, "pose"),
-                "check": file.name(sided["check"], f"{where}.sided.check", sided.lines["check"], checks, "check"),
-                "achieve": file.flag(sided["achieve"], f"{where}.sided.achieve", sided.lines["achieve"]),
-            }
-            record["right_only_requests"] = file.texts(
-                entry["right_only_requests"], f"{where}.right_only_requests", entry.lines["right_only_requests"],
-                pose_tokens=0) if "right_only_requests" in entry else ()
-            for side in ("left", "right"):
-                if f"{name}_{side}" in edits or f"{name}_{side}" in top["edits"]:
-                    raise file.error(line, where, f"its {side} side would be named like edit {name}_{side!s}")
+            sided = entry.record("sided", ("donor", "check", "achieve"))
+            record["sided"] = {"donor": sided.name("donor", library, "pose"),
+                               "check": sided.name("check", checks, "check"),
+                               "achieve": sided.flag("achieve")}
+            if "right_only_requests" in entry:
+                record["right_only_requests"] = entry.texts("right_only_requests")
+            taken = [f"{name}_{side}" for side in ("left", "right") if f"{name}_{side}" in names]
+            if taken:
+                raise entry.error(None, f"its sides are named like the edit {taken[0]!r}")
         edits[name] = record
     return edits
 
 
 def _edit_change(file: _File, value: Any, where: str, line: int, library: Collection[str]) -> tuple[Any, ...]:
-    """("mirror",) | ("from", donor pose, joint group) | ("turns", turns)."""
     if value == "mirror":
         return ("mirror",)
-    change = file.mapping(value, where, line)
-    if "turns" in change:
-        file.record(change, where, line, ("turns",))
-        return ("turns", file.turns(change["turns"], f"{where}.turns", change.lines["turns"]))
-    file.record(change, where, line, ("from", "joints"))
-    return ("from", file.name(change["from"], f"{where}.from", change.lines["from"], library, "pose"),
-            file.name(change["joints"], f"{where}.joints", change.lines["joints"], EDIT_JOINT_GROUPS, "joint group"))
+    if "turns" in file.mapping(value, where, line):
+        return ("turns", file.record(value, where, line, ("turns",)).turns("turns"))
+    change = file.record(value, where, line, ("from", "joints"))
+    donor, group = change.name("from", library, "pose"), change.name("joints", EDIT_JOINT_GROUPS, "joint group")
+    return "from", donor, group
 
 
-def _phrases(file: _File, entry: _Map, where: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(states, commands) of a record already checked to hold both."""
-    return (_caption_texts(file, entry["states"], f"{where}.states", entry.lines["states"]),
-            _caption_texts(file, entry["commands"], f"{where}.commands", entry.lines["commands"]))
+def _phrases(entry: _Record) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(states, commands) of a captioner phrase record."""
+    states = entry.texts("states", allowed=CAPTION_PLACEHOLDERS)
+    return states, entry.texts("commands", allowed=CAPTION_PLACEHOLDERS)
 
 
-def _phrase_table(file: _File, value: Any, where: str, line: int) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
-    """{name: (states, commands)}."""
-    return {name: _phrases(file, file.record(entry, here, entry_line, ("states", "commands")), here)
-            for name, entry, here, entry_line in _entries(file, value, where, line)}
+def _captioner(file: _File, data: Any) -> dict[str, Any]:
+    from posegpt.data.captioner import POSTURES  # the captioner reads this file lazily: no import cycle
 
-
-def _caption_texts(file: _File, value: Any, where: str, line: int,
-                   allowed: Collection[str] = CAPTION_PLACEHOLDERS) -> tuple[str, ...]:
-    texts = file.texts(value, where, line, pose_tokens=0)
-    for index, text in enumerate(texts):
-        file.placeholders(text, f"{where}[{index}]", value.lines[index], allowed)
-    return texts
-
-
-def _captioner(file: _File, data: Any, catalogue: str) -> dict[str, Any]:
-    from posegpt.data.captioner import POSTURES  # the captioner reads this file lazily, so no import cycle
-
-    top = file.record(data, catalogue, 1, ("nouns", "postures", "bends", "hand_targets", "contact", "clauses"))
-    nouns: dict[str, tuple[str, str]] = {}
-    for name, value, where, line in _entries(file, top["nouns"], "nouns", top.lines["nouns"]):
-        pair = file.texts(value, where, line, min_count=2)
-        if len(pair) != 2:
+    top = file.record(data, "", 1, ("nouns", "postures", "bends", "hand_targets", "contact", "clauses"))
+    nouns: dict[str, tuple[str, ...]] = {}
+    for name, value, where, line in top.named("nouns"):
+        nouns[name] = file.texts(value, where, line, min_count=2)
+        if len(nouns[name]) != 2:
             raise file.error(line, where, "expected [singular, plural]")
-        nouns[name] = (pair[0], pair[1])
-    postures = _phrase_table(file, top["postures"], "postures", top.lines["postures"])
+    postures, bends = ({name: _phrases(file.record(value, where, line, ("states", "commands")))
+                        for name, value, where, line in top.named(table)} for table in ("postures", "bends"))
     missing = [name for name in POSTURES if name not in postures]
     if missing:
-        raise file.error(top.lines["postures"], "postures", f"no phrases for posture {missing[0]!r}")
-    bends = _phrase_table(file, top["bends"], "bends", top.lines["bends"])
+        raise top.error("postures", f"no phrases for posture {missing[0]!r}")
     targets: dict[str, dict[str, tuple[str, ...]]] = {}
-    for name, value, where, line in _entries(file, top["hand_targets"], "hand_targets", top.lines["hand_targets"]):
+    for name, value, where, line in top.named("hand_targets"):
         entry = file.record(value, where, line, ("one", "both"), ("commands_one", "commands_both"))
-        targets[name] = {key: _caption_texts(file, entry[key], f"{where}.{key}", entry.lines[key]) if key in entry else ()
+        targets[name] = {key: entry.texts(key, allowed=CAPTION_PLACEHOLDERS) if key in entry else ()
                          for key in ("one", "both", "commands_one", "commands_both")}
-    contact = file.record(top["contact"], "contact", top.lines["contact"], ("nouns", "states", "commands"))
+    contact = top.record("contact", ("nouns", "states", "commands"))
     contact_nouns: dict[str, tuple[str, bool]] = {}
-    for name, value, where, line in _entries(file, contact["nouns"], "contact.nouns", contact.lines["nouns"]):
-        pair = file.sequence(value, where, line, 2)
+    for name, value, where, line in contact.named("nouns"):
+        pair = file.sequence(value, where, line, min_count=2)
         if len(pair) != 2:
             raise file.error(line, where, "expected [noun, plural?]")
         contact_nouns[name] = (file.text(pair[0], where, line), file.flag(pair[1], where, line))
-    contact_phrases = _phrases(file, contact, "contact")
+    contact_states, contact_commands = _phrases(contact)
     clauses: dict[str, dict[str, dict[str, Any]]] = {}
-    for topic, value, where, line in _entries(file, top["clauses"], "clauses", top.lines["clauses"]):
+    for topic, value, where, line in top.named("clauses"):
         entry = file.record(value, where, line, ("values",), ("noun", "parts", "plural"))
-        clauses[topic] = {}
-        for name, phrase, here, phrase_line in _entries(file, entry["values"], f"{where}.values", entry.lines["values"]):
-            fields = file.record(phrase, here, phrase_line, ("states", "commands"), ("noun", "parts", "plural"))
-            states, commands = _phrases(file, fields, here)
-            resolved = {key: fields.get(key, entry.get(key)) for key in ("noun", "parts", "plural")}
-            if (resolved["noun"] is None) == (resolved["parts"] is None):
-                raise file.error(phrase_line, here, "needs exactly one of 'noun' and 'parts' (here or on the topic)")
-            clauses[topic][name] = {
-                "noun": file.name(resolved["noun"], f"{here}.noun", phrase_line, nouns, "noun")
-                if resolved["noun"] is not None else None,
-                "parts": _caption_texts(file, resolved["parts"], f"{here}.parts", phrase_line)
-                if resolved["parts"] is not None else None,
-                "plural": file.flag(resolved["plural"], f"{here}.plural", phrase_line)
-                if resolved["plural"] is not None else False,
-                "states": states,
-                "commands": commands,
-            }
+        clauses[topic] = {name: _clause(file.record(phrase, here, phrase_line, ("states", "commands"),
+                                                    ("noun", "parts", "plural")), entry, nouns)
+                          for name, phrase, here, phrase_line in entry.named("values")}
     return {"nouns": nouns, "postures": postures, "bends": bends, "hand_targets": targets,
-            "contact": {"nouns": contact_nouns, "states": contact_phrases[0], "commands": contact_phrases[1]},
+            "contact": {"nouns": contact_nouns, "states": contact_states, "commands": contact_commands},
             "clauses": clauses}
 
 
-def _chat_prompts(file: _File, data: Any, catalogue: str) -> dict[str, Any]:
-    top = file.record(data, catalogue, 1, ("single_turn", "multi_turn"))
-    themes = {name: file.texts(value, where, line, pose_tokens=0)
-              for name, value, where, line in _entries(file, top["single_turn"], "single_turn", top.lines["single_turn"])}
-    chats = file.sequence(top["multi_turn"], "multi_turn", top.lines["multi_turn"])
-    multi = tuple(file.texts(turns, f"multi_turn[{i}]", chats.lines[i], min_count=2, pose_tokens=0)
-                  for i, turns in enumerate(chats))
-    return {"single_turn": themes, "multi_turn": multi}
+def _clause(phrase: _Record, topic: _Record, nouns: Collection[str]) -> dict[str, Any]:
+    """{noun, parts, plural, states, commands} of one value; the topic gives what the value lacks."""
+    owner = {key: phrase if key in phrase else topic for key in ("noun", "parts", "plural")}
+    if ("noun" in owner["noun"]) == ("parts" in owner["parts"]):
+        raise phrase.error(None, "needs exactly one of 'noun' and 'parts' (here or on its topic)")
+    states, commands = _phrases(phrase)
+    return {
+        "noun": owner["noun"].name("noun", nouns, "noun") if "noun" in owner["noun"] else None,
+        "parts": owner["parts"].texts("parts", allowed=CAPTION_PLACEHOLDERS)
+        if "parts" in owner["parts"] else None,
+        "plural": owner["plural"].flag("plural", default=False),
+        "states": states,
+        "commands": commands,
+    }
 
 
-_SCHEMAS: dict[str, Callable[[_File, Any, str], Any]] = {
+def _chat_prompts(file: _File, data: Any) -> dict[str, Any]:
+    top = file.record(data, "", 1, ("single_turn", "multi_turn"))
+    themes = {name: file.texts(value, where, line) for name, value, where, line in top.named("single_turn")}
+    chats = file.sequence(*top.at("multi_turn"))
+    turns = tuple(file.texts(chat, f"multi_turn[{index}]", chats.lines[index], min_count=2)
+                  for index, chat in enumerate(chats))
+    return {"single_turn": themes, "multi_turn": turns}
+
+
+def _scenes(file: _File, data: Any) -> dict[str, Any]:
+    top = file.record(data, "", 1, ("questions", "refs", "who_states"))
+    questions = top.record("questions", tuple(SCENE_QUESTION_FAMILIES))
+    families = {family: questions.texts(family, allowed={needed} if needed else (),
+                                        needs=(frozenset({needed}),) if needed else ())
+                for family, needed in SCENE_QUESTION_FAMILIES.items()}
+    refs = top.record("refs", (*SCENE_REF_TABLES, *SCENE_COLOUR_REFS))
+    tables: dict[str, Any] = {}
+    for kind in refs.data:
+        if kind in SCENE_COLOUR_REFS:
+            tables[kind] = refs.texts(kind, allowed={"c"}, needs=(frozenset({"c"}),))
+            continue
+        value, where, line = refs.at(kind)
+        table = file.mapping(value, where, line)
+        tables[kind] = {file.text(reading, where, table.lines[reading]):
+                        file.texts(texts, f"{where}.{reading}", table.lines[reading], allowed=())
+                        for reading, texts in table.items()}
+    states = file.mapping(*top.at("who_states"))
+    readings = {**tables["posture"], **tables["gesture"]}
+    for reading, text in states.items():
+        where = f"who_states.{reading}"
+        file.text(text, where, states.lines[reading])
+        if reading not in readings:
+            raise file.error(states.lines[reading], where,
+                             f"{reading!r} is no posture or gesture of refs{_suggest(reading, readings)}")
+    return {"questions": families, "refs": tables, "who_states": dict(states)}
+
+
+_SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "poses": _poses,
     "situations": _situations,
     "templates": _templates,
@@ -537,6 +579,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any, str], Any]] = {
     "edits": _edits,
     "captioner": _captioner,
     "chat_prompts": _chat_prompts,
+    "scenes": _scenes,
 }
 
 
@@ -557,17 +600,18 @@ def load_file(path: str | Path, kind: str) -> Any:
     if kind not in _SCHEMAS:
         raise KeyError(f"unknown catalogue kind {kind!r}; known: {_listed(_SCHEMAS)}")
     path = Path(path)
-    return _SCHEMAS[kind](_File(path), _read_yaml(path), path.stem)
+    return _SCHEMAS[kind](_File(path), _read_yaml(path))
 
 
 @lru_cache(maxsize=None)
 def load(name: str) -> Any:
     """The validated content of a catalogue, read once per process.
 
-    Returns: "postures"/"actions" → {name: PoseEntry}; "situations" → {name: {poses, checks,
-    phrasings, answers, side_free}}; "templates" → {family: texts}; "qa" → ((question, answer),
-    ...); "edits" → {name: record} (see `_edits`); "captioner" → phrase tables; "chat_prompts" →
-    {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}.
+    "postures" / "actions" → {name: PoseEntry}; "situations" → {name: {poses, checks, phrasings,
+    answers, side_free}}; "templates" → {family: texts}; "qa" → ((question, answer), ...);
+    "edits" → {name: record} (see `_edits`); "captioner" → its phrase tables; "chat_prompts" →
+    {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
+    {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 

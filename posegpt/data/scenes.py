@@ -11,7 +11,8 @@ answer names the person and emits `<POSE>` with that person's true pose as the t
 
 Questions refer to people by what the vision module *says* about them (their reading), so
 the model learns to match words to readings; the pose target is the true pose, so the head
-learns to correct the fit. Phrasings follow the held-out rule of `posegpt/data/splits.py`.
+learns to correct the fit. Phrasings follow the held-out rule of `posegpt/data/splits.py`; they
+are data (``posegpt/data/catalogues/scenes.yaml``, validated by `posegpt.data.catalogue`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from posegpt.data.catalogue import load
 from posegpt.data.conversations import PoseItem, Sample, library_items, mocap_items, sampler_items, templates_for
 from posegpt.pose import Pose, axis_angle_to_matrix
 from posegpt.tokens import POSE_TOKEN
@@ -39,104 +41,25 @@ PALETTE: dict[str, tuple[int, int, int]] = {
 }
 SCENE_MIX = {"refer": 0.55, "single": 0.12, "everyone": 0.08, "count": 0.08, "who": 0.09, "describe": 0.05, "empty": 0.03}
 
-# -- phrasings ----------------------------------------------------------------------------------------
+# -- phrasings (posegpt/data/catalogues/scenes.yaml) -------------------------------------------------
 
-POSE_QUESTIONS = (
-    "What is the pose of {ref}?",
-    "Show me the pose of {ref}.",
-    "Can you estimate the 3D pose of {ref}?",
-    "Estimate the body pose of {ref} in this photo.",
-    "I'm interested in {ref}. What pose are they in?",
-    "Give me the 3D body of {ref}.",
-    "How is {ref} posed?",
-    "What does the body of {ref} look like in 3D?",
-    "Please reconstruct {ref}.",
-    "Find {ref} and show me their pose.",
-    "Show me how {ref} is standing.",
-    "Which pose is {ref} in?",
-    "What's the 3D pose of {ref}?",
-    "Could you reconstruct the body of {ref}?",
-    "I want the pose of {ref}.",
-    "Tell me the pose of {ref}.",
-    "Estimate {ref}'s pose.",
-    "Can I see the pose of {ref}?",
-    "Get me the 3D pose of {ref}.",
-    "What position is {ref} in?",
-    "Model the body of {ref} in 3D.",
-    "Pose of {ref}, please.",
-    "How is {ref} holding their body?",
-    "Recover the 3D body of {ref}.",
-)
-SINGLE_QUESTIONS = (
-    "What is the pose of the person in this photo?",
-    "Estimate the 3D pose of this person.",
-    "Show me this person's pose.",
-    "What pose is this person in?",
-    "Reconstruct the body in the picture.",
-    "Can you give me the 3D pose from this image?",
-)
-EVERYONE_QUESTIONS = (
-    "Show me everyone's pose.",
-    "What are the poses of all the people in the photo?",
-    "Estimate the 3D pose of each person.",
-    "Give me a 3D body for every person here.",
-)
-COUNT_QUESTIONS = (
-    "How many people are in this photo?",
-    "How many people can you see?",
-    "Count the people in the picture.",
-    "How many persons are there?",
-)
-DESCRIBE_QUESTIONS = ("Describe {ref}.", "What can you tell me about {ref}?", "Tell me about {ref}.")
-WHO_QUESTIONS = ("Who is {state}?", "Which person is {state}?", "Is anyone {state}?")
+_WORDS = load("scenes")
+POSE_QUESTIONS: tuple[str, ...] = _WORDS["questions"]["pose"]  # {ref}: a referring expression
+SINGLE_QUESTIONS: tuple[str, ...] = _WORDS["questions"]["single"]
+EVERYONE_QUESTIONS: tuple[str, ...] = _WORDS["questions"]["everyone"]
+COUNT_QUESTIONS: tuple[str, ...] = _WORDS["questions"]["count"]
+DESCRIBE_QUESTIONS: tuple[str, ...] = _WORDS["questions"]["describe"]
+WHO_QUESTIONS: tuple[str, ...] = _WORDS["questions"]["who"]  # {state}: a phrase of WHO_STATES
 
 # reading attribute → referring expressions; {c} is a colour word
-POSITION_REFS = {
-    "on the left": ("the person on the left", "the leftmost person", "the one on the left"),
-    "on the right": ("the person on the right", "the rightmost person", "the one on the right"),
-    "in the middle": ("the person in the middle", "the one in the middle", "the person in the centre"),
-    "second from the left": ("the second person from the left",),
-    "third from the left": ("the third person from the left",),
-}
-SIZE_REFS = {
-    "tall": ("the tallest person", "the biggest person in the picture", "the person closest to the camera",
-             "the largest person"),
-    "small": ("the smallest person", "the person farthest away", "the tiny person in the background"),
-}
-TOP_REFS = ("the person in the {c} top", "the one wearing a {c} shirt", "the person dressed in {c} on top")
-BOTTOM_REFS = ("the person in {c} trousers", "the one with {c} pants", "the person wearing {c} trousers")
-POSTURE_REFS = {
-    "sitting": ("the person who is sitting", "the one sitting down", "the seated person", "the one taking a seat"),
-    "kneeling": ("the kneeling person", "the one on their knees", "the person kneeling down"),
-    "lying down": ("the person lying down", "the one lying on the ground", "the person resting on the floor"),
-    "squatting": ("the person squatting", "the one in a squat", "the one about to sit down"),
-    "crouching": ("the crouching person", "the one crouching down", "the person ducking down"),
-    "bending forward": ("the person bending forward", "the one leaning forward", "the person bent over"),
-    "standing": ("the person standing", "the one standing up", "the person who is on their feet"),
-}
-GESTURE_REFS = {
-    "both arms up": ("the person with both arms up", "the one raising both hands", "the one who seems to be cheering",
-                     "the person celebrating with arms in the air"),
-    "left arm up": ("the person raising their left arm", "the one with the left hand up", "the one waving with the left hand"),
-    "right arm up": ("the person raising their right arm", "the one with the right hand up", "the one waving with the right hand"),
-    "arms out": ("the person with arms out to the sides", "the one stretching their arms wide", "the one balancing with arms out"),
-    "hands on hips": ("the person with hands on hips", "the one with hands on their hips"),
-    "arms forward": ("the person reaching forward", "the one with arms stretched forward"),
-    "left knee raised": ("the person lifting their left knee", "the one raising the left knee"),
-    "right knee raised": ("the person lifting their right knee", "the one raising the right knee"),
-    "left foot raised": ("the person lifting their left foot", "the one who seems to be kicking with the left leg"),
-    "right foot raised": ("the person lifting their right foot", "the one who seems to be kicking with the right leg"),
-}
-FACING_REFS = {
-    "facing away": ("the person facing away from the camera", "the one with their back to us"),
-    "turned to their left": ("the person turned to their left",),
-    "turned to their right": ("the person turned to their right",),
-}
-WHO_STATES = {
-    "sitting": "sitting", "kneeling": "kneeling", "lying down": "lying down", "squatting": "squatting",
-    "crouching": "crouching", "both arms up": "raising both arms", "left arm up": "raising their left arm",
-    "right arm up": "raising their right arm", "arms out": "holding their arms out",
-}
+POSITION_REFS: dict[str, tuple[str, ...]] = _WORDS["refs"]["position"]
+SIZE_REFS: dict[str, tuple[str, ...]] = _WORDS["refs"]["size"]
+TOP_REFS: tuple[str, ...] = _WORDS["refs"]["top"]
+BOTTOM_REFS: tuple[str, ...] = _WORDS["refs"]["bottom"]
+POSTURE_REFS: dict[str, tuple[str, ...]] = _WORDS["refs"]["posture"]
+GESTURE_REFS: dict[str, tuple[str, ...]] = _WORDS["refs"]["gesture"]
+FACING_REFS: dict[str, tuple[str, ...]] = _WORDS["refs"]["facing"]
+WHO_STATES: dict[str, str] = _WORDS["who_states"]
 
 
 @dataclass(frozen=True)
