@@ -16,7 +16,7 @@ together mean much):
    `GenerationStats`, and a streamer's timestamps for `generate`. Greedy texts are compared up to
    the first end-of-turn token (after it the two sides legitimately differ: `generate` suppresses
    the end token, the engine writes it).
-2. `<POSE>` latency: a real last-layer hidden state → `model.decode_poses` → `Pose` → Anny mesh →
+2. `<POSE>` latency: real hidden states of a turn → `model.decode_poses` → `Pose` → Anny mesh →
    front + side render (512² each) → PNG bytes → .glb file; median over `--pose-runs` runs.
 
 Prints Markdown tables.
@@ -164,14 +164,17 @@ def bench_pose(model, prompts: list[str], runs: int) -> tuple[dict[str, float], 
 
     from posegpt.body import AnnyBody
     from posegpt.engine import Engine
+    from posegpt.model import TurnReadout
     from posegpt.pose import Pose
     from posegpt.render import Renderer, export_glb
 
     engine = Engine(model)
-    hidden_states = []
-    for prompt in prompts:  # real last-layer states: the prompt's last position, as at a <POSE> step
+    readouts = []
+    for prompt in prompts:  # real states of the prompt's turn, as the head reads them at a <POSE> step
         inputs = model.backbone.apply_chat_template([{"role": "user", "content": prompt}], add_generation_prompt=True)
-        hidden_states.append(engine._forward(None, **inputs)[1])  # (H,)
+        states = engine._forward(None, **inputs)[1]  # (T, L, H)
+        start = model.turn_start(inputs["input_ids"][0], states.shape[0] - 1)
+        readouts.append(TurnReadout(states[None, start:].float(), torch.ones((1, states.shape[0] - start), dtype=torch.bool)))
     body = AnnyBody()
     stages = ("hidden → rotations (head)", "rotations → Pose", "Pose → mesh (Anny)", "mesh → front + side image",
               "image → PNG bytes", "mesh → .glb file", "**whole chain**")
@@ -179,10 +182,10 @@ def bench_pose(model, prompts: list[str], runs: int) -> tuple[dict[str, float], 
     with Renderer(width=512, height=512) as renderer, tempfile.TemporaryDirectory() as folder:
         glb = Path(folder) / "pose.glb"
         for run in range(runs + 3):  # 3 warm-up runs
-            hidden = hidden_states[run % len(hidden_states)]
+            readout = readouts[run % len(readouts)]
             t0 = time.perf_counter()
             with torch.inference_mode():
-                rotations = model.decode_poses(hidden[None].float())  # (1, 24, 3, 3)
+                rotations = model.decode_poses(readout)  # (1, 24, 3, 3)
             t1 = time.perf_counter()
             pose = Pose.from_rotation_matrices(rotations)
             t2 = time.perf_counter()

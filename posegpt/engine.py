@@ -1,9 +1,10 @@
 """The streaming engine: chat messages in, a stream of text deltas and poses out.
 
 `Engine.stream()` runs its own decoding loop over a KV cache (like nanochat's engine): one
-prefill of the prompt, then one forward pass per generated token. Every step keeps the
-last-layer hidden state that produced the step's logits; when the sampled token is `<POSE>`,
-that very hidden state goes through the pose head — no second pass over the text. Every
+prefill of the prompt, then one forward pass per generated token. It keeps the hidden states the
+pose head reads — those of the current turn (the user's message and the reply so far) at the
+head's layers, from the prefill and from every step; when the sampled token is `<POSE>`, the
+state that produced it is the head's query over them — no second pass over the text. Every
 `<POSE>` of a reply becomes a `PoseEvent`, in order, as soon as it is generated.
 
 The engine holds one model for any number of chat sessions: all per-conversation state (cache,
@@ -30,7 +31,7 @@ import numpy as np
 import torch
 
 from posegpt.body.base import BodyModel, BodyOutput
-from posegpt.model import PoseGPT
+from posegpt.model import PoseGPT, TurnReadout
 from posegpt.pose import Pose
 from posegpt.render import Camera
 
@@ -243,16 +244,16 @@ class Engine:
 
     @torch.inference_mode()
     def _forward(self, cache: Any, **inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any, torch.Tensor]:
-        """→ logits of the last position (V,), its last-layer hidden state (H,), the updated cache,
-        and the last-layer states of every position of this call (T, H)."""
+        """→ logits of the last position (V,), the states the pose head reads at every position of
+        this call (T, L, H; the last layer last), and the updated cache."""
         extra: dict[str, Any] = {self._cache_argument: cache}
         if self._can_keep_last_logits:
             extra["logits_to_keep"] = 1  # the prompt's other positions need no logits
         with self._lock:
             out = self.model.language_model(**inputs, **extra, use_cache=True, output_hidden_states=True)
         cache = out.cache if hasattr(out, "cache") else out.past_key_values
-        states = out.hidden_states[-1][0]  # (T, H)
-        return out.logits[0, -1], states[-1], cache, states
+        states = torch.stack([out.hidden_states[layer][0] for layer in self.model.readout_layers], dim=1)  # (T, L, H)
+        return out.logits[0, -1], states, cache
 
     # -- photos as people --------------------------------------------------------------------------
 
@@ -361,9 +362,13 @@ class Engine:
 
             with torch.inference_mode():
                 prefill["inputs_embeds"] = self.model.embed_inputs(prefill.pop("input_ids"), stack_features(scene.readings))
-        logits, hidden, cache, prompt_states = self._forward(None, **prefill)  # prefill: (V,), (H,), …, (T, H)
+        logits, prompt_states, cache = self._forward(None, **prefill)  # prefill: (V,), (T, L, H), …
         if scene is not None and scene.readings:
-            people_states = self.model.person_states(prompt_states[None], inputs["input_ids"])[0]  # (N, H)
+            people_states = self.model.person_states(prompt_states[None, :, -1], inputs["input_ids"])[0]  # (N, H)
+        # The turn so far, as the head reads it: from the start of the user's message on (the
+        # reply's states are appended step by step).
+        start = self.model.turn_start(inputs["input_ids"][0], prompt_tokens - 1)
+        turn = _TurnStates(prompt_states[start:], self.model.config.head_max_turn_tokens if self.model.reads_turn else 1)
         attention_mask = inputs.get("attention_mask")
         for step in range(max_new_tokens):
             token = sampler(logits, generated)
@@ -375,11 +380,11 @@ class Engine:
             generated.append(token)
             delta = decoder.push(token)
             if token == self.pose_token_id:
-                # `hidden` is the state whose logits just produced <POSE>: decode it, no second pass.
+                # The state whose logits just produced <POSE> is the last of the turn: decode, no second pass.
                 before = delta.rsplit(self.model.config.pose_token, 1)[0]
                 if before:
                     yield TextDelta(before)
-                event = self._pose_event(len(poses), hidden, scene, people_states, photo)
+                event = self._pose_event(len(poses), turn.readout(), scene, people_states, photo)
                 if isinstance(event, PoseEvent):
                     poses.append(event.pose)
                     pose_people.append(event.person)
@@ -392,7 +397,8 @@ class Engine:
             if attention_mask is not None:
                 attention_mask = torch.cat([attention_mask, attention_mask.new_ones((1, 1))], dim=1)
                 step_inputs["attention_mask"] = attention_mask
-            logits, hidden, cache, _ = self._forward(cache, **step_inputs)
+            logits, step_states, cache = self._forward(cache, **step_inputs)
+            turn.append(step_states)
         tail = decoder.flush()
         if tail:
             yield TextDelta(tail)
@@ -410,11 +416,12 @@ class Engine:
         yield Done(decoder.emitted, tuple(poses), stats, tuple(pose_people), scene)
 
     def _pose_event(
-        self, index: int, hidden: torch.Tensor, scene: Any | None = None,
+        self, index: int, readout: TurnReadout, scene: Any | None = None,
         people_states: torch.Tensor | None = None, photo: np.ndarray | None = None,
     ) -> PoseEvent | ErrorEvent:
+        hidden = readout.emitting[0, -1]  # (H,) the last-layer state that emitted <POSE>
         with torch.inference_mode():
-            rotations = self.model.decode_poses(hidden[None].float())  # (1, 24, 3, 3)
+            rotations = self.model.decode_poses(readout)  # (1, 24, 3, 3)
         if not torch.isfinite(rotations).all():
             return ErrorEvent(f"pose {index + 1} could not be decoded (the pose head gave non-finite numbers)")
         pose = head_pose = Pose.from_rotation_matrices(rotations)
@@ -442,6 +449,24 @@ class Engine:
                     overlay = None  # e.g. a camera the fit could not place: the pose still stands
         return PoseEvent(index, pose, body, picture, person, camera, overlay, head_pose if person is not None else None,
                          scene if person is not None else None)
+
+
+class _TurnStates:
+    """The current turn's states at the head's layers, growing by one per decoded token; only the
+    last `keep` positions are kept (what the head reads)."""
+
+    def __init__(self, states: torch.Tensor, keep: int) -> None:
+        self.keep = keep
+        self.states = states[-keep:]  # (T, L, H)
+
+    def append(self, step_states: torch.Tensor) -> None:
+        """Add the (1, L, H) states of one decoding step."""
+        self.states = torch.cat([self.states, step_states], dim=0)[-self.keep:]
+
+    def readout(self) -> TurnReadout:
+        """One pose's readout: the turn up to the current step, which emits the <POSE>."""
+        return TurnReadout(self.states[None].float(), torch.ones((1, self.states.shape[0]), dtype=torch.bool,
+                                                                   device=self.states.device))
 
 
 class _PromptTooLong(Exception):

@@ -4,10 +4,16 @@ The whole mechanism:
 1. `<POSE>` is added to the tokenizer as a real special token; its embedding row is trainable
    (PEFT "trainable tokens", so the checkpoint stores that row, not the whole matrix).
 2. The backbone is fine-tuned with LoRA to write `<POSE>` where a pose belongs.
-3. The last-layer hidden state at the position that *emits* `<POSE>` — position i where
-   input_ids[i + 1] is `<POSE>` in training, the current decoding step at inference — goes
-   through `PoseHead` (MLP → 24 × 6D) to SMPL joint rotations. Positions come from token ids,
-   never from offsets, so image tokens expanded by a processor need no special care.
+3. The hidden state at the position that *emits* `<POSE>` — position i where input_ids[i + 1]
+   is `<POSE>` in training, the current decoding step at inference — is the query of the pose
+   head. The default head (`TurnReadoutHead`) attends from it over the hidden states of the
+   current turn (the user's message and the reply so far, from a few layers): on a 135 M model
+   the words that say which body part does what sit in the user's tokens, and one vector does
+   not carry them (measured: ../shared/FACTS.md). ChatPose's head (`PoseHead`: an MLP on that
+   one last-layer state) stays as `head_type="last_state"`. Both end in 24 × 6D → SMPL joint
+   rotations. Positions come from token ids, never from offsets: the turn starts after the
+   end-of-turn token that closed the previous message, so image tokens expanded by a processor
+   need no special care.
 4. Loss = cross-entropy on the text + λ · L1 on rotation matrices (+ μ · L1 on FK joint
    positions, off by default).
 5. Photos (text-only backbones): the vision module describes each person found as a feature
@@ -28,7 +34,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 import torch.nn as nn
@@ -43,6 +49,7 @@ HEAD_WEIGHTS_NAME = "pose_head.safetensors"
 PERSON_WEIGHTS_NAME = "person_modules.safetensors"  # projector + pointer, when person_feature_dim > 0
 CHECKPOINT_FORMAT = "posegpt-checkpoint-1"
 FINETUNE_MODES = ("lora",)
+HEAD_TYPES = ("last_state", "turn_attention")
 
 
 class CheckpointError(RuntimeError):
@@ -61,7 +68,15 @@ class PoseGPTConfig:
     lora_dropout: float = 0.05
     lora_target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
     hidden_size: int = 0  # of the backbone's last layer; filled in when the model is built
-    head_hidden_size: int = 0  # 0 = same as hidden_size
+    head_hidden_size: int = 0  # 0 = same as hidden_size (last_state head)
+    # Which pose head: "last_state" = ChatPose's MLP on the one state that emits <POSE>;
+    # "turn_attention" = attention from that state over the current turn's states (TurnReadoutHead).
+    head_type: str = "last_state"
+    head_layers: tuple[int, ...] = ()  # hidden_states indices the turn head reads (0 = embeddings, -1 = last); the last is always read
+    head_width: int = 256  # turn head: attention width
+    head_queries: int = 8  # turn head: learned queries (each also gets the emitting state)
+    head_blocks: int = 2  # turn head: cross-attention blocks
+    head_max_turn_tokens: int = 128  # turn head: at most this many of the turn's last tokens are read
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -73,8 +88,13 @@ class PoseGPTConfig:
 
     def __post_init__(self) -> None:
         self.lora_target_modules = tuple(self.lora_target_modules)
+        self.head_layers = tuple(int(layer) for layer in self.head_layers)
         if self.finetune not in FINETUNE_MODES:
             raise ValueError(f"finetune must be one of {FINETUNE_MODES}, got {self.finetune!r}")
+        if self.head_type not in HEAD_TYPES:
+            raise ValueError(f"head_type must be one of {HEAD_TYPES}, got {self.head_type!r}")
+        if self.head_max_turn_tokens < 1:
+            raise ValueError("head_max_turn_tokens must be at least 1")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -115,6 +135,103 @@ class PoseHead(nn.Module):
         with torch.autocast(device_type=hidden.device.type, enabled=False):
             weight = self.mlp[1].weight
             rotation_6d = self.mlp(hidden.to(weight.dtype)).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
+            return rotation_6d_to_matrix(rotation_6d)
+
+
+@dataclass
+class TurnReadout:
+    """What the pose head reads for P poses: the hidden states of each pose's turn, at the
+    head's layers, left-aligned and padded at the end. The last real position of a row is the
+    state that emits that `<POSE>`."""
+
+    states: torch.Tensor  # (P, T, L, H)
+    mask: torch.Tensor  # (P, T) bool, True at real positions
+
+    @property
+    def emitting(self) -> torch.Tensor:
+        """(P, L, H): each row's last real position, the state whose logits produce `<POSE>`."""
+        last = self.mask.long().sum(dim=1) - 1  # (P,)
+        return self.states[torch.arange(self.states.shape[0], device=self.states.device), last]
+
+    def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> "TurnReadout":
+        return TurnReadout(self.states.to(device=device, dtype=dtype), self.mask.to(device))
+
+
+def turn_start(input_ids: torch.Tensor, position: int, end_token_ids: frozenset[int] | set[int]) -> int:
+    """Where the turn of the token at `position` starts in one row of ids: right after the
+    end-of-turn token that closed the message before the last user message (0 if none).
+
+    From `position` backwards, the first end-of-turn token closes the user's message (a reply in
+    progress has none); the one before it closes the previous message (system prompt or earlier
+    reply). Token ids only: any chat template whose messages end with one of `end_token_ids`.
+    """
+    ids = input_ids[: position + 1].tolist()
+    seen = 0
+    for index in range(len(ids) - 1, -1, -1):
+        if ids[index] in end_token_ids:
+            seen += 1
+            if seen == 2:
+                return index + 1
+    return 0
+
+
+class _CrossAttentionBlock(nn.Module):
+    """Pre-norm cross-attention from the queries to the turn, then an MLP; residual both."""
+
+    def __init__(self, width: int, heads: int) -> None:
+        super().__init__()
+        self.query_norm = nn.LayerNorm(width)
+        self.attention = nn.MultiheadAttention(width, heads, batch_first=True)
+        self.mlp = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, 2 * width), nn.GELU(), nn.Linear(2 * width, width))
+
+    def forward(self, queries: torch.Tensor, keys: torch.Tensor, padding: torch.Tensor) -> torch.Tensor:
+        """(P, Q, W) queries, (P, T, W) keys, (P, T) bool True at padding → (P, Q, W)."""
+        attended, _ = self.attention(self.query_norm(queries), keys, keys, key_padding_mask=padding, need_weights=False)
+        queries = queries + attended
+        return queries + self.mlp(queries)
+
+
+class TurnReadoutHead(nn.Module):
+    """The turn's hidden states → 24 joint rotations, by attention from the `<POSE>` state.
+
+    Keys: each turn position's states at the L read layers, each layer-normed (LLM states have a
+    few huge, near-constant dimensions), concatenated and projected to `width`. Queries:
+    `queries` learned vectors, each plus the projected emitting state, through `blocks`
+    cross-attention blocks; the queries' outputs together → 24 × 6D. Like `PoseHead`, it starts
+    at the rest pose (zero last weight, identity bias). The attention part follows the caller's
+    autocast (bf16 makes fitting on a CPU cache ~2.5× faster); the output MLP always runs in
+    float32, which resolves the small departures from the identity bias.
+    """
+
+    def __init__(self, hidden_size: int, layers: int, width: int = 256, queries: int = 8, blocks: int = 2,
+                 heads: int = 4) -> None:
+        super().__init__()
+        self.layer_norms = nn.ModuleList(nn.LayerNorm(hidden_size) for _ in range(layers))
+        self.key_projection = nn.Linear(layers * hidden_size, width)
+        self.key_norm = nn.LayerNorm(width)
+        self.query_projection = nn.Sequential(nn.LayerNorm(layers * hidden_size), nn.Linear(layers * hidden_size, width))
+        self.queries = nn.Parameter(torch.randn(queries, width) * 0.02)
+        self.blocks = nn.ModuleList(_CrossAttentionBlock(width, heads) for _ in range(blocks))
+        self.output = nn.Sequential(
+            nn.LayerNorm(queries * width), nn.Linear(queries * width, 2 * width), nn.GELU(), nn.Linear(2 * width, NUM_JOINTS * 6)
+        )
+        with torch.no_grad():
+            self.output[-1].weight.mul_(0.01)
+            self.output[-1].bias.copy_(matrix_to_rotation_6d(torch.eye(3)).repeat(NUM_JOINTS))
+
+    def forward(self, readout: TurnReadout) -> torch.Tensor:
+        """`TurnReadout` of P poses → (P, 24, 3, 3) rotation matrices."""
+        dtype = self.key_projection.weight.dtype
+        states = readout.states.to(dtype)  # (P, T, L, H)
+        normed = torch.cat([norm(states[:, :, layer]) for layer, norm in enumerate(self.layer_norms)], dim=-1)  # (P, T, L·H)
+        keys = self.key_norm(self.key_projection(normed))  # (P, T, W)
+        emitting = readout.emitting.to(dtype).flatten(1)  # (P, L·H)
+        queries = self.queries[None] + self.query_projection(emitting)[:, None]  # (P, Q, W)
+        padding = ~readout.mask.to(keys.device)  # (P, T)
+        for block in self.blocks:
+            queries = block(queries, keys, padding)
+        with torch.autocast(device_type=readout.states.device.type, enabled=False):
+            rotation_6d = self.output(queries.float().flatten(1)).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
             return rotation_6d_to_matrix(rotation_6d)
 
 
@@ -237,7 +354,15 @@ class PoseGPT(nn.Module):
             )
             self.language_model = get_peft_model(base, peft_config)
         device = next(base.parameters()).device
-        self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
+        self.readout_layers = _readout_layers(self.config, _num_layers(base))
+        self.end_token_ids = frozenset(backbone.end_token_ids)
+        self.pose_head: PoseHead | TurnReadoutHead
+        if self.config.head_type == "turn_attention":
+            self.pose_head = TurnReadoutHead(
+                hidden_size, len(self.readout_layers), self.config.head_width, self.config.head_queries, self.config.head_blocks
+            ).to(device)
+        else:
+            self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
         self.person_projector: PersonProjector | None = None
         self.person_pointer: PersonPointer | None = None
         if self.config.person_feature_dim > 0:
@@ -310,7 +435,7 @@ class PoseGPT(nn.Module):
         emits = pose_emitting_mask(input_ids, self.pose_token_id)
         if attention_mask is not None:
             emits &= attention_mask.bool()
-        pred_rotations = self.pose_head(hidden[emits])  # (P, 24, 3, 3)
+        pred_rotations = self.decode_poses(self.turn_readout(outputs.hidden_states, input_ids, emits))  # (P, 24, 3, 3)
         zero = hidden.new_zeros((), dtype=torch.float32)
         ce_loss = outputs.loss.float() if outputs.loss is not None else zero
         pose_loss, joint_loss = zero, zero
@@ -401,9 +526,39 @@ class PoseGPT(nn.Module):
             joint_loss = F.l1_loss(forward_kinematics(pred_rotations)[1], forward_kinematics(target)[1])
         return pose_loss, joint_loss
 
-    def decode_poses(self, hidden: torch.Tensor) -> torch.Tensor:
-        """(P, H) hidden states that emitted <POSE> → (P, 24, 3, 3) rotations."""
-        return self.pose_head(hidden)
+    @property
+    def reads_turn(self) -> bool:
+        """Whether the pose head reads the whole turn (else only the state that emits <POSE>)."""
+        return isinstance(self.pose_head, TurnReadoutHead)
+
+    def turn_readout(self, hidden_states: Sequence[torch.Tensor], input_ids: torch.Tensor, emits: torch.Tensor) -> TurnReadout:
+        """What the head reads for every emitting position of a batch, in reading order.
+
+        Args:
+            hidden_states: the backbone's per-layer states, each (B, T, H) (index 0 = embeddings).
+            input_ids: (B, T); emits: (B, T) bool, True where the state emits <POSE>.
+        """
+        layers = torch.stack([hidden_states[layer] for layer in self.readout_layers], dim=2)  # (B, T, L, H)
+        positions = emits.nonzero().tolist()  # [(row, i)], reading order
+        spans = []
+        for row, position in positions:
+            start = self.turn_start(input_ids[row], position)
+            spans.append(layers[row, start:position + 1])  # (t, L, H)
+        return pad_turns(spans, layers.shape[2:], layers)
+
+    def turn_start(self, input_ids: torch.Tensor, position: int) -> int:
+        """First position the head reads for the <POSE> emitted at `position` of one row of ids."""
+        if not self.reads_turn:
+            return position
+        start = turn_start(input_ids, position, self.end_token_ids)
+        return max(start, position + 1 - self.config.head_max_turn_tokens)
+
+    def decode_poses(self, readout: TurnReadout) -> torch.Tensor:
+        """What P poses' turns say → (P, 24, 3, 3) rotations (the last-state head reads only the
+        emitting position's last layer)."""
+        if isinstance(self.pose_head, TurnReadoutHead):
+            return self.pose_head(readout)
+        return self.pose_head(readout.emitting[:, -1])
 
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
@@ -452,12 +607,15 @@ class PoseGPT(nn.Module):
         ``backbone`` overrides the one named in config.json (a spec or an already loaded Backbone),
         e.g. to point at a local copy of the same weights. ``config_overrides`` changes config
         values before the model is built — e.g. ``{"person_feature_dim": 231}`` to go on training a
-        text-only checkpoint on photos (new modules start untrained; the rest is loaded).
+        text-only checkpoint on photos (new modules start untrained; the rest is loaded), or
+        ``{"head_type": "turn_attention"}`` to fit another pose head on its states (the new head
+        starts untrained).
         """
         folder = _resolve_checkpoint_folder(path_or_hub_id)
         config_path = folder / CONFIG_NAME
         try:
-            config = PoseGPTConfig.from_dict({**json.loads(config_path.read_text()), **(config_overrides or {})})
+            saved = json.loads(config_path.read_text())
+            config = PoseGPTConfig.from_dict({**saved, **(config_overrides or {})})
         except FileNotFoundError:
             raise CheckpointError(f"{folder} is not a PoseGPT checkpoint: it has no {CONFIG_NAME}") from None
         except (json.JSONDecodeError, TypeError, ValueError) as error:
@@ -481,7 +639,9 @@ class PoseGPT(nn.Module):
             raise
         except Exception as error:  # adapter shapes that do not fit this backbone, corrupt files
             raise CheckpointError(f"the adapter in {folder} does not fit backbone {backbone.spec!r}: {error}") from None
-        model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
+        if _same_head(PoseGPTConfig.from_dict(saved), config):
+            model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
+        # else: config_overrides asked for another head; it starts untrained (e.g. a new readout to fit)
         if model.person_projector is not None and model.person_pointer is not None:
             person_file = folder / PERSON_WEIGHTS_NAME
             if person_file.exists():
@@ -504,6 +664,37 @@ def _hidden_size(model: nn.Module) -> int:
     return int(model.get_input_embeddings().weight.shape[1])
 
 
+def _num_layers(model: nn.Module) -> int:
+    """Transformer layers of the language model (hidden_states has one more: the embeddings)."""
+    config = model.config
+    text_config = getattr(config, "text_config", None) or config
+    return int(text_config.num_hidden_layers)
+
+
+def _readout_layers(config: PoseGPTConfig, num_layers: int) -> tuple[int, ...]:
+    """The hidden_states indices the head reads, ascending, the last layer always last."""
+    if config.head_type == "last_state":
+        return (num_layers,)
+    layers = set()
+    for layer in config.head_layers:
+        resolved = layer + num_layers + 1 if layer < 0 else layer
+        if not 0 <= resolved <= num_layers:
+            raise ValueError(f"head_layers has {layer}, but the backbone's hidden states are 0..{num_layers}")
+        layers.add(resolved)
+    return tuple(sorted(layers | {num_layers}))
+
+
+def pad_turns(spans: Sequence[torch.Tensor], inner_shape: Sequence[int], like: torch.Tensor) -> TurnReadout:
+    """Turns of different lengths, each (t, L, H) → one `TurnReadout` padded at the end."""
+    length = max((span.shape[0] for span in spans), default=1)
+    states = like.new_zeros((len(spans), length, *inner_shape))  # (P, T, L, H)
+    mask = torch.zeros((len(spans), length), dtype=torch.bool, device=like.device)
+    for index, span in enumerate(spans):
+        states[index, : span.shape[0]] = span
+        mask[index, : span.shape[0]] = True
+    return TurnReadout(states, mask)
+
+
 def _resolve_checkpoint_folder(path_or_hub_id: str | Path) -> Path:
     """A local folder as is; "owner/name" (not a local path) from the Hugging Face Hub."""
     folder = Path(path_or_hub_id).expanduser()
@@ -523,6 +714,12 @@ def _resolve_checkpoint_folder(path_or_hub_id: str | Path) -> Path:
             f"could not download the checkpoint {text!r} from the Hugging Face Hub ({type(error).__name__}); "
             "check the name and the internet connection, or pass a local folder"
         ) from None
+
+
+def _same_head(saved: PoseGPTConfig, config: PoseGPTConfig) -> bool:
+    """Whether the saved head weights fit the head `config` builds."""
+    shape_fields = ("head_type", "head_layers", "head_width", "head_queries", "head_blocks", "head_hidden_size")
+    return all(getattr(saved, name) == getattr(config, name) for name in shape_fields)
 
 
 class _Bundle(nn.Module):

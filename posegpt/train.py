@@ -17,6 +17,7 @@ import platform
 import random
 import shutil
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -66,6 +67,9 @@ class OptimConfig:
     head_warmup_steps: int = 0
     head_refit_examples: int = 4000  # training conversations whose hidden states are cached
     head_refit_batch_size: int = 128
+    # Where the refit's cache of what the head reads is written shard by shard (None: kept in
+    # memory only). A stopped run resumes its caching from there; several heads can share it.
+    head_cache_dir: str | None = None
 
     def __post_init__(self) -> None:
         # YAML reads a bare `no` as False; accept it rather than failing deep inside accelerate.
@@ -363,75 +367,44 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
     return final
 
 
-@torch.no_grad()
-def pose_hidden_states(model: PoseGPT, examples: Sequence[Any], pad_token_id: int, device: torch.device,
-                       batch_size: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
-    """Last-layer hidden states that emit `<POSE>` and their target rotations, in float32, with
-    the model in eval mode exactly as the engine runs it → (P, H), (P, 24, 3, 3)."""
-    from tqdm.auto import tqdm
-
-    from posegpt.data.conversation import collate
-    from posegpt.model import pose_emitting_mask
-
-    model.eval()
-    states, targets = [], []
-    with_poses = [example for example in examples if example.target_rotations.shape[0] > 0]
-    for start in tqdm(range(0, len(with_poses), batch_size), desc="caching hidden states", leave=False):
-        batch = collate(list(with_poses[start:start + batch_size]), pad_token_id)
-        input_ids, attention_mask = batch["input_ids"].to(device), batch["attention_mask"].to(device)
-        if "person_features" in batch:  # a photo's people: their placeholders carry projected features
-            inputs = {"inputs_embeds": model.embed_inputs(input_ids, batch["person_features"].to(device))}
-        else:
-            inputs = {"input_ids": input_ids}
-        out = model.language_model(**inputs, attention_mask=attention_mask, output_hidden_states=True)
-        emits = pose_emitting_mask(input_ids, model.pose_token_id) & attention_mask.bool()
-        states.append(out.hidden_states[-1][emits].float().cpu())  # (p, H)
-        targets.append(batch["target_rotations"].float())
-    model.train()
-    return torch.cat(states), torch.cat(targets)
-
-
 def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any], config: TrainConfig,
-               device: torch.device, steps: int) -> dict[str, float]:
-    """Train the pose head alone on cached hidden states (same loss as the joint loop, minus CE);
-    keeps the head state with the lowest validation loss."""
-    pad = model.tokenizer.pad_token_id
+               device: torch.device, steps: int) -> dict[str, Any]:
+    """Train the pose head alone on cached readouts of the LLM as it is now (posegpt/readout.py):
+    the backbone runs once over `head_refit_examples` training conversations, the head then sees
+    them for `steps` batches; the state with the lowest validation loss is kept."""
+    from posegpt.readout import cache_readouts, cache_readouts_to_folder, fit_head
+
     generator = torch.Generator().manual_seed(config.seed)
     chosen = torch.randperm(len(examples), generator=generator)[: config.optim.head_refit_examples].tolist()
-    train_x, train_y = pose_hidden_states(model, [examples[i] for i in chosen], pad, device)
-    val_x, val_y = pose_hidden_states(model, validation, pad, device)
-    head = model.pose_head.float()
-    head_device = next(head.parameters()).device
-    pose_weight, joint_weight = model.config.pose_loss_weight, model.config.joint_loss_weight
+    bf16 = config.optim.mixed_precision == "bf16"
+    with merged_adapter(model):
+        if config.optim.head_cache_dir:
+            fingerprint = json.dumps({"init_from": config.init_from, "data": asdict(config.data), "seed": config.seed,
+                                      "chosen": len(chosen)}, sort_keys=True, default=str)
+            train_cache = cache_readouts_to_folder(model, [examples[i] for i in chosen], config.optim.head_cache_dir,
+                                                   bf16=bf16, fingerprint=fingerprint)
+        else:
+            train_cache = cache_readouts(model, [examples[i] for i in chosen], bf16=bf16)
+        validation_cache = cache_readouts(model, validation, bf16=bf16)
+    scores = fit_head(model, train_cache, validation_cache, steps, config.optim.head_refit_batch_size,
+                      config.optim.head_learning_rate, seed=config.seed, bf16=bf16)
+    model.train()
+    return scores
 
-    def loss_of(states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        pose_loss, joint_loss = model.pose_losses(head(states.to(head_device)), targets)  # as in the joint loop
-        return pose_weight * pose_loss + joint_weight * joint_loss
 
-    def val_pose_l1() -> float:
-        with torch.no_grad():
-            return float((head(val_x.to(head_device)) - val_y.to(head_device)).abs().mean())
-
-    before = val_pose_l1()
-    optimizer = torch.optim.AdamW(head.parameters(), lr=config.optim.head_learning_rate)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(0, steps))
-    with torch.no_grad():
-        best = (float(loss_of(val_x, val_y)), {k: v.clone() for k, v in head.state_dict().items()})
-    for step in range(1, steps + 1):
-        index = torch.randint(0, train_x.shape[0], (config.optim.head_refit_batch_size,), generator=generator)
-        loss = loss_of(train_x[index], train_y[index])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        scheduler.step()
-        if step % 100 == 0 or step == steps:
-            with torch.no_grad():
-                val_loss = float(loss_of(val_x, val_y))
-            if val_loss < best[0]:
-                best = (val_loss, {k: v.clone() for k, v in head.state_dict().items()})
-    head.load_state_dict(best[1])
-    return {"refit_val_pose_l1_before": round(before, 5), "refit_val_pose_l1": round(val_pose_l1(), 5),
-            "refit_poses": int(train_x.shape[0])}
+@contextmanager
+def merged_adapter(model: PoseGPT) -> Iterator[None]:
+    """Within the block the LoRA weights are folded into the base weights (the backbone runs
+    ~2× faster for caching), and taken out again after it, so training can go on."""
+    language_model = model.language_model
+    mergeable = hasattr(language_model, "merge_adapter")  # a PeftModel (not one merged for inference)
+    if mergeable:
+        language_model.merge_adapter()
+    try:
+        yield
+    finally:
+        if mergeable:
+            language_model.unmerge_adapter()
 
 
 def _make_trainable(model: PoseGPT) -> None:

@@ -1,0 +1,230 @@
+"""The turn readout: what the pose head reads, the same in training, in the engine and in the cache."""
+
+import pytest
+import torch
+from tiny_models import save_tiny_llama
+
+from posegpt.backbones import load_backbone
+from posegpt.data.conversation import collate, encode_conversation
+from posegpt.data.named_poses import named_pose
+from posegpt.engine import Done, Engine, PoseEvent
+from posegpt.model import (
+    PoseGPT,
+    PoseGPTConfig,
+    TurnReadout,
+    TurnReadoutHead,
+    pose_emitting_mask,
+    turn_start,
+)
+from posegpt.readout import ReadoutCache, cache_readouts, cache_readouts_to_folder, fit_head, length_bucketed_batches
+from posegpt.train import merged_adapter
+
+TURN = dict(head_type="turn_attention", head_layers=(1,), head_width=32, head_queries=4, head_blocks=1)
+CONVERSATIONS = [
+    ([{"role": "user", "content": "Raise your arms."}, {"role": "assistant", "content": "Here: <POSE>"}], ["arms_up"]),
+    ([{"role": "user", "content": "Squat, then stand."}, {"role": "assistant", "content": "First <POSE> then <POSE>."}],
+     ["squat", "stand"]),
+    ([{"role": "user", "content": "Hello there!"}, {"role": "assistant", "content": "Hello! How are you today?"},
+      {"role": "user", "content": "Wave with one hand."}, {"role": "assistant", "content": "Sure: <POSE>"}], ["wave_left_hand"]),
+]
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return save_tiny_llama(tmp_path_factory.mktemp("tiny_llama"))
+
+
+def build(folder, **config) -> PoseGPT:
+    return PoseGPT(load_backbone(str(folder)), PoseGPTConfig(backbone=str(folder), **{**TURN, **config}))
+
+
+def examples_of(model: PoseGPT):
+    return [encode_conversation(model.backbone, chat, [named_pose(n) for n in names], model.pose_token_id)
+            for chat, names in CONVERSATIONS]
+
+
+def test_turn_starts_after_the_message_before_the_users():
+    end = {2}
+    #         sys  sys end user user end asst asst asst
+    ids = torch.tensor([1, 5, 2, 1, 6, 2, 1, 7, 8])
+    assert turn_start(ids, 8, end) == 3  # the user's turn and the reply so far
+    assert turn_start(ids, 4, end) == 0  # inside the first message: nothing closed before it
+    two_turns = torch.tensor([1, 6, 2, 1, 7, 2, 1, 6, 2, 1, 9])
+    assert turn_start(two_turns, 10, end) == 6  # the earlier exchange is not read
+
+
+def test_untrained_turn_head_predicts_the_rest_pose_and_ignores_padding():
+    torch.manual_seed(0)
+    head = TurnReadoutHead(hidden_size=16, layers=2, width=32, queries=4, blocks=2).eval()
+    states = torch.randn(3, 7, 2, 16)  # (P, T, L, H)
+    mask = torch.ones(3, 7, dtype=torch.bool)
+    mask[1, 4:] = False
+    rotations = head(TurnReadout(states, mask))
+    assert rotations.shape == (3, 24, 3, 3)
+    assert torch.allclose(rotations, torch.eye(3).expand(3, 24, 3, 3), atol=0.1)
+    # what is behind the padding never matters, and the emitting state is the last real one
+    scrambled = states.clone()
+    scrambled[1, 4:] = 100.0
+    assert torch.allclose(head(TurnReadout(scrambled, mask)), rotations, atol=1e-5)
+    assert torch.equal(TurnReadout(states, mask).emitting[1], states[1, 3])
+
+
+def test_config_reads_the_last_layer_always_and_rejects_bad_values(folder):
+    model = build(folder, head_layers=(-1, 1))
+    assert model.readout_layers == (1, 2) and model.reads_turn  # tiny Llama: 2 layers → hidden_states 0..2
+    assert build(folder, head_type="last_state").readout_layers == (2,)
+    with pytest.raises(ValueError, match="head_layers"):
+        build(folder, head_layers=(5,))
+    with pytest.raises(ValueError, match="head_type"):
+        PoseGPTConfig(head_type="everything")
+
+
+def test_training_forward_reads_each_poses_turn(folder):
+    model = build(folder)
+    batch = collate(examples_of(model), model.tokenizer.pad_token_id)
+    out = model(**batch)
+    assert out.num_poses == 4 and out.pose_loss > 0
+    out.loss.backward()
+    assert model.pose_head.key_projection.weight.grad.abs().sum() > 0
+    # the head reads from the user's message of the pose's own turn, not from earlier turns
+    emits = pose_emitting_mask(batch["input_ids"], model.pose_token_id)
+    rows = emits.nonzero().tolist()
+    third_row, third_position = rows[-1]
+    start = model.turn_start(batch["input_ids"][third_row], third_position)
+    text = model.tokenizer.decode(batch["input_ids"][third_row, start:third_position + 1])
+    assert "Wave with one hand" in text and "Hello there" not in text
+    assert model.turn_start(batch["input_ids"][third_row], third_position) == third_position + 1 - min(
+        model.config.head_max_turn_tokens, third_position + 1 - start)
+
+
+def test_engine_pose_equals_the_training_readout(folder):
+    """The engine's incremental turn (prefill + one state per step) gives the head exactly what a
+    full forward pass over the finished reply gives it."""
+    torch.manual_seed(1)
+    model = build(folder).eval()
+    with torch.no_grad():
+        for parameter in model.pose_head.output[-1].parameters():
+            parameter.normal_(0, 0.5)  # a head whose output depends on what it reads
+    messages = [{"role": "user", "content": "Raise your arms."}]
+    # force the reply: the tiny model is untrained, so make <POSE> the only token it can sample first
+    engine = Engine(model)
+    original = engine._forward
+
+    def forced(cache, **inputs):
+        logits, states, cache = original(cache, **inputs)
+        forced_logits = torch.full_like(logits, -1e9)
+        step = forced.calls
+        forced.calls += 1
+        forced_logits[model.pose_token_id if step == 0 else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
+        return forced_logits, states, cache
+
+    forced.calls = 0
+    engine._forward = forced
+    events = list(engine.stream(messages, max_new_tokens=4))
+    pose = next(e for e in events if isinstance(e, PoseEvent)).pose
+    assert isinstance(events[-1], Done) and events[-1].reply == "<POSE>"
+    encoded = encode_conversation(model.backbone, messages + [{"role": "assistant", "content": "<POSE>"}],
+                                  [named_pose("arms_up")], model.pose_token_id)
+    with torch.no_grad():
+        out = model(**collate([encoded], model.tokenizer.pad_token_id))
+    assert torch.allclose(pose.rotation_matrices(), out.pred_rotations, atol=1e-4)
+    # a head that reads the turn answers differently when the words differ
+    forced.calls = 0
+    other = list(engine.stream([{"role": "user", "content": "Squat down."}], max_new_tokens=4))
+    other_pose = next(e for e in other if isinstance(e, PoseEvent)).pose
+    assert not torch.allclose(other_pose.rotation_matrices(), pose.rotation_matrices(), atol=1e-3)
+
+
+def test_cache_equals_the_training_readout_and_resumes_from_its_shards(folder, tmp_path):
+    model = build(folder).eval()
+    examples = examples_of(model)
+    cache = cache_readouts(model, examples, batch_size=2, progress=False)
+    assert len(cache) == 4 and cache.layers == model.readout_layers
+    batch = collate(examples, model.tokenizer.pad_token_id)
+    with torch.no_grad():
+        out = model.language_model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
+                                   output_hidden_states=True)
+        emits = pose_emitting_mask(batch["input_ids"], model.pose_token_id) & batch["attention_mask"].bool()
+        direct = model.turn_readout(out.hidden_states, batch["input_ids"], emits)
+    readout, targets = cache.batch(range(4))
+    assert torch.equal(readout.mask, direct.mask)
+    assert torch.allclose(readout.states, direct.states, atol=2e-2)  # float16 in the cache
+    assert torch.allclose(targets, batch["target_rotations"])
+
+    first = cache_readouts_to_folder(model, examples, tmp_path / "cache", shard_size=2, fingerprint="a")
+    shards = sorted((tmp_path / "cache").glob("shard-*.safetensors"))
+    assert len(shards) == 2 and len(first) == 4
+    shards[0].write_bytes(b"")  # a shard already there is loaded, not recomputed: prove it by breaking one
+    with pytest.raises(Exception):
+        cache_readouts_to_folder(model, examples, tmp_path / "cache", shard_size=2, fingerprint="a")
+    with pytest.raises(ValueError, match="another model"):
+        cache_readouts_to_folder(model, examples, tmp_path / "cache", shard_size=2, fingerprint="b")
+    cache.save(tmp_path / "one.safetensors")
+    again = ReadoutCache.load(tmp_path / "one.safetensors")
+    assert torch.equal(again.states, cache.states) and again.layers == cache.layers
+
+
+def test_shared_prefix_and_merged_adapter_change_no_state(folder):
+    """The speed-ups of the cache (one run of the shared prefix, LoRA folded in) leave the
+    states as a plain forward pass computes them."""
+    model = build(folder)
+    with torch.no_grad():  # move LoRA away from zero so merging matters
+        for name, parameter in model.named_parameters():
+            if "lora_B" in name:
+                parameter.normal_(0, 0.05)
+    system = [{"role": "system", "content": "You are a helpful AI assistant named PoseGPT, and you show poses."}]
+    examples = [encode_conversation(model.backbone, system + chat, [named_pose(n) for n in names], model.pose_token_id)
+                for chat, names in CONVERSATIONS]
+    plain = cache_readouts(model, examples, batch_size=1, progress=False)  # batches of 1: no shared prefix
+    calls = []
+    original = model.language_model.forward
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs["input_ids"].shape)
+        return original(*args, **kwargs)
+
+    model.language_model.forward = counting
+    shared = cache_readouts(model, examples, batch_size=3, progress=False)
+    del model.language_model.forward
+    assert calls[0][0] == 1 and calls[0][1] >= 8  # the system prompt ran once …
+    assert calls[1][0] == 3 and calls[1][1] < max(len(e.input_ids) for e in examples)  # … the rest for all three
+    assert torch.allclose(shared.states.float(), plain.states.float(), atol=2e-2)
+    one = examples[:1]
+    before = cache_readouts(model, one, batch_size=1, progress=False)
+    with merged_adapter(model):
+        merged = cache_readouts(model, one, batch_size=1, progress=False)
+    after = cache_readouts(model, one, batch_size=1, progress=False)
+    assert torch.allclose(merged.states.float(), before.states.float(), atol=2e-2)
+    assert torch.allclose(after.states.float(), before.states.float(), atol=2e-2)
+
+
+def test_fit_head_learns_the_cached_poses(folder):
+    model = build(folder)
+    cache = cache_readouts(model, examples_of(model), progress=False)
+    scores = fit_head(model, cache, cache, steps=150, batch_size=4, learning_rate=3e-3, validate_every=50,
+                      bf16=False, progress=False)
+    assert scores["refit_val_pose_l1"] < 0.5 * scores["refit_val_pose_l1_before"]
+    with pytest.raises(ValueError, match="layers"):
+        fit_head(build(folder, head_layers=(0,)), cache, cache, steps=1, progress=False)
+
+
+def test_batches_cover_an_epoch_and_group_lengths():
+    import random
+
+    lengths = [5, 50, 6, 51, 7, 52, 8, 53]
+    batches = length_bucketed_batches(lengths, 2, random.Random(0))
+    assert sorted(i for batch in batches for i in batch) == list(range(8))
+    assert all(abs(lengths[a] - lengths[b]) < 10 for a, b in batches)
+
+
+def test_a_checkpoint_with_a_turn_head_round_trips_and_another_head_starts_fresh(folder, tmp_path):
+    model = build(folder)
+    with torch.no_grad():
+        model.pose_head.queries.add_(1.0)
+    model.save_pretrained(tmp_path / "ckpt")
+    loaded = PoseGPT.from_pretrained(tmp_path / "ckpt")
+    assert loaded.reads_turn and torch.equal(loaded.pose_head.queries, model.pose_head.queries)
+    chatpose = PoseGPT.from_pretrained(tmp_path / "ckpt", config_overrides={"head_type": "last_state"})
+    assert not chatpose.reads_turn
+    wider = PoseGPT.from_pretrained(tmp_path / "ckpt", config_overrides={"head_queries": 2})
+    assert wider.pose_head.queries.shape[0] == 2
