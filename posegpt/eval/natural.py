@@ -13,7 +13,9 @@ which are never trained on. One model load answers every prompt greedily through
   prompts passing all of them, beside the mean training pose and nearest-neighbour retrieval of a
   training prompt as baselines (a method that does not beat them has not learnt the words);
 - small talk and questions that want words: % of replies that hold a `<POSE>` (target ≤ 2 %);
-- "N poses" requests: % of replies with exactly N `<POSE>` (target ≥ 90 %).
+- "N poses" requests: % of replies with exactly N `<POSE>` (target ≥ 90 %);
+- every pose reply: whether the words before each `<POSE>` agree with the pose it shows
+  (`posegpt.eval.agreement`; results.json "words_agree").
 
 A pose is counted from the reply's `<POSE>` markers: a marker whose pose failed to decode was
 still the model's choice to show a body. Writes `prompts.jsonl` (batch input), `model_replies.jsonl`
@@ -29,6 +31,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from posegpt.eval.agreement import AgreementReport, agreement_report
 from posegpt.eval.natural_set import POSE_KINDS, NaturalItem, counts, first_per_kind, load_items
 from posegpt.eval.text2pose import (
     DEFAULT_SEED,
@@ -124,14 +127,17 @@ def hygiene_table(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def tables(pose_summary: Mapping[str, Any], hygiene: Mapping[str, Any]) -> str:
-    """Both tables as one Markdown text (pose prompts and follow-ups, then chat hygiene)."""
+def tables(pose_summary: Mapping[str, Any], hygiene: Mapping[str, Any], words: AgreementReport | None = None) -> str:
+    """Both tables as one Markdown text (pose prompts and follow-ups, then chat hygiene), then
+    the line on whether the model's words agree with its poses (when it answered)."""
     parts = []
     if pose_summary:
         parts.append("Pose requests and follow-ups (checks of the first pose; no pose = every check failed):\n\n"
                      + markdown_table(pose_summary, kinds=(*POSE_KINDS, "all", "follow_up"), joint_errors=False))
     if hygiene:
         parts.append("Chat hygiene (the model only):\n\n" + hygiene_table(hygiene))
+    if words is not None:
+        parts.append(words.line("PoseGPT"))
     return "\n\n".join(parts)
 
 
@@ -166,11 +172,13 @@ def run(
     methods: dict[str, Method] = {}
     hygiene: dict[str, Any] = {}
     hygiene_records: list[dict[str, Any]] = []
+    words = None
     if answers is not None:
         write_replies(output / "model_replies.jsonl", prompts, answers)
         by_id = {p.id: answer for p, answer in zip(prompts, answers)}
         methods["PoseGPT"] = lambda chosen: [by_id[p.id] for p in chosen]
         hygiene, hygiene_records = chat_hygiene(items, answers)
+        words = agreement_report((p.id, answer.reply, answer.poses) for p, answer in zip(prompts, answers))
     requests = [p for p in prompts if p.kind in POSE_KINDS]
     follow_ups = [p for p in prompts if p.kind == "follow_up"]
     if not skip_baselines and (requests or follow_ups):
@@ -193,7 +201,7 @@ def run(
             seconds[name] = round(seconds.get(name, 0.0) + value, 1)
     if answers is not None:
         seconds["PoseGPT"] = model_seconds  # the generation time, not the scoring
-    table = tables(pose_summary, hygiene)
+    table = tables(pose_summary, hygiene, words)
     results = {
         "benchmark": "natural",
         "model": description,
@@ -202,6 +210,7 @@ def run(
         "targets": TARGETS,
         "pose_requests": pose_summary,
         "chat_hygiene": hygiene,
+        "words_agree": None if words is None else words.to_json(),
         "seconds": seconds,
         "prompts": pose_records + [{"method": "PoseGPT", **record} for record in hygiene_records],
     }

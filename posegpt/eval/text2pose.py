@@ -16,7 +16,10 @@
    reference. For a "side-free" speculative prompt either mirror image is right: the better of
    the checks as written and the mirrored checks counts, and the nearer of the reference and its
    mirror.
-4. Writes `prompts.jsonl` (batch input format), `model_replies.jsonl` (batch output format),
+4. The model's replies say in words what they show before each `<POSE>`: under the table, the
+   share of its pose replies whose words agree with the pose they show (`posegpt.eval.agreement`;
+   results.json "words_agree").
+5. Writes `prompts.jsonl` (batch input format), `model_replies.jsonl` (batch output format),
    `results.json` (summary + every prompt) and `results.md` (the table), and prints the table.
 """
 
@@ -33,6 +36,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from posegpt.eval.agreement import agreement_report
 from posegpt.eval.checks import CHECKS, mirror_check_name, run_checks
 from posegpt.eval.metrics import mpjpe, pa_mpjpe
 from posegpt.pose import Pose
@@ -452,6 +456,10 @@ def run(
 
     summary, records, seconds = evaluate(prompts, methods)
     table = markdown_table(summary)
+    words = None
+    if model_answers is not None:
+        words = agreement_report((p.id, a.reply, a.poses) for p, a in zip(prompts, model_answers))
+        table += "\n\n" + words.line("PoseGPT")
     results = {
         "benchmark": "text2pose",
         "model": description,
@@ -460,6 +468,7 @@ def run(
         "targets_checks_passed_pct": TARGETS,
         "summary": summary,
         "seconds": seconds,
+        "words_agree": None if words is None else words.to_json(),
         "prompts": records,
     }
     write_results(output, results, table)
