@@ -24,8 +24,8 @@ The whole mechanism:
    knows whose photo region the pose belongs to and can refine it with that person's fit.
 
 A checkpoint is a folder: config.json, pose_head.safetensors, the PEFT adapter, the tokenizer
-(with `<POSE>`), person_modules.safetensors when it reads photos, and a README model card.
-No pickle anywhere.
+(with `<POSE>`), person_modules.safetensors when it reads photos, pose_bank.safetensors when its
+head retrieves training poses, and a README model card. No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import torch.nn.functional as F
 
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
+from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 CONFIG_NAME = "config.json"
@@ -77,6 +78,9 @@ class PoseGPTConfig:
     head_queries: int = 8  # turn head: learned queries (each also gets the emitting state)
     head_blocks: int = 2  # turn head: cross-attention blocks
     head_max_turn_tokens: int = 128  # turn head: at most this many of the turn's last tokens are read
+    # Turn head: also read the poses of the user request's k nearest training requests (a bank of
+    # sentence embeddings, posegpt/retrieval.py, saved with the checkpoint); 0 = no retrieval.
+    retrieval_k: int = 0
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -95,6 +99,8 @@ class PoseGPTConfig:
             raise ValueError(f"head_type must be one of {HEAD_TYPES}, got {self.head_type!r}")
         if self.head_max_turn_tokens < 1:
             raise ValueError("head_max_turn_tokens must be at least 1")
+        if self.retrieval_k < 0 or (self.retrieval_k and self.head_type != "turn_attention"):
+            raise ValueError("retrieval_k must be 0, or positive with head_type 'turn_attention'")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -146,6 +152,9 @@ class TurnReadout:
 
     states: torch.Tensor  # (P, T, L, H)
     mask: torch.Tensor  # (P, T) bool, True at real positions
+    # (P, K, NEIGHBOUR_FEATURES): the poses and similarities of each pose's request's K nearest
+    # training requests (posegpt/retrieval.py), for a head with retrieval_k > 0; None = none
+    neighbours: torch.Tensor | None = None
 
     @property
     def emitting(self) -> torch.Tensor:
@@ -154,7 +163,8 @@ class TurnReadout:
         return self.states[torch.arange(self.states.shape[0], device=self.states.device), last]
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> "TurnReadout":
-        return TurnReadout(self.states.to(device=device, dtype=dtype), self.mask.to(device))
+        neighbours = None if self.neighbours is None else self.neighbours.to(device=device, dtype=dtype)
+        return TurnReadout(self.states.to(device=device, dtype=dtype), self.mask.to(device), neighbours)
 
 
 def turn_start(input_ids: torch.Tensor, position: int, end_token_ids: frozenset[int] | set[int]) -> int:
@@ -200,12 +210,18 @@ class TurnReadoutHead(nn.Module):
     cross-attention blocks; the queries' outputs together → 24 × 6D. Like `PoseHead`, it starts
     at the rest pose (zero last weight, identity bias). The attention part follows the caller's
     autocast (bf16 makes fitting on a CPU cache ~2.5× faster); the output MLP always runs in
-    float32, which resolves the small departures from the identity bias.
+    float32, which resolves the small departures from the identity bias. With `neighbours` > 0
+    the retrieved training poses (`TurnReadout.neighbours`: pose and similarity each) are
+    projected to `width` and join the keys, so the queries can copy, blend or ignore them.
     """
 
     def __init__(self, hidden_size: int, layers: int, width: int = 256, queries: int = 8, blocks: int = 2,
-                 heads: int = 4) -> None:
+                 heads: int = 4, neighbours: int = 0) -> None:
         super().__init__()
+        self.neighbour_projection: nn.Module | None = None
+        if neighbours:
+            self.neighbour_projection = nn.Sequential(nn.Linear(NEIGHBOUR_FEATURES, width), nn.GELU(),
+                                                      nn.Linear(width, width), nn.LayerNorm(width))
         self.layer_norms = nn.ModuleList(nn.LayerNorm(hidden_size) for _ in range(layers))
         self.key_projection = nn.Linear(layers * hidden_size, width)
         self.key_norm = nn.LayerNorm(width)
@@ -228,6 +244,10 @@ class TurnReadoutHead(nn.Module):
         emitting = readout.emitting.to(dtype).flatten(1)  # (P, L·H)
         queries = self.queries[None] + self.query_projection(emitting)[:, None]  # (P, Q, W)
         padding = ~readout.mask.to(keys.device)  # (P, T)
+        if self.neighbour_projection is not None and readout.neighbours is not None:
+            found = self.neighbour_projection(readout.neighbours.to(dtype))  # (P, K, W)
+            keys = torch.cat([keys, found], dim=1)  # (P, T + K, W)
+            padding = torch.cat([padding, padding.new_zeros(found.shape[:2])], dim=1)
         for block in self.blocks:
             queries = block(queries, keys, padding)
         with torch.autocast(device_type=readout.states.device.type, enabled=False):
@@ -359,10 +379,15 @@ class PoseGPT(nn.Module):
         self.pose_head: PoseHead | TurnReadoutHead
         if self.config.head_type == "turn_attention":
             self.pose_head = TurnReadoutHead(
-                hidden_size, len(self.readout_layers), self.config.head_width, self.config.head_queries, self.config.head_blocks
+                hidden_size, len(self.readout_layers), self.config.head_width, self.config.head_queries, self.config.head_blocks,
+                neighbours=self.config.retrieval_k,
             ).to(device)
         else:
             self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
+        # Training requests and their poses, for a head with retrieval_k > 0 (set by the head
+        # fit, saved and loaded with the checkpoint); the sentence encoder loads on first use.
+        self.pose_bank: PoseBank | None = None
+        self._request_encoder: Any = None
         self.person_projector: PersonProjector | None = None
         self.person_pointer: PersonPointer | None = None
         if self.config.person_feature_dim > 0:
@@ -553,6 +578,18 @@ class PoseGPT(nn.Module):
         start = turn_start(input_ids, position, self.end_token_ids)
         return max(start, position + 1 - self.config.head_max_turn_tokens)
 
+    def neighbours(self, requests: Sequence[str]) -> torch.Tensor | None:
+        """The poses of each request's `retrieval_k` nearest training requests → (Q, K, F) on the
+        model's device (None when this head reads no retrieval)."""
+        if not self.config.retrieval_k or self.pose_bank is None:
+            return None
+        if self._request_encoder is None:
+            from posegpt.retrieval import MiniLMEmbedder
+
+            self._request_encoder = MiniLMEmbedder()
+        queries = torch.from_numpy(self._request_encoder.encode(list(requests)))  # (Q, D)
+        return self.pose_bank.neighbours(queries, self.config.retrieval_k).to(self.device)
+
     def decode_poses(self, readout: TurnReadout) -> torch.Tensor:
         """What P poses' turns say → (P, 24, 3, 3) rotations (the last-state head reads only the
         emitting position's last layer)."""
@@ -585,6 +622,8 @@ class PoseGPT(nn.Module):
                 for name, tensor in module.state_dict().items()
             }
             save_file(person_state, str(folder / PERSON_WEIGHTS_NAME), metadata={"format": CHECKPOINT_FORMAT})
+        if self.pose_bank is not None:
+            self.pose_bank.save(folder / POSE_BANK_NAME)
         # The resized embedding matrix is rebuilt on load (mean row) and the trained <POSE> row is
         # in the adapter, so the full matrix (100+ MB for real backbones) is never written.
         self.language_model.save_pretrained(str(folder), save_embedding_layers=False)
@@ -641,6 +680,10 @@ class PoseGPT(nn.Module):
             raise CheckpointError(f"the adapter in {folder} does not fit backbone {backbone.spec!r}: {error}") from None
         if _same_head(PoseGPTConfig.from_dict(saved), config):
             model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
+            if config.retrieval_k:
+                if not (folder / POSE_BANK_NAME).exists():
+                    raise CheckpointError(f"the checkpoint {folder} retrieves poses but lacks {POSE_BANK_NAME}")
+                model.pose_bank = PoseBank.load(folder / POSE_BANK_NAME)
         # else: config_overrides asked for another head; it starts untrained (e.g. a new readout to fit)
         if model.person_projector is not None and model.person_pointer is not None:
             person_file = folder / PERSON_WEIGHTS_NAME
@@ -718,7 +761,8 @@ def _resolve_checkpoint_folder(path_or_hub_id: str | Path) -> Path:
 
 def _same_head(saved: PoseGPTConfig, config: PoseGPTConfig) -> bool:
     """Whether the saved head weights fit the head `config` builds."""
-    shape_fields = ("head_type", "head_layers", "head_width", "head_queries", "head_blocks", "head_hidden_size")
+    shape_fields = ("head_type", "head_layers", "head_width", "head_queries", "head_blocks", "head_hidden_size",
+                    "retrieval_k")
     return all(getattr(saved, name) == getattr(config, name) for name in shape_fields)
 
 

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 import torch
 
 from posegpt.model import PoseGPT, TurnReadout, pad_turns, pose_emitting_mask
+from posegpt.retrieval import PoseBank
 
 SHARD_PATTERN = "shard-{:05d}.safetensors"
 CACHE_INFO_NAME = "cache.json"
@@ -40,6 +41,9 @@ class ReadoutCache:
     spans: torch.Tensor  # (P, 2) long: [start, end) of each pose's turn in `states`
     targets: torch.Tensor  # (P, 24, 3, 3) float32 target rotations
     layers: tuple[int, ...]  # the hidden_states indices of the L layers
+    requests: tuple[str, ...] = ()  # (P,) the user message each pose answers (empty: not recorded)
+    labels: tuple[str | None, ...] = ()  # (P,) which pose each is (None: unnamed)
+    neighbours: torch.Tensor | None = None  # (P, K, F) retrieved training poses (attach_neighbours)
 
     def __len__(self) -> int:
         return int(self.spans.shape[0])
@@ -52,12 +56,18 @@ class ReadoutCache:
         columns = self.columns(layers) if layers is not None else slice(None)
         turns = [self.states[int(start):int(end), columns] for start, end in self.spans[index].tolist()]
         readout = pad_turns(turns, turns[0].shape[1:], self.states)
+        if self.neighbours is not None:
+            readout.neighbours = self.neighbours[index]
         return readout.to(device, torch.float32), self.targets[index].to(device)
 
     def subset(self, index: Sequence[int] | torch.Tensor) -> "ReadoutCache":
         """The poses at `index`, sharing this cache's states (no copy)."""
         index = torch.as_tensor(index, dtype=torch.long)
-        return ReadoutCache(self.states, self.spans[index], self.targets[index], self.layers)
+        picked = index.tolist()
+        return ReadoutCache(self.states, self.spans[index], self.targets[index], self.layers,
+                            tuple(self.requests[i] for i in picked) if self.requests else (),
+                            tuple(self.labels[i] for i in picked) if self.labels else (),
+                            None if self.neighbours is None else self.neighbours[index])
 
     def columns(self, layers: Sequence[int]) -> list[int]:
         """Where `layers` sit among the cached ones; ValueError when one was not cached."""
@@ -70,7 +80,8 @@ class ReadoutCache:
         from safetensors.torch import save_file
 
         save_file({"states": self.states.contiguous(), "spans": self.spans.contiguous(), "targets": self.targets.contiguous()},
-                  str(path), metadata={"layers": json.dumps(list(self.layers))})
+                  str(path), metadata={"layers": json.dumps(list(self.layers)), "requests": json.dumps(list(self.requests)),
+                                       "labels": json.dumps(list(self.labels))})
 
     @classmethod
     def load(cls, path: str | Path) -> "ReadoutCache":
@@ -78,9 +89,10 @@ class ReadoutCache:
         from safetensors.torch import load_file
 
         with safe_open(str(path), framework="pt") as handle:
-            layers = tuple(json.loads(handle.metadata()["layers"]))
+            metadata = handle.metadata()
         tensors = load_file(str(path))
-        return cls(tensors["states"], tensors["spans"], tensors["targets"], layers)
+        return cls(tensors["states"], tensors["spans"], tensors["targets"], tuple(json.loads(metadata["layers"])),
+                   tuple(json.loads(metadata.get("requests", "[]"))), tuple(json.loads(metadata.get("labels", "[]"))))
 
     @classmethod
     def concat(cls, caches: Sequence["ReadoutCache"]) -> "ReadoutCache":
@@ -94,6 +106,8 @@ class ReadoutCache:
             torch.cat([cache.spans + offset for cache, offset in zip(caches, offsets.tolist())]),
             torch.cat([cache.targets for cache in caches]),
             caches[0].layers,
+            sum((cache.requests for cache in caches), ()) if all(cache.requests for cache in caches) else (),
+            sum((cache.labels for cache in caches), ()) if all(cache.labels for cache in caches) else (),
         )
 
 
@@ -138,6 +152,11 @@ def cache_readouts(model: PoseGPT, examples: Sequence[Any], batch_size: int = 32
             spans.append((total, total + turn.shape[0]))
             total += turn.shape[0]
     targets = [example.target_rotations.float() for example in with_poses]
+    recorded = all(len(getattr(example, "pose_requests", ())) == example.target_rotations.shape[0]
+                   for example in with_poses)
+    requests = tuple(r for example in with_poses for r in example.pose_requests) if recorded else ()
+    labels = tuple(label for example in with_poses for label in (example.pose_labels or (None,) * len(example.pose_requests))
+                   ) if recorded else ()
     model.train(was_training)
     layer_count, hidden = len(model.readout_layers), model.config.hidden_size
     return ReadoutCache(
@@ -145,6 +164,8 @@ def cache_readouts(model: PoseGPT, examples: Sequence[Any], batch_size: int = 32
         torch.tensor(spans, dtype=torch.long).reshape(-1, 2),
         torch.cat(targets) if targets else torch.zeros(0, 24, 3, 3),
         tuple(model.readout_layers),
+        requests,
+        labels,
     )
 
 
@@ -220,6 +241,38 @@ def cache_readouts_to_folder(model: PoseGPT, examples: Sequence[Any], folder: st
         partial.replace(path)
         shards.append(shard)
     return ReadoutCache.concat(shards)
+
+
+def bank_from_cache(cache: ReadoutCache, embedder: Any) -> tuple[PoseBank, list[int | None]]:
+    """A `PoseBank` of the cache's named poses (request, target pose, label) and, per cached pose,
+    its own entry in the bank (None for unnamed poses, which the bank leaves out)."""
+    if not cache.requests:
+        raise ValueError("the cache has no requests recorded; re-cache it with this version")
+    kept = [index for index, label in enumerate(cache.labels) if label is not None and cache.requests[index]]
+    bank = PoseBank.build([cache.requests[i] for i in kept], cache.targets[kept], [cache.labels[i] for i in kept], embedder)
+    own: list[int | None] = [None] * len(cache)
+    for entry, index in enumerate(kept):
+        own[index] = entry
+    return bank, own
+
+
+def attach_neighbours(cache: ReadoutCache, bank: PoseBank, embedder: Any, k: int, own: Sequence[int | None] | None = None,
+                      leave_out_share: float = 0.0, seed: int = 0) -> ReadoutCache:
+    """Look up every cached pose's request in the bank (never its own entry; for `leave_out_share`
+    of them, no entry of the same pose either) and keep the k neighbours in `cache.neighbours`."""
+    from posegpt.retrieval import leave_out
+
+    if not cache.requests:
+        raise ValueError("the cache has no requests recorded; re-cache it with this version")
+    unique = sorted(set(cache.requests))
+    vectors = torch.from_numpy(embedder.encode(unique))  # (U, D)
+    row = {text: index for index, text in enumerate(unique)}
+    queries = vectors[[row[text] for text in cache.requests]]  # (P, D)
+    excluded = leave_out(bank, list(own) if own is not None else [None] * len(cache), list(cache.labels), leave_out_share, seed)
+    parts = [bank.neighbours(queries[start:start + 2048], k, excluded[start:start + 2048])
+             for start in range(0, len(cache), 2048)]
+    cache.neighbours = torch.cat(parts).to(torch.float16) if parts else None
+    return cache
 
 
 def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random.Random) -> list[list[int]]:

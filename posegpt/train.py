@@ -29,6 +29,10 @@ from posegpt.model import PoseGPT, PoseGPTConfig
 
 TRAINER_STATE_NAME = "trainer_state.pt"
 TRAINER_INFO_NAME = "trainer_state.json"
+#: The head refit's own conversations, when it has them (DataConfig.refit_size): pose kinds only,
+#: since the head learns nothing from a conversation without <POSE>.
+REFIT_MIX = {"explicit": 0.38, "named": 0.12, "pair": 0.04, "several": 0.04, "speculative": 0.26, "edit": 0.12,
+             "mixed": 0.04}
 
 
 @dataclass
@@ -38,12 +42,19 @@ class DataConfig:
     mix: dict[str, float] | None = None  # sample kinds → weights (None: the builder's default mix)
     max_length: int = 192  # tokens; longer conversations are dropped (counted in the log)
     seed: int = 0
+    # Pose replies say in body words what each pose shows before its <POSE> (the captioner's words
+    # for the target pose: true to it, and something for the pose head to read).
+    described_replies: bool = False
     samples_file: str | None = None  # a JSONL of samples to use instead of generating
     # Conversations about synthetic photos of people (posegpt/data/scenes.py), added to the text
     # ones; needs model.person_feature_dim > 0. Their validation share is kept aside the same way.
     scene_size: int = 0
     scene_validation_size: int = 0
     scene_mix: dict[str, float] | None = None  # scene dialogue kinds → weights (None: posegpt.data.scenes.SCENE_MIX)
+    # The head refit's own conversations (0: it reads the training conversations). Caching costs one
+    # forward pass each, far less than a joint step, so the head can learn from many more of them.
+    refit_size: int = 0
+    refit_mix: dict[str, float] | None = None  # their kinds (None: REFIT_MIX, pose kinds only)
 
 
 @dataclass
@@ -70,6 +81,9 @@ class OptimConfig:
     # Where the refit's cache of what the head reads is written shard by shard (None: kept in
     # memory only). A stopped run resumes its caching from there; several heads can share it.
     head_cache_dir: str | None = None
+    # A head that retrieves (model retrieval_k > 0): the share of its fitting requests that may
+    # not see any bank entry of their own pose, as if it were unseen (posegpt/retrieval.py).
+    retrieval_leave_out: float = 0.3
 
     def __post_init__(self) -> None:
         # YAML reads a bare `no` as False; accept it rather than failing deep inside accelerate.
@@ -134,7 +148,7 @@ def seed_everything(seed: int) -> None:
 
 def build_examples(model: PoseGPT, samples: Sequence[Any], max_length: int) -> tuple[list[Any], int]:
     """Tokenise samples (messages + poses) with the chat template; drop the over-long ones."""
-    from posegpt.data.conversation import encode_conversation
+    from posegpt.data.conversation import encode_conversation, pose_requests
 
     examples, dropped = [], 0
     for sample in samples:
@@ -147,8 +161,20 @@ def build_examples(model: PoseGPT, samples: Sequence[Any], max_length: int) -> t
         if encoded.input_ids.shape[0] > max_length:
             dropped += 1
             continue
+        encoded.pose_requests = pose_requests(sample.messages)
+        encoded.pose_labels = _pose_labels(sample)
         examples.append(encoded)
     return examples, dropped
+
+
+def _pose_labels(sample: Any) -> tuple[str | None, ...]:
+    """Which pose each `<POSE>` of a sample is: its references when there is one per pose; else the
+    first pose's (an edit's starting pose) and None for the rest (edited, unnamed)."""
+    count = len(sample.poses)
+    references = list(getattr(sample, "meta", {}).get("references") or [])
+    if len(references) == count:
+        return tuple(references)
+    return tuple(([references[0]] if references else [None]) + [None] * (count - 1))[:count]
 
 
 def batches(examples: Sequence[Any], batch_size: int, pad_token_id: int, seed: int) -> Iterator[dict[str, torch.Tensor]]:
@@ -180,7 +206,8 @@ def load_training_samples(config: TrainConfig, tokens_per_person: int = 2) -> tu
         random.Random(config.data.seed).shuffle(samples)
     else:
         total = config.data.train_size + config.data.validation_size
-        samples = build_dataset("train", size=total, seed=config.data.seed, mix=config.data.mix)
+        samples = build_dataset("train", size=total, seed=config.data.seed, mix=config.data.mix,
+                                described=config.data.described_replies)
     split = len(samples) - config.data.validation_size
     train_samples, validation_samples = samples[:split], samples[split:]
     scene_total = config.data.scene_size + config.data.scene_validation_size
@@ -350,7 +377,14 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
             _save(accelerator, unwrapped, optimizer, scheduler, step, history, latest)
     bar.close()
     if config.optim.head_refit_steps > 0:
-        scores = refit_head(unwrapped, examples, validation, config, accelerator.device, config.optim.head_refit_steps)
+        refit_examples = examples
+        if config.data.refit_size:
+            from posegpt.data.conversations import build_dataset
+
+            samples = build_dataset("train", size=config.data.refit_size, seed=config.data.seed + 1,
+                                    mix=config.data.refit_mix or REFIT_MIX, described=config.data.described_replies)
+            refit_examples, _ = build_examples(unwrapped, samples, config.data.max_length)
+        scores = refit_head(unwrapped, refit_examples, validation, config, accelerator.device, config.optim.head_refit_steps)
         history.append({"step": step, "head_refit_steps": config.optim.head_refit_steps, **scores,
                         "elapsed_s": round(time.perf_counter() - loop_started, 1)})
         accelerator.print(
@@ -371,7 +405,8 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
                device: torch.device, steps: int) -> dict[str, Any]:
     """Train the pose head alone on cached readouts of the LLM as it is now (posegpt/readout.py):
     the backbone runs once over `head_refit_examples` training conversations, the head then sees
-    them for `steps` batches; the state with the lowest validation loss is kept."""
+    them for `steps` batches; the state with the lowest validation loss is kept. A retrieving
+    head gets its bank made of those conversations' requests and poses."""
     from posegpt.readout import cache_readouts, cache_readouts_to_folder, fit_head
 
     generator = torch.Generator().manual_seed(config.seed)
@@ -386,6 +421,16 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
         else:
             train_cache = cache_readouts(model, [examples[i] for i in chosen], bf16=bf16)
         validation_cache = cache_readouts(model, validation, bf16=bf16)
+    if model.config.retrieval_k:
+        from posegpt.readout import attach_neighbours, bank_from_cache
+        from posegpt.retrieval import MiniLMEmbedder
+
+        embedder = MiniLMEmbedder()
+        bank, own = bank_from_cache(train_cache, embedder)
+        share, k = config.optim.retrieval_leave_out, model.config.retrieval_k
+        attach_neighbours(train_cache, bank, embedder, k, own, leave_out_share=share, seed=config.seed)
+        attach_neighbours(validation_cache, bank, embedder, k, None, leave_out_share=share, seed=config.seed + 1)
+        model.pose_bank = bank
     scores = fit_head(model, train_cache, validation_cache, steps, config.optim.head_refit_batch_size,
                       config.optim.head_learning_rate, seed=config.seed, bf16=bf16)
     model.train()

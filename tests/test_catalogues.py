@@ -43,6 +43,7 @@ EXPECTED_CONTENT = {
     "captioner": "4efe6c65802493b128b87482ed0bed5ad930aa608ae80dfaa789509afcb5168b",
     "chat_prompts": "2b15199645e6a10f4c2e5150c163749a49292cfa497404c43c4faebea208d835",
     "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",
+    "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
 }
 
 
@@ -264,6 +265,10 @@ def _scene_words() -> str:
     return catalogue.catalogue_path("scenes").read_text()
 
 
+def _several_words() -> str:
+    return catalogue.catalogue_path("several").read_text()
+
+
 # (kind, a valid text, what to replace, by what, the error expected)
 BROKEN = [
     ("poses", POSES, "spine1 x -5", "spine x -5",
@@ -292,6 +297,11 @@ BROKEN = [
     ("scenes", _scene_words(), '"the person in the {c} top"', '"the person in the top"', r"refs.top\[0\]: needs \{c\}"),
     ("scenes", _scene_words(), '"What is the pose of {ref}?"', '"What is the pose of {person}?"',
      r"questions.pose\[0\]: unknown placeholder \{person\}"),
+    ("several", _several_words(), "category: dance", "category: dancing",
+     r"subjects\[6\].category: unknown category 'dancing' \(did you mean"),
+    ("several", _several_words(), '"Show me {n} {subject}."', '"Show me some {subject}."',
+     r"requests\[0\]: needs \{n\}"),
+    ("several", _several_words(), '"{i}. {Name}: {said} <POSE>"', '"{i}. {Name}: <POSE>"', r"items\[0\]: needs \{said\}"),
 ]
 
 

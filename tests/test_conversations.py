@@ -8,8 +8,11 @@ import re
 import numpy as np
 import pytest
 
+from posegpt.data.captioner import Captioner
+from posegpt.data.catalogue import pose_library
 from posegpt.data.conversations import (
     EDITS_BY_NAME,
+    SAID_STYLES,
     EXPLICIT_REPLIES,
     EXPLICIT_REQUESTS,
     NAMED_REQUESTS,
@@ -243,3 +246,48 @@ def test_rejects_bad_arguments() -> None:
         build_dataset("train", 10, mix={"nonsense": 1.0})
     with pytest.raises(ValueError):
         build_dataset("test", 10)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def described_set() -> list[Sample]:
+    mix = {"explicit": 1, "named": 1, "pair": 1, "speculative": 1, "edit": 1, "several": 2, "mixed": 1}
+    return build_dataset("train", 90, seed=3, mix=mix, sampler_poses=SAMPLER_POSES, described=True)
+
+
+def test_described_replies_say_what_each_pose_shows(described_set: list[Sample]) -> None:
+    """Before every <POSE> stand the captioner's words for that very pose (its third-person or
+    terse description), so the words are true to the pose the head is trained to output."""
+    captioner = Captioner(3)  # the builder's captioner has the build seed
+    checked = 0
+    for sample in described_set:
+        said_before = [part for message in sample.messages if message["role"] == "assistant"
+                       for part in message["content"].split("<POSE>")[:-1]]
+        assert len(said_before) == len(sample.poses)
+        for words, pose in zip(said_before, sample.poses):
+            options = [d.text for d in captioner.describe_with_posecodes(pose, 2, styles=SAID_STYLES)]
+            assert words.rstrip().endswith(min(options, key=len)), (words, options)
+            checked += 1
+    assert checked > len(described_set)
+
+
+def test_several_asks_for_n_poses_of_one_kind_and_gets_n(described_set: list[Sample]) -> None:
+    several = [sample for sample in described_set if sample.kind == "several"]
+    assert len(several) >= 15
+    counts = set()
+    numbers = {"two": 2, "three": 3, "four": 4, "2": 2, "3": 3, "4": 4}
+    library = pose_library()
+    for sample in several:
+        request, reply = sample.messages[0]["content"], sample.messages[1]["content"]
+        asked = [numbers[word] for word in re.findall(r"\b(two|three|four|[234])\b", request)]
+        assert asked and asked[0] == len(sample.poses) == reply.count("<POSE>"), (request, reply)
+        names = [reference.replace("~mirrored", "") for reference in sample.meta["references"]]
+        assert len(set(names)) == len(names), "the N poses are different poses"
+        if sample.meta["category"] != "any":
+            assert {library[name].category for name in names} == {sample.meta["category"]}, request
+        counts.add(len(sample.poses))
+    assert counts == {2, 3, 4}
+
+
+def test_replies_are_plain_unless_described() -> None:
+    plain = build_dataset("train", 12, seed=3, mix={"explicit": 1}, sampler_poses=SAMPLER_POSES)
+    assert {sample.messages[1]["content"] for sample in plain} <= set(EXPLICIT_REPLIES)

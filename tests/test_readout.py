@@ -228,3 +228,118 @@ def test_a_checkpoint_with_a_turn_head_round_trips_and_another_head_starts_fresh
     assert not chatpose.reads_turn
     wider = PoseGPT.from_pretrained(tmp_path / "ckpt", config_overrides={"head_queries": 2})
     assert wider.pose_head.queries.shape[0] == 2
+
+
+# -- a head that retrieves training poses ---------------------------------------------------------
+
+
+class WordEmbedder:
+    """A stand-in sentence encoder: bag of words hashed into 64 dimensions, unit rows."""
+
+    name = "words"
+
+    def encode(self, texts):
+        import numpy as np
+
+        vectors = np.zeros((len(texts), 64), np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().strip(".!?").split():
+                vectors[row, sum(map(ord, word)) % 64] += 1.0
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+
+
+def recorded_examples(model: PoseGPT):
+    """The test conversations encoded as training encodes them (requests and labels per pose)."""
+    from posegpt.data.conversations import Sample
+    from posegpt.train import build_examples
+
+    samples = [Sample(chat, [named_pose(n) for n in names], "test", {"references": list(names)})
+               for chat, names in CONVERSATIONS]
+    return build_examples(model, samples, max_length=512)[0]
+
+
+def test_pose_bank_finds_neighbours_leaves_out_own_and_same_pose_and_round_trips(tmp_path):
+    from posegpt.retrieval import NEIGHBOUR_FEATURES, PoseBank, leave_out, rotations_to_6d
+
+    embedder = WordEmbedder()
+    texts = ["raise your arms", "raise both arms high", "squat down low", "wave with one hand"]
+    labels = ["arms_up", "arms_up", "squat", "wave_left_hand"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in labels])  # (4, 24, 3, 3)
+    bank = PoseBank.build(texts, rotations, labels, embedder)
+    query = torch.from_numpy(embedder.encode(["raise your arms"]))
+    found = bank.neighbours(query, 2)
+    assert found.shape == (1, 2, NEIGHBOUR_FEATURES)
+    assert torch.allclose(found[0, 0, :-1], rotations_to_6d(rotations[0]), atol=1e-2) and found[0, 0, -1] > 0.99
+    without_own = bank.neighbours(query, 1, exclude=[[0]])
+    assert torch.allclose(without_own[0, 0, :-1], rotations_to_6d(rotations[1]), atol=1e-2)  # the other arms_up
+    assert leave_out(bank, [0], ["arms_up"], share=1.0) == [[0, 0, 1]]
+    assert leave_out(bank, [None], ["arms_up"], share=0.0) == [[]]
+    bank.save(tmp_path / "bank.safetensors")
+    loaded = PoseBank.load(tmp_path / "bank.safetensors")
+    assert loaded.labels == bank.labels and torch.equal(loaded.poses, bank.poses)
+
+
+def test_cache_records_requests_and_a_retrieving_head_learns_to_copy_a_neighbour(folder):
+    from posegpt.readout import attach_neighbours, bank_from_cache
+
+    model = build(folder, retrieval_k=2)
+    cache = cache_readouts(model, recorded_examples(model), progress=False)
+    assert cache.requests == ("Raise your arms.", "Squat, then stand.", "Squat, then stand.", "Wave with one hand.")
+    assert cache.labels == ("arms_up", "squat", "stand", "wave_left_hand")
+    embedder = WordEmbedder()
+    bank, own = bank_from_cache(cache, embedder)
+    assert own == [0, 1, 2, 3] and len(bank) == 4
+    attach_neighbours(cache, bank, embedder, k=2, own=None)  # own entries allowed: the answer is in the keys
+    assert cache.neighbours.shape == (4, 2, bank.poses.shape[1] + 1)
+    scores = fit_head(model, cache, cache, steps=150, batch_size=4, learning_rate=3e-3, validate_every=50,
+                      bf16=False, progress=False)
+    assert scores["refit_val_pose_l1"] < 0.5 * scores["refit_val_pose_l1_before"]
+    attach_neighbours(cache, bank, embedder, k=2, own=own)
+    nearest = cache.neighbours[:, 0]  # (P, F)
+    assert (nearest[[0, 3], -1] < 0.999).all()  # never its own entry...
+    assert torch.allclose(nearest[1, :-1].float(), bank.poses[2].float(), atol=1e-2)  # ...but the same request's other pose
+
+
+def test_engine_looks_up_the_users_request_once_and_the_bank_round_trips(folder, tmp_path):
+    from posegpt.readout import bank_from_cache
+
+    model = build(folder, retrieval_k=2).eval()
+    with torch.no_grad():
+        for parameter in model.pose_head.neighbour_projection.parameters():
+            parameter.normal_(0, 0.5)
+        for parameter in model.pose_head.output[-1].parameters():
+            parameter.normal_(0, 0.5)
+    cache = cache_readouts(model, recorded_examples(model), progress=False)
+    model.pose_bank, _ = bank_from_cache(cache, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    looked_up = []
+    original_neighbours = model.neighbours
+    model.neighbours = lambda requests: looked_up.append(list(requests)) or original_neighbours(requests)
+    engine = Engine(model)
+    original = engine._forward
+
+    def two_poses(cache_, **inputs):
+        logits, states, cache_ = original(cache_, **inputs)
+        forced_logits = torch.full_like(logits, -1e9)
+        step = two_poses.calls
+        two_poses.calls += 1
+        forced_logits[model.pose_token_id if step < 2 else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
+        return forced_logits, states, cache_
+
+    two_poses.calls = 0
+    engine._forward = two_poses
+    events = list(engine.stream([{"role": "user", "content": "Raise your arms."}], max_new_tokens=4))
+    poses = [e.pose for e in events if isinstance(e, PoseEvent)]
+    assert len(poses) == 2 and looked_up == [["Raise your arms."]]
+    without = model.decode_poses(TurnReadout(torch.randn(1, 3, 2, model.config.hidden_size), torch.ones(1, 3, dtype=torch.bool)))
+    assert torch.isfinite(without).all()  # no neighbours (the joint training forward): keys are the turn only
+    model.save_pretrained(tmp_path / "ckpt")
+    loaded = PoseGPT.from_pretrained(tmp_path / "ckpt")
+    assert loaded.pose_bank is not None and loaded.pose_bank.labels == model.pose_bank.labels
+    (tmp_path / "ckpt" / "pose_bank.safetensors").unlink()
+    from posegpt.model import CheckpointError
+
+    with pytest.raises(CheckpointError, match="pose_bank"):
+        PoseGPT.from_pretrained(tmp_path / "ckpt")
+    with pytest.raises(ValueError, match="retrieval_k"):
+        PoseGPTConfig(retrieval_k=2)  # a last-state head cannot read neighbours

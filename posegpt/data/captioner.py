@@ -22,6 +22,7 @@ import hashlib
 import os
 import random
 from dataclasses import dataclass
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -1044,13 +1045,18 @@ class Captioner:
             raise ValueError(f"describe takes one pose, got a batch of {len(pose)}; use describe_batch")
         return self.describe_batch(pose, n)[0]
 
-    def describe_with_posecodes(self, pose: Pose, n: int = 3) -> list[Description]:
-        """``describe``, each text paired with the posecodes it says (same texts as ``describe``)."""
+    def describe_with_posecodes(self, pose: Pose, n: int = 3,
+                                styles: Sequence[str] | None = None) -> list[Description]:
+        """``describe``, each text paired with the posecodes it says (same texts as ``describe``).
+
+        `styles` limits the voices (a subset of `STYLES`): a reply that says what it shows is
+        written about the body ("third_person", "terse"), not as an order to the reader.
+        """
         if len(pose) != 1:
             raise ValueError(f"describe_with_posecodes takes one pose, got a batch of {len(pose)}")
         codes = _aggregate(_codes_of(_bodies(pose)[0]))
         return [Description(text, tuple(said))
-                for text, said in self._describe_codes(codes, self._rng_seed(pose), n, record=True)]
+                for text, said in self._describe_codes(codes, self._rng_seed(pose), n, record=True, styles=styles)]
 
     def describe_batch(self, poses: Pose, n: int = 3) -> list[list[str]]:
         """``describe`` for every pose of a batch (faster: one forward-kinematics pass)."""
@@ -1065,13 +1071,16 @@ class Captioner:
         digest = hashlib.sha1(pose.global_orient.tobytes() + pose.body_pose.tobytes()).hexdigest()
         return f"{self.seed}:{digest}"
 
-    def _describe_codes(self, codes: list[Posecode], rng_seed: str, n: int,
-                        record: bool = False) -> list[tuple[str, list[Posecode]]]:
+    def _describe_codes(self, codes: list[Posecode], rng_seed: str, n: int, record: bool = False,
+                        styles: Sequence[str] | None = None) -> list[tuple[str, list[Posecode]]]:
         """Up to n distinct (text, posecodes said) pairs; posecodes are recorded only on request."""
+        unknown = set(styles or ()) - set(self.STYLES)
+        if unknown or (styles is not None and not styles):
+            raise ValueError(f"styles must be a non-empty subset of {self.STYLES}, got {styles!r}")
         rng = random.Random(rng_seed)
         posture = next(code for code in codes if code.topic == "posture")
         posture_phrases = _posture_phrases(posture, codes)
-        styles = list(self.STYLES)
+        styles = [style for style in self.STYLES if styles is None or style in styles]
         rng.shuffle(styles)
         descriptions: dict[str, list[Posecode]] = {}
         attempts = 0

@@ -41,8 +41,10 @@ CATALOGUES: dict[str, str] = {
     "captioner": "captioner",
     "chat_prompts": "chat_prompts",
     "scenes": "scenes",
+    "several": "several",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
+SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
 
 Placeholders = tuple[frozenset[str], ...]  # groups: each text holds one placeholder of every group
 
@@ -543,6 +545,30 @@ def _chat_prompts(file: _File, data: Any) -> dict[str, Any]:
     return {"single_turn": themes, "multi_turn": turns}
 
 
+def _several(file: _File, data: Any) -> dict[str, Any]:
+    """Requests for N poses of a kind: subjects by pose-library category, requests, leads, items."""
+    top = file.record(data, "", 1, ("subjects", "requests", "leads", "items"))
+    categories = {entry.category for entry in pose_library().values()} | {SEVERAL_ANY}
+    subjects: dict[str, tuple[str, ...]] = {}
+    entries = file.sequence(*top.at("subjects"), min_count=1)
+    for index, value in enumerate(entries):
+        entry = file.record(value, f"subjects[{index}]", entries.lines[index], ("category", "phrases"))
+        category, where, line = entry.at("category")
+        file.text(category, where, line)
+        if category not in categories:
+            raise file.error(line, where, f"unknown category {category!r}{_suggest(category, categories)}")
+        if category in subjects:
+            raise file.error(line, where, f"category {category!r} is listed twice")
+        subjects[category] = entry.texts("phrases", allowed=())
+    return {
+        "subjects": subjects,
+        "requests": top.texts("requests", allowed={"n", "subject"}, needs=(frozenset({"n"}), frozenset({"subject"}))),
+        "leads": top.texts("leads", allowed={"n", "N", "subject"}),
+        "items": top.texts("items", pose_tokens=1, allowed={"i", "name", "Name", "said"},
+                           needs=(frozenset({"said"}),)),
+    }
+
+
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
     top = file.record(data, "", 1, ("questions", "refs", "who_states"))
     questions = top.record("questions", tuple(SCENE_QUESTION_FAMILIES))
@@ -580,6 +606,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "captioner": _captioner,
     "chat_prompts": _chat_prompts,
     "scenes": _scenes,
+    "several": _several,
 }
 
 
@@ -611,7 +638,8 @@ def load(name: str) -> Any:
     answers, side_free}}; "templates" → {family: texts}; "qa" → ((question, answer), ...);
     "edits" → {name: record} (see `_edits`); "captioner" → its phrase tables; "chat_prompts" →
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
-    {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}.
+    {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
+    "leads", "items"}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 

@@ -27,6 +27,22 @@ class EncodedConversation:
     target_rotations: torch.Tensor  # (P, 24, 3, 3) one per <POSE> token, in order
     person_features: torch.Tensor | None = None  # (N, F) one per person in the prompt, or None
     target_people: torch.Tensor | None = None  # (P,) long: person index per <POSE>, -1 = none
+    # Per <POSE>: the user message it answers (what a retrieving head looks up) and which pose it
+    # is (a library name, mocap frame …; None when unnamed), for leaving that pose out of lookups.
+    pose_requests: tuple[str, ...] = ()
+    pose_labels: tuple[str | None, ...] = ()
+
+
+def pose_requests(messages: Sequence[Mapping[str, str]]) -> tuple[str, ...]:
+    """For every `<POSE>` of the assistant turns, in order: the last user message before it."""
+    requests: list[str] = []
+    request = ""
+    for message in messages:
+        if message["role"] == "user":
+            request = message["content"]
+        elif message["role"] == "assistant":
+            requests += [request] * message["content"].count(POSE_TOKEN)
+    return tuple(requests)
 
 
 def encode_conversation(

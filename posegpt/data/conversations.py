@@ -8,11 +8,16 @@ hold exactly one ``<POSE>`` per pose in `Sample.poses`, in reading order (what
   mirrors, sampler outputs, mocap frames);
 - "named": "show me a warrior two" → the named pose (mirrors get their side words swapped);
 - "pair": two named poses in one reply;
+- "several": "show me three yoga poses" → N (2–4) named poses of one category, each described;
 - "speculative": a situation phrasing (`posegpt.data.speculative`) → a pose of its family;
 - "edit": a pose, then "now raise both arms" / "mirror it" / "sit down" … → the edited pose;
 - "qa": a question about poses or posture answered in words, without ``<POSE>``;
 - "mixed": a Q&A turn and a pose request in the same conversation;
 - "chat": general chat read from ``assets/data/general_chat.jsonl`` (self-distillation), unchanged.
+
+With ``described=True`` (`build_dataset`) every pose reply first says in body words what it
+shows, then ``<POSE>``: the captioner's description of the target pose itself (third person or
+terse), so the words are true to the pose and the pose head can read them.
 
 The words are data, read and validated by `posegpt.data.catalogue` from
 ``posegpt/data/catalogues/``: templates.yaml (requests and replies), qa.yaml, edits.yaml, the
@@ -50,7 +55,7 @@ Message = dict[str, str]
 
 TRAIN_MIX: dict[str, float] = {
     "explicit": 0.34, "named": 0.10, "pair": 0.03, "speculative": 0.22, "edit": 0.13,
-    "qa": 0.06, "mixed": 0.04, "chat": 0.08,
+    "qa": 0.06, "mixed": 0.04, "chat": 0.08, "several": 0.0,
 }
 EVAL_MIX: dict[str, float] = {"explicit": 0.4, "speculative": 0.4, "named": 0.2}
 EVAL_KINDS = ("explicit", "speculative", "named")
@@ -145,6 +150,11 @@ NAMED_REQUESTS: tuple[str, ...] = _TEMPLATES["named_request"]  # "{name}" / "{Na
 NAMED_REPLIES: tuple[str, ...] = _TEMPLATES["named_reply"]
 PAIR_REQUESTS: tuple[str, ...] = _TEMPLATES["pair_request"]  # "{a}" / "{b}": two readable names
 PAIR_REPLIES: tuple[str, ...] = _TEMPLATES["pair_reply"]
+
+#: Requests for N poses of a kind (posegpt/data/catalogues/several.yaml).
+_SEVERAL = load("several")
+SEVERAL_COUNTS = {2: "two", 3: "three", 4: "four"}  # how many poses a "several" request asks for
+SAID_STYLES = ("third_person", "terse")  # the captioner's voices a reply describes its pose in
 
 #: Questions about poses answered in words (posegpt/data/catalogues/qa.yaml).
 QA_PAIRS: tuple[tuple[str, str], ...] = load("qa")
@@ -570,10 +580,11 @@ def _assistant(text: str) -> Message:
 class _Builder:
     """Makes samples of one split; every random choice comes from a per-kind seeded generator."""
 
-    def __init__(self, split: Split, seed: int, sampler_poses: int | None = None) -> None:
+    def __init__(self, split: Split, seed: int, sampler_poses: int | None = None, described: bool = False) -> None:
         if split not in ("train", "eval"):
             raise ValueError(f"split must be 'train' or 'eval', got {split!r}")
         self.split: Split = split
+        self.described = described
         self.seed = seed
         self.sampler_poses = SAMPLER_POSES[split] if sampler_poses is None else sampler_poses
         self._captioner: Any = None
@@ -592,6 +603,23 @@ class _Builder:
     def templates(self, family: str, texts: Sequence[str]) -> list[tuple[str, str]]:
         return templates_for(family, texts, self.split)
 
+    def said(self, pose: Pose) -> str:
+        """What the body of `pose` does, in words: the shorter of two of the captioner's descriptions
+        (true to the pose; short, so a reply stays quick to write and to train on)."""
+        return min((d.text for d in self.captioner.describe_with_posecodes(pose, 2, styles=SAID_STYLES)), key=len)
+
+    def described_reply(self, rng: random.Random, reply: str, poses: Sequence[Pose]) -> str:
+        """`reply` with each <POSE> preceded by the words of its pose (unchanged unless `described`)."""
+        parts = reply.split(POSE_TOKEN)
+        if not self.described or len(parts) != len(poses) + 1:
+            return reply
+        text = parts[0]
+        for pose, after in zip(poses, parts[1:]):
+            if text and not text.endswith((" ", "\n")):
+                text += " "
+            text += f"{self.said(pose)} {POSE_TOKEN}{after}"
+        return text
+
     def explicit_item(self, rng: random.Random) -> PoseItem:
         pools = {
             "library": library_items(self.split),
@@ -609,13 +637,14 @@ class _Builder:
         request_id, request = rng.choice(self.templates("explicit_request", EXPLICIT_REQUESTS))
         reply_id, reply = rng.choice(self.templates("explicit_reply", EXPLICIT_REPLIES))
         text = request.replace("{desc}", description)
-        return _user(text), _assistant(reply), [request_id, reply_id], codes
+        return _user(text), _assistant(self.described_reply(rng, reply, [item.pose])), [request_id, reply_id], codes
 
     def named_turn(self, rng: random.Random, item: PoseItem) -> tuple[Message, Message, list[str]]:
         phrase = rng.choice(readable_names(item.name or item.label, item.mirrored))
         request_id, request = rng.choice(self.templates("named_request", NAMED_REQUESTS))
         reply_id, reply = rng.choice(self.templates("named_reply", NAMED_REPLIES))
-        return _user(_fill(request, name=phrase)), _assistant(_fill(reply, name=phrase)), [request_id, reply_id]
+        reply = self.described_reply(rng, _fill(reply, name=phrase), [item.pose])
+        return _user(_fill(request, name=phrase)), _assistant(reply), [request_id, reply_id]
 
     @staticmethod
     def _meta(items: Sequence[PoseItem], templates: Sequence[str], **extra: Any) -> dict[str, Any]:
@@ -660,10 +689,39 @@ class _Builder:
         b = rng.choice(readable_names(second.name or second.label, second.mirrored))
         request_id, request = rng.choice(self.templates("pair_request", PAIR_REQUESTS))
         reply_id, reply = rng.choice(self.templates("pair_reply", PAIR_REPLIES))
+        reply = self.described_reply(rng, _fill(reply, a=a, b=b), [first.pose, second.pose])
         return Sample(
-            [_user(_fill(request, a=a, b=b)), _assistant(_fill(reply, a=a, b=b))],
+            [_user(_fill(request, a=a, b=b)), _assistant(reply)],
             [first.pose, second.pose], "pair", self._meta([first, second], [request_id, reply_id]),
         )
+
+    def several(self, rng: random.Random) -> Sample:
+        """A request for N (2–4) poses of one category, answered with N described library poses."""
+        by_name: dict[str, list[PoseItem]] = {}
+        library = pose_library()
+        while True:
+            category, phrases = rng.choice(list(_SEVERAL["subjects"].items()))
+            by_name = {}
+            for item in library_items(self.split):
+                base = item.name or item.label
+                if category == "any" or (base in library and library[base].category == category):
+                    by_name.setdefault(base, []).append(item)
+            if len(by_name) >= 2:
+                break
+        count = rng.randint(2, min(max(SEVERAL_COUNTS), len(by_name)))
+        items = [rng.choice(by_name[name]) for name in rng.sample(sorted(by_name), count)]
+        number = rng.choice((SEVERAL_COUNTS[count], str(count)))
+        subject = rng.choice(phrases)
+        request_id, request = rng.choice(self.templates("several_request", _SEVERAL["requests"]))
+        lead_id, lead = rng.choice(self.templates("several_reply", _SEVERAL["leads"]))
+        item_id, item_text = rng.choice(self.templates("several_item_reply", _SEVERAL["items"]))
+        shown = [_fill(item_text, i=str(index), name=rng.choice(readable_names(item.name or item.label, item.mirrored)),
+                       said=self.said(item.pose)).replace(" ,", ",")
+                 for index, item in enumerate(items, start=1)]
+        reply = " ".join([_fill(lead, n=number, subject=subject), *shown])
+        return Sample([_user(_fill(request, n=number, subject=subject)), _assistant(reply)],
+                      [item.pose for item in items], "several",
+                      self._meta(items, [request_id, lead_id, item_id], category=category))
 
     def _speculative_choices(self) -> list[tuple[Any, str, str]]:
         """(situation, phrasing id, phrasing) the split may ask, in a fixed order."""
@@ -706,6 +764,7 @@ class _Builder:
             "mirrored_checks": [mirrored_check(c) for c in situation.checks],
             "unseen": "situation" if self.split == "eval" and is_heldout("situation", situation.name) else "phrasing",
         }
+        answer = self.described_reply(rng, answer, [item.pose])
         return _user(phrasing), _assistant(answer), item, {"templates": [phrasing_id, answer_id], **extra}
 
     def speculative(self, rng: random.Random, choice: tuple[Any, str, str] | None = None) -> Sample:
@@ -739,7 +798,7 @@ class _Builder:
         for edit, edited in turns:
             request_id, request = rng.choice(self.templates(f"edit_{edit.name}", edit.requests))
             reply_id, reply = rng.choice(self.templates(f"edit_{edit.name}_reply", edit.replies))
-            messages += [_user(request), _assistant(reply)]
+            messages += [_user(request), _assistant(self.described_reply(rng, reply, [edited]))]
             poses.append(edited)
             ids += [request_id, reply_id]
             donors.update(edit.donors)
@@ -827,7 +886,7 @@ def _counts(mix: dict[str, float], size: int) -> dict[str, int]:
 
 def build_dataset(
     split: Split, size: int, seed: int = 0, mix: dict[str, float] | None = None,
-    general_chat: str | Path | None = None, sampler_poses: int | None = None,
+    general_chat: str | Path | None = None, sampler_poses: int | None = None, described: bool = False,
 ) -> list[Sample]:
     """`size` samples of one split, mixed by kind, shuffled; the same arguments give the same list.
 
@@ -838,7 +897,8 @@ def build_dataset(
     list is shorter than `size`. General chat is read from `general_chat` (default
     ``assets/data/general_chat.jsonl``); without it its share goes to the other kinds.
     `sampler_poses` new poses are made by `PoseSampler` for explicit prompts (default
-    `SAMPLER_POSES`; ~20 ms each, made once per split and seed).
+    `SAMPLER_POSES`; ~20 ms each, made once per split and seed). `described`: pose replies say
+    in words what each pose shows before its ``<POSE>`` (see the module docstring).
     """
     mix = dict(mix if mix is not None else (TRAIN_MIX if split == "train" else EVAL_MIX))
     if split == "eval":
@@ -854,7 +914,7 @@ def build_dataset(
     mix = {kind: weight for kind, weight in mix.items() if weight > 0}
     if not mix:
         raise ValueError("the mix has no kind with a positive weight")
-    builder = _Builder(split, seed, sampler_poses)
+    builder = _Builder(split, seed, sampler_poses, described)
     counts = _counts(mix, size)
     if chat and counts.get("chat", 0) > CHAT_MAX_REPEATS * len(chat):
         # Few general chats: repeat each at most CHAT_MAX_REPEATS times, the rest goes to pose kinds.

