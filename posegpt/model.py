@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -678,12 +678,19 @@ class PoseGPT(nn.Module):
             raise
         except Exception as error:  # adapter shapes that do not fit this backbone, corrupt files
             raise CheckpointError(f"the adapter in {folder} does not fit backbone {backbone.spec!r}: {error}") from None
-        if _same_head(PoseGPTConfig.from_dict(saved), config):
+        saved_config = PoseGPTConfig.from_dict(saved)
+        if _same_head(saved_config, config):
             model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
             if config.retrieval_k:
                 if not (folder / POSE_BANK_NAME).exists():
                     raise CheckpointError(f"the checkpoint {folder} retrieves poses but lacks {POSE_BANK_NAME}")
                 model.pose_bank = PoseBank.load(folder / POSE_BANK_NAME)
+        elif _same_head(replace(saved_config, retrieval_k=config.retrieval_k), config) and not saved_config.retrieval_k:
+            # A turn head that learns to retrieve starts as the trained head it was; only the part
+            # that reads the neighbours is new (and starts small: the neighbours are extra keys).
+            model.pose_head.load_state_dict(
+                _load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head, missing_prefix="neighbour_projection."),
+                strict=False)
         # else: config_overrides asked for another head; it starts untrained (e.g. a new readout to fit)
         if model.person_projector is not None and model.person_pointer is not None:
             person_file = folder / PERSON_WEIGHTS_NAME
@@ -775,7 +782,9 @@ class _Bundle(nn.Module):
             self.add_module(name, module)
 
 
-def _load_head_state(path: Path, head: nn.Module) -> dict[str, torch.Tensor]:
+def _load_head_state(path: Path, head: nn.Module, missing_prefix: str | None = None) -> dict[str, torch.Tensor]:
+    """The saved weights of `head`, checked name by name and shape by shape (`missing_prefix`:
+    parameters under it may be absent from the file; they keep their fresh values)."""
     from safetensors.torch import load_file
 
     try:
@@ -783,6 +792,8 @@ def _load_head_state(path: Path, head: nn.Module) -> dict[str, torch.Tensor]:
     except Exception as error:
         raise CheckpointError(f"{path} is corrupt or not a safetensors file ({error})") from None
     expected = head.state_dict()
+    if missing_prefix:
+        expected = {name: value for name, value in expected.items() if not name.startswith(missing_prefix)}
     if set(state) != set(expected):
         raise CheckpointError(f"{path} holds {sorted(state)}, expected {sorted(expected)}")
     for name, tensor in state.items():

@@ -228,6 +228,9 @@ def test_a_checkpoint_with_a_turn_head_round_trips_and_another_head_starts_fresh
     assert not chatpose.reads_turn
     wider = PoseGPT.from_pretrained(tmp_path / "ckpt", config_overrides={"head_queries": 2})
     assert wider.pose_head.queries.shape[0] == 2
+    retrieving = PoseGPT.from_pretrained(tmp_path / "ckpt", config_overrides={"retrieval_k": 4})
+    assert torch.equal(retrieving.pose_head.queries, model.pose_head.queries)  # starts as the trained head
+    assert retrieving.pose_head.neighbour_projection is not None
 
 
 # -- a head that retrieves training poses ---------------------------------------------------------
