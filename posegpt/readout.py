@@ -113,10 +113,11 @@ class ReadoutCache:
 
 @torch.no_grad()
 def cache_readouts(model: PoseGPT, examples: Sequence[Any], batch_size: int = 32, bf16: bool = False,
-                   progress: bool = True) -> ReadoutCache:
+                   progress: bool = True, state_dtype: torch.dtype = torch.float16) -> ReadoutCache:
     """Run the backbone over encoded conversations (`EncodedConversation`s) and keep, for every
     `<POSE>`, what the head reads there. `bf16` runs the backbone under bfloat16 autocast (about
-    2.5× faster here; states within ~1.5 % of float32)."""
+    2.5× faster here; states within ~1.5 % of float32); the states are kept as `state_dtype`
+    (float16 halves a cache on disk; decoding keeps float32)."""
     from tqdm.auto import tqdm
 
     from posegpt.data.conversation import collate
@@ -139,7 +140,7 @@ def cache_readouts(model: PoseGPT, examples: Sequence[Any], batch_size: int = 32
             hidden_states, offset = _hidden_states(model, batch, input_ids, attention_mask, emits)
         readout = model.turn_readout(hidden_states, input_ids[:, offset:], emits[:, offset:])  # (p, T, L, H)
         for pose, row in enumerate(emits.nonzero()[:, 0].tolist()):
-            turn = readout.states[pose, readout.mask[pose]].to(torch.float16).cpu()  # (t, L, H)
+            turn = readout.states[pose, readout.mask[pose]].to(state_dtype).cpu()  # (t, L, H)
             turns_of.setdefault(chunk[row], []).append(turn)
         bar.update(len(chunk))
     bar.close()
@@ -160,7 +161,7 @@ def cache_readouts(model: PoseGPT, examples: Sequence[Any], batch_size: int = 32
     model.train(was_training)
     layer_count, hidden = len(model.readout_layers), model.config.hidden_size
     return ReadoutCache(
-        torch.cat(states) if states else torch.zeros(0, layer_count, hidden, dtype=torch.float16),
+        torch.cat(states) if states else torch.zeros(0, layer_count, hidden, dtype=state_dtype),
         torch.tensor(spans, dtype=torch.long).reshape(-1, 2),
         torch.cat(targets) if targets else torch.zeros(0, 24, 3, 3),
         tuple(model.readout_layers),
@@ -360,3 +361,36 @@ def fit_head(model: PoseGPT, train: ReadoutCache, validation: ReadoutCache, step
     return {"refit_val_pose_l1_before": round(before_l1, 5), "refit_val_pose_l1": round(after_l1, 5),
             "refit_poses": len(train), "refit_epochs": round(steps * batch_size / len(train), 2),
             "refit_s": round(time.perf_counter() - started, 1), "refit_history": history}
+
+
+@torch.no_grad()
+def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, str]]], progress: bool = True) -> list[list[Any]]:
+    """The poses `model`'s head reads from finished conversations (the last message an assistant
+    reply with its `<POSE>`s), as the engine would have decoded them: one float32 forward pass
+    each, the turn of every `<POSE>`, the request's neighbours for a retrieving head. Lets heads of
+    one LLM be compared on the very same replies."""
+    from posegpt.data.conversation import encode_conversation, pose_requests
+    from posegpt.pose import Pose
+    from posegpt.tokens import POSE_TOKEN
+
+    counts = [str(messages[-1]["content"]).count(POSE_TOKEN) if messages else 0 for messages in conversations]
+    examples = []
+    for messages, count in zip(conversations, counts):
+        if count:
+            example = encode_conversation(model.backbone, list(messages), [Pose.identity(1)] * count, model.pose_token_id)
+            example.pose_requests = pose_requests(messages)
+            example.pose_labels = (None,) * count
+            examples.append(example)
+    cache = cache_readouts(model, examples, bf16=False, progress=progress, state_dtype=torch.float32)
+    if model.config.retrieval_k and len(cache):
+        cache.neighbours = model.neighbours(list(cache.requests)).cpu()
+    poses: list[Any] = []
+    for start in range(0, len(cache), 64):
+        readout, _ = cache.batch(list(range(start, min(len(cache), start + 64))), model.device, model.readout_layers)
+        rotations = model.decode_poses(readout)  # (b, 24, 3, 3)
+        poses += [Pose.from_rotation_matrices(rotations[i:i + 1]) for i in range(rotations.shape[0])]
+    decoded: list[list[Any]] = []
+    for count in counts:
+        decoded.append(poses[:count])
+        poses = poses[count:]
+    return decoded

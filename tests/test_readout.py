@@ -128,6 +128,12 @@ def test_engine_pose_equals_the_training_readout(folder):
     with torch.no_grad():
         out = model(**collate([encoded], model.tokenizer.pad_token_id))
     assert torch.allclose(pose.rotation_matrices(), out.pred_rotations, atol=1e-4)
+    from posegpt.readout import decode_replies
+
+    again = decode_replies(model, [messages + [{"role": "assistant", "content": "<POSE>"}],
+                                   messages + [{"role": "assistant", "content": "No pose."}]], progress=False)
+    assert len(again[0]) == 1 and again[1] == []
+    assert torch.allclose(again[0][0].rotation_matrices(), pose.rotation_matrices(), atol=1e-4)
     # a head that reads the turn answers differently when the words differ
     forced.calls = 0
     other = list(engine.stream([{"role": "user", "content": "Squat down."}], max_new_tokens=4))
