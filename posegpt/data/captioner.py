@@ -421,23 +421,15 @@ def _arm_codes(body: _Body, posture: str) -> list[Posecode]:
             elif upper[1] > 0.5:
                 codes.append(Posecode("upper_arm", "raised", side, 0.65, float(upper[1])))
         if upright and not together:
-            wrist_y, head_y, shoulder_y = float(wrist[1]), float(body.at("head")[1]), float(shoulder[1])
-            height = None
-            if wrist_y > head_y + 0.15:
-                height = ("above_head", 0.9)
-            elif wrist_y > head_y - 0.08:
-                height = ("head_level", 0.75)
-            elif wrist_y > shoulder_y + 0.08:
-                height = ("above_shoulder", 0.65)
-            elif wrist_y > shoulder_y - 0.1:
-                height = ("shoulder_level", 0.55)
+            height = _hand_height(body, side)
             implied = direction is not None and (
                 direction[0] in ("up", "up_side", "up_forward", "up_across") or
                 (direction[0] in ("side", "forward") and height is not None and height[0] == "shoulder_level")
             )
             near_head = target is not None and target[0] in _HEAD_TARGETS
             if height is not None and not implied and not near_head:
-                codes.append(Posecode("hand_height", height[0], side, height[1], wrist_y - shoulder_y))
+                codes.append(Posecode("hand_height", height[0], side, height[1],
+                                      float(wrist[1]) - float(shoulder[1])))
         if target is None and direction is None and not together and not crossed:
             depth = float(local[side][2])
             if depth > 0.3:
@@ -449,6 +441,23 @@ def _arm_codes(body: _Body, posture: str) -> list[Posecode]:
 
 
 _HEAD_TARGETS = ("face", "chin", "head", "back_of_head", "side_of_head")
+
+
+def _hand_height(body: _Body, side: str) -> tuple[str, float] | None:
+    """How high a wrist is against the shoulder and the head (upright bodies): (level, salience),
+    None below the shoulder. `_arm_codes` says it only where the arm's direction or the hand's
+    target does not already; `posegpt.eval.agreement` reads it always."""
+    wrist_y, head_y = float(body.at(f"{side}_wrist")[1]), float(body.at("head")[1])
+    shoulder_y = float(body.at(f"{side}_shoulder")[1])
+    if wrist_y > head_y + 0.15:
+        return "above_head", 0.9
+    if wrist_y > head_y - 0.08:
+        return "head_level", 0.75
+    if wrist_y > shoulder_y + 0.08:
+        return "above_shoulder", 0.65
+    if wrist_y > shoulder_y - 0.1:
+        return "shoulder_level", 0.55
+    return None
 
 
 def _leg_codes(body: _Body, posture: str, posture_side: str | None) -> list[Posecode]:

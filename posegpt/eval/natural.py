@@ -14,8 +14,9 @@ which are never trained on. One model load answers every prompt greedily through
   training prompt as baselines (a method that does not beat them has not learnt the words);
 - small talk and questions that want words: % of replies that hold a `<POSE>` (target ≤ 2 %);
 - "N poses" requests: % of replies with exactly N `<POSE>` (target ≥ 90 %);
-- every pose reply: whether the words before each `<POSE>` agree with the pose it shows
-  (`posegpt.eval.agreement`; results.json "words_agree").
+- every pose reply: whether the words before each `<POSE>` agree with the pose it shows, by its
+  posecodes (the headline) and by the geometric checks (`posegpt.eval.agreement`; results.json
+  "words_agree", its "checks").
 
 A pose is counted from the reply's `<POSE>` markers: a marker whose pose failed to decode was
 still the model's choice to show a body. Writes `prompts.jsonl` (batch input), `model_replies.jsonl`

@@ -17,8 +17,9 @@
    the checks as written and the mirrored checks counts, and the nearer of the reference and its
    mirror.
 4. The model's replies say in words what they show before each `<POSE>`: under the table, the
-   share of its pose replies whose words agree with the pose they show (`posegpt.eval.agreement`;
-   results.json "words_agree").
+   share of its pose replies whose words agree with the pose they show — the captioner's own
+   posecodes of that pose (the headline), and the geometric checks of the words beside it
+   (`posegpt.eval.agreement`; results.json "words_agree", its "checks").
 5. Writes `prompts.jsonl` (batch input format), `model_replies.jsonl` (batch output format),
    `results.json` (summary + every prompt) and `results.md` (the table), and prints the table.
 """
