@@ -19,8 +19,8 @@ from typing import Any, Iterator, Mapping
 import numpy as np
 
 from posegpt.artifacts import PoseExporter, PoseFiles
-from posegpt.body import BodyModel, BodyModelError, load_body_model
-from posegpt.body.smpl_body import default_body_model_dir, find_smpl_files
+from posegpt.body import BodyModel, BodyModelError, available_bodies, load_body_model, resolve_body
+from posegpt.body.smpl_body import default_body_model_dir
 from posegpt.engine import Done, Engine, ErrorEvent, GenerationOptions, Notice, PoseEvent, TextDelta
 from posegpt.pose import PHENOTYPE_NAMES, Pose
 from posegpt.tokens import POSE_TOKEN
@@ -254,7 +254,7 @@ class ChatService:
         self._bodies: dict[str, BodyModel] = {}
         self._bodies_lock = threading.Lock()
         kinds = self.body_kinds()
-        self.default_body = kinds[-1] if default_body == "auto" else default_body  # smpl(x) when present
+        self.default_body = resolve_body(default_body, self.body_model_dir)  # auto: smpl(x) when present
         if self.default_body not in kinds:
             raise BodyModelError(
                 f"body model {default_body!r} is not available here; found: {', '.join(kinds)} "
@@ -278,8 +278,7 @@ class ChatService:
         return self.supports_images or self.reads_people
 
     def body_kinds(self) -> list[str]:
-        found = [kind for kind in ("smpl", "smplx") if find_smpl_files(self.body_model_dir, model_type=kind)]
-        return ["anny", *found]
+        return available_bodies(self.body_model_dir)
 
     def body(self, kind: str) -> BodyModel:
         with self._bodies_lock:

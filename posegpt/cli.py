@@ -145,14 +145,10 @@ Each <POSE> in a reply is saved as a picture (front + side view) and a pose file
 
 def _plan_body(kind: str) -> tuple[str, str]:
     """The body model chat will use and the line that says so, without building it yet."""
-    from posegpt.body import describe_kind, load_body_model
-    from posegpt.body.smpl_body import default_body_model_dir, find_smpl_files
+    from posegpt.body import available_bodies, describe_kind, load_body_model, resolve_body
 
-    folder = default_body_model_dir()
-    if kind == "auto":
-        found = [name for name in ("smpl", "smplx") if find_smpl_files(folder, model_type=name) is not None]
-        kind = found[0] if found else "anny"
-    elif kind in ("smpl", "smplx") and find_smpl_files(folder, model_type=kind) is None:
+    kind = resolve_body(kind)
+    if kind not in available_bodies():
         load_body_model(kind)  # raises BodyModelFilesMissing, whose message says where to get the files
     # The real body model is built when the first pose arrives.
     return kind, describe_kind(kind)

@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 import torch
 
-from posegpt.body import AnnyBody, AnnyRig, BodyModel, BodyModelError, BodyModelFilesMissing, describe_choice, load_body_model
+from posegpt.body import (
+    AnnyBody,
+    AnnyRig,
+    BodyModel,
+    BodyModelError,
+    BodyModelFilesMissing,
+    available_bodies,
+    describe_choice,
+    load_body_model,
+    resolve_body,
+)
 from posegpt.body.anny_body import DEFAULT_RIG_PATH, SMPL_TO_SOMA_BONES
 from posegpt.data.named_poses import named_pose
 from posegpt.pose import REST_JOINTS, SMPL_JOINT_NAMES, Pose, forward_kinematics
@@ -91,6 +101,29 @@ def test_choice_falls_back_to_anny_and_says_so(tmp_path):
         load_body_model("smpl", model_dir=tmp_path)
     with pytest.raises(ValueError, match="unknown body model"):
         load_body_model("mano")
+
+
+@pytest.mark.parametrize(("files", "auto"), [
+    ((), "anny"), (("smpl/SMPL_NEUTRAL.pkl",), "smpl"), (("smplx/SMPLX_NEUTRAL.npz",), "smplx"),
+    (("smpl/SMPL_NEUTRAL.pkl", "smplx/SMPLX_NEUTRAL.npz"), "smpl"),
+])
+def test_auto_means_the_same_body_everywhere(tmp_path, monkeypatch, files, auto):
+    """"auto" is decided in one place: the app, the terminal chat and load_body_model agree."""
+    from demo.chat import ChatService
+    from posegpt.cli import _plan_body
+
+    for name in files:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")  # only found here, never loaded
+    monkeypatch.setenv("POSEGPT_BODY_MODELS", str(tmp_path))
+    assert resolve_body("auto", tmp_path) == resolve_body() == auto
+    assert available_bodies(tmp_path) == ["anny", *(k for k in ("smpl", "smplx") if any(f.startswith(f"{k}/") for f in files))]
+    assert _plan_body("auto")[0] == auto
+    engine = type("Engine", (), {"backbone": None})()
+    assert ChatService(engine, None, body_model_dir=tmp_path).default_body == auto
+    assert resolve_body("anny", tmp_path) == "anny"
+    with pytest.raises(ValueError, match="unknown body model"):
+        resolve_body("mano")
 
 
 # --- checks against the real Anny model (its cache is built once, then reused) -----------------

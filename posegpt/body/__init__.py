@@ -1,7 +1,9 @@
 """Body models: SMPL parameters → posed mesh + 24 joints. See `base.BodyModel`.
 
 `load_body_model("auto")` uses the official SMPL/SMPL-X when the user has put its files in
-place, and the built-in Anny body otherwise; `describe_choice` says which, and why, in words.
+place, and the built-in Anny body otherwise; `resolve_body` is the one place that decides what
+"auto" means (the app, the CLI and the evaluations all ask it), and `describe_choice` says which,
+and why, in words.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from posegpt.body.base import BodyModel, BodyModelError, BodyOutput
 from posegpt.body.smpl_body import BodyModelFilesMissing, SMPLBody, default_body_model_dir, find_smpl_files
 
 BODY_CHOICES = ("auto", "anny", "smpl", "smplx")
+AUTO_PREFERENCE = ("smpl", "smplx")  # what "auto" takes when its files are there, first found first
 
 __all__ = [
     "AnnyBody",
@@ -25,10 +28,31 @@ __all__ = [
     "BodyModelFilesMissing",
     "BodyOutput",
     "SMPLBody",
+    "available_bodies",
     "describe_choice",
     "describe_kind",
     "load_body_model",
+    "resolve_body",
 ]
+
+
+def available_bodies(model_dir: str | Path | None = None) -> list[str]:
+    """The body models this machine can build: Anny always, then SMPL / SMPL-X when their files
+    are in ``model_dir`` (default: `default_body_model_dir()`)."""
+    folder = Path(model_dir) if model_dir is not None else default_body_model_dir()
+    return ["anny", *(kind for kind in AUTO_PREFERENCE if find_smpl_files(folder, model_type=kind) is not None)]
+
+
+def resolve_body(kind: str = "auto", model_dir: str | Path | None = None) -> str:
+    """The body model `kind` names: "auto" → SMPL when its files are in ``model_dir``, else
+    SMPL-X when its files are, else Anny; any other choice is returned as it is (not checked
+    for files: `load_body_model` says what is missing)."""
+    if kind not in BODY_CHOICES:
+        raise ValueError(f"unknown body model {kind!r}; choose one of {', '.join(BODY_CHOICES)}")
+    if kind != "auto":
+        return kind
+    found = available_bodies(model_dir)
+    return found[1] if len(found) > 1 else "anny"
 
 
 def load_body_model(
@@ -42,17 +66,11 @@ def load_body_model(
     or ``checkpoints/body_models``) and Anny otherwise; "smpl"/"smplx" insist and raise
     `BodyModelFilesMissing` with download instructions when the files are absent.
     """
-    if kind not in BODY_CHOICES:
-        raise ValueError(f"unknown body model {kind!r}; choose one of {', '.join(BODY_CHOICES)}")
     folder = Path(model_dir) if model_dir is not None else default_body_model_dir()
+    kind = resolve_body(kind, folder)
     if kind == "anny":
         return AnnyBody(device=device)
-    if kind in ("smpl", "smplx"):
-        return SMPLBody(folder, model_type=kind, device=device)
-    for model_type in ("smpl", "smplx"):
-        if find_smpl_files(folder, model_type=model_type) is not None:
-            return SMPLBody(folder, model_type=model_type, device=device)
-    return AnnyBody(device=device)
+    return SMPLBody(folder, model_type=kind, device=device)
 
 
 def describe_choice(body: BodyModel, model_dir: str | Path | None = None) -> str:
