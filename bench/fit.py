@@ -133,7 +133,9 @@ def overlay_check(path: str) -> str:
     """Fit a synthetic person seen through a known camera; draw the fit with the fitted camera."""
     from PIL import Image, ImageDraw
 
+    from posegpt.artifacts import PoseExporter
     from posegpt.body import AnnyBody
+    from posegpt.photo import read_photo
     from posegpt.render import Camera, Renderer
 
     item = next(item for item in library_items("eval") if item.label.startswith("soccer_kick_left"))
@@ -149,10 +151,11 @@ def overlay_check(path: str) -> str:
                                 visibility[0].numpy(), world[0].numpy(), 0.9)
     fitted = fit_person(landmarks)
     body = AnnyBody()
-    vertices, faces = body(fitted.pose).mesh(0)
     frame = np.full((500, 640, 3), 235, dtype=np.uint8)
     with Renderer(640, 500) as renderer:
-        picture = renderer.overlay(vertices, faces, frame, fitted.camera, alpha=0.8)
+        exporter = PoseExporter(body, renderer)
+        overlay = exporter.draw(fitted.pose, read_photo(frame), camera=fitted.camera, views=False).overlay
+    picture = overlay if overlay is not None else frame
     image = Image.fromarray(picture)
     draw = ImageDraw.Draw(image)
     for u, v in image_points:

@@ -13,9 +13,12 @@ What the app does with an uploaded photo and a question about one person, stage 
    prompt with the people block, decoding up to the end of the reply, the pose head and the
    pointer at `<POSE>`.
 5. refine — `PersonFinder.refine`: the chosen person's landmark fit with the head's pose as prior.
-6. overlay — body mesh of the final pose + `person_overlay` (the photo with that body drawn over
-   the chosen person, boxes around everyone), as `demo/chat.py` draws it.
+6. overlay — body mesh of the final pose + its overlay (the photo with that body drawn over the
+   chosen person, boxes around everyone): `PoseExporter.draw`, as the app draws it.
 7. front + side views — the 3D pictures the app shows beside the overlay (not in the target).
+
+The photo is read once, as the app reads an upload (`read_photo`), and that `Photo` goes to the
+engine and to the drawing.
 
 The engine is built as `app.py` builds it (LoRA merged, `PersonFinder`, here without a cache so
 every run detects again). Run 1 is cold (BlazePose graphs and the GL context are built on first
@@ -37,10 +40,17 @@ import platform
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
+
+if TYPE_CHECKING:
+    from posegpt.artifacts import PoseExporter
+    from posegpt.engine import Engine
+    from posegpt.photo import Photo
+    from posegpt.pose import Pose
+    from posegpt.vision.people import FittedPerson
+    from posegpt.vision.pipeline import SceneReading
 
 PHOTO = Path("/usr/share/doc/opencv-doc/examples/data/basketball1.png")  # two players
 QUESTION = "What is the pose of the person on the left?"
@@ -48,21 +58,20 @@ TARGET_S = 3.0
 STAGES = ("detection + landmarks", "fit", "appearance + reading", "LLM reply with pose", "refine", "overlay")
 
 
-def load_photo(path: Path | None, scene: bool) -> tuple[np.ndarray, str]:
-    """(H, W, 3) uint8 and its name: a file, or a rendered eval scene with exactly 2 people."""
+def load_photo(path: Path | None, scene: bool) -> tuple[Photo, str]:
+    """The photo and its name: a file, or a rendered eval scene with exactly 2 people."""
+    from posegpt.photo import read_photo
+
     if scene:
         from posegpt.eval.scenes import make_scene
 
-        return make_scene(0, seed=0, min_people=2, max_people=2).image, "rendered eval scene (2 people, 640×480)"
-    from PIL import Image
-
+        return make_scene(0, seed=0, min_people=2, max_people=2).photo, "rendered eval scene (2 people, 640×480)"
     path = path or PHOTO
     if not path.is_file():
         raise SystemExit(f"{path} is missing (Debian package opencv-doc; `bash .ci/setup --tests` installs it); "
                          "or pass --scene")
-    with Image.open(path) as handle:
-        rgb = np.asarray(handle.convert("RGB"))
-    return rgb, f"{path.name} ({rgb.shape[1]}×{rgb.shape[0]})"
+    photo = read_photo(path)
+    return photo, f"{path.name} ({photo.width}×{photo.height})"
 
 
 class TimedFinder:
@@ -73,15 +82,15 @@ class TimedFinder:
 
         self.finder = PersonFinder()  # no cache: every run detects again
         self.find_s = self.refine_s = 0.0
-        self.scene: Any = None
+        self.scene: SceneReading | None = None
 
-    def find(self, image: Any) -> Any:
+    def find(self, photo: Photo) -> SceneReading:
         started = time.perf_counter()
-        self.scene = self.finder.find(image)
+        self.scene = self.finder.find(photo)
         self.find_s = time.perf_counter() - started
         return self.scene
 
-    def refine(self, person: Any, pose: Any) -> Any:
+    def refine(self, person: FittedPerson, pose: Pose) -> Pose:
         started = time.perf_counter()
         try:
             return self.finder.refine(person, pose)
@@ -89,12 +98,11 @@ class TimedFinder:
             self.refine_s = time.perf_counter() - started
 
 
-def one_run(engine: Any, finder: TimedFinder, body: Any, renderer: Any, photo: np.ndarray, reads_people: bool,
+def one_run(engine: Engine, finder: TimedFinder, exporter: PoseExporter, photo: Photo, reads_people: bool,
             max_new_tokens: int) -> tuple[dict[str, float], str, int | None]:
     """Seconds per stage of one photo + question, the reply, and the person it was about."""
     from posegpt.engine import Done, GenerationOptions, PoseEvent
     from posegpt.vision.features import people_prompt
-    from posegpt.vision.overlay import person_overlay
 
     options = GenerationOptions(max_new_tokens=max_new_tokens, temperature=0.0)
     times: dict[str, float] = {}
@@ -102,7 +110,7 @@ def one_run(engine: Any, finder: TimedFinder, body: Any, renderer: Any, photo: n
     finder.refine_s = 0.0
     if reads_people:
         messages = [{"role": "user", "content": QUESTION}]
-        image = photo
+        image: Photo | None = photo
     else:  # stand-in: the vision module's block as plain text, the LLM cannot read it as people
         finder.find(photo)
         block = people_prompt(finder.scene.readings, 2)
@@ -110,7 +118,7 @@ def one_run(engine: Any, finder: TimedFinder, body: Any, renderer: Any, photo: n
         image = None
     llm_started = time.perf_counter()
     pose, person, reply = None, None, ""
-    for event in engine.stream(messages, image=image, options=options):
+    for event in engine.stream(messages, image, options=options):
         if isinstance(event, PoseEvent) and pose is None:
             pose, person = event.pose, event.person
         elif isinstance(event, Done):
@@ -132,11 +140,11 @@ def one_run(engine: Any, finder: TimedFinder, body: Any, renderer: Any, photo: n
     views_s = 0.0
     if pose is not None and person is not None:
         overlay_started = time.perf_counter()
-        vertices, faces = body(pose[:1]).mesh(0)
-        person_overlay(renderer, vertices, faces, photo, scene.people[person], scene.people)
+        mesh = exporter.mesh(pose)
+        exporter.draw(mesh, photo, person, scene, views=False)
         times["overlay"] = time.perf_counter() - overlay_started
         views_started = time.perf_counter()
-        renderer.render_views(vertices, faces, views=("front", "side"))
+        exporter.draw(mesh)  # the views alone, from the same mesh
         views_s = time.perf_counter() - views_started
     else:
         times["overlay"] = 0.0
@@ -158,6 +166,7 @@ def main() -> None:
     args = parser.parse_args()
     thread_counts = [int(value) for value in args.threads.split(",") if value.strip()]
 
+    from posegpt.artifacts import PoseExporter
     from posegpt.body import describe_choice, load_body_model
     from posegpt.engine import Engine
     from posegpt.model import load_posegpt
@@ -173,12 +182,13 @@ def main() -> None:
     body = load_body_model("auto")
     warm: dict[int, list[dict[str, float]]] = {count: [] for count in thread_counts}
     with Renderer(width=384, height=512) as renderer:  # the app's renderer
+        exporter = PoseExporter(body, renderer)
         torch.set_num_threads(thread_counts[0])
-        cold, reply, person = one_run(engine, finder, body, renderer, photo, reads_people, args.max_new_tokens)
+        cold, reply, person = one_run(engine, finder, exporter, photo, reads_people, args.max_new_tokens)
         for _ in range(args.runs):
             for count in thread_counts:  # interleaved: the shared machine's load changes under both alike
                 torch.set_num_threads(count)
-                times, reply, person = one_run(engine, finder, body, renderer, photo, reads_people, args.max_new_tokens)
+                times, reply, person = one_run(engine, finder, exporter, photo, reads_people, args.max_new_tokens)
                 warm[count].append(times)
         backend = renderer.backend
 

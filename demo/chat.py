@@ -5,6 +5,10 @@ model said it (`<POSE>` markers included, so later turns see the real conversati
 poses and files it produced; `ChatSession.history()` turns that into Gradio's message dicts,
 with each pose's picture placed where its `<POSE>` was. `ChatService` owns the shared engine,
 body models and renderer, and runs one reply at a time per session.
+
+An upload becomes a `posegpt.photo.Photo` here, once (`read_photo`: EXIF orientation, any mode
+to RGB, at most `MAX_IMAGE_SIDE`); the turn keeps it, the engine reads its people, and
+`posegpt.artifacts.PoseExporter` draws every pose over it — follow-ups and restyles reuse it.
 """
 
 from __future__ import annotations
@@ -14,20 +18,23 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Mapping
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Iterator, Mapping
 
 from posegpt.artifacts import PoseExporter, PoseFiles
 from posegpt.body import BodyModel, BodyModelError, available_bodies, load_body_model, resolve_body
 from posegpt.body.smpl_body import default_body_model_dir
 from posegpt.engine import Done, Engine, ErrorEvent, GenerationOptions, Notice, PoseEvent, TextDelta
+from posegpt.photo import MAX_PHOTO_PIXELS, Photo, PhotoError, read_photo
 from posegpt.pose import PHENOTYPE_NAMES, Pose
 from posegpt.tokens import POSE_TOKEN
 
+if TYPE_CHECKING:
+    from posegpt.render import Renderer
+    from posegpt.vision.pipeline import SceneReading
+
 MAX_MESSAGE_CHARS = 4000  # longer messages are refused with a message, not cut silently
 MAX_IMAGE_SIDE = 1024  # uploads are downscaled to this longest side before anything else sees them
-MAX_IMAGE_PIXELS = 100_000_000  # larger files are refused before decoding (decompression bombs)
+MAX_IMAGE_PIXELS = MAX_PHOTO_PIXELS  # larger files are refused before decoding (decompression bombs)
 SESSIONS_DIR = Path(tempfile.gettempdir()) / "posegpt-sessions"  # one sub-folder per browser tab
 PHOTO_ONLY_QUESTION = "What is the pose of the person in this photo?"
 ANSWERING_ALREADY = "Still answering your previous message: wait for it to finish, or press stop."
@@ -46,7 +53,11 @@ class PoseRecord:
     pose: Pose
     files: PoseFiles
     person: int | None = None  # which person of the turn's photo (0-based, left to right), if any
-    overlay: Path | None = None  # the photo with this body drawn over that person (also in the picture)
+
+    @property
+    def overlay(self) -> Path | None:
+        """The photo with this body drawn over that person (also in the picture), if there is one."""
+        return self.files.overlay
 
     @property
     def key(self) -> str:
@@ -63,13 +74,14 @@ class Turn:
     """A user message and the reply to it, as far as it has streamed."""
 
     text: str
-    photo: Path | None = None
+    photo: Photo | None = None  # the photo sent with this message, as the engine and the drawings see it
+    photo_file: Path | None = None  # where it is saved for the chat to show
     reply: str = ""  # the model's text with its <POSE> markers
     poses: list[PoseRecord] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # shown before the reply
     errors: list[str] = field(default_factory=list)  # shown after it
     complete: bool = False
-    scene: Any | None = None  # the vision module's SceneReading of the photo this reply looked at
+    scene: SceneReading | None = None  # the vision module's reading of the photo this reply looked at
 
 
 @dataclass
@@ -107,8 +119,9 @@ class ChatSession:
             messages.append({"role": "user", "content": self.turns[-1].text})
         return messages
 
-    def latest_photo(self) -> Path | None:
-        for turn in reversed(self.turns):
+    def latest_photo(self, upto: int | None = None) -> Photo | None:
+        """The photo of the latest turn that sent one (up to turn `upto`, included)."""
+        for turn in reversed(self.turns[: None if upto is None else upto + 1]):
             if turn.photo is not None:
                 return turn.photo
         return None
@@ -121,8 +134,8 @@ class ChatSession:
         messages: list[dict[str, Any]] = []
         for turn in self.turns:
             messages.append({"role": "user", "content": turn.text})
-            if turn.photo is not None:
-                messages.append({"role": "user", "content": {"path": str(turn.photo), "alt_text": "your photo"}})
+            if turn.photo_file is not None:
+                messages.append({"role": "user", "content": {"path": str(turn.photo_file), "alt_text": "your photo"}})
             for notice in turn.notices:
                 messages.append({"role": "assistant", "content": notice, "metadata": {"title": "Note"}})
             segments = turn.reply.split(POSE_TOKEN)
@@ -189,44 +202,15 @@ def check_text(text: str | None, has_photo: bool) -> str:
     return text or PHOTO_ONLY_QUESTION
 
 
-def load_photo(path: str | Path, folder: Path, name: str) -> tuple[Path, np.ndarray]:
-    """Read an uploaded image of any common mode (RGBA, grayscale, palette, 16-bit), downscale it
-    to `MAX_IMAGE_SIDE`, and save it as PNG in `folder` → (saved path, (H, W, 3) uint8)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    path = Path(path)
+def read_upload(path: str | Path, folder: Path, name: str) -> tuple[Photo, Path]:
+    """An uploaded image of any common mode (RGBA, grayscale, palette, 16-bit; EXIF rotation
+    applied), downscaled to `MAX_IMAGE_SIDE` and saved as PNG in `folder` → (photo, saved path).
+    What cannot be used raises `UserInputError` saying why."""
     try:
-        with Image.open(path) as image:
-            if image.width * image.height > MAX_IMAGE_PIXELS:
-                raise UserInputError(
-                    f"That image is {image.width}×{image.height} pixels, too large to open safely; "
-                    "please upload one under 100 megapixels."
-                )
-            image = ImageOps.exif_transpose(image)  # phone photos: apply the rotation flag
-            image.load()
-            if image.mode in ("RGBA", "LA", "P", "PA"):
-                background = Image.new("RGB", image.size, (255, 255, 255))
-                rgba = image.convert("RGBA")
-                background.paste(rgba, mask=rgba.getchannel("A"))
-                image = background
-            elif image.mode in ("I;16", "I;16B", "I;16L", "I"):
-                array = np.asarray(image, dtype=np.float64)
-                span = max(array.max() - array.min(), 1.0)
-                image = Image.fromarray(((array - array.min()) / span * 255).astype(np.uint8))
-            image = image.convert("RGB")
-            if max(image.size) > MAX_IMAGE_SIDE:
-                image.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
-    except UserInputError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
-        raise UserInputError(f"{path.name} is not an image I can read ({error}). Try a JPEG or PNG.") from None
-    except (OSError, ValueError, SyntaxError) as error:
-        raise UserInputError(f"{path.name} could not be read as an image ({error}); it may be damaged.") from None
-    if min(image.size) < 1:
-        raise UserInputError(f"{path.name} has no pixels.")
-    saved = folder / f"{name}.png"
-    image.save(saved)
-    return saved, np.asarray(image)
+        photo = read_photo(Path(path), max_side=MAX_IMAGE_SIDE)
+    except PhotoError as error:
+        raise UserInputError(str(error)) from None
+    return photo, photo.save_png(folder / f"{name}.png")
 
 
 # --- the service ------------------------------------------------------------------------------------
@@ -242,7 +226,7 @@ class ChatService:
     def __init__(
         self,
         engine: Engine,
-        renderer: Any | None,
+        renderer: Renderer | None,
         default_body: str = "auto",
         body_model_dir: str | Path | None = None,
         system_prompt: str | None = None,
@@ -286,6 +270,10 @@ class ChatService:
                 self._bodies[kind] = load_body_model(kind, self.body_model_dir)
             return self._bodies[kind]
 
+    def exporter(self, kind: str) -> PoseExporter:
+        """Draws with body model `kind` (built on first use) and the shared renderer."""
+        return PoseExporter(self.body(kind), self.renderer)
+
     def new_session(self) -> ChatSession:
         return ChatSession(Look(body=self.default_body))
 
@@ -304,10 +292,10 @@ class ChatService:
         generation = self._begin(session)
         try:
             message = check_text(text, has_photo=photo is not None)
-            saved_photo = None
+            upload = saved = None
             if photo is not None:
-                saved_photo, _ = load_photo(photo, session.folder, f"photo{len(session.turns) + 1}")
-            session.turns.append(Turn(text=message, photo=saved_photo))
+                upload, saved = read_upload(photo, session.folder, f"photo{len(session.turns) + 1}")
+            session.turns.append(Turn(text=message, photo=upload, photo_file=saved))
             yield from self._stream_reply(session, generation, options or GenerationOptions())
         finally:
             self._end(session, generation)
@@ -319,7 +307,7 @@ class ChatService:
             if not session.turns:
                 raise UserInputError("There is nothing to retry yet.")
             last = session.turns[-1]
-            session.turns[-1] = Turn(text=last.text, photo=last.photo)
+            session.turns[-1] = Turn(text=last.text, photo=last.photo, photo_file=last.photo_file)
             yield from self._stream_reply(session, generation, options or GenerationOptions())
         finally:
             self._end(session, generation)
@@ -371,12 +359,10 @@ class ChatService:
             messages.insert(0, {"role": "system", "content": self.system_prompt})
         # A text-only model is only told about a photo sent with this very message (it says it
         # cannot see it); a model that sees photos (pixels or people) keeps seeing the latest one.
-        image_path = turn.photo if turn.photo is not None or not self.sees_photos else session.latest_photo()
+        photo = session.latest_photo() if self.sees_photos else turn.photo
         try:
-            beside = _read_rgb(turn.photo) if turn.photo is not None else None
-            image = beside if image_path == turn.photo else _read_rgb(image_path)
             yield session
-            for event in self.engine.stream(messages, image=image, options=options):
+            for event in self.engine.stream(messages, photo, options=options):
                 if session.generation != generation:  # stopped by the user
                     break
                 if isinstance(event, TextDelta):
@@ -384,10 +370,7 @@ class ChatService:
                 elif isinstance(event, PoseEvent):
                     if event.scene is not None:
                         turn.scene = event.scene
-                    # the photo the people were found in (a follow-up's is an earlier turn's photo)
-                    seen = image if event.person is not None else beside
-                    turn.poses.append(self._export(session, turn_index, event.index, event.pose, seen,
-                                                   event.person, turn.scene, event.overlay))
+                    turn.poses.append(self._export(session, turn_index, event.index, event.pose, event.person))
                 elif isinstance(event, Notice):
                     turn.notices.append(event.message)
                 elif isinstance(event, ErrorEvent):
@@ -406,50 +389,22 @@ class ChatService:
 
     # -- drawing ------------------------------------------------------------------------------
 
-    def _export(
-        self, session: ChatSession, turn: int, index: int, pose: Pose, photo: np.ndarray | None,
-        person: int | None = None, scene: Any | None = None, engine_overlay: np.ndarray | None = None,
-    ) -> PoseRecord:
+    def _export(self, session: ChatSession, turn: int, index: int, pose: Pose, person: int | None = None) -> PoseRecord:
         """Files for one pose in the session's look. A pose about a person of the photo is drawn
-        over that person (highlighted) and that overlay stands beside the front and side views."""
+        over that person (highlighted) in the photo the people were found in (a follow-up's is an
+        earlier turn's), and that overlay stands beside the front and side views; any other pose
+        has its own turn's photo, if any, beside them."""
         look = session.look
         if look.body == "anny" and look.phenotype:
             pose = pose.with_phenotype(**look.phenotype)
         stem = f"m{turn + 1}_pose{index + 1}_v{session.version}"
-        overlay_path = None
+        scene = session.turns[turn].scene
+        photo = session.latest_photo(turn) if person is not None else session.turns[turn].photo
         try:
-            body = self.body(look.body)
-            if person is not None and photo is not None:
-                overlay = self._overlay(body, pose, photo, person, scene)
-                overlay = overlay if overlay is not None else engine_overlay
-                if overlay is not None:
-                    from PIL import Image
-
-                    overlay_path = session.folder / f"{stem}_overlay.png"
-                    Image.fromarray(overlay).save(overlay_path)
-                    photo = overlay
-            files = PoseExporter(body, self.renderer).export(pose, session.folder, stem, photo=photo)
+            files = self.exporter(look.body).export(pose, session.folder, stem, photo=photo, person=person, scene=scene)
         except BodyModelError as error:
             files = PoseFiles(npz=pose.save_npz(session.folder / f"m{turn + 1}_pose{index + 1}.npz"), error=str(error))
-        return PoseRecord(turn, index, pose, files, person, overlay_path)
-
-    def _overlay(self, body: BodyModel, pose: Pose, photo: np.ndarray, person: int, scene: Any | None) -> np.ndarray | None:
-        """(H, W, 3) uint8: the photo with `pose` drawn over person `person`, or None when it cannot be."""
-        from posegpt.vision.overlay import person_overlay
-
-        people = list(getattr(scene, "people", None) or [])
-        if self.renderer is None or not 0 <= person < len(people):
-            return None
-        width, height = scene.image_size
-        if photo.shape[:2] != (height, width):  # the people's pixels refer to the photo the engine read
-            from PIL import Image
-
-            photo = np.asarray(Image.fromarray(photo).resize((width, height), Image.Resampling.LANCZOS))
-        try:
-            vertices, faces = body(pose).mesh(0)
-            return person_overlay(self.renderer, vertices, faces, photo, people[person], people)
-        except (BodyModelError, ValueError, RuntimeError):
-            return None  # the views are still drawn; the overlay is left out
+        return PoseRecord(turn, index, pose, files, person)
 
     def restyle(self, session: ChatSession, body: str | None = None, phenotype: Mapping[str, float] | None = None) -> ChatSession:
         """Draw every pose of the session again with another body model or phenotype, without
@@ -465,27 +420,9 @@ class ChatService:
             session.look.phenotype = {name: float(value) for name, value in phenotype.items()}
         session.version += 1
         for turn_index, turn in enumerate(session.turns):
-            photo = _read_rgb(turn.photo) if turn.photo is not None and turn.photo.exists() else None
-            seen = self._photo_seen(session, turn_index)
-            turn.poses = [self._export(session, turn_index, record.index, _without_phenotype(record.pose),
-                                       seen if record.person is not None else photo, record.person, turn.scene)
+            turn.poses = [self._export(session, turn_index, record.index, _without_phenotype(record.pose), record.person)
                           for record in turn.poses]
         return session
-
-    def _photo_seen(self, session: ChatSession, turn_index: int) -> np.ndarray | None:
-        """The photo a turn's people were found in: its own, or for a follow-up the latest before it."""
-        for turn in reversed(session.turns[: turn_index + 1]):
-            if turn.photo is not None:
-                return _read_rgb(turn.photo) if turn.photo.exists() else None
-        return None
-
-
-def _read_rgb(path: Path) -> np.ndarray:
-    """(H, W, 3) uint8 of a photo this session saved itself (already checked and downscaled)."""
-    from PIL import Image
-
-    with Image.open(path) as image:
-        return np.asarray(image.convert("RGB"))
 
 
 def _without_phenotype(pose: Pose) -> Pose:

@@ -15,12 +15,16 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Callable, Sequence, TextIO
 
 import numpy as np
 
 from posegpt.body.base import BodyModelError
 from posegpt.pose import PoseError
+
+if TYPE_CHECKING:
+    from posegpt.photo import Photo
+    from posegpt.vision.pipeline import SceneReading
 
 VIEWS = ("front", "side", "back", "top")
 
@@ -51,11 +55,14 @@ def render(
     size: int = 512,
     backend: str = "auto",
 ) -> int:
-    """Render one pose of a pose file (or a named example pose) to PNG, and optionally .glb/.obj."""
+    """Render one pose of a pose file (or a named example pose) to PNG, and optionally .glb/.obj;
+    with `image`, the body drawn over that photo (at `camera`, or standing in its middle)."""
     from PIL import Image
 
+    from posegpt.artifacts import PoseExporter
     from posegpt.body import describe_choice, load_body_model
     from posegpt.data.named_poses import named_pose
+    from posegpt.photo import PhotoError, read_photo
     from posegpt.pose import Pose
     from posegpt.render import Camera, Renderer, export_glb, export_obj
 
@@ -75,32 +82,35 @@ def render(
     started = time.perf_counter()
     body_model = load_body_model(body)
     print(describe_choice(body_model), file=sys.stderr)
-    vertices, faces = body_model(selected).mesh(0)
 
     photo = None
     if image is not None:
         try:
-            with Image.open(image) as handle:
-                photo = np.asarray(handle.convert("RGB"))
-        except (OSError, ValueError) as error:
+            photo = read_photo(image, max_side=None)  # drawn at the photo's own size
+        except PhotoError as error:
             raise UserError(f"cannot read the photo {image}: {error}") from None
     elif camera is not None:
         raise UserError("--camera only makes sense with --image")
 
     with Renderer(width=size, height=size, backend=backend) as renderer:
+        exporter = PoseExporter(body_model, renderer, views=views)
+        mesh = exporter.mesh(selected)
         if photo is not None:
-            cam = Camera.parse(camera) if camera else _fit_camera(vertices, photo.shape[1], photo.shape[0])
-            picture = renderer.overlay(vertices, faces, photo, cam)
+            cam = Camera.parse(camera) if camera else _fit_camera(mesh.vertices, photo.width, photo.height)
+            drawing = exporter.draw(mesh, photo, camera=cam, views=False)
+            if drawing.overlay is None:
+                raise UserError(f"the body cannot be drawn over {image} with camera {cam}")
+            picture = drawing.overlay
         else:
-            picture = renderer.render_views(vertices, faces, views=views)
+            picture = exporter.draw(mesh).views
         backend_name = renderer.backend
     out.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(picture).save(out)
     written = [str(out)]
     if glb is not None:
-        written.append(str(export_glb(vertices, faces, glb)))
+        written.append(str(export_glb(mesh.vertices, mesh.faces, glb)))
     if obj is not None:
-        written.append(str(export_obj(vertices, faces, obj)))
+        written.append(str(export_obj(mesh.vertices, mesh.faces, obj)))
     elapsed = time.perf_counter() - started
     print(f"Rendered with {backend_name} in {elapsed:.2f} s: {', '.join(written)}")
     return 0
@@ -331,9 +341,9 @@ class _BadLine(Exception):
         self.request_id = request_id
 
 
-def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, list[dict[str, str]], Any]:
-    """One input line → (id, messages, RGB PIL image or None); `_BadLine` says what is wrong."""
-    from PIL import Image
+def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, list[dict[str, str]], Photo | None]:
+    """One input line → (id, messages, its photo or None); `_BadLine` says what is wrong."""
+    from posegpt.photo import PhotoError, read_photo
 
     try:
         data = json.loads(line)
@@ -367,22 +377,10 @@ def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, 
         if not path.is_absolute() and ((input_folder / path).exists() or not path.exists()):
             path = input_folder / path  # relative to the input file's folder (else to the working folder)
         try:
-            image = _read_batch_image(path)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+            image = read_photo(path)  # any mode, phone rotation applied, at most MAX_PHOTO_SIDE
+        except PhotoError as error:
             raise _BadLine(request_id, f"line {number}: cannot read the image {name}: {error}") from None
     return request_id, [{"role": m["role"], "content": m["content"]} for m in messages], image
-
-
-def _read_batch_image(path: Path) -> Any:
-    """An RGB PIL image of any file mode (RGBA over white, grey, 16-bit), phone rotation applied."""
-    from PIL import Image, ImageOps
-
-    from posegpt.vision.pipeline import as_rgb_array
-
-    with Image.open(path) as handle:
-        image = ImageOps.exif_transpose(handle)
-        image.load()
-        return image.copy() if image.mode == "RGB" else Image.fromarray(as_rgb_array(image))
 
 
 def _pose_records(poses: Sequence[Any], people: Sequence[int | None] = ()) -> list[dict[str, Any]]:
@@ -404,12 +402,11 @@ def _pose_records(poses: Sequence[Any], people: Sequence[int | None] = ()) -> li
     return records
 
 
-def _people_records(scene: Any, image: Any) -> list[dict[str, Any]]:
+def _people_records(scene: SceneReading, photo: Photo) -> list[dict[str, Any]]:
     """The people the vision module found, left to right: box (x0, y0, x1, y1) in pixels of the
-    input image (the engine may have worked on a scaled-down copy) and detection score."""
-    scale = image.size[0] / scene.image_size[0] if image is not None and scene.image_size[0] else 1.0
-    return [{"box": [round(float(v) * scale, 1) for v in person.landmarks.box], "score": round(float(person.landmarks.score), 3)}
-            for person in scene.people]
+    input image (`photo` may be a scaled-down copy of it) and detection score."""
+    return [{"box": [round(float(v) / photo.scale, 1) for v in person.landmarks.box],
+             "score": round(float(person.landmarks.score), 3)} for person in scene.people]
 
 
 def _batch_record(engine: Any, line: str, number: int, input_folder: Path, options: Any) -> dict[str, Any]:
@@ -422,7 +419,7 @@ def _batch_record(engine: Any, line: str, number: int, input_folder: Path, optio
         return {"id": bad.request_id, "reply": "", "poses": [], "error": str(bad)}
     done, errors, notices = None, [], []
     try:
-        for event in engine.stream(messages, image=image, options=options):
+        for event in engine.stream(messages, image, options=options):
             if isinstance(event, Notice):
                 notices.append(event.message)
             elif isinstance(event, ErrorEvent):
@@ -436,7 +433,7 @@ def _batch_record(engine: Any, line: str, number: int, input_folder: Path, optio
         "reply": done.reply if done else "",
         "poses": _pose_records(done.poses, done.pose_people) if done else [],
     }
-    if done is not None and done.scene is not None:
+    if done is not None and done.scene is not None and image is not None:
         record["people"] = _people_records(done.scene, image)
     if errors:
         record["error"] = "; ".join(errors)

@@ -11,12 +11,17 @@ The engine holds one model for any number of chat sessions: all per-conversation
 sampler, text decoder) lives inside one `stream()` call, and forward passes are serialised by a
 lock, so concurrent sessions interleave token by token without sharing anything else.
 
-Photos reach a text-only PoseGPT as people: the vision module (`posegpt.vision.pipeline`) finds,
-fits and describes everyone in the photo; their block of words + `<PERSON>` placeholders goes
-into the user's message and the placeholders' embeddings are the projected person features
-(one prefill with `inputs_embeds`). When `<POSE>` is sampled, the pointer picks the person it
-is about from the same hidden state, and that person's landmark fit refines the head's pose.
-Vision-language backbones instead take the pixels through their own processor.
+Photos arrive as a `posegpt.photo.Photo`, decoded, oriented and sized once by whoever took
+them in (the app, the CLI, an evaluation). They reach a text-only PoseGPT as people: the vision
+module (`posegpt.vision.pipeline`) finds, fits and describes everyone in the photo; their block
+of words + `<PERSON>` placeholders goes into the user's message and the placeholders' embeddings
+are the projected person features (one prefill with `inputs_embeds`). When `<POSE>` is sampled,
+the pointer picks the person it is about from the same hidden state, and that person's landmark
+fit refines the head's pose. Vision-language backbones instead take the pixels through their
+own processor.
+
+The engine holds no body model and no renderer: its events carry poses and the typed scene
+reading they refer to, and `posegpt.artifacts.PoseExporter` draws them (mesh, views, overlay).
 """
 
 from __future__ import annotations
@@ -25,15 +30,17 @@ import inspect
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Literal, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Any, Iterator, Literal, Mapping, Sequence, Union
 
-import numpy as np
 import torch
 
-from posegpt.body.base import BodyModel, BodyOutput
 from posegpt.model import PoseGPT, TurnReadout
+from posegpt.photo import Photo, PhotoError, PhotoSource, read_photo
 from posegpt.pose import Pose
 from posegpt.render import Camera
+
+if TYPE_CHECKING:
+    from posegpt.vision.pipeline import SceneReading, Vision
 
 Role = Literal["system", "user", "assistant"]
 
@@ -57,13 +64,10 @@ class PoseEvent:
 
     index: int  # 0 for the reply's first pose, 1 for the second, …
     pose: Pose
-    body: BodyOutput | None = None  # posed mesh, when the engine has a body model
-    picture: np.ndarray | None = None  # (H, W, 3) uint8 front + side views, when it has a renderer
     person: int | None = None  # which person of the photo (0-based, left to right), when there is one
-    camera: Camera | None = None  # places `body` over the photo (the chosen person's camera)
-    overlay: np.ndarray | None = None  # (H, W, 3) uint8 the photo with this body drawn over its person
+    camera: Camera | None = None  # places the posed body over the photo (the chosen person's camera)
     head_pose: Pose | None = None  # the pose head's own output, before the landmark fit refined it
-    scene: Any | None = None  # the SceneReading `person` indexes (boxes, cameras), to draw overlays anew
+    scene: SceneReading | None = None  # the reading `person` indexes (boxes, cameras), for the overlay
 
 
 @dataclass(frozen=True)
@@ -98,7 +102,7 @@ class Done:
     poses: tuple[Pose, ...]
     stats: GenerationStats
     pose_people: tuple[int | None, ...] = ()  # per pose: the person of the photo it is about
-    scene: Any | None = None  # the vision module's SceneReading of the photo, when one was read
+    scene: SceneReading | None = None  # the vision module's reading of the photo, when one was read
 
 
 Event = Union[TextDelta, PoseEvent, Notice, ErrorEvent, Done]
@@ -190,17 +194,13 @@ class _Sampler:
 
 
 class Engine:
-    """Streams replies of a `PoseGPT`; optionally poses bodies and renders them as they arrive."""
+    """Streams replies of a `PoseGPT`: text, and poses with the person of the photo each is about."""
 
-    def __init__(
-        self, model: PoseGPT, body: BodyModel | None = None, renderer: Any | None = None, vision: Any | None = None
-    ) -> None:
+    def __init__(self, model: PoseGPT, vision: Vision | None = None) -> None:
         self.model = model.eval()
         self.vision = vision  # a posegpt.vision.pipeline.PersonFinder, for models that read people
         self.backbone = model.backbone
         self.tokenizer = model.tokenizer
-        self.body = body
-        self.renderer = renderer
         self._lock = threading.Lock()  # one forward pass at a time across sessions
         self.pose_token_id = model.pose_token_id
         self.end_token_ids = frozenset(self.backbone.end_token_ids)
@@ -211,11 +211,12 @@ class Engine:
 
     # -- prompt ------------------------------------------------------------------------------------
 
-    def _encode(self, messages: list[Message], image: Any | None) -> dict[str, torch.Tensor]:
+    def _encode(self, messages: list[Message], image: Photo | None) -> dict[str, torch.Tensor]:
         chat = [{"role": m.role, "content": m.content} for m in messages]
-        return self.backbone.apply_chat_template(chat, add_generation_prompt=True, images=[image] if image is not None else None)
+        images = [image.pil()] if image is not None else None  # processors take PIL images
+        return self.backbone.apply_chat_template(chat, add_generation_prompt=True, images=images)
 
-    def _fit_context(self, messages: list[Message], image: Any | None, max_new_tokens: int) -> tuple[dict[str, torch.Tensor], list[str]]:
+    def _fit_context(self, messages: list[Message], image: Photo | None, max_new_tokens: int) -> tuple[dict[str, torch.Tensor], list[str]]:
         """Drop the oldest turns (never the system prompt or the last message) until the prompt fits."""
         notices: list[str] = []
         budget = self.backbone.context_length - max_new_tokens
@@ -257,46 +258,44 @@ class Engine:
 
     # -- photos as people --------------------------------------------------------------------------
 
-    def _read_photo(self, conversation: list[Message], image: Any) -> Iterator[Event | tuple[list[Message], Any, np.ndarray]]:
+    def _read_people(
+        self, conversation: list[Message], photo: Photo
+    ) -> Iterator[Event | tuple[list[Message], SceneReading | None]]:
         """Find the photo's people and put their block into the last user message.
 
-        Yields notices, then one (messages, scene, photo) tuple; a photo that cannot be read
-        gives an ErrorEvent and the conversation unchanged (the reply goes on without it)."""
+        Yields notices, then one (messages, scene) tuple; a failing vision module gives an
+        ErrorEvent and the conversation unchanged (the reply goes on without the photo)."""
         from posegpt.vision.features import people_prompt
-        from posegpt.vision.pipeline import prepare_photo
 
-        try:
-            photo = prepare_photo(image)
-        except (ValueError, TypeError) as error:
-            yield ErrorEvent(f"The photo could not be read ({error}); I answer from your text only.")
-            yield conversation, None, None
-            return
+        assert self.vision is not None
         try:
             scene = self.vision.find(photo)
         except Exception as error:  # noqa: BLE001 - a failing detector must not end the reply
             yield ErrorEvent(f"Looking for people in the photo failed ({type(error).__name__}: {error}); "
                              "I answer from your text only.")
-            yield conversation, None, None
+            yield conversation, None
             return
         for notice in scene.notices:
             yield Notice(notice)
         block = people_prompt(scene.readings, self.model.config.tokens_per_person)
         last = conversation[-1]
-        yield conversation[:-1] + [Message(last.role, f"{block}\n{last.content}")], scene, photo
+        yield conversation[:-1] + [Message(last.role, f"{block}\n{last.content}")], scene
 
     # -- the loop ------------------------------------------------------------------------------------
 
     def stream(
         self,
         messages: Sequence[Message | Mapping[str, Any]],
-        image: Any | None = None,
+        photo: Photo | PhotoSource | None = None,
         options: GenerationOptions | None = None,
         **option_overrides: Any,
     ) -> Iterator[Event]:
         """Generate the assistant's next reply to `messages`, event by event.
 
         `messages` is the whole conversation so far (earlier replies keep their `<POSE>` markers,
-        which the tokenizer turns back into `<POSE>` tokens). Bad input yields an `ErrorEvent`
+        which the tokenizer turns back into `<POSE>` tokens). `photo`: a `Photo` made at the edge
+        by `read_photo` (anything else is given to `read_photo` here, when the model can use a
+        photo); the people the events name are in its pixels. Bad input yields an `ErrorEvent`
         and a `Done` with an empty reply instead of raising.
         """
         started = time.perf_counter()
@@ -311,35 +310,41 @@ class Engine:
             yield ErrorEvent(str(error))
             yield Done("", (), GenerationStats(0, 0, 0.0, 0.0, time.perf_counter() - started, "end"))
             return
-        scene, photo = None, None
-        if image is not None and self.model.reads_people and not self.backbone.supports_images:
+        scene: SceneReading | None = None
+        pixels: Photo | None = None  # what a vision-language backbone sees
+        if photo is not None and self.model.reads_people and not self.backbone.supports_images:
             if self.vision is None:
                 yield Notice("This engine has no vision module, so the photo is not used; I answer from your text only.")
+            elif isinstance(readable := _as_photo(photo), ErrorEvent):
+                yield readable
             else:
-                for item in self._read_photo(conversation, image):
+                for item in self._read_people(conversation, readable):
                     if isinstance(item, tuple):
-                        conversation, scene, photo = item
+                        conversation, scene = item
                     else:
                         yield item
-            image = None
-        if image is not None and not self.backbone.supports_images:
+        elif photo is not None and self.backbone.supports_images:
+            if isinstance(readable := _as_photo(photo), ErrorEvent):
+                yield readable
+            else:
+                pixels = readable
+        elif photo is not None:
             yield Notice(
                 f"This model ({self.backbone.name}) cannot see images yet, so it answers from your text only."
             )
-            image = None
         try:
-            inputs, notices = self._fit_context(conversation, image, options.max_new_tokens)
+            inputs, notices = self._fit_context(conversation, pixels, options.max_new_tokens)
         except _PromptTooLong as error:
             yield ErrorEvent(str(error))
             yield Done("", (), GenerationStats(error.tokens, 0, 0.0, 0.0, time.perf_counter() - started, "context_full"))
             return
         for notice in notices:
             yield Notice(notice)
-        yield from self._decode(inputs, options, started, scene, photo)
+        yield from self._decode(inputs, options, started, scene)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
-        scene: Any | None = None, photo: np.ndarray | None = None,
+        scene: SceneReading | None = None,
     ) -> Iterator[Event]:
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
@@ -384,7 +389,7 @@ class Engine:
                 before = delta.rsplit(self.model.config.pose_token, 1)[0]
                 if before:
                     yield TextDelta(before)
-                event = self._pose_event(len(poses), turn.readout(), scene, people_states, photo)
+                event = self._pose_event(len(poses), turn.readout(), scene, people_states)
                 if isinstance(event, PoseEvent):
                     poses.append(event.pose)
                     pose_people.append(event.person)
@@ -416,8 +421,8 @@ class Engine:
         yield Done(decoder.emitted, tuple(poses), stats, tuple(pose_people), scene)
 
     def _pose_event(
-        self, index: int, readout: TurnReadout, scene: Any | None = None,
-        people_states: torch.Tensor | None = None, photo: np.ndarray | None = None,
+        self, index: int, readout: TurnReadout, scene: SceneReading | None = None,
+        people_states: torch.Tensor | None = None,
     ) -> PoseEvent | ErrorEvent:
         hidden = readout.emitting[0, -1]  # (H,) the last-layer state that emitted <POSE>
         with torch.inference_mode():
@@ -426,7 +431,8 @@ class Engine:
             return ErrorEvent(f"pose {index + 1} could not be decoded (the pose head gave non-finite numbers)")
         pose = head_pose = Pose.from_rotation_matrices(rotations)
         person = camera = None
-        if scene is not None and people_states is not None and people_states.shape[0] > 0:
+        if (scene is not None and people_states is not None and people_states.shape[0] > 0
+                and self.vision is not None):
             with torch.inference_mode():
                 person = int(torch.argmax(self.model.point(hidden.float(), people_states.float())))
             chosen = scene.people[person]
@@ -435,20 +441,9 @@ class Engine:
                 pose = self.vision.refine(chosen, head_pose)
             except ValueError:
                 pose = head_pose  # the fit refused these landmarks: the head's pose stands
-        body = self.body(pose) if self.body is not None else None
-        picture = overlay = None
-        if body is not None and self.renderer is not None:
-            vertices, faces = body.mesh(0)
-            picture = self.renderer.render_views(vertices, faces, views=("front", "side"))
-            if photo is not None and person is not None:
-                from posegpt.vision.overlay import person_overlay
-
-                try:
-                    overlay = person_overlay(self.renderer, vertices, faces, photo, scene.people[person], scene.people)
-                except (ValueError, RuntimeError):
-                    overlay = None  # e.g. a camera the fit could not place: the pose still stands
-        return PoseEvent(index, pose, body, picture, person, camera, overlay, head_pose if person is not None else None,
-                         scene if person is not None else None)
+        if person is None:
+            return PoseEvent(index, pose)
+        return PoseEvent(index, pose, person, camera, head_pose, scene)
 
 
 class _TurnStates:
@@ -467,6 +462,17 @@ class _TurnStates:
         """One pose's readout: the turn up to the current step, which emits the <POSE>."""
         return TurnReadout(self.states[None].float(), torch.ones((1, self.states.shape[0]), dtype=torch.bool,
                                                                    device=self.states.device))
+
+
+def _as_photo(photo: Photo | PhotoSource) -> Photo | ErrorEvent:
+    """`photo` as a `Photo` (callers that did not make one at their edge get `read_photo` here),
+    or the ErrorEvent that says why it cannot be read (the reply goes on from the text)."""
+    if isinstance(photo, Photo):
+        return photo
+    try:
+        return read_photo(photo)
+    except PhotoError as error:
+        return ErrorEvent(f"The photo could not be read ({error}); I answer from your text only.")
 
 
 class _PromptTooLong(Exception):

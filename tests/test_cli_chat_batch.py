@@ -381,7 +381,10 @@ def test_batch_people_boxes_are_in_the_input_images_pixels():
     from types import SimpleNamespace
 
     from posegpt.cli import _people_records
+    from posegpt.photo import read_photo
 
     person = SimpleNamespace(landmarks=SimpleNamespace(box=(10.0, 20.0, 30.0, 40.0), score=0.81234))
-    scene = SimpleNamespace(people=[person], image_size=(2048, 1024))  # the engine scaled 4096 × 2048 down
-    assert _people_records(scene, Image.new("RGB", (4096, 2048))) == [{"box": [20.0, 40.0, 60.0, 80.0], "score": 0.812}]
+    scene = SimpleNamespace(people=[person], image_size=(2048, 1024))
+    photo = read_photo(np.zeros((2048, 4096, 3), np.uint8))  # the batch line's 4096 × 2048 image, scaled down
+    assert photo.size == (2048, 1024)
+    assert _people_records(scene, photo) == [{"box": [20.0, 40.0, 60.0, 80.0], "score": 0.812}]

@@ -16,7 +16,7 @@ from demo.chat import (
     PHOTO_ONLY_QUESTION,
     ChatService,
     UserInputError,
-    load_photo,
+    read_upload,
 )
 from posegpt.engine import Done, ErrorEvent, GenerationStats, Notice, PoseEvent, TextDelta
 from posegpt.pose import Pose
@@ -40,9 +40,9 @@ class ScriptedEngine:
         self.calls: list[dict] = []
         self.backbone = SimpleNamespace(supports_images=supports_images, name="scripted")
 
-    def stream(self, messages, image=None, options=None):
-        self.calls.append({"messages": [dict(m) for m in messages], "image": image, "options": options})
-        if image is not None and not self.backbone.supports_images:
+    def stream(self, messages, photo=None, options=None):
+        self.calls.append({"messages": [dict(m) for m in messages], "photo": photo, "options": options})
+        if photo is not None and not self.backbone.supports_images:
             yield Notice("This model cannot see images yet.")
         script = self.scripts.pop(0) if self.scripts else ["Okay."]
         reply, poses = "", []
@@ -200,15 +200,15 @@ def test_photo_with_text_only_model_is_shown_and_the_reply_says_it_cannot_see(re
     session = service.new_session()
     run(service.respond(session, None, photo))  # a photo alone asks the default question
     turn = session.turns[0]
-    assert turn.text == PHOTO_ONLY_QUESTION and turn.photo.exists()
+    assert turn.text == PHOTO_ONLY_QUESTION and turn.photo_file.exists() and turn.photo.size == (40, 60)
     assert turn.notices == ["This model cannot see images yet."]
     history = session.history()
-    assert history[1]["content"]["path"] == str(turn.photo)
+    assert history[1]["content"]["path"] == str(turn.photo_file)
     assert history[2]["metadata"] == {"title": "Note"}
     picture = Image.open(session.poses()[0].files.picture)
     assert picture.size[0] > 2 * 96  # the photo is shown beside the front and side views
     run(service.respond(session, "and now?"))  # a text-only model is not told about old photos again
-    assert service.engine.calls[1]["image"] is None
+    assert service.engine.calls[1]["photo"] is None
 
 
 def test_vision_model_keeps_seeing_the_latest_photo(renderer, tmp_path):
@@ -218,7 +218,8 @@ def test_vision_model_keeps_seeing_the_latest_photo(renderer, tmp_path):
     session = service.new_session()
     run(service.respond(session, "look", photo))
     run(service.respond(session, "and the other one?"))
-    assert service.engine.calls[1]["image"].shape == (30, 30, 3)
+    assert service.engine.calls[1]["photo"] is session.turns[0].photo  # decoded once, at the upload
+    assert service.engine.calls[1]["photo"].rgb.shape == (30, 30, 3)
     assert session.turns[0].notices == []
 
 
@@ -232,16 +233,17 @@ def test_photos_of_any_mode_become_rgb(tmp_path, mode):
         image = source.convert("LA")
     path = tmp_path / f"photo.{'tiff' if mode in ('I;16', 'CMYK') else 'png'}"
     image.save(path)
-    saved, array = load_photo(path, tmp_path, "saved")
-    assert array.shape == (20, 30, 3) and array.dtype == np.uint8
-    assert Image.open(saved).mode == "RGB"
+    photo, saved = read_upload(path, tmp_path, "saved")
+    assert photo.rgb.shape == (20, 30, 3) and photo.rgb.dtype == np.uint8
+    assert Image.open(saved).mode == "RGB" and np.array_equal(np.asarray(Image.open(saved)), photo.rgb)
 
 
 def test_huge_photo_is_downscaled(tmp_path):
     path = tmp_path / "big.png"
     Image.new("RGB", (4000, 1000), (10, 200, 30)).save(path)
-    _, array = load_photo(path, tmp_path, "saved")
-    assert max(array.shape[:2]) == MAX_IMAGE_SIDE and array.shape[:2] == (256, 1024)
+    photo, _ = read_upload(path, tmp_path, "saved")
+    assert max(photo.rgb.shape[:2]) == MAX_IMAGE_SIDE and photo.rgb.shape[:2] == (256, 1024)
+    assert photo.original_size == (4000, 1000) and photo.scale == 1024 / 4000
 
 
 @pytest.mark.parametrize("content", [b"this is not an image", b"\x89PNG\r\n\x1a\n broken", b""])
@@ -302,9 +304,9 @@ class PeopleEngine(ScriptedEngine):
         self.vision = object()
         self.scene = scene
 
-    def stream(self, messages, image=None, options=None):
-        self.calls.append({"messages": [dict(m) for m in messages], "image": image, "options": options})
-        scene = self.scene if image is not None else None
+    def stream(self, messages, photo=None, options=None):
+        self.calls.append({"messages": [dict(m) for m in messages], "photo": photo, "options": options})
+        scene = self.scene if photo is not None else None
         for notice in scene.notices if scene is not None else ():
             yield Notice(notice)
         script = self.scripts.pop(0) if self.scripts else ["Okay."]
@@ -386,7 +388,7 @@ def test_follow_up_questions_keep_seeing_the_photo(renderer, tmp_path):
     session = service.new_session()
     run(service.respond(session, "How many people?", group_photo(tmp_path)))
     run(service.respond(session, "And the pose of the left one?"))
-    assert service.engine.calls[1]["image"].shape == (160, 120, 3)
+    assert service.engine.calls[1]["photo"] is session.turns[0].photo
     (record,) = session.poses()
     assert record.turn == 1 and record.person == 0 and record.overlay.exists()
 

@@ -2,7 +2,6 @@
 
 import threading
 
-import numpy as np
 import pytest
 import torch
 from tiny_models import save_tiny_llama
@@ -141,7 +140,7 @@ def test_non_finite_pose_becomes_an_error_event(trained, monkeypatch):
 def test_text_only_backbone_says_it_cannot_see(trained):
     from PIL import Image
 
-    events = run(Engine(trained), ARMS, image=Image.new("RGB", (8, 8)), max_new_tokens=20)
+    events = run(Engine(trained), ARMS, photo=Image.new("RGB", (8, 8)), max_new_tokens=20)
     notices = [e.message for e in events if isinstance(e, Notice)]
     assert notices and "cannot see images" in notices[0]
     assert any(isinstance(e, PoseEvent) for e in events)  # and still answers
@@ -201,14 +200,11 @@ def test_concurrent_sessions_do_not_cross_talk(trained):
     assert len(results) == len(prompts)
 
 
-def test_pose_events_carry_body_and_picture(trained, anny_body):
-    from posegpt.render import Renderer
-
-    with Renderer(width=96, height=96) as renderer:
-        events = run(Engine(trained, body=anny_body, renderer=renderer), ARMS, max_new_tokens=20)
+def test_pose_events_carry_poses_and_the_engine_draws_nothing(trained):
+    events = run(Engine(trained), ARMS, max_new_tokens=20)
     pose_event = next(e for e in events if isinstance(e, PoseEvent))
-    assert pose_event.body.vertices.shape == (1, 13718, 3)
-    assert pose_event.picture.shape == (96, 192, 3) and pose_event.picture.dtype == np.uint8
+    assert pose_event.pose.body_pose.shape == (1, 69) and pose_event.person is None and pose_event.scene is None
+    assert not {"body", "picture", "overlay"} & set(vars(pose_event))  # drawing is posegpt.artifacts' job
 
 
 def test_text_decoder_never_splits_a_character(untrained):
@@ -236,7 +232,7 @@ def test_vision_backbone_sees_the_image(tmp_path):
     model = PoseGPT(load_backbone(str(folder)), PoseGPTConfig(backbone=str(folder))).eval()
     engine = Engine(model)
     without = run(engine, ARMS, max_new_tokens=6)[-1]
-    events = run(engine, ARMS, image=Image.new("RGB", (50, 40), (10, 200, 30)), max_new_tokens=6)
+    events = run(engine, ARMS, photo=Image.new("RGB", (50, 40), (10, 200, 30)), max_new_tokens=6)
     assert not any(isinstance(e, Notice) for e in events)
     assert events[-1].stats.prompt_tokens >= without.stats.prompt_tokens + tiny_llava_num_image_tokens()
     assert events[-1].stats.generated_tokens >= 1

@@ -1,5 +1,6 @@
 """The engine's photo path: a photo → people in the prompt → `<POSE>` → chosen person, refined pose,
-overlay — with a tiny random people-reading model and a scripted detector (no BlazePose, no LLM).
+drawn over the photo by the exporter — with a tiny random people-reading model and a scripted
+detector (no BlazePose, no LLM).
 
 The detector returns BlazePose-like landmarks of known poses (`synthetic_landmarks`) projected
 into the photo, so the refinement can be checked against the truth. The tiny model is untrained:
@@ -24,7 +25,8 @@ from posegpt.pose import Pose, forward_kinematics
 from posegpt.tokens import PERSON_TOKEN
 from posegpt.vision.fit import synthetic_landmarks
 from posegpt.vision.people import PersonLandmarks
-from posegpt.vision.pipeline import MAX_PHOTO_SIDE, PersonFinder
+from posegpt.photo import MAX_PHOTO_SIDE, Photo, read_photo
+from posegpt.vision.pipeline import PersonFinder
 
 QUESTION = [{"role": "user", "content": "What is the pose of the man on the left?"}]
 PHOTO_SIZE = (320, 240)  # width, height
@@ -110,16 +112,16 @@ def prompts(monkeypatch):
     seen: list[list] = []
     original = Engine._encode
 
-    def encode(self, messages, image):
+    def encode(self, messages, pixels):
         seen.append(list(messages))
-        return original(self, messages, image)
+        return original(self, messages, pixels)
 
     monkeypatch.setattr(Engine, "_encode", encode)
     return seen
 
 
-def run(engine: Engine, image, messages=QUESTION, **options):
-    events = list(engine.stream(messages, image=image, max_new_tokens=options.pop("max_new_tokens", 6), **options))
+def run(engine: Engine, photo, messages=QUESTION, **options):
+    events = list(engine.stream(messages, photo, max_new_tokens=options.pop("max_new_tokens", 6), **options))
     assert isinstance(events[-1], Done) and sum(isinstance(e, Done) for e in events) == 1
     return events
 
@@ -131,12 +133,13 @@ def mpjpe_mm(a: Pose, b: Pose) -> float:
 
 
 def test_people_reach_the_prompt_and_a_pose_is_about_one_of_them(model, script, prompts, anny_body):
+    from posegpt.artifacts import PoseExporter
     from posegpt.render import Renderer
 
     detector = ScriptedDetector(two_people())
     script("pose", "end")
-    with Renderer(width=64, height=64) as renderer:
-        events = run(Engine(model, anny_body, renderer, vision=PersonFinder(detector)), photo())
+    picture = read_photo(photo())
+    events = run(Engine(model, vision=PersonFinder(detector)), picture)
     # the people block went into the user's message, left to right, with their placeholders
     content = prompts[-1][-1].content
     assert content.startswith("[Photo: 2 people]\nPerson 1: on the left") and "Person 2: on the right" in content
@@ -149,8 +152,12 @@ def test_people_reach_the_prompt_and_a_pose_is_about_one_of_them(model, script, 
     assert event.person in (0, 1) and done.pose_people == (event.person,)
     assert done.scene is event.scene and len(done.scene.people) == 2
     assert event.camera == done.scene.people[event.person].camera
-    assert event.overlay.shape == (PHOTO_SIZE[1], PHOTO_SIZE[0], 3) and event.overlay.dtype == np.uint8
-    assert not np.array_equal(event.overlay, photo())  # the body and boxes were drawn
+    assert done.scene.image_size == picture.size  # the people are in the photo's own pixels
+    # the exporter draws the event: the body over the person it is about, in the photo given
+    with Renderer(width=64, height=64) as renderer:
+        drawing = PoseExporter(anny_body, renderer).draw(event.pose, picture, event.person, event.scene)
+    assert drawing.overlay.shape == (PHOTO_SIZE[1], PHOTO_SIZE[0], 3) and drawing.overlay.dtype == np.uint8
+    assert not np.array_equal(drawing.overlay, photo())  # the body and boxes were drawn
     # the landmark fit pulled the head's (untrained, near rest) pose towards the person's real pose
     truth = TRUTH["left" if event.person == 0 else "right"]
     assert mpjpe_mm(event.head_pose, event.pose) > 20
@@ -163,7 +170,7 @@ def test_several_poses_each_get_a_person(model, script):
     poses = [e for e in events if isinstance(e, PoseEvent)]
     assert [p.index for p in poses] == [0, 1] and all(p.person in (0, 1) for p in poses)
     assert events[-1].pose_people == tuple(p.person for p in poses)
-    assert all(p.overlay is None and p.picture is None for p in poses)  # no body model / renderer given
+    assert all(p.scene is events[-1].scene for p in poses)  # what the exporter needs to draw them
 
 
 def test_no_person_gives_a_notice_and_a_text_answer(model, script, prompts):
@@ -205,13 +212,13 @@ def truncated_png() -> Image.Image:
 @pytest.mark.parametrize(
     ("image", "message"),
     [
-        ("not an image", "numeric pixels"),
+        ("not an image", "does not exist"),
         (np.zeros((40, 40, 5), np.uint8), "(H, W, 3)"),
         (np.zeros((0, 0, 3), np.uint8), "no pixels"),
         (np.ones((40, 40), np.complex64), "numeric pixels"),
         (truncated_png, "damaged"),
     ],
-    ids=["text", "five-channels", "empty", "complex", "truncated-png"],
+    ids=["missing-file", "five-channels", "empty", "complex", "truncated-png"],
 )
 def test_what_is_not_an_image_gives_a_clear_error_and_the_reply_goes_on(model, script, image, message):
     detector = ScriptedDetector(two_people())
@@ -224,6 +231,18 @@ def test_what_is_not_an_image_gives_a_clear_error_and_the_reply_goes_on(model, s
     assert events[-1].reply and events[-1].scene is None and detector.seen == []
     script("pose", "end")  # the same engine goes on with a good photo
     assert run(engine, photo())[-1].pose_people[0] in (0, 1)
+
+
+def test_a_photo_made_at_the_edge_is_not_decoded_again(model, script, monkeypatch):
+    import posegpt.photo
+
+    picture = read_photo(photo())
+    monkeypatch.setattr(posegpt.photo, "_from_array", lambda *a, **k: pytest.fail("decoded a second time"))
+    detector = ScriptedDetector(two_people())
+    script("pose", "end")
+    events = run(Engine(model, vision=PersonFinder(detector)), picture)
+    assert isinstance(picture, Photo) and len(events[-1].scene.people) == 2
+    assert np.shares_memory(detector.seen[0], picture.rgb)  # the detector saw the photo's own pixels
 
 
 def test_tiny_and_thin_images_are_answered_with_a_notice(model, script):

@@ -61,7 +61,7 @@ def test_labels_name_their_package_and_the_photo_is_found_or_skipped():
     assert {p.source.package for p in photos} <= {"opencv-doc", "scikit-image", "matplotlib"}
     astronaut = next(p for p in photos if p.name == "astronaut")
     image = load_image(astronaut)  # scikit-image is a test requirement
-    assert image is not None and image.shape == (512, 512, 3) and image.dtype == np.uint8
+    assert image is not None and image.rgb.shape == (512, 512, 3) and image.rgb.dtype == np.uint8
     missing = PhotoSource("debian", "no-such-package", "x.jpg")
     assert missing.file() is None and "apt-get install no-such-package" in missing.install_hint()
     assert PhotoSource("python", "nothing", "x.png", module="no_such_module_here").file() is None
@@ -72,8 +72,8 @@ def test_a_crop_and_a_video_frame_are_loaded_at_the_labelled_size():
     couple, frame = photos["couple_old_photo"], photos["vtest_0200"]
     if couple.source.file() is None:
         pytest.skip("Debian package opencv-doc is not installed (bash .ci/setup --tests installs it)")
-    assert load_image(couple).shape == (168, 220, 3)
-    assert load_image(frame).shape == (576, 768, 3)
+    assert load_image(couple).rgb.shape == (168, 220, 3)
+    assert load_image(frame).rgb.shape == (576, 768, 3)
 
 
 def test_a_photo_that_changed_size_is_an_error_not_a_silent_mismatch():

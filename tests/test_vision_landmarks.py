@@ -21,7 +21,6 @@ from posegpt.vision.landmarks import (
     MIRROR,
     CropView,
     LandmarkDetector,
-    as_rgb_uint8,
     blazepose_world_to_smpl,
     face_crop,
     grid_crops,
@@ -30,6 +29,7 @@ from posegpt.vision.landmarks import (
     same_person,
     square_around,
 )
+from posegpt.photo import read_photo
 from posegpt.vision.people import LANDMARK_NAMES, NUM_LANDMARKS, PersonLandmarks
 
 PHOTOS = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -47,23 +47,6 @@ def test_world_frame_is_a_half_turn_about_x():
     np.testing.assert_allclose(smpl, [[0.1, 0.5, 0.2], [0.0, 0.0, 0.0]])
     with pytest.raises(ValueError, match="3 coordinates"):
         blazepose_world_to_smpl(np.zeros((33, 2)))
-
-
-def test_as_rgb_uint8_converts_common_layouts_and_rejects_others():
-    grey = np.full((40, 50), 7, dtype=np.uint8)
-    assert as_rgb_uint8(grey).shape == (40, 50, 3)
-    assert as_rgb_uint8(grey[:, :, None]).shape == (40, 50, 3)
-    rgba = np.zeros((40, 50, 4), dtype=np.uint8)
-    rgba[..., 0] = 200
-    rgba[:, :25, 3] = 255  # left half opaque red, right half transparent → white
-    rgb = as_rgb_uint8(rgba)
-    assert rgb[0, 0].tolist() == [200, 0, 0] and rgb[0, 49].tolist() == [255, 255, 255]
-    floats = np.full((40, 50, 3), 0.5)
-    assert as_rgb_uint8(floats)[0, 0].tolist() == [128, 128, 128]
-    assert as_rgb_uint8(np.full((4, 4, 3), np.nan)).dtype == np.uint8
-    for bad in (np.zeros((4, 4, 2)), np.zeros(5), np.array("photo"), np.zeros((4, 4, 3), dtype=object)):
-        with pytest.raises(ValueError):
-            as_rgb_uint8(bad)
 
 
 def test_grid_crops_cover_the_image_with_overlap():
@@ -175,9 +158,9 @@ def _save_overlay(name: str, image: np.ndarray, people: list[PersonLandmarks]) -
     folder = os.environ.get("POSEGPT_VISION_CHECKS")
     if not folder:
         return
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
-    picture = Image.fromarray(as_rgb_uint8(image))
+    picture = read_photo(image).pil()
     draw = ImageDraw.Draw(picture)
     for person in people:
         draw.rectangle(person.box, outline=(255, 0, 0), width=2)
@@ -290,15 +273,12 @@ def test_astronaut_upper_body(detector):
 
 
 def test_portrait_cut_at_the_chest_is_found_with_its_legs_unseen(detector):
-    from PIL import Image
-
     from posegpt.eval.photo_labels import PhotoSource
 
     path = PhotoSource("python", "matplotlib", "mpl-data/sample_data/grace_hopper.jpg", module="matplotlib").file()
     if path is None:
         pytest.skip("matplotlib's sample data is not installed")
-    with Image.open(path) as handle:
-        image = np.asarray(handle.convert("RGB"))  # 512 × 600, head and shoulders only
+    image = read_photo(path)  # 512 × 600, head and shoulders only (a read-only Photo, as the app makes)
     people = detector.detect(image)
     _save_overlay("grace_hopper", image, people)
     assert len(people) == 1
@@ -315,13 +295,10 @@ def test_portrait_cut_at_the_chest_is_found_with_its_legs_unseen(detector):
 def test_close_up_of_two_people_finds_both():
     """A small black-and-white photo of two men in a glider cockpit, seen from the chest up (the
     tutorial picture of opencv-doc's template matching); BlazePose alone finds nobody in it."""
-    from PIL import Image
-
     path = Path("/usr/share/doc/opencv-doc/opencv4/html/Template_Matching_Original_Image.jpg")
     if not path.exists():
         pytest.skip("opencv-doc's HTML pictures are not installed")
-    with Image.open(path) as handle:
-        image = np.asarray(handle.convert("RGB"))  # 300 × 240
+    image = read_photo(path)  # 300 × 240, grey
     people = LandmarkDetector().detect(image)
     _save_overlay("glider", image, people)
     assert len(people) == 2

@@ -50,14 +50,21 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from posegpt.eval.checks import run_checks
 from posegpt.eval.metrics import mpjpe, pa_mpjpe
 from posegpt.eval.scenes import SCENE_SIZE, Scene, ScenePerson, load_scenes, save_scenes, turned_pose
+from posegpt.photo import Photo, read_photo
 from posegpt.pose import SMPL_JOINT_NAMES, Pose
+
+if TYPE_CHECKING:
+    from posegpt.artifacts import PoseExporter
+    from posegpt.engine import Engine
+    from posegpt.vision.people import FittedPerson
+    from posegpt.vision.pipeline import PersonFinder, SceneReading, Vision
 
 DEFAULT_SCENES = 40
 DEFAULT_SEED = 0
@@ -163,11 +170,11 @@ def match_people(truth: Sequence[ScenePerson], found: Sequence[Any], limit: floa
 
 
 
-def _read_scene(finder: Any, scene: Any, counts: dict[str, list]) -> tuple[Any, list[int | None]]:
+def _read_scene(finder: Vision, scene: Scene, counts: dict[str, list]) -> tuple[SceneReading, list[int | None]]:
     """Run the vision module on a scene, match its detections to the true people and add the
     scene's detection counts and time to `counts` → (SceneReading, detection per true person)."""
     started = time.perf_counter()
-    reading = finder.find(scene.image)
+    reading = finder.find(scene.photo)
     counts["seconds"].append(time.perf_counter() - started)
     matches = match_people(scene.people, [p.landmarks for p in reading.people])
     counts["truth"].append(len(scene.people))
@@ -305,7 +312,7 @@ class Answer:
         return int(found.group(1)) - 1 if found else None
 
 
-def ask(engine: Any, image: np.ndarray, question: str, max_new_tokens: int = MAX_NEW_TOKENS,
+def ask(engine: Engine, photo: Photo, question: str, max_new_tokens: int = MAX_NEW_TOKENS,
         history: Sequence[Mapping[str, str]] = ()) -> Answer:
     """One question about a photo, greedy; stops at the first `<POSE>` (all that is scored).
 
@@ -318,7 +325,7 @@ def ask(engine: Any, image: np.ndarray, question: str, max_new_tokens: int = MAX
     errors: list[str] = []
     started = time.perf_counter()
     messages = [*({"role": m["role"], "content": m["content"]} for m in history), {"role": "user", "content": question}]
-    stream = engine.stream(messages, image=image, options=options)
+    stream = engine.stream(messages, photo, options=options)
     try:
         for event in stream:
             if isinstance(event, TextDelta):
@@ -389,7 +396,7 @@ _METHOD_KEYS = {"LLM head": "head", "specialist fit": "fit", "final (head + fit)
 
 
 def evaluate_image(
-    scenes: Sequence[Scene], finder: Any, engine: Any | None, baselines: Mapping[str, Pose],
+    scenes: Sequence[Scene], finder: Vision, engine: Engine | None, baselines: Mapping[str, Pose],
     max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Detection and per-person pose errors over the scenes → (summary, one record per true person).
@@ -425,7 +432,7 @@ def evaluate_image(
                         question = single_template
                     else:
                         question = _capitalised(rng.choice(pose_templates)[1].format(ref=f"person {match + 1}"))
-                    answer = ask(engine, scene.image, question, max_new_tokens)
+                    answer = ask(engine, scene.photo, question, max_new_tokens)
                     record.update(question=question, reply=answer.reply, pointer=answer.person,
                                   pointer_agrees=answer.person == match, has_pose=answer.pose is not None,
                                   seconds=round(answer.seconds, 3), head=pose_errors(answer.head_pose, person.pose),
@@ -466,7 +473,7 @@ def pose_summary(records: Sequence[Mapping[str, Any]], llm: bool = True) -> dict
 
 
 def evaluate_rpe(
-    scenes: Sequence[Scene], finder: Any, engine: Any | None, seed: int = DEFAULT_SEED,
+    scenes: Sequence[Scene], finder: Vision, engine: Engine | None, seed: int = DEFAULT_SEED,
     max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Person-choice accuracy of referring questions → (summary, one record per question).
@@ -496,7 +503,7 @@ def evaluate_rpe(
                                       "target_detected": detection is not None, "prompt_says": said,
                                       "prompt_agrees": agrees}
             if engine is not None:
-                answer = ask(engine, scene.image, question.text, max_new_tokens)
+                answer = ask(engine, scene.photo, question.text, max_new_tokens)
                 chosen = truth_of.get(answer.person) if answer.person is not None else None
                 named = truth_of.get(answer.named_person) if answer.named_person is not None else None
                 record.update(reply=answer.reply, has_pose=answer.pose is not None, pointer=answer.person,
@@ -586,14 +593,14 @@ REAL_PHOTOS: tuple[RealPhoto, ...] = (
 )
 
 
-def load_photo(photo: RealPhoto, folder: Path = PHOTOS) -> np.ndarray | None:
-    """(H, W, 3) uint8 RGB, or None when the package that ships it is not installed."""
+def load_photo(photo: RealPhoto, folder: Path = PHOTOS) -> Photo | None:
+    """The photo (`read_photo`, its own size), or None when the package that ships it is not installed."""
     if photo.source == "skimage.data.astronaut":
         try:
             from skimage import data
         except ImportError:
             return None
-        return np.ascontiguousarray(data.astronaut())
+        return read_photo(data.astronaut(), max_side=None, name=photo.name)
     name, _, frame = photo.source.partition("#")
     path = folder / name
     if not path.is_file():
@@ -607,11 +614,8 @@ def load_photo(photo: RealPhoto, folder: Path = PHOTOS) -> np.ndarray | None:
             ok, bgr = video.read()
         finally:
             video.release()
-        return np.ascontiguousarray(bgr[:, :, ::-1]) if ok else None
-    from PIL import Image
-
-    with Image.open(path) as handle:
-        return np.asarray(handle.convert("RGB"))
+        return read_photo(bgr[:, :, ::-1], max_side=None, name=photo.name) if ok else None
+    return read_photo(path, max_side=None, name=photo.name)
 
 
 def _select(people: Sequence[Any], who: str) -> list[int]:
@@ -628,37 +632,31 @@ def _select(people: Sequence[Any], who: str) -> list[int]:
     return [int(np.argmax(areas))]
 
 
-def _draw_people(renderer: Any, body: Any, photo: np.ndarray, people: Sequence[Any],
-                 poses: Sequence[Pose]) -> np.ndarray:
-    """The photo with each person's body (their pose, their camera) and box drawn over it."""
-    from posegpt.vision.overlay import HIGHLIGHT_RGB, draw_box
+def _draw_people(exporter: PoseExporter, photo: Photo, people: Sequence[FittedPerson]) -> np.ndarray:
+    """The photo with each person's fitted body (their pose, their camera) and box drawn over it."""
+    from posegpt.artifacts import overlay_bodies
 
-    picture = np.asarray(photo, dtype=np.uint8)
-    thickness = max(2, round(min(photo.shape[:2]) / 200))
-    for person, pose in zip(people, poses):
-        vertices, faces = body(pose[:1]).mesh(0)
-        picture = renderer.overlay(vertices, faces, picture, person.camera, alpha=0.7)
-    for person in people:
-        picture = draw_box(picture, person.landmarks.box, HIGHLIGHT_RGB, thickness)
-    return picture
+    bodies = [(exporter.mesh(person.pose), person.camera) for person in people]
+    return overlay_bodies(exporter.renderer, photo.rgb, bodies, highlight=[p.landmarks.box for p in people], alpha=0.7)
 
 
 def evaluate_photos(
-    finder: Any, engine: Any | None, output: Path, photos: Sequence[RealPhoto] = REAL_PHOTOS,
+    finder: Vision, engine: Engine | None, output: Path, photos: Sequence[RealPhoto] = REAL_PHOTOS,
     folder: Path = PHOTOS, max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True,
 ) -> list[dict[str, Any]]:
     """People found vs present, the stated checks and overlay pictures (OUTPUT/photos/) per photo."""
     from PIL import Image
     from tqdm import tqdm
 
+    from posegpt.artifacts import PoseExporter
     from posegpt.body import load_body_model
     from posegpt.render import Renderer
-    from posegpt.vision.overlay import person_overlay
 
     (output / "photos").mkdir(parents=True, exist_ok=True)
     body = load_body_model("auto")
     records = []
     with Renderer(64, 64) as renderer:  # overlays are drawn at each photo's own size
+        exporter = PoseExporter(body, renderer)
         bar = tqdm(photos, desc="real photos", unit="photo", file=sys.stderr, dynamic_ncols=True, disable=not progress)
         for photo in bar:
             image = load_photo(photo, folder)
@@ -679,11 +677,10 @@ def evaluate_photos(
                     answer = ask(engine, image, question, max_new_tokens)
                     if answer.person is not None and answer.pose is not None:
                         answers.setdefault(answer.person, answer)
-                        chosen = reading.people[answer.person]
-                        vertices, faces = body(answer.pose[:1]).mesh(0)
-                        overlay = person_overlay(renderer, vertices, faces, image, chosen, reading.people)
-                        stem = f"{photo.name}_answer{len(record['questions']) + 1}.png"
-                        Image.fromarray(overlay).save(output / "photos" / stem)
+                        overlay = exporter.draw(answer.pose, image, answer.person, reading, views=False).overlay
+                        if overlay is not None:
+                            stem = f"{photo.name}_answer{len(record['questions']) + 1}.png"
+                            Image.fromarray(overlay).save(output / "photos" / stem)
                     record["questions"].append({
                         "question": question, "reply": answer.reply, "pointer": answer.person,
                         "expected": expected[0] if expected else None,
@@ -699,9 +696,9 @@ def evaluate_photos(
                     results.append(entry)
             record["checks"] = results
             if reading.people:
-                picture = _draw_people(renderer, body, image, reading.people, [p.pose for p in reading.people])
+                picture = _draw_people(exporter, image, reading.people)
             else:
-                picture = image
+                picture = image.rgb
             Image.fromarray(picture).save(output / "photos" / f"{photo.name}_people.png")
             records.append(record)
     return records
@@ -770,7 +767,7 @@ def rpe_table(questions: Mapping[str, Mapping[str, Any]]) -> str:
 # --- running ---------------------------------------------------------------------------------------------------
 
 
-def load_engine(checkpoint: str | None, device: str = "cpu") -> tuple[Any | None, Any, str]:
+def load_engine(checkpoint: str | None, device: str = "cpu") -> tuple[Engine | None, PersonFinder, str]:
     """→ (an `Engine` with a caching `PersonFinder`, or None if the model cannot read photos;
     that finder; a sentence naming the model)."""
     from posegpt.backbones import BackboneError

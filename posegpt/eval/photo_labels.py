@@ -21,11 +21,14 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import numpy as np
 
 from posegpt.eval.checks import CHECKS
+
+if TYPE_CHECKING:
+    from posegpt.photo import Photo
 
 LABELS = Path(__file__).with_name("data") / "real_photos.yaml"
 DEBIAN_DOC = Path("/usr/share/doc")  # Debian packages' documentation and examples live here
@@ -265,12 +268,13 @@ def load_labels(path: Path | str = LABELS) -> list[LabelledPhoto]:
 # --- the photos themselves --------------------------------------------------------------------------
 
 
-def load_image(photo: LabelledPhoto) -> np.ndarray | None:
-    """(H, W, 3) uint8 RGB of the labelled photo, or None when its package is not installed.
+def load_image(photo: LabelledPhoto) -> Photo | None:
+    """The labelled photo (`read_photo`, at the size its labels are for), or None when its
+    package is not installed.
 
     Raises LabelError when the file is there but is not what the label says (its size differs,
     or the frame does not exist): the labels would no longer fit it."""
-    from posegpt.vision.pipeline import as_rgb_array
+    from posegpt.photo import read_photo
 
     path = photo.source.file()
     if path is None:
@@ -288,10 +292,7 @@ def load_image(photo: LabelledPhoto) -> np.ndarray | None:
             raise LabelError(f"photo {photo.name!r}: {photo.source.describe()} cannot be read")
         rgb = np.ascontiguousarray(bgr[:, :, ::-1])
     else:
-        from PIL import Image
-
-        with Image.open(path) as handle:
-            rgb = as_rgb_array(handle)
+        rgb = read_photo(path, max_side=None, name=photo.name).rgb
     if photo.source.crop is not None:
         x0, y0, x1, y1 = photo.source.crop
         if x1 > rgb.shape[1] or y1 > rgb.shape[0]:
@@ -301,7 +302,7 @@ def load_image(photo: LabelledPhoto) -> np.ndarray | None:
     if (rgb.shape[1], rgb.shape[0]) != photo.size:
         raise LabelError(f"photo {photo.name!r}: {photo.source.describe()} is {rgb.shape[1]}×{rgb.shape[0]}, "
                          f"the labels are for {photo.size[0]}×{photo.size[1]}")
-    return rgb
+    return read_photo(rgb, max_side=None, name=photo.name)
 
 
 # --- matching found people to the labelled ones -------------------------------------------------------

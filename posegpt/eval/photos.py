@@ -32,7 +32,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -49,17 +49,22 @@ from posegpt.eval.photo_labels import (
     recall_precision,
 )
 
+if TYPE_CHECKING:
+    from posegpt.engine import Engine
+    from posegpt.photo import Photo
+    from posegpt.vision.pipeline import Vision
+
 TARGETS = {"recall_pct": 90.0, "precision_pct": 95.0, "right_person_pct": 85.0}
 STAGES = ("detect", "fit", "appearance", "read")
 
 
-def _draw(image: np.ndarray, photo: LabelledPhoto, boxes: Sequence[Sequence[float]]) -> np.ndarray:
+def _draw(image: Photo, photo: LabelledPhoto, boxes: Sequence[Sequence[float]]) -> np.ndarray:
     """The photo with the labelled boxes (green), ignore regions (grey) and found people (red, numbered)."""
-    from PIL import Image, ImageDraw
+    from PIL import ImageDraw
 
-    picture = Image.fromarray(image)
+    picture = image.pil()
     draw = ImageDraw.Draw(picture)
-    width = max(1, round(min(image.shape[:2]) / 250))
+    width = max(1, round(min(image.size) / 250))
     for person in photo.people:
         draw.rectangle(person.box, outline=(0, 220, 0), width=width)
     for region in photo.ignore:
@@ -70,7 +75,7 @@ def _draw(image: np.ndarray, photo: LabelledPhoto, boxes: Sequence[Sequence[floa
     return np.asarray(picture)
 
 
-def evaluate(photos: Sequence[LabelledPhoto], finder: Any, engine: Any | None, output: Path | None = None,
+def evaluate(photos: Sequence[LabelledPhoto], finder: Vision, engine: Engine | None, output: Path | None = None,
              max_new_tokens: int = MAX_NEW_TOKENS, progress: bool = True) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Every photo through the vision module (and its questions through `engine`, when given)
     → (summary, one record per photo). `output`: where the per-photo pictures go (None: none)."""

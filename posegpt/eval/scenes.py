@@ -35,6 +35,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from posegpt.photo import Photo, read_photo
 from posegpt.pose import Pose, axis_angle_to_matrix, matrix_to_axis_angle
 from posegpt.render import Camera, Renderer
 from posegpt.vision.appearance import colour_name
@@ -156,6 +157,11 @@ class Scene:
     def size(self) -> tuple[int, int]:
         """(width, height) in pixels."""
         return int(self.image.shape[1]), int(self.image.shape[0])
+
+    @property
+    def photo(self) -> Photo:
+        """The image as the engine and the vision module take photos (no scaling)."""
+        return read_photo(self.image, max_side=None, name=self.name)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -611,8 +617,6 @@ def save_scenes(scenes: Sequence[Scene], folder: str | Path) -> Path:
 
 def load_scenes(folder: str | Path) -> list[Scene]:
     """Read what `save_scenes` wrote (clear errors for a missing or foreign folder)."""
-    from PIL import Image
-
     folder = Path(folder)
     path = folder / "scenes.json"
     if not path.is_file():
@@ -627,8 +631,7 @@ def load_scenes(folder: str | Path) -> list[Scene]:
     for record in data["scenes"]:
         image_path = folder / record["image"]
         try:
-            with Image.open(image_path) as handle:
-                image = np.asarray(handle.convert("RGB"))
+            image = read_photo(image_path, max_side=None).rgb
         except (OSError, ValueError) as error:
             raise ValueError(f"scene image {image_path} is missing or unreadable ({error})") from None
         scenes.append(Scene(

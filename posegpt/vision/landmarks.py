@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from posegpt.photo import Photo, read_photo
 from posegpt.vision.people import NUM_LANDMARKS, PersonLandmarks
 
 MIN_IMAGE_SIDE = 32  # pixels; below this no person can be found
@@ -87,28 +88,6 @@ def blazepose_world_to_smpl(world: np.ndarray) -> np.ndarray:
     if world.ndim < 1 or world.shape[-1] != 3:
         raise ValueError(f"world landmarks must end in 3 coordinates, got shape {world.shape}")
     return world * np.array([1.0, -1.0, -1.0], dtype=np.float32)
-
-
-def as_rgb_uint8(image: Any) -> np.ndarray:
-    """Grey (H, W) / (H, W, 1), RGB, RGBA (over white) or float [0, 1] → (H, W, 3) uint8 RGB."""
-    array = np.asarray(image)
-    if array.ndim == 3 and array.shape[2] == 1:
-        array = array[:, :, 0]
-    if array.ndim == 2:
-        array = np.stack([array] * 3, axis=2)
-    if array.ndim != 3 or array.shape[2] not in (3, 4):
-        raise ValueError(f"an image must be (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), got {array.shape}")
-    if array.dtype != np.uint8:
-        if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-            raise ValueError(f"image pixels must be numbers, got dtype {array.dtype}")
-        values = np.nan_to_num(array.astype(np.float32), nan=0.0, posinf=255.0, neginf=0.0)
-        if np.issubdtype(array.dtype, np.floating) and values.size and values.max() <= 1.0:
-            values = values * 255.0
-        array = np.clip(values, 0, 255).round().astype(np.uint8)
-    if array.shape[2] == 4:
-        alpha = array[:, :, 3:4].astype(np.float32) / 255.0  # (H, W, 1)
-        array = (array[:, :, :3].astype(np.float32) * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
-    return np.ascontiguousarray(array)
 
 
 def grid_crops(width: int, height: int, side: int, overlap: float = 0.34) -> list[Crop]:
@@ -378,12 +357,13 @@ class LandmarkDetector:
         return list(self._executor.map(lambda job: self._run(*job), jobs))
 
     # --- the pipeline --------------------------------------------------------------------
-    def detect(self, image: np.ndarray) -> list[PersonLandmarks]:
-        """People in an RGB photo (grey/RGBA/float are converted), left to right; [] if too small.
+    def detect(self, image: Photo | np.ndarray) -> list[PersonLandmarks]:
+        """People in a photo, left to right; [] if too small. An array of another layout than
+        (H, W, 3) uint8 RGB (grey, RGBA, float) is made a `Photo` first (`read_photo`).
 
         Safe to call from several threads at once (the graphs are borrowed one crop at a time).
         """
-        rgb = as_rgb_uint8(image)
+        rgb = (image if isinstance(image, Photo) else read_photo(image, max_side=None)).rgb
         height, width = rgb.shape[:2]
         if min(height, width) < MIN_IMAGE_SIDE:
             return []

@@ -13,18 +13,20 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from posegpt.photo import Photo, PhotoSource, read_photo
 from posegpt.pose import Pose
 from posegpt.vision.features import PersonReading, read_people
-from posegpt.vision.landmarks import as_rgb_uint8
-from posegpt.vision.people import FittedPerson
+from posegpt.vision.people import FittedPerson, PersonLandmarks
+
+if TYPE_CHECKING:
+    from posegpt.model import PoseGPT
 
 MAX_PEOPLE = 10  # more people than this: the largest ones are kept and the user is told (groups of ~10 are read whole)
 MIN_IMAGE_SIDE = 32  # pixels; smaller images hold no detectable person
-MAX_PHOTO_SIDE = 2048  # pixels; `prepare_photo` scales larger photos down to this long side
 MAX_ASPECT_RATIO = 20.0  # long side ÷ short side beyond this: a strip, not a photo of people
 
 
@@ -39,70 +41,24 @@ class SceneReading:
     timings_s: dict[str, float] = field(default_factory=dict)  # detect / fit / appearance / read
 
 
-def as_rgb_array(image: Any) -> np.ndarray:
-    """A PIL image (any mode) or an array of any common layout (grey, grey + alpha, RGB, RGBA,
-    float, 16-bit, bool) → (H, W, 3) uint8; transparent pixels become white.
+class Detector(Protocol):
+    """Finds people and their landmarks in (H, W, 3) uint8 RGB pixels (BlazePose: `LandmarkDetector`)."""
 
-    Raises ValueError, saying what was given, for anything that is not an image."""
-    if hasattr(image, "mode") and hasattr(image, "convert"):  # PIL: go through a plain array
-        try:
-            image = _pil_array(image)
-        except (OSError, SyntaxError) as error:  # PIL decodes lazily: a broken file fails here
-            raise ValueError(f"the image file is damaged or incomplete ({error})") from None
-    try:
-        array = np.asarray(image)
-    except (TypeError, ValueError) as error:  # ragged nested lists and the like
-        raise ValueError(f"this is not an image ({error})") from None
-    if not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating) or array.dtype == bool):
-        raise ValueError(f"an image needs numeric pixels, got {type(image).__name__} of dtype {array.dtype}")
-    if array.dtype == bool:
-        array = array.astype(np.uint8) * 255
-    elif np.issubdtype(array.dtype, np.integer) and array.dtype != np.uint8:
-        top = float(array.max()) if array.size else 0.0
-        values = array.astype(np.float64) / (257.0 if top > 255 else 1.0)  # 16-bit pixels → 0..255
-        array = np.clip(values, 0, 255).round().astype(np.uint8)
-    if array.ndim == 3 and array.shape[2] == 2:  # grey + alpha
-        array = np.concatenate([np.repeat(array[:, :, :1], 3, axis=2), array[:, :, 1:]], axis=2)
-    return as_rgb_uint8(array)
+    def detect(self, rgb: np.ndarray) -> list[PersonLandmarks]: ...
 
 
-def _pil_array(image: Any) -> np.ndarray:
-    """A PIL image as an array as_rgb_uint8 understands (alpha kept, 16-bit and float scaled)."""
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (image.mode == "P" and "transparency" in image.info):
-        return np.asarray(image.convert("RGBA"))
-    if image.mode.startswith("I;16"):
-        return np.asarray(image, dtype=np.float32) / 65535.0
-    if image.mode in ("I", "F"):  # 32-bit integer or float: stretch to the range present
-        array = np.asarray(image, dtype=np.float64)
-        low, high = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
-        return ((array - low) / max(high - low, 1e-12)).astype(np.float32)
-    return np.asarray(image.convert("RGB"))
+class Vision(Protocol):
+    """What the engine needs of a vision module (`PersonFinder`, or a stand-in in tests and benches)."""
 
+    def find(self, photo: Photo) -> SceneReading: ...
 
-def prepare_photo(image: Any, max_side: int = MAX_PHOTO_SIDE) -> np.ndarray:
-    """The photo the engine works on: `as_rgb_array`, scaled down to `max_side` (long side).
-
-    Detection scales down by itself, but the overlay is drawn at the photo's own size, and a
-    40-megapixel phone photo would make that slow for nothing."""
-    if max_side < MIN_IMAGE_SIDE:
-        raise ValueError(f"max_side must be at least {MIN_IMAGE_SIDE}, got {max_side}")
-    rgb = as_rgb_array(image)
-    if rgb.ndim != 3 or 0 in rgb.shape[:2]:
-        raise ValueError(f"the image has no pixels (shape {rgb.shape})")
-    height, width = rgb.shape[:2]
-    if max(height, width) > max_side:
-        from PIL import Image
-
-        scale = max_side / max(height, width)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        rgb = np.asarray(Image.fromarray(rgb).resize(size, Image.Resampling.LANCZOS))
-    return np.ascontiguousarray(rgb)
+    def refine(self, person: FittedPerson, pose: Pose) -> Pose: ...
 
 
 class PersonFinder:
     """Finds, fits and describes the people of a photo; one instance serves all sessions."""
 
-    def __init__(self, detector: Any | None = None, max_people: int = MAX_PEOPLE, cache_size: int = 0) -> None:
+    def __init__(self, detector: Detector | None = None, max_people: int = MAX_PEOPLE, cache_size: int = 0) -> None:
         """`detector`: anything with `.detect(rgb) -> list[PersonLandmarks]` (default: BlazePose,
         built on first use so start-up stays fast). `cache_size` > 0 keeps the readings of that
         many recent photos, so follow-up questions about the same photo skip detection."""
@@ -117,7 +73,7 @@ class PersonFinder:
         self._lock = threading.Lock()
 
     @property
-    def detector(self) -> Any:
+    def detector(self) -> Detector:
         if self._detector is None:
             with self._lock:
                 if self._detector is None:
@@ -126,12 +82,13 @@ class PersonFinder:
                     self._detector = LandmarkDetector(max_people=self.max_people * 2)
         return self._detector
 
-    def find(self, image: Any) -> SceneReading:
+    def find(self, photo: Photo | PhotoSource) -> SceneReading:
         """Every person in the photo (at most `max_people`, left to right), fitted and described.
 
-        Photos too small or too thin give a reading with no people and a notice; what is not an
-        image at all raises ValueError."""
-        rgb = as_rgb_array(image)
+        Pixel coordinates are those of `photo` (anything else is made a `Photo` first, at its own
+        size). Photos too small or too thin give a reading with no people and a notice; what is
+        not an image at all raises `PhotoError` (a ValueError)."""
+        rgb = (photo if isinstance(photo, Photo) else read_photo(photo, max_side=None)).rgb
         if not self.cache_size:
             return self._find(rgb)
         key = (rgb.shape, hashlib.blake2b(rgb.tobytes(), digest_size=16).digest())
@@ -197,7 +154,7 @@ class PersonFinder:
         return refine_pose(person.landmarks, pose)
 
 
-def vision_for(model: Any, cache_size: int = 0) -> PersonFinder | None:
+def vision_for(model: "PoseGPT", cache_size: int = 0) -> PersonFinder | None:
     """The vision module a model needs: a `PersonFinder` when it reads photos as people (and its
     backbone takes no pixels itself), else None. Cheap: the detector loads on the first photo."""
     if not getattr(model, "reads_people", False) or getattr(model.backbone, "supports_images", False):
