@@ -310,6 +310,7 @@ class Engine:
             yield ErrorEvent(str(error))
             yield Done("", (), GenerationStats(0, 0, 0.0, 0.0, time.perf_counter() - started, "end"))
             return
+        request = conversation[-1].content  # what a retrieving pose head looks up (before any photo reading)
         scene: SceneReading | None = None
         pixels: Photo | None = None  # what a vision-language backbone sees
         if photo is not None and self.model.reads_people and not self.backbone.supports_images:
@@ -340,11 +341,11 @@ class Engine:
             return
         for notice in notices:
             yield Notice(notice)
-        yield from self._decode(inputs, options, started, scene)
+        yield from self._decode(inputs, options, started, scene, request)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
-        scene: SceneReading | None = None,
+        scene: SceneReading | None = None, request: str = "",
     ) -> Iterator[Event]:
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
@@ -375,6 +376,7 @@ class Engine:
         start = self.model.turn_start(inputs["input_ids"][0], prompt_tokens - 1)
         turn = _TurnStates(prompt_states[start:], self.model.config.head_max_turn_tokens if self.model.reads_turn else 1)
         attention_mask = inputs.get("attention_mask")
+        neighbours: torch.Tensor | None = None
         for step in range(max_new_tokens):
             token = sampler(logits, generated)
             if first_token_at is None:
@@ -389,7 +391,12 @@ class Engine:
                 before = delta.rsplit(self.model.config.pose_token, 1)[0]
                 if before:
                     yield TextDelta(before)
-                event = self._pose_event(len(poses), turn.readout(), scene, people_states)
+                readout = turn.readout()
+                if self.model.config.retrieval_k:
+                    if neighbours is None:  # looked up once per reply, at its first <POSE>
+                        neighbours = self.model.neighbours([request])  # (1, K, F)
+                    readout.neighbours = neighbours
+                event = self._pose_event(len(poses), readout, scene, people_states)
                 if isinstance(event, PoseEvent):
                     poses.append(event.pose)
                     pose_people.append(event.person)
