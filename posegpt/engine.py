@@ -16,8 +16,10 @@ them in (the app, the CLI, an evaluation). They reach a text-only PoseGPT as peo
 module (`posegpt.vision.pipeline`) finds, fits and describes everyone in the photo; their block
 of words + `<PERSON>` placeholders goes into the user's message and the placeholders' embeddings
 are the projected person features (one prefill with `inputs_embeds`). When `<POSE>` is sampled,
-the pointer picks the person it is about from the same hidden state, and that person's landmark
-fit refines the head's pose. Vision-language backbones instead take the pixels through their
+the pointer picks the person it is about from the same hidden state — among the people the
+question's words fit best, when they fit some better than others (`posegpt.vision.referring`:
+the words are matched against the readings, with the conversation's earlier questions for
+follow-ups) — and that person's landmark fit refines the head's pose. Vision-language backbones instead take the pixels through their
 own processor.
 
 The engine holds no body model and no renderer: its events carry poses and the typed scene
@@ -41,6 +43,7 @@ from posegpt.render import Camera
 
 if TYPE_CHECKING:
     from posegpt.vision.pipeline import SceneReading, Vision
+    from posegpt.vision.referring import Resolution
 
 Role = Literal["system", "user", "assistant"]
 
@@ -311,6 +314,7 @@ class Engine:
             yield Done("", (), GenerationStats(0, 0, 0.0, 0.0, time.perf_counter() - started, "end"))
             return
         request = conversation[-1].content  # what a retrieving pose head looks up (before any photo reading)
+        asked = conversation  # the conversation as the user wrote it (the referring resolver reads it)
         scene: SceneReading | None = None
         pixels: Photo | None = None  # what a vision-language backbone sees
         if photo is not None and self.model.reads_people and not self.backbone.supports_images:
@@ -341,11 +345,12 @@ class Engine:
             return
         for notice in notices:
             yield Notice(notice)
-        yield from self._decode(inputs, options, started, scene, request)
+        resolution = _resolve(asked, scene) if scene is not None and scene.readings else None
+        yield from self._decode(inputs, options, started, scene, request, resolution)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
-        scene: SceneReading | None = None, request: str = "",
+        scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
     ) -> Iterator[Event]:
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
@@ -396,7 +401,7 @@ class Engine:
                     if neighbours is None:  # looked up once per reply, at its first <POSE>
                         neighbours = self.model.neighbours([request])  # (1, K, F)
                     readout.neighbours = neighbours
-                event = self._pose_event(len(poses), readout, scene, people_states)
+                event = self._pose_event(len(poses), readout, scene, people_states, resolution)
                 if isinstance(event, PoseEvent):
                     poses.append(event.pose)
                     pose_people.append(event.person)
@@ -429,8 +434,10 @@ class Engine:
 
     def _pose_event(
         self, index: int, readout: TurnReadout, scene: SceneReading | None = None,
-        people_states: torch.Tensor | None = None,
+        people_states: torch.Tensor | None = None, resolution: Resolution | None = None,
     ) -> PoseEvent | ErrorEvent:
+        """One `<POSE>` → its pose, and in a photo the person it is about: the pointer's choice
+        among the resolver's candidates (the person the words single out, when they do)."""
         hidden = readout.emitting[0, -1]  # (H,) the last-layer state that emitted <POSE>
         with torch.inference_mode():
             rotations = self.model.decode_poses(readout)  # (1, 24, 3, 3)
@@ -441,7 +448,10 @@ class Engine:
         if (scene is not None and people_states is not None and people_states.shape[0] > 0
                 and self.vision is not None):
             with torch.inference_mode():
-                person = int(torch.argmax(self.model.point(hidden.float(), people_states.float())))
+                logits = self.model.point(hidden.float(), people_states.float())  # (N,)
+                if resolution is not None:
+                    logits = resolution.restrict(logits)
+                person = int(torch.argmax(logits))
             chosen = scene.people[person]
             camera = chosen.camera
             try:
@@ -469,6 +479,17 @@ class _TurnStates:
         """One pose's readout: the turn up to the current step, which emits the <POSE>."""
         return TurnReadout(self.states[None].float(), torch.ones((1, self.states.shape[0]), dtype=torch.bool,
                                                                    device=self.states.device))
+
+
+def _resolve(conversation: Sequence[Message], scene: SceneReading) -> Resolution | None:
+    """Whom the last question means by its words (`posegpt.vision.referring`), given the earlier
+    turns; None if the resolver fails (the pointer then decides alone: a reply never ends here)."""
+    from posegpt.vision.referring import resolve_conversation
+
+    try:
+        return resolve_conversation([(m.role, m.content) for m in conversation], scene.readings)
+    except Exception:  # noqa: BLE001 - word matching must never end a reply
+        return None
 
 
 def _as_photo(photo: Photo | PhotoSource) -> Photo | ErrorEvent:

@@ -362,3 +362,18 @@ def test_only_models_that_read_people_get_a_vision_module(model, tmp_path):
     folder = save_tiny_llama(tmp_path / "text")
     text_only = PoseGPT(load_backbone(str(folder)), PoseGPTConfig(backbone=str(folder)))
     assert vision_for(text_only) is None
+
+
+@pytest.mark.parametrize("messages, person", [
+    ([{"role": "user", "content": "What is the pose of the person in the blue top?"}], 1),  # the words decide
+    ([{"role": "user", "content": "What is the pose of this one?"}], 0),  # no evidence: the pointer decides
+    ([{"role": "user", "content": "Show me the one on the left."}, {"role": "assistant", "content": "Person 1: <POSE>"},
+      {"role": "user", "content": "And the other one?"}], 1),  # a follow-up: the person not picked before
+])
+def test_the_referring_resolver_decides_when_the_words_are_clear(model, script, monkeypatch, messages, person):
+    # the pointer always prefers person 1 (index 0, the left one, in a red top)
+    monkeypatch.setattr(model, "point", lambda hidden, people: torch.tensor([5.0, 0.0], device=people.device))
+    script("pose", "end")
+    events = run(Engine(model, vision=PersonFinder(ScriptedDetector(two_people()))), photo(), messages=messages)
+    (event,) = [e for e in events if isinstance(e, PoseEvent)]
+    assert event.person == person

@@ -42,6 +42,7 @@ CATALOGUES: dict[str, str] = {
     "chat_prompts": "chat_prompts",
     "scenes": "scenes",
     "several": "several",
+    "referring": "referring",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -597,6 +598,133 @@ def _scenes(file: _File, data: Any) -> dict[str, Any]:
     return {"questions": families, "refs": tables, "who_states": dict(states)}
 
 
+REFERRING_KINDS = ("number", "position", "size", "relation", "posture", "gesture", "facing", "hair", "clothing")
+
+
+def _fraction(file: _File, value: Any, where: str, line: int, low: float = 0.0, high: float = 1.0,
+              low_open: bool = True) -> float:
+    """A number in (low, high] (or [low, high] with low_open False)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            (low < value if low_open else low <= value) and value <= high):
+        raise file.error(line, where, f"expected a number in {'(' if low_open else '['}{low}, {high}], got {value!r}")
+    return float(value)
+
+
+def _referring(file: _File, data: Any) -> dict[str, Any]:
+    """referring.yaml (posegpt.vision.referring): phrases compile, placeholders fit their section,
+    every `fits` names a value the person readings can take, numbers are in range."""
+    from posegpt.vision.appearance import COLOUR_NAMES, HAIR_NAMES
+    from posegpt.vision.features import FACING_WORDS, GESTURE_WORDS, POSTURE_WORDS
+    from posegpt.vision.referring import PLACEHOLDERS, POSITION_MEANINGS, RELATION_MEANINGS, SIZE_MEANINGS, compile_phrase
+
+    top = file.record(data, "", 1, ("fillers", "person_nouns", "ordinals", "numbers", "group", "number", "position",
+                                    "size", "relation", "posture", "gesture", "facing", "manner", "hair", "clothing",
+                                    "decision", "weights"))
+    fillers = top.texts("fillers", allowed=())
+    words = {key: top.texts(key, allowed=()) for key in ("person_nouns",)}
+    counts = {}
+    for key in ("ordinals", "numbers"):
+        table = file.mapping(*top.at(key))
+        for word, value in table.items():
+            file.text(word, key, table.lines[word])
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise file.error(table.lines[word], f"{key}.{word}", f"expected a whole number ≥ 1, got {value!r}")
+        counts[key] = dict(table)
+    slots = {name: "x" for name in PLACEHOLDERS}
+
+    def phrases(value: Any, where: str, line: int, needs: str | None = None) -> tuple[str, ...]:
+        texts = file.texts(value, where, line, allowed=None)
+        items = file.sequence(value, where, line)
+        for index, text in enumerate(texts):
+            here, item_line = f"{where}[{index}]", items.lines[index]
+            try:
+                compile_phrase(text, frozenset(fillers), slots)
+            except ValueError as error:
+                raise file.error(item_line, here, str(error)) from None
+            found = set(_PLACEHOLDER.findall(text)) - {"who"}
+            if found != ({needs} if needs else set()):
+                wanted = f"exactly {{{needs}}} (and {{who}})" if needs else "no placeholder but {who}"
+                raise file.error(item_line, here, f"needs {wanted}: {text!r}")
+        return texts
+
+    def fits(value: Any, where: str, line: int, known: Collection[str]) -> dict[str, float]:
+        table = file.mapping(value, where, line)
+        if not table:
+            raise file.error(line, where, "needs at least one value")
+        for name, weight in table.items():
+            if name not in known:
+                raise file.error(table.lines[name], where, f"unknown value {name!r}{_suggest(str(name), known)}; "
+                                                           f"known: {_listed(known)}")
+            _fraction(file, weight, f"{where}.{name}", table.lines[name])
+        return {name: float(weight) for name, weight in table.items()}
+
+    def entries(value: Any, where: str, line: int, means: Collection[str] | None = None,
+                known: Collection[str] | None = None) -> tuple[dict[str, Any], ...]:
+        items = file.sequence(value, where, line, min_count=1)
+        out = []
+        for index, item in enumerate(items):
+            here = f"{where}[{index}]"
+            entry = file.record(item, here, items.lines[index], ("says", "means") if means is not None else ("says", "fits"))
+            if means is not None:
+                meaning = entry.text("means")
+                if meaning not in means:
+                    raise entry.error("means", f"unknown meaning {meaning!r}; known: {_listed(means)}")
+                needs = "n" if meaning.startswith("nth_") else None
+                out.append({"says": phrases(*entry.at("says"), needs=needs), "means": meaning})
+            else:
+                out.append({"says": phrases(*entry.at("says")), "fits": fits(*entry.at("fits"), known or ())})
+        return tuple(out)
+
+    manner = top.record("manner", ("leads", "verbs"))
+    hair = top.record("hair", ("said", "frames", "alone"))
+    said = file.mapping(*hair.at("said"))
+    clothing = top.record("clothing", ("top", "bottom", "whole", "colours", "shades", "implied"))
+    colours = file.mapping(*clothing.at("colours"))
+    shades = file.mapping(*clothing.at("shades"))
+    shade_specs = {}
+    for shade, spec in shades.items():
+        where = f"clothing.shades.{shade}"
+        if shade not in ("dark", "light"):
+            raise file.error(shades.lines[shade], where, f"a shade is 'dark' or 'light', got {shade!r}")
+        record = file.record(spec, where, shades.lines[shade], ("words", "same", "plain", "opposite"), ("also",))
+        shade_specs[shade] = {"words": record.texts("words", allowed=()),
+                              **{key: _fraction(file, *record.at(key), low=0.0, low_open=False) for key in ("same", "plain", "opposite")},
+                              "also": fits(*record.at("also"), COLOUR_NAMES) if "also" in record else {}}
+    implied = file.mapping(*clothing.at("implied"))
+    garments = {region: clothing.texts(region, allowed=()) for region in ("top", "bottom", "whole")}
+    for word, line in implied.lines.items():
+        if not any(word in listed for listed in garments.values()):
+            raise file.error(line, f"clothing.implied.{word}", f"{word!r} is not a garment of top, bottom or whole")
+    decision = top.record("decision", ("margin", "min_score", "unread"))
+    weights = top.record("weights", REFERRING_KINDS)
+    return {
+        "fillers": fillers, **words, **counts,
+        "group": phrases(*top.at("group")), "number": phrases(*top.at("number"), needs="k"),
+        "position": entries(*top.at("position"), means=POSITION_MEANINGS),
+        "size": entries(*top.at("size"), means=SIZE_MEANINGS),
+        "relation": entries(*top.at("relation"), means=RELATION_MEANINGS),
+        "posture": entries(*top.at("posture"), known=POSTURE_WORDS),
+        "gesture": entries(*top.at("gesture"), known=GESTURE_WORDS),
+        "facing": entries(*top.at("facing"), known=FACING_WORDS),
+        "manner": {"leads": manner.texts("leads", allowed=()), "verbs": manner.texts("verbs", allowed=())},
+        "hair": {"said": {file.text(word, "hair.said", said.lines[word]): fits(value, f"hair.said.{word}", said.lines[word], HAIR_NAMES)
+                          for word, value in said.items()},
+                 "frames": phrases(*hair.at("frames"), needs="h"),
+                 "alone": entries(*hair.at("alone"), known=HAIR_NAMES)},
+        "clothing": {**garments,
+                     "colours": {file.text(word, "clothing.colours", colours.lines[word]):
+                                 fits(value, f"clothing.colours.{word}", colours.lines[word], COLOUR_NAMES)
+                                 for word, value in colours.items()},
+                     "shades": shade_specs,
+                     "implied": {word: fits(value, f"clothing.implied.{word}", implied.lines[word], COLOUR_NAMES)
+                                 for word, value in implied.items()}},
+        "decision": {"margin": _fraction(file, *decision.at("margin"), low=0.0, low_open=False),
+                     "min_score": _fraction(file, *decision.at("min_score"), high=10.0),
+                     "unread": _fraction(file, *decision.at("unread"), low=0.0, low_open=False)},
+        "weights": {kind: _fraction(file, *weights.at(kind), high=10.0) for kind in REFERRING_KINDS},
+    }
+
+
 _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "poses": _poses,
     "situations": _situations,
@@ -607,6 +735,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "chat_prompts": _chat_prompts,
     "scenes": _scenes,
     "several": _several,
+    "referring": _referring,
 }
 
 

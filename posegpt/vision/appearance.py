@@ -8,6 +8,12 @@ a band narrower than a leg; the shins only when no thigh is seen). Only visible 
 count. The colour is the median of the largest of three colour clusters, so a shadow, a
 highlight or an arm in front of the torso does not decide it.
 
+Hair: the top of the head, above the eyes (a band from about the hairline to the crown, sized by
+the face's landmarks: ears, eyes, mouth), against the face's own skin colour (sampled on the
+cheeks, between the eyes and the mouth): mostly skin there is "bald"; otherwise the dominant
+colour of the pixels that are not skin gets a hair word (`hair_name`). A face not seen (eyes or
+nose hidden, a head a few pixels wide) leaves the hair unread ("").
+
 When a region is not seen (legs out of the frame, no torso landmark visible), its colour is
 `UNSEEN_RGB` and its name is `UNSEEN`: the record's fields are required, and a neutral value
 with an explicit name is easier to handle downstream than a guess taken from another region.
@@ -52,6 +58,15 @@ COLOUR_NAMES: tuple[str, ...] = (
     "blue", "dark blue", "light blue", "purple", "light purple", "pink",
     "brown", "dark brown", "light brown",
 )
+
+# The words `hair_name` can answer with (and "" for unread).
+HAIR_NAMES: tuple[str, ...] = ("black", "dark", "brown", "blond", "red", "grey", "white", "bald")
+_NOSE, _LEFT_EYE, _RIGHT_EYE, _LEFT_EAR, _RIGHT_EAR, _MOUTH_LEFT, _MOUTH_RIGHT = 0, 2, 5, 7, 8, 9, 10
+HAIR_BAND = (0.3, 0.58)  # of the head width, above the eye line: about the hairline to below the crown
+HAIR_HALF_WIDTH = (0.3, 0.2)  # of the head width, at the bottom and at the top of the band
+MIN_HEAD_WIDTH = 10.0  # pixels; smaller heads hold no readable hair
+SKIN_DISTANCE = 16.0  # CIELAB distance to the face's skin within which a pixel counts as skin
+BALD_SKIN_SHARE = 0.6  # this much of the hair band being skin reads as "bald"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -122,6 +137,32 @@ def colour_name(rgb: Sequence[float]) -> str:
         return "light purple" if lightness > 65 and pale else "purple"
     # 335..360 and 0..20: pinks and the bluish reds
     return "pink" if lightness >= 40 else "red"
+
+
+def hair_name(rgb: Sequence[float]) -> str:
+    """A hair word for an sRGB colour (0..255) of hair, one of `HAIR_NAMES` but "bald".
+
+    Hair colours differ from clothing colours: browns and blonds are warm and weakly saturated,
+    and hair in shade is dark whatever its colour, so lightness decides first."""
+    lightness, a, b = srgb_to_lab(_check_rgb(rgb))
+    chroma = math.hypot(a, b)
+    hue = math.degrees(math.atan2(b, a)) % 360
+    if lightness < 18:
+        return "black"
+    warm = 15 <= hue < 100
+    if chroma < 9 or (not warm and chroma < 16):  # no hue: black, grey or white by lightness
+        if lightness < 32:
+            return "dark"
+        return "grey" if lightness < 78 else "white"
+    if not warm:  # blue, green, purple, pink: not a hair colour (a hat, the background)
+        return "dark" if lightness < 32 else ""
+    if hue < 55 and chroma >= 28 and 28 <= lightness < 68:
+        return "red"  # ginger, auburn
+    if lightness < 30:
+        return "dark"
+    if lightness < 52:
+        return "brown"
+    return "blond" if chroma >= 14 else "grey"
 
 
 def basic_colour(name: str) -> str:
@@ -242,6 +283,70 @@ def _read(image: np.ndarray, samples: np.ndarray) -> tuple[float, float, float] 
     return dominant_colour(image.reshape(-1, 3)[flat])
 
 
+def _head_frame(points: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
+    """(eye-line centre (2,), unit vector up the face (2,), head width in pixels), or None when
+    the face is not seen well enough (nose and both eyes needed)."""
+    if not (seen[_NOSE] and seen[_LEFT_EYE] and seen[_RIGHT_EYE]):
+        return None
+    eyes = (points[_LEFT_EYE] + points[_RIGHT_EYE]) / 2
+    if seen[_MOUTH_LEFT] and seen[_MOUTH_RIGHT]:
+        below = (points[_MOUTH_LEFT] + points[_MOUTH_RIGHT]) / 2  # mouth → eyes points up the face
+    else:
+        below = points[_NOSE]
+    up = eyes - below
+    if float(np.linalg.norm(up)) < 1e-6:
+        return None
+    up = up / np.linalg.norm(up)
+    width = max(2.2 * float(np.linalg.norm(points[_LEFT_EYE] - points[_RIGHT_EYE])),
+                2.5 * float(np.linalg.norm(eyes - below)))
+    if seen[_LEFT_EAR] and seen[_RIGHT_EAR]:
+        width = max(width, float(np.linalg.norm(points[_LEFT_EAR] - points[_RIGHT_EAR])))
+    if width < MIN_HEAD_WIDTH:
+        return None
+    return eyes, up, width
+
+
+def _pixels(image: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """(N, 3) the distinct pixels of `image` at the sample positions inside it."""
+    height, width = image.shape[:2]
+    columns = np.round(samples[:, 0]).astype(np.int64)
+    rows = np.round(samples[:, 1]).astype(np.int64)
+    inside = (columns >= 0) & (columns < width) & (rows >= 0) & (rows < height)
+    flat = np.unique(rows[inside] * width + columns[inside])
+    return image.reshape(-1, 3)[flat].astype(np.float64)
+
+
+def hair_reading(image: np.ndarray, landmarks: PersonLandmarks) -> str:
+    """The hair word of one person (`HAIR_NAMES`), or "" when the head is not seen well enough."""
+    image, points, seen = _check_inputs(image, landmarks)
+    frame = _head_frame(points, seen)
+    if frame is None:
+        return ""
+    eyes, up, width = frame
+    across = np.array([-up[1], up[0]])
+    t = np.linspace(*HAIR_BAND, _GRID // 2)  # up the head
+    s = np.linspace(-1, 1, _GRID)  # across
+    t_grid, s_grid = np.meshgrid(t, s)
+    half = HAIR_HALF_WIDTH[0] + (HAIR_HALF_WIDTH[1] - HAIR_HALF_WIDTH[0]) * (t_grid - t[0]) / (t[-1] - t[0])
+    band = (eyes[None, None] + (t_grid * width)[..., None] * up[None, None]
+            + (s_grid * half * width)[..., None] * across[None, None]).reshape(-1, 2)
+    hair = _pixels(image, band)
+    if len(hair) < MIN_PIXELS:
+        return ""
+    # the face's skin: the cheeks, between each eye and the mouth (or the nose)
+    mouth = (points[_MOUTH_LEFT] + points[_MOUTH_RIGHT]) / 2 if seen[_MOUTH_LEFT] and seen[_MOUTH_RIGHT] else points[_NOSE]
+    cheeks = [_segment_samples(points[eye], mouth, 0.7, 0.08 * width) for eye in (_LEFT_EYE, _RIGHT_EYE)]
+    skin = dominant_colour(_pixels(image, np.concatenate(cheeks)))
+    lab = srgb_to_lab(hair)  # (N, 3)
+    if skin is not None:
+        near_skin = np.linalg.norm(lab - srgb_to_lab(np.asarray(skin)), axis=1) < SKIN_DISTANCE  # (N,)
+        if near_skin.mean() >= BALD_SKIN_SHARE:
+            return "bald"
+        hair = hair[~near_skin]
+    colour = dominant_colour(hair)
+    return hair_name(colour) if colour is not None else ""
+
+
 def person_appearance(image: np.ndarray, landmarks: PersonLandmarks) -> Appearance:
     """Torso and leg colours (sRGB 0..255) of one person, with their names.
 
@@ -259,16 +364,20 @@ def person_appearance(image: np.ndarray, landmarks: PersonLandmarks) -> Appearan
         bottom_rgb=bottom if bottom is not None else UNSEEN_RGB,
         top_name=colour_name(top) if top is not None else UNSEEN,
         bottom_name=colour_name(bottom) if bottom is not None else UNSEEN,
+        hair_name=hair_reading(image, landmarks),
     )
 
 
 __all__ = [
     "COLOUR_NAMES",
+    "HAIR_NAMES",
     "UNSEEN",
     "UNSEEN_RGB",
     "basic_colour",
     "colour_name",
     "dominant_colour",
+    "hair_name",
+    "hair_reading",
     "person_appearance",
     "srgb_to_lab",
 ]

@@ -1,9 +1,9 @@
 """What the LLM is told about each person in a photo: a feature vector and a few words.
 
 Per person the prompt carries one line, e.g.
-    "Person 2: on the right, tall, near the camera, red top, blue trousers, sitting, left arm up,
-    right knee raised, facing the camera <PERSON><PERSON>"
-The words are the vision module's reading of the photo (position, size, clothing colours,
+    "Person 2: on the right, tall, near the camera, red top, blue trousers, grey hair, sitting,
+    left arm up, right knee raised, facing the camera <PERSON><PERSON>"
+The words are the vision module's reading of the photo (position, size, clothing colours, hair,
 posture, every gesture, facing) — anchors a small LLM can match a question against; the `<PERSON>` placeholders are
 replaced, inside the model, by a trained projection of the person's feature vector (fitted
 pose, joints, box, colours, visibility), the way a VLM processor expands image tokens. People
@@ -64,6 +64,10 @@ _LEGS = (
     ("left_foot_raised", "left foot raised"),
     ("right_foot_raised", "right foot raised"),
 )
+POSTURE_WORDS: tuple[str, ...] = tuple(words for _, words in _POSTURES) + ("standing",)
+GESTURE_WORDS: tuple[str, ...] = tuple(words for _, words in (*_ARMS, *_LEGS))
+FACING_WORDS: tuple[str, ...] = ("facing the camera", "facing away", "turned to their left", "turned to their right")
+HEIGHT_RATIO_INDEX = POSE_6D_DIM + JOINTS_DIM + 4  # where a feature vector holds height ÷ tallest person's
 IMPLIED_GESTURES = {"both arms up": ("left arm up", "right arm up")}
 # How a size reads in the prompt: in a photo of adults the biggest is the nearest, and questions
 # name them either way ("the tallest person", "the person closest to the camera").
@@ -84,6 +88,7 @@ class PersonReading:
     gesture: str  # every arm then leg gesture: "left arm up, right arm up, arms out", "both arms up, right knee raised", "" …
     facing: str  # "facing the camera", "facing away", "turned to their left", …
     features: torch.Tensor  # (PERSON_FEATURE_DIM,) float32
+    hair: str = ""  # hair word (posegpt.vision.appearance.HAIR_NAMES: "grey", "blond", "bald", …), "" unread
 
     @property
     def gesture_words(self) -> tuple[str, ...]:
@@ -95,7 +100,7 @@ class PersonReading:
     def describe(self) -> str:
         """The short line the LLM reads (without the number and placeholders)."""
         parts = [self.position, SIZE_WORDS.get(self.size, self.size), f"{self.top} top", f"{self.bottom} trousers" if self.bottom != "unseen" else "",
-                 self.posture, self.gesture, self.facing]
+                 ("bald" if self.hair == "bald" else f"{self.hair} hair") if self.hair else "", self.posture, self.gesture, self.facing]
         return ", ".join(part for part in parts if part)
 
 
@@ -183,7 +188,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         readings.append(PersonReading(
             number=index + 1, position=positions[index], size=size, top=top, bottom=bottom, posture=posture,
             gesture=gesture_reading(checks), facing=_facing(rotations[0].double().numpy()),
-            features=features,
+            features=features, hair=appearance.hair_name if appearance is not None else "",
         ))
     return readings
 

@@ -47,6 +47,7 @@ class Appearance:
     bottom_rgb: tuple[float, float, float]  # legs / lower clothing
     top_name: str  # a basic colour word, e.g. "red", "dark blue", "white"
     bottom_name: str
+    hair_name: str = ""  # a hair word ("grey", "blond", "bald", …; posegpt.vision.appearance.HAIR_NAMES), "" unread
 
 
 @dataclass(frozen=True)

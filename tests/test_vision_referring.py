@@ -1,0 +1,177 @@
+"""The referring resolver (posegpt/vision/referring.py) on hand-made readings, its catalogue's
+loader, and the hair reading (posegpt/vision/appearance.py) on painted heads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from posegpt.data.catalogue import CatalogueError, catalogue_path, load_file
+from posegpt.vision.appearance import HAIR_NAMES, hair_name, hair_reading
+from posegpt.vision.features import HEIGHT_RATIO_INDEX, PERSON_FEATURE_DIM, PersonReading
+from posegpt.vision.people import PersonLandmarks
+from posegpt.vision.referring import compile_phrase, normalise, resolve, resolve_conversation
+
+
+def reading(number: int, position: str, *, top: str = "grey", bottom: str = "blue", hair: str = "", size: str = "",
+            posture: str = "standing", gesture: str = "", facing: str = "facing the camera", height: float | None = None) -> PersonReading:
+    features = torch.zeros(PERSON_FEATURE_DIM) if height is not None else torch.zeros(0)
+    if height is not None:
+        features[HEIGHT_RATIO_INDEX] = height
+    return PersonReading(number, position, size, top, bottom, posture, gesture, facing, features, hair)
+
+
+@pytest.fixture
+def three() -> list[PersonReading]:
+    return [reading(1, "on the left", top="dark blue", hair="grey", height=0.7),
+            reading(2, "in the middle", top="light brown", hair="dark", gesture="both arms up", height=1.0),
+            reading(3, "on the right", top="red", bottom="black", hair="blond", posture="sitting", height=0.5)]
+
+
+@pytest.mark.parametrize("question, person", [
+    ("What is the pose of the man in the navy jacket?", 0),  # navy ≈ dark blue
+    ("Show me the woman in beige.", 1),  # beige ≈ light brown
+    ("The one in the RED T-shirt, please", 2),
+    ("the person wearing black trousers", 2),
+])
+def test_colour_words_and_their_synonyms_pick_the_person(three, question, person):
+    assert resolve(question, three).pick == person
+
+
+@pytest.mark.parametrize("question, person", [
+    ("the one on the far left", 0), ("the rightmost person", 2), ("the person in the middle", 1),
+    ("the second person from the right", 1), ("Person 3 please", 2),
+])
+def test_position_words_and_numbers(three, question, person):
+    assert resolve(question, three).pick == person
+
+
+@pytest.mark.parametrize("question, person", [
+    ("the tallest person", 1), ("the one closest to the camera", 1), ("the person farthest away", 2),
+])
+def test_size_words_use_how_tall_people_are(three, question, person):
+    assert resolve(question, three).pick == person
+
+
+@pytest.mark.parametrize("question, person", [
+    ("the grey-haired man", 0), ("the blonde", 2), ("the woman with dark hair", 1), ("the gray haired one", 0),
+])
+def test_hair_words(three, question, person):
+    assert resolve(question, three).pick == person
+
+
+def test_posture_gesture_and_the_left_of_a_gesture_is_no_position(three):
+    assert resolve("the person sitting down", three).pick == 2
+    assert resolve("the one raising her left arm", three).pick == 1  # both arms up implies the left one
+    # "how … is standing" says how, not who: the position decides
+    assert resolve("Show me how the person on the left is standing.", three).pick == 0
+
+
+def test_follow_ups_use_the_previous_pick(three):
+    first = [("user", "What is the pose of the man on the left?"), ("assistant", "Person 1 (on the left): <POSE>")]
+    assert resolve_conversation(first + [("user", "And the one next to him?")], three).pick == 1
+    assert resolve_conversation(first + [("user", "What is she doing with her arms?")], three).pick == 0
+    assert resolve_conversation(first + [("user", "And the one with both arms up?")], three).pick == 1
+    two = three[:2]
+    assert resolve_conversation(first + [("user", "and the other one?")], two).pick == 1
+    # the earlier question did not decide: the reply's "Person 2" is whom it was about
+    vague = [("user", "Show me a pose."), ("assistant", "Person 2: <POSE>"), ("user", "and the other one?")]
+    assert resolve_conversation(vague, two).pick == 0
+
+
+def test_no_evidence_leaves_everyone_to_the_pointer(three):
+    for question in ("What's the weather like?", "Show me everyone's pose.", "", "the other one"):
+        result = resolve(question, three)
+        assert result.pick is None and result.candidates == (0, 1, 2) and not result.has_evidence
+    logits = torch.tensor([0.1, 2.0, 0.3])
+    assert torch.equal(resolve("hello", three).restrict(logits), logits)
+    assert int(torch.argmax(resolve("the one in red", three).restrict(logits))) == 2
+    assert resolve("anything", []).candidates == ()
+    assert resolve_conversation([("assistant", "hi")], three).pick is None  # not ending with a question
+
+
+def test_a_tie_is_left_to_the_pointer_among_the_tied():
+    twins = [reading(1, "on the left", top="red"), reading(2, "in the middle", top="red"), reading(3, "on the right", top="blue")]
+    result = resolve("the person in red", twins)
+    assert result.pick is None and result.candidates == (0, 1)
+    assert int(torch.argmax(result.restrict(torch.tensor([0.0, 1.0, 5.0])))) == 1
+
+
+def test_normalise_and_phrases():
+    assert normalise("The man's T-shirt!", frozenset({"the"})) == " man s t shirt "
+    pattern = compile_phrase("(raising|lifting) [both] {who} (arm|hand)", frozenset(), {"who": "one|person"})
+    assert pattern.search(" raising person arm ") and pattern.search(" lifting both one hand ")
+    for bad in ("(a|b", "a]", "{nope} x", "the"):
+        with pytest.raises(ValueError):
+            compile_phrase(bad, frozenset({"the"}), {"who": "x"})
+
+
+@pytest.mark.parametrize("old, new, message", [
+    ("    navy: {dark blue: 1.0,", "    navy: {dark navy: 1.0,", "unknown value 'dark navy'"),
+    ("    fits: {sitting: 1.0, squatting: 0.4}", "    fits: {sitting: 1.5}", "expected a number in (0.0, 1.0]"),
+    ("    means: nth_from_left", "    means: somewhere", "unknown meaning 'somewhere'"),
+    ('  - "(person|figure|individual|number) {k}"', '  - "(person|figure {k}"', "missing ')'"),
+    ('  frames: ["{h} hair",', '  frames: ["hair",', "needs exactly {h}"),
+    ("    grey: {grey: 1.0, white: 0.8}", "    grey: {silver: 1.0}", "unknown value 'silver'"),
+])
+def test_the_loader_rejects_bad_entries(tmp_path: Path, old, new, message):
+    text = catalogue_path("referring").read_text()
+    assert old in text
+    path = tmp_path / "referring.yaml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(CatalogueError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]").replace("{", r"\{").replace("}", r"\}")):
+        load_file(path, "referring")
+
+
+def test_the_packaged_vocabulary_loads():
+    data = load_file(catalogue_path("referring"), "referring")
+    assert "navy" in data["clothing"]["colours"] and data["weights"]["number"] > data["weights"]["position"]
+
+
+# -- hair ---------------------------------------------------------------------------------------
+
+
+def head(hair_rgb, skin=(224, 172, 140), size=240, bald=False) -> tuple[np.ndarray, PersonLandmarks]:
+    """A grey photo with a face: skin disc, hair cap above the eyes, and face landmarks."""
+    image = np.full((size, size, 3), 90, np.uint8)
+    ys, xs = np.mgrid[:size, :size]
+    cx, cy, r = size / 2, size / 2, size / 4
+    inside = ((xs - cx) / r) ** 2 + ((ys - cy) / (1.25 * r)) ** 2  # a head is taller than wide
+    image[inside <= 1] = skin
+    if not bald:
+        cap = (inside <= 1.08 ** 2) & (ys < cy - 0.4 * r)
+        image[cap] = hair_rgb
+    points = np.zeros((33, 2), np.float32)
+    points[0] = (cx, cy + 0.25 * r)  # nose
+    points[2], points[5] = (cx + 0.35 * r, cy), (cx - 0.35 * r, cy)  # eyes (the person's left on image right)
+    points[7], points[8] = (cx + 0.95 * r, cy + 0.1 * r), (cx - 0.95 * r, cy + 0.1 * r)  # ears
+    points[9], points[10] = (cx + 0.25 * r, cy + 0.55 * r), (cx - 0.25 * r, cy + 0.55 * r)  # mouth
+    visibility = np.zeros(33, np.float32)
+    visibility[:11] = 1.0
+    box = (float(cx - r), float(cy - r), float(cx + r), float(cy + r))
+    return image, PersonLandmarks(box, points, visibility, np.zeros((33, 3), np.float32), 0.9)
+
+
+@pytest.mark.parametrize("rgb, word", [((20, 18, 16), "black"), ((150, 150, 152), "grey"), ((235, 235, 230), "white"),
+                                       ((200, 170, 100), "blond"), ((100, 65, 40), "brown"), ((160, 70, 30), "red")])
+def test_hair_colours_have_hair_words(rgb, word):
+    assert hair_name(rgb) == word
+    image, landmarks = head(rgb)
+    assert hair_reading(image, landmarks) == word
+
+
+def test_a_bald_head_and_an_unseen_face():
+    image, landmarks = head((0, 0, 0), bald=True)
+    assert hair_reading(image, landmarks) == "bald"
+    hidden = PersonLandmarks(landmarks.box, landmarks.image_points, np.zeros(33, np.float32), landmarks.world_points, 0.9)
+    assert hair_reading(image, hidden) == ""
+    assert set(HAIR_NAMES) >= {"grey", "blond", "bald"}
+
+
+def test_describe_says_the_hair_only_when_read(three):
+    assert "grey hair" in three[0].describe()
+    assert "hair" not in reading(1, "on the left").describe()
+    assert "bald" in reading(1, "on the left", hair="bald").describe()
