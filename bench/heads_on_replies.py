@@ -10,7 +10,9 @@ the replies of all. Each checkpoint's head decodes the poses of those replies an
 (`posegpt.readout.decode_replies`: one forward pass per reply, what the engine would have read,
 the request's neighbours for a retrieving head) and the poses are scored with the eval's checks.
 The first pose of each reply is scored, as in the evals. Prints a Markdown table and writes
-eval_out/heads_on_replies/<set>.md and .json.
+eval_out/heads_on_replies/<set>.md and .json. `--write-replies` also writes each checkpoint's
+replies with its own poses in `batch` format (<output>/<set>-<checkpoint folder>.jsonl), which
+`eval text2pose|natural --replies` score with the baselines beside them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replies", type=Path, required=True, help="a batch output of one of the checkpoints' LLM")
     parser.add_argument("--checkpoints", nargs="+", required=True)
     parser.add_argument("--output", type=Path, default=Path("eval_out/heads_on_replies"))
+    parser.add_argument("--write-replies", action="store_true",
+                        help="also write each checkpoint's replies with its poses, as `batch` writes them")
     args = parser.parse_args(argv)
 
     import torch
@@ -56,6 +60,15 @@ def main(argv: list[str] | None = None) -> int:
         poses = decode_replies(model, conversations)
         scores = [score_answer(p, Answer(r.reply, found)) for p, r, found in zip(prompts, replies, poses)]
         summary[checkpoint] = summarise(scores, kinds)
+        if args.write_replies:
+            args.output.mkdir(parents=True, exist_ok=True)
+            name = "-".join(Path(checkpoint).parts[-2:])
+            with open(args.output / f"{args.set}-{name}.jsonl", "w", encoding="utf-8") as out:
+                for prompt, reply, found in zip(prompts, replies, poses):
+                    record = {"id": prompt.id, "reply": reply.reply, "poses": [
+                        {"global_orient": pose.global_orient[0].tolist(), "body_pose": pose.body_pose[0].tolist()}
+                        for pose in found]}
+                    out.write(json.dumps(record) + "\n")
         print(f"{checkpoint}: done", file=sys.stderr)
     table = markdown_table(summary, kinds=(*kinds, "all"), joint_errors=args.set == "text2pose")
     header = f"Heads on the same replies ({args.set}: {args.replies})\n\n"
