@@ -593,6 +593,19 @@ def _build_parser() -> argparse.ArgumentParser:
     train_parser.add_argument("--restart", action="store_true", help="ignore an earlier run's state and start over")
     train_parser.set_defaults(handler=train)
 
+    intent_parser = commands.add_parser(
+        "train-intent",
+        help="fit the pose-intent gate of a checkpoint (minutes): small talk then gets words, not a pose",
+        description="Fit the pose-intent gate (posegpt/intent.py) on generated training conversations and the "
+                    "general-chat prompts, and write intent_gate.safetensors + intent_gate.json into the checkpoint "
+                    "folder (replacing an earlier gate). The engine then bans <POSE> in text-only turns the gate "
+                    "says ask for no pose, and answers them with the base chat model.",
+    )
+    intent_parser.add_argument("--checkpoint", type=Path, required=True, help="PoseGPT checkpoint folder to fit the gate for")
+    intent_parser.add_argument("--size", type=int, default=6000, help="generated training conversations (default 6000)")
+    intent_parser.add_argument("--seed", type=int, default=0, help="data seed (default 0)")
+    intent_parser.set_defaults(handler=train_intent)
+
     from posegpt.eval import text2pose as text2pose_eval
 
     eval_parser = commands.add_parser("eval", help="benchmarks on held-out data",
@@ -662,6 +675,17 @@ def train(config: Path, max_steps: int | None = None, output_dir: str | None = N
         settings.output_dir = output_dir
     final = run_training(settings, resume=not restart)
     print(f"Final checkpoint: {final}")
+    return 0
+
+
+def train_intent(checkpoint: Path, size: int = 6000, seed: int = 0) -> int:
+    """Fit the pose-intent gate for a checkpoint folder and print where it was written."""
+    from posegpt.intent import fit_for_checkpoint
+
+    if size < 100:
+        raise UserError("--size must be at least 100")
+    written = fit_for_checkpoint(checkpoint, size=size, seed=seed)
+    print(f"Intent gate written: {written}")
     return 0
 
 

@@ -22,6 +22,13 @@ the words are matched against the readings, with the conversation's earlier ques
 follow-ups) — and that person's landmark fit refines the head's pose. Vision-language backbones instead take the pixels through their
 own processor.
 
+Before decoding a text-only turn, the model's pose-intent gate (`posegpt.intent`, when its
+checkpoint has one) decides whether the user asked for a pose at all; when it says no, `<POSE>`
+is banned for that reply and the reply is written by the base chat model (the adapter switched
+off for those forward passes: with it on and `<POSE>` banned, small talk got pose-reply words, a
+body described but not shown). A photo turn is always allowed a pose; "pose" leaves decoding as
+it was (the model still decides how many poses).
+
 The engine holds no body model and no renderer: its events carry poses and the typed scene
 reading they refer to, and `posegpt.artifacts.PoseExporter` draws them (mesh, views, overlay).
 """
@@ -199,9 +206,13 @@ class _Sampler:
 class Engine:
     """Streams replies of a `PoseGPT`: text, and poses with the person of the photo each is about."""
 
-    def __init__(self, model: PoseGPT, vision: Vision | None = None) -> None:
+    def __init__(self, model: PoseGPT, vision: Vision | None = None, base_model_for_words: bool = True) -> None:
         self.model = model.eval()
         self.vision = vision  # a posegpt.vision.pipeline.PersonFinder, for models that read people
+        # A text-only turn that the model's intent gate says wants no pose gets no <POSE>; with
+        # `base_model_for_words` its reply is also written without the pose adapter (the base
+        # chat model: with the adapter on and <POSE> banned, replies read like pose replies).
+        self.base_model_for_words = base_model_for_words
         self.backbone = model.backbone
         self.tokenizer = model.tokenizer
         self._lock = threading.Lock()  # one forward pass at a time across sessions
@@ -247,13 +258,15 @@ class Engine:
     # -- one forward step ----------------------------------------------------------------------------
 
     @torch.inference_mode()
-    def _forward(self, cache: Any, **inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any, torch.Tensor]:
+    def _forward(self, cache: Any, adapter: bool = True, **inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, Any, torch.Tensor]:
         """→ logits of the last position (V,), the states the pose head reads at every position of
-        this call (T, L, H; the last layer last), and the updated cache."""
+        this call (T, L, H; the last layer last), and the updated cache. `adapter`: False runs the
+        base chat model (sessions interleave, so every forward pass sets it under the lock)."""
         extra: dict[str, Any] = {self._cache_argument: cache}
         if self._can_keep_last_logits:
             extra["logits_to_keep"] = 1  # the prompt's other positions need no logits
         with self._lock:
+            self.model.use_adapter(adapter)
             out = self.model.language_model(**inputs, **extra, use_cache=True, output_hidden_states=True)
         cache = out.cache if hasattr(out, "cache") else out.past_key_values
         states = torch.stack([out.hidden_states[layer][0] for layer in self.model.readout_layers], dim=1)  # (T, L, H)
@@ -346,11 +359,14 @@ class Engine:
         for notice in notices:
             yield Notice(notice)
         resolution = _resolve(asked, scene) if scene is not None and scene.readings else None
-        yield from self._decode(inputs, options, started, scene, request, resolution)
+        # A photo turn may always have a pose; a text-only turn may when the intent gate says so.
+        pose_allowed = photo is not None or self.model.wants_pose(asked)
+        yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
+        pose_allowed: bool = True,
     ) -> Iterator[Event]:
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
@@ -358,6 +374,10 @@ class Engine:
         room = self.backbone.context_length - prompt_tokens
         max_new_tokens = min(options.max_new_tokens, room)
         banned = [self.model.person_token_id] if self.model.person_token_id is not None else []
+        adapter = True
+        if not pose_allowed:
+            banned.append(self.pose_token_id)
+            adapter = not (self.base_model_for_words and self.model.can_disable_adapter)
         sampler = _Sampler(options, device, banned)
         decoder = _TextDecoder(self.tokenizer)
         poses: list[Pose] = []
@@ -373,7 +393,7 @@ class Engine:
 
             with torch.inference_mode():
                 prefill["inputs_embeds"] = self.model.embed_inputs(prefill.pop("input_ids"), stack_features(scene.readings))
-        logits, prompt_states, cache = self._forward(None, **prefill)  # prefill: (V,), (T, L, H), …
+        logits, prompt_states, cache = self._forward(None, adapter, **prefill)  # prefill: (V,), (T, L, H), …
         if scene is not None and scene.readings:
             people_states = self.model.person_states(prompt_states[None, :, -1], inputs["input_ids"])[0]  # (N, H)
         # The turn so far, as the head reads it: from the start of the user's message on (the
@@ -414,7 +434,7 @@ class Engine:
             if attention_mask is not None:
                 attention_mask = torch.cat([attention_mask, attention_mask.new_ones((1, 1))], dim=1)
                 step_inputs["attention_mask"] = attention_mask
-            logits, step_states, cache = self._forward(cache, **step_inputs)
+            logits, step_states, cache = self._forward(cache, adapter, **step_inputs)
             turn.append(step_states)
         tail = decoder.flush()
         if tail:

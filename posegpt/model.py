@@ -25,7 +25,8 @@ The whole mechanism:
 
 A checkpoint is a folder: config.json, pose_head.safetensors, the PEFT adapter, the tokenizer
 (with `<POSE>`), person_modules.safetensors when it reads photos, pose_bank.safetensors when its
-head retrieves training poses, and a README model card. No pickle anywhere.
+head retrieves training poses, intent_gate.safetensors + .json when it has a pose-intent gate
+(`posegpt.intent`; older checkpoints without one load unchanged), and a README model card. No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import torch.nn.functional as F
 
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
+from posegpt.intent import IntentGate, gate_turn
 from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
@@ -388,6 +390,11 @@ class PoseGPT(nn.Module):
         # fit, saved and loaded with the checkpoint); the sentence encoder loads on first use.
         self.pose_bank: PoseBank | None = None
         self._request_encoder: Any = None
+        # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
+        # checkpoint, fitted by `python -m posegpt train-intent`); None = the LLM alone decides.
+        self.intent_gate: IntentGate | None = None
+        self._base_weights: dict[str, tuple[nn.Linear, torch.Tensor, torch.Tensor]] = {}  # after merging: see use_adapter
+        self._adapter_on = True
         self.person_projector: PersonProjector | None = None
         self.person_pointer: PersonPointer | None = None
         if self.config.person_feature_dim > 0:
@@ -583,12 +590,48 @@ class PoseGPT(nn.Module):
         model's device (None when this head reads no retrieval)."""
         if not self.config.retrieval_k or self.pose_bank is None:
             return None
+        queries = torch.from_numpy(self.request_encoder().encode(list(requests)))  # (Q, D)
+        return self.pose_bank.neighbours(queries, self.config.retrieval_k).to(self.device)
+
+    def request_encoder(self) -> Any:
+        """The sentence encoder (all-MiniLM-L6-v2) that the retrieval head and the intent gate
+        read requests with; loaded on first use, shared by both."""
         if self._request_encoder is None:
             from posegpt.retrieval import MiniLMEmbedder
 
             self._request_encoder = MiniLMEmbedder()
-        queries = torch.from_numpy(self._request_encoder.encode(list(requests)))  # (Q, D)
-        return self.pose_bank.neighbours(queries, self.config.retrieval_k).to(self.device)
+        return self._request_encoder
+
+    def wants_pose(self, messages: Sequence[Any]) -> bool:
+        """The intent gate's decision for a conversation ending with a user message: may the
+        reply show poses? True when this model has no gate (the LLM alone decides)."""
+        if self.intent_gate is None:
+            return True
+        return self.intent_gate.wants_pose(gate_turn(messages), self.request_encoder())
+
+    @property
+    def can_disable_adapter(self) -> bool:
+        """Whether `use_adapter(False)` works (an unmerged adapter, or merged with the base kept)."""
+        return bool(self._base_weights) or hasattr(self.language_model, "disable_adapter_layers")
+
+    def use_adapter(self, enabled: bool) -> None:
+        """Run the backbone with the pose adapter (LoRA) on or off; off = the base chat model,
+        which answers the turns the intent gate says want no pose. Unmerged, PEFT switches its
+        adapter layers; merged (`merge_for_inference`), the merged and the base weights of every
+        adapted layer are both kept and swapped by reference (exact, microseconds)."""
+        if enabled == self._adapter_on:
+            return
+        if self._base_weights:
+            for module, merged, base in self._base_weights.values():
+                module.weight.data = merged if enabled else base
+        elif hasattr(self.language_model, "enable_adapter_layers"):
+            if enabled:
+                self.language_model.enable_adapter_layers()
+            else:
+                self.language_model.disable_adapter_layers()
+        else:
+            raise ValueError("this model's adapter was merged without keeping the base weights: it cannot be turned off")
+        self._adapter_on = enabled
 
     def decode_poses(self, readout: TurnReadout) -> torch.Tensor:
         """What P poses' turns say → (P, 24, 3, 3) rotations (the last-state head reads only the
@@ -624,6 +667,8 @@ class PoseGPT(nn.Module):
             save_file(person_state, str(folder / PERSON_WEIGHTS_NAME), metadata={"format": CHECKPOINT_FORMAT})
         if self.pose_bank is not None:
             self.pose_bank.save(folder / POSE_BANK_NAME)
+        if self.intent_gate is not None:
+            self.intent_gate.save(folder)
         # The resized embedding matrix is rebuilt on load (mean row) and the trained <POSE> row is
         # in the adapter, so the full matrix (100+ MB for real backbones) is never written.
         self.language_model.save_pretrained(str(folder), save_embedding_layers=False)
@@ -701,12 +746,37 @@ class PoseGPT(nn.Module):
                     module.load_state_dict({k.split(".", 1)[1]: v for k, v in state.items() if k.startswith(prefix + ".")})
             elif not config_overrides:
                 raise CheckpointError(f"the checkpoint {folder} reads photos but lacks {PERSON_WEIGHTS_NAME}")
+        try:
+            model.intent_gate = IntentGate.load(folder)  # None for checkpoints without one
+        except ValueError as error:
+            raise CheckpointError(str(error)) from None
         return model.eval()
 
-    def merge_for_inference(self) -> "PoseGPT":
-        """Fold LoRA and the <POSE> row into the base weights: faster decoding, no training after."""
+    def merge_for_inference(self, keep_base: bool | None = None) -> "PoseGPT":
+        """Fold LoRA and the <POSE> row into the base weights: faster decoding, no training after.
+
+        `keep_base` (default: when the model has an intent gate) also keeps each adapted layer's
+        base weight, so `use_adapter(False)` can answer a no-pose turn with the base chat model
+        at merged speed (costs one copy of the adapted layers' weights in memory)."""
+        if keep_base is None:
+            keep_base = self.intent_gate is not None
+        base: dict[str, torch.Tensor] = {}
+        if keep_base:
+            self.use_adapter(True)
+            from peft.tuners.lora import LoraLayer
+
+            for name, module in self.language_model.named_modules():
+                if isinstance(module, LoraLayer) and isinstance(module.get_base_layer(), nn.Linear):
+                    base[name] = module.get_base_layer().weight.detach().clone()
         self.language_model = self.language_model.merge_and_unload()
         self.backbone.model = self.language_model
+        self._base_weights = {}
+        if base:
+            modules = dict(self.language_model.named_modules())
+            prefix = "base_model.model."
+            for name, weight in base.items():
+                module = modules[name[len(prefix):] if name.startswith(prefix) else name]
+                self._base_weights[name] = (module, module.weight.data, weight)
         return self.eval()
 
 
