@@ -587,7 +587,8 @@ def _build_parser() -> argparse.ArgumentParser:
                     "Works under `accelerate launch` unchanged. Re-running the same config resumes from "
                     "OUTPUT_DIR/latest unless --restart is given.",
     )
-    train_parser.add_argument("--config", type=Path, required=True, help="YAML file, e.g. configs/smollm2-135m.yaml")
+    train_parser.add_argument("--config", type=Path, required=True, help="YAML file: one stage (e.g. configs/smollm2-135m.yaml) or a recipe of stages "
+                                   "(configs/recipe-smollm2-135m.yaml: every stage in order, finished ones skipped)")
     train_parser.add_argument("--max-steps", type=int, default=None, help="override optim.max_steps")
     train_parser.add_argument("--output-dir", default=None, help="override output_dir")
     train_parser.add_argument("--restart", action="store_true", help="ignore an earlier run's state and start over")
@@ -664,10 +665,24 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def train(config: Path, max_steps: int | None = None, output_dir: str | None = None, restart: bool = False) -> int:
-    """Run or resume a training run and print where the final checkpoint is."""
-    from posegpt.train import TrainConfig
+    """Run or resume a training run (or every stage of a recipe) and print where the final checkpoint is."""
+    from posegpt.train import TrainConfig, load_recipe
     from posegpt.train import train as run_training
 
+    stages = load_recipe(config)
+    if stages is not None:
+        if max_steps is not None or output_dir is not None:
+            raise UserError("--max-steps and --output-dir apply to one stage's config, not to a recipe")
+        for number, stage in enumerate(stages, 1):
+            settings = TrainConfig.from_yaml(stage)
+            final = Path(settings.output_dir) / "final"
+            if final.is_dir() and not restart:
+                print(f"stage {number}/{len(stages)} ({stage.name}) done before: {final}")
+                continue
+            print(f"stage {number}/{len(stages)}: {stage}")
+            final = run_training(settings, resume=not restart)
+        print(f"Final checkpoint: {final}")
+        return 0
     settings = TrainConfig.from_yaml(config)
     if max_steps is not None:
         settings.optim.max_steps = max_steps

@@ -137,6 +137,32 @@ class TrainConfig:
         return cls.from_dict(values)
 
 
+def load_recipe(path: str | Path) -> list[Path] | None:
+    """The stage configs of a recipe file (`stages:` — config files relative to the recipe's
+    folder, run in order), or None when `path` is a single stage's config. A recipe lets one
+    command make a whole checkpoint, stage after stage, each resumable on its own."""
+    import yaml
+
+    path = Path(path)
+    try:
+        values = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ValueError(f"config file not found: {path}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path} is not valid YAML: {error}") from None
+    if not isinstance(values, dict) or "stages" not in values:
+        return None
+    extra = set(values) - {"stages"}
+    stages = values["stages"]
+    if extra or not isinstance(stages, list) or not stages or not all(isinstance(s, str) for s in stages):
+        raise ValueError(f"{path}: a recipe has one key, `stages`, a list of config files")
+    found = [path.parent / stage for stage in stages]
+    missing = [str(stage) for stage in found if not stage.is_file()]
+    if missing:
+        raise ValueError(f"{path}: stage config(s) not found: {', '.join(missing)}")
+    return found
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
