@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -46,6 +47,8 @@ from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, 
 from posegpt.intent import IntentGate, gate_turn
 from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
+
+_ENCODER_LOCK = threading.Lock()  # see PoseGPT.request_encoder
 
 CONFIG_NAME = "config.json"
 HEAD_WEIGHTS_NAME = "pose_head.safetensors"
@@ -597,9 +600,14 @@ class PoseGPT(nn.Module):
         """The sentence encoder (all-MiniLM-L6-v2) that the retrieval head and the intent gate
         read requests with; loaded on first use, shared by both."""
         if self._request_encoder is None:
-            from posegpt.retrieval import MiniLMEmbedder
+            # One load at a time, process-wide: loading a transformers model swaps global state
+            # (empty-weight initialisation patches torch.nn.Module), so two app sessions loading it
+            # at once could leave every later model's parameters on the meta device.
+            with _ENCODER_LOCK:
+                if self._request_encoder is None:
+                    from posegpt.retrieval import MiniLMEmbedder
 
-            self._request_encoder = MiniLMEmbedder()
+                    self._request_encoder = MiniLMEmbedder()
         return self._request_encoder
 
     def wants_pose(self, messages: Sequence[Any]) -> bool:

@@ -75,7 +75,8 @@ def model(tmp_path_factory) -> PoseGPT:
 @pytest.fixture
 def scripted(model, monkeypatch):
     """The model's first token is `<POSE>` (or the end token after `scripted("end")`) and its
-    pointer always takes the leftmost person."""
+    pointer always takes the leftmost person — alone: the referring resolver, which would pick the
+    person the question's words name, is switched off, so these tests see the evals' accounting."""
     state = {"token": model.pose_token_id}
 
     def hook(module, args, kwargs, output):
@@ -84,6 +85,7 @@ def scripted(model, monkeypatch):
 
     handle = model.backbone.model.register_forward_hook(hook, with_kwargs=True)
     monkeypatch.setattr(model, "point", lambda hidden, people: -torch.arange(people.shape[0], dtype=torch.float32))
+    monkeypatch.setattr("posegpt.engine._resolve", lambda conversation, scene: None)
 
     def choose(name: str) -> None:
         state["token"] = {"pose": model.pose_token_id, "end": sorted(model.backbone.end_token_ids)[0]}[name]

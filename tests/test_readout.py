@@ -110,8 +110,8 @@ def test_engine_pose_equals_the_training_readout(folder):
     engine = Engine(model)
     original = engine._forward
 
-    def forced(cache, **inputs):
-        logits, states, cache = original(cache, **inputs)
+    def forced(cache, adapter=True, **inputs):
+        logits, states, cache = original(cache, adapter, **inputs)
         forced_logits = torch.full_like(logits, -1e9)
         step = forced.calls
         forced.calls += 1
@@ -327,8 +327,8 @@ def test_engine_looks_up_the_users_request_once_and_the_bank_round_trips(folder,
     engine = Engine(model)
     original = engine._forward
 
-    def two_poses(cache_, **inputs):
-        logits, states, cache_ = original(cache_, **inputs)
+    def two_poses(cache_, adapter=True, **inputs):
+        logits, states, cache_ = original(cache_, adapter, **inputs)
         forced_logits = torch.full_like(logits, -1e9)
         step = two_poses.calls
         two_poses.calls += 1
