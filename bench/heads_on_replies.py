@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
+    from posegpt.cli import pose_records
     from posegpt.eval.text2pose import Answer, markdown_table, read_batch_replies, score_answer, summarise
     from posegpt.model import PoseGPT
     from posegpt.readout import decode_replies
@@ -65,9 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             name = "-".join(Path(checkpoint).parts[-2:])
             with open(args.output / f"{args.set}-{name}.jsonl", "w", encoding="utf-8") as out:
                 for prompt, reply, found in zip(prompts, replies, poses):
-                    record = {"id": prompt.id, "reply": reply.reply, "poses": [
-                        {"global_orient": pose.global_orient[0].tolist(), "body_pose": pose.body_pose[0].tolist()}
-                        for pose in found]}
+                    record = {"id": prompt.id, "reply": reply.reply, "poses": pose_records(found)}
                     out.write(json.dumps(record) + "\n")
         print(f"{checkpoint}: done", file=sys.stderr)
     table = markdown_table(summary, kinds=(*kinds, "all"), joint_errors=args.set == "text2pose")

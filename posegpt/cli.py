@@ -383,7 +383,7 @@ def _parse_batch_line(line: str, number: int, input_folder: Path) -> tuple[Any, 
     return request_id, [{"role": m["role"], "content": m["content"]} for m in messages], image
 
 
-def _pose_records(poses: Sequence[Any], people: Sequence[int | None] = ()) -> list[dict[str, Any]]:
+def pose_records(poses: Sequence[Any], people: Sequence[int | None] = ()) -> list[dict[str, Any]]:
     """Poses → JSON-ready dicts in smplx names, one per pose row (floats rounded to 1e-6); a pose
     about a person of the photo also gets "person", that person's index in "people"."""
     def floats(values: np.ndarray) -> list[float]:
@@ -431,7 +431,7 @@ def _batch_record(engine: Any, line: str, number: int, input_folder: Path, optio
     record: dict[str, Any] = {
         "id": request_id,
         "reply": done.reply if done else "",
-        "poses": _pose_records(done.poses, done.pose_people) if done else [],
+        "poses": pose_records(done.poses, done.pose_people) if done else [],
     }
     if done is not None and done.scene is not None and image is not None:
         record["people"] = _people_records(done.scene, image)

@@ -126,30 +126,27 @@ class TrainConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> "TrainConfig":
-        import yaml
+        return cls.from_dict(_read_yaml(path))
 
-        try:
-            values = yaml.safe_load(Path(path).read_text()) or {}
-        except FileNotFoundError:
-            raise ValueError(f"config file not found: {path}") from None
-        except yaml.YAMLError as error:
-            raise ValueError(f"{path} is not valid YAML: {error}") from None
-        return cls.from_dict(values)
+
+def _read_yaml(path: str | Path) -> Any:
+    """A config file's YAML (a stage or a recipe), or ValueError saying which file is wrong."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text()) or {}
+    except FileNotFoundError:
+        raise ValueError(f"config file not found: {path}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"{path} is not valid YAML: {error}") from None
 
 
 def load_recipe(path: str | Path) -> list[Path] | None:
     """The stage configs of a recipe file (`stages:` — config files relative to the recipe's
     folder, run in order), or None when `path` is a single stage's config. A recipe lets one
     command make a whole checkpoint, stage after stage, each resumable on its own."""
-    import yaml
-
     path = Path(path)
-    try:
-        values = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise ValueError(f"config file not found: {path}") from None
-    except yaml.YAMLError as error:
-        raise ValueError(f"{path} is not valid YAML: {error}") from None
+    values = _read_yaml(path)
     if not isinstance(values, dict) or "stages" not in values:
         return None
     extra = set(values) - {"stages"}
