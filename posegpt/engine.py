@@ -361,13 +361,18 @@ class Engine:
         resolution = _resolve(asked, scene) if scene is not None and scene.readings else None
         # A photo turn may always have a pose; a text-only turn may when the intent gate says so.
         pose_allowed = photo is not None or self.model.wants_pose(asked)
-        yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed)
+        # A question whose words single out someone in the photo is answered with their pose,
+        # even when the small LLM would only describe them (or loop) instead of emitting <POSE>.
+        pose_due = resolution is not None and resolution.has_evidence and not resolution.everyone
+        yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
-        pose_allowed: bool = True,
+        pose_allowed: bool = True, pose_due: bool = False,
     ) -> Iterator[Event]:
+        """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
+        run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead."""
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
         prompt_tokens = int(inputs["input_ids"].shape[1])
@@ -404,6 +409,9 @@ class Engine:
         neighbours: torch.Tensor | None = None
         for step in range(max_new_tokens):
             token = sampler(logits, generated)
+            if (pose_due and self.pose_token_id not in generated
+                    and (token in self.end_token_ids or step == max_new_tokens - 1)):
+                token = self.pose_token_id
             if first_token_at is None:
                 first_token_at = time.perf_counter()
             if token in self.end_token_ids:

@@ -377,3 +377,18 @@ def test_the_referring_resolver_decides_when_the_words_are_clear(model, script, 
     events = run(Engine(model, vision=PersonFinder(ScriptedDetector(two_people()))), photo(), messages=messages)
     (event,) = [e for e in events if isinstance(e, PoseEvent)]
     assert event.person == person
+
+
+@pytest.mark.parametrize("tokens", [("text", "end"), ("text",) * 10])
+def test_a_question_that_singles_someone_out_always_gets_their_pose(model, script, tokens):
+    # the LLM would only talk (then end, or run out of tokens): the last token becomes <POSE>
+    script(*tokens)
+    engine = Engine(model, vision=PersonFinder(ScriptedDetector(two_people())))
+    messages = [{"role": "user", "content": "What is the pose of the person in the blue top?"}]
+    events = run(engine, photo(), messages=messages)
+    (event,) = [e for e in events if isinstance(e, PoseEvent)]
+    assert event.person == 1 and events[-1].reply.endswith("<POSE>")
+    # words that single nobody out leave the reply as the model writes it
+    script(*tokens)
+    events = run(engine, photo(), messages=[{"role": "user", "content": "How many people are there?"}])
+    assert not [e for e in events if isinstance(e, PoseEvent)]

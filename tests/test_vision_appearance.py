@@ -196,3 +196,20 @@ def test_colours_of_rendered_scenes_are_recovered():
 
 def _boxes_touch(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def test_a_vivid_second_colour_of_the_top_is_its_accent():
+    from posegpt.vision.appearance import accent_colour, colour_clusters
+
+    image, landmarks = _person_picture()
+    image[100:220, 110:190] = (25, 30, 60)  # a navy jacket …
+    image[100:135, 110:190] = TOP  # … with red shoulders (the top third of the torso)
+    appearance = person_appearance(image, landmarks)
+    assert appearance.top_name == "dark blue" and appearance.top_accent == "red"
+    plain, _ = _person_picture()
+    assert person_appearance(plain, landmarks).top_accent == ""  # one colour: no accent
+    # an arm's skin, shade and a small speck are no accent
+    assert accent_colour([(0.7, (25, 30, 60)), (0.3, SKIN)]) == ""
+    assert accent_colour([(0.7, (25, 30, 60)), (0.3, (60, 60, 60))]) == ""
+    assert accent_colour([(0.95, (25, 30, 60)), (0.05, TOP)]) == ""
+    assert accent_colour([]) == "" and colour_clusters(np.zeros((3, 3))) == []

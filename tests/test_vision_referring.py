@@ -175,3 +175,71 @@ def test_describe_says_the_hair_only_when_read(three):
     assert "grey hair" in three[0].describe()
     assert "hair" not in reading(1, "on the left").describe()
     assert "bald" in reading(1, "on the left", hair="bald").describe()
+
+
+# -- issue 14, real photos: second colours, "next to" in the picture, relations to the previous person
+
+
+def placed(number: int, box: tuple[float, float, float, float], **said) -> PersonReading:
+    """A reading with a box (x0, y0, x1, y1 as fractions of a 1 × 1 photo) in its feature vector."""
+    person = reading(number, f"person {number}", height=1.0, **said)
+    x0, y0, x1, y1 = box
+    start = HEIGHT_RATIO_INDEX - 4
+    person.features[start:start + 4] = torch.tensor([(x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0])
+    return person
+
+
+def test_a_second_colour_of_a_top_counts_for_a_colour_word():
+    # a navy jacket with red shoulders is "the man in the red jacket" when nobody wears red
+    people = [reading(1, "on the left", top="black"), reading(2, "in the middle", top="dark blue"),
+              reading(3, "on the right", top="black")]
+    people[1] = PersonReading(**{**people[1].__dict__, "top_accent": "red"})
+    assert resolve("the man in the red jacket", people).pick == 1
+    assert resolve("the man in the navy jacket", people).pick == 1
+    # … but a top that is red all over fits better than a red accent
+    people[2] = PersonReading(**{**people[2].__dict__, "top": "red"})
+    assert resolve("the man in the red jacket", people).pick == 2
+    assert resolve("the one in red trousers", people).pick != 1  # an accent of the top says nothing of trousers
+
+
+def test_next_to_is_the_nearest_in_the_picture_not_in_the_numbering():
+    # 1 and 2 walk side by side at the front; 3 is far behind, close to 2 in the picture only
+    people = [placed(1, (0.30, 0.50, 0.40, 0.90)), placed(2, (0.42, 0.50, 0.52, 0.90)),
+              placed(3, (0.53, 0.20, 0.56, 0.32)), placed(4, (0.80, 0.52, 0.90, 0.92))]
+    first = [("user", "Show me person 2."), ("assistant", "Person 2: <POSE>")]
+    assert resolve_conversation(first + [("user", "And the woman walking next to him?")], people).pick == 0
+    assert resolve_conversation(first + [("user", "And the man he is talking to?")], people).pick == 0
+    third = [("user", "Show me person 3."), ("assistant", "Person 3: <POSE>")]
+    assert resolve_conversation(third + [("user", "and the one beside her?")], people).pick in (None, 1)
+
+
+def test_a_description_with_a_relation_to_the_previous_person_describes_the_one_meant():
+    people = [placed(1, (0.10, 0.50, 0.20, 0.90), top="black"), placed(2, (0.22, 0.50, 0.32, 0.90), top="red"),
+              placed(3, (0.34, 0.50, 0.44, 0.90), top="white")]
+    first = [("user", "Show me the man in red."), ("assistant", "Person 2: <POSE>")]
+    # "next to him": him = the previous person; "in white" is who is meant among his neighbours
+    assert resolve_conversation(first + [("user", "And the woman in white next to him?")], people).pick == 2
+    assert resolve_conversation(first + [("user", "And the one in black he is talking to?")], people).pick == 0
+    # no previous person: the description names the anchor, as before
+    assert resolve("the one on the right of the man in red", people).pick == 2
+
+
+def test_a_turned_body_half_fits_facing_words():
+    people = [reading(1, "on the left", facing="facing the camera"), reading(2, "on the right", facing="turned to their right")]
+    assert resolve("the man with his back to the camera", people).pick is None  # weak evidence alone decides nothing
+    people[1] = PersonReading(**{**people[1].__dict__, "hair": "dark"})
+    people[0] = PersonReading(**{**people[0].__dict__, "hair": "dark"})
+    assert resolve("the man with dark hair who has his back to the camera", people).pick == 1
+
+
+def test_hair_seen_from_behind_is_hair_and_dull_blond_is_blond():
+    assert hair_name((130, 107, 88)) == "blond"  # blond in overcast light: as dark as brown, but yellow
+    assert hair_name((120, 80, 60)) == "brown"  # redder at the same lightness: brown
+    image, landmarks = head((30, 25, 20), skin=(30, 25, 20))  # the back of a dark head: "skin" = hair
+    assert hair_reading(image, landmarks) == "bald"  # facing us, a head of one colour reads bald …
+    points = landmarks.image_points.copy()
+    points[11], points[12] = (60, 230), (180, 230)  # … but the left shoulder on the image's left: seen from behind
+    visibility = landmarks.visibility.copy()
+    visibility[[11, 12]] = 1.0
+    back = PersonLandmarks(landmarks.box, points, visibility, landmarks.world_points, 0.9)
+    assert hair_reading(image, back) == "black"

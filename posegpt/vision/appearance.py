@@ -6,13 +6,17 @@ Pixels are sampled inside the torso quad (shoulders → hips, shrunk inward so t
 background at its edges stay out) and along the thighs and upper shins (hip → knee → ankle, in
 a band narrower than a leg; the shins only when no thigh is seen). Only visible landmarks
 count. The colour is the median of the largest of three colour clusters, so a shadow, a
-highlight or an arm in front of the torso does not decide it.
+highlight or an arm in front of the torso does not decide it. A smaller cluster that is vivid
+and of another hue is the top's accent (`accent_colour`): the red shoulders of a navy jacket,
+which people name it by ("the man in the red jacket") though most of its pixels are navy.
 
 Hair: the top of the head, above the eyes (a band from about the hairline to the crown, sized by
 the face's landmarks: ears, eyes, mouth), against the face's own skin colour (sampled on the
 cheeks, between the eyes and the mouth): mostly skin there is "bald"; otherwise the dominant
-colour of the pixels that are not skin gets a hair word (`hair_name`). A face not seen (eyes or
-nose hidden, a head a few pixels wide) leaves the hair unread ("").
+colour of the pixels that are not skin gets a hair word (`hair_name`). A person seen from behind
+(their left shoulder on the image's left) shows no face: BlazePose's face landmarks are a guess
+there and the "cheeks" are hair, so the whole band is read as hair, never as "bald". A face not
+seen (eyes or nose hidden, a head a few pixels wide) leaves the hair unread ("").
 
 When a region is not seen (legs out of the frame, no torso landmark visible), its colour is
 `UNSEEN_RGB` and its name is `UNSEEN`: the record's fields are required, and a neutral value
@@ -48,6 +52,8 @@ SHIN_HALF_WIDTH = 0.07  # of the torso length
 THIGH_PART = 0.7  # how far down the thigh is sampled (shorts end above the knee)
 SHIN_PART = 0.55  # how far down the shin is sampled (trousers; below that shoes may begin)
 MIN_PIXELS = 12  # fewer distinct sampled pixels than this: the region counts as unseen
+ACCENT_SHARE = 0.1  # a second colour of a top counts from this share of its pixels …
+ACCENT_CHROMA = 30.0  # … when it is this vivid (CIELAB chroma; skin and shade stay below)
 LIGHTNESS_WEIGHT = np.array([0.35, 1.0, 1.0])  # CIELAB (L, a, b) scaling for clustering
 _GRID = 24  # samples per side of a region's parameter grid
 
@@ -67,6 +73,9 @@ HAIR_HALF_WIDTH = (0.3, 0.2)  # of the head width, at the bottom and at the top 
 MIN_HEAD_WIDTH = 10.0  # pixels; smaller heads hold no readable hair
 SKIN_DISTANCE = 16.0  # CIELAB distance to the face's skin within which a pixel counts as skin
 BALD_SKIN_SHARE = 0.6  # this much of the hair band being skin reads as "bald"
+BLOND_LIGHTNESS = (45.0, 52.0)  # CIELAB L: below the first hair is brown, above the second light (blond
+BLOND_HUE = 60.0  # or grey); in between, yellow hair (hue ≥ this, degrees) is blond, redder hair brown
+BACK_VIEW = 0.25  # shoulders crossed by this much of the head width: the person shows their back
 
 
 # ----------------------------------------------------------------------------------------------
@@ -160,9 +169,9 @@ def hair_name(rgb: Sequence[float]) -> str:
         return "red"  # ginger, auburn
     if lightness < 30:
         return "dark"
-    if lightness < 52:
-        return "brown"
-    return "blond" if chroma >= 14 else "grey"
+    if lightness < BLOND_LIGHTNESS[0] or (lightness < BLOND_LIGHTNESS[1] and hue < BLOND_HUE):
+        return "brown"  # (blond hair in dull light is as dark as lit brown hair, but yellower)
+    return "blond" if chroma >= 14 or lightness < BLOND_LIGHTNESS[1] else "grey"
 
 
 def basic_colour(name: str) -> str:
@@ -257,11 +266,12 @@ def _leg_samples(points: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.n
     return np.concatenate(thighs), np.concatenate(shins)
 
 
-def dominant_colour(pixels: np.ndarray) -> tuple[float, float, float] | None:
-    """The median sRGB (0..255) of the largest of three colour clusters of `pixels` (N, 3)."""
+def colour_clusters(pixels: np.ndarray) -> list[tuple[float, tuple[float, float, float]]]:
+    """(share of the pixels, median sRGB 0..255) of up to three colour clusters of `pixels` (N, 3),
+    largest first; empty for fewer than `MIN_PIXELS` pixels."""
     pixels = np.asarray(pixels, dtype=np.float64).reshape(-1, 3)
     if len(pixels) < MIN_PIXELS:
-        return None
+        return []
     lab = srgb_to_lab(pixels) * LIGHTNESS_WEIGHT  # (N, 3)
     # k-means (k = 3) in Lab, started from lightness quantiles: deterministic and cheap.
     # Lightness counts less than hue, so one cloth in light and shade stays one cluster.
@@ -270,17 +280,36 @@ def dominant_colour(pixels: np.ndarray) -> tuple[float, float, float] | None:
     for _ in range(8):
         labels = np.argmin(((lab[:, None] - centres[None]) ** 2).sum(-1), axis=1)  # (N,)
         centres = np.stack([lab[labels == k].mean(axis=0) if (labels == k).any() else centres[k] for k in range(3)])
-    largest = np.bincount(labels, minlength=3).argmax()
-    return tuple(float(c) for c in np.median(pixels[labels == largest], axis=0))  # type: ignore[return-value]
+    counts = np.bincount(labels, minlength=3)
+    return [(float(counts[k] / len(pixels)), tuple(float(c) for c in np.median(pixels[labels == k], axis=0)))
+            for k in np.argsort(-counts, kind="stable") if counts[k] > 0]  # type: ignore[misc]
+
+
+def dominant_colour(pixels: np.ndarray) -> tuple[float, float, float] | None:
+    """The median sRGB (0..255) of the largest of three colour clusters of `pixels` (N, 3)."""
+    clusters = colour_clusters(pixels)
+    return clusters[0][1] if clusters else None
+
+
+def accent_colour(clusters: Sequence[tuple[float, tuple[float, float, float]]]) -> str:
+    """A second colour people would name a garment by: a smaller cluster (≥ `ACCENT_SHARE` of
+    the pixels) that is vivid (CIELAB chroma ≥ `ACCENT_CHROMA`, not a skin-like brown) and of
+    another hue than the main colour — the red yoke of a navy jacket, a white stripe on black
+    reads nothing (not vivid). "" when there is none."""
+    if len(clusters) < 2:
+        return ""
+    main = basic_colour(colour_name(clusters[0][1]))
+    for share, rgb in clusters[1:]:
+        _, a, b = srgb_to_lab(np.asarray(rgb))
+        name = colour_name(rgb)
+        if (share >= ACCENT_SHARE and math.hypot(a, b) >= ACCENT_CHROMA and basic_colour(name) != main
+                and basic_colour(name) not in ("brown", "grey", "black", "white")):
+            return name
+    return ""
 
 
 def _read(image: np.ndarray, samples: np.ndarray) -> tuple[float, float, float] | None:
-    height, width = image.shape[:2]
-    columns = np.round(samples[:, 0]).astype(np.int64)
-    rows = np.round(samples[:, 1]).astype(np.int64)
-    inside = (columns >= 0) & (columns < width) & (rows >= 0) & (rows < height)
-    flat = np.unique(rows[inside] * width + columns[inside])  # each pixel once
-    return dominant_colour(image.reshape(-1, 3)[flat])
+    return dominant_colour(_pixels(image, samples))
 
 
 def _head_frame(points: np.ndarray, seen: np.ndarray) -> tuple[np.ndarray, np.ndarray, float] | None:
@@ -333,6 +362,12 @@ def hair_reading(image: np.ndarray, landmarks: PersonLandmarks) -> str:
     hair = _pixels(image, band)
     if len(hair) < MIN_PIXELS:
         return ""
+    if seen[_LEFT_SHOULDER] and seen[_RIGHT_SHOULDER] and \
+            float((points[_LEFT_SHOULDER] - points[_RIGHT_SHOULDER]) @ across) < -BACK_VIEW * width:
+        # Seen from behind (the left shoulder on the image's left): the face landmarks are a
+        # guess and the "cheeks" are hair, so the whole band is hair — never "bald" by skin.
+        colour = dominant_colour(hair)
+        return hair_name(colour) if colour is not None else ""
     # the face's skin: the cheeks, between each eye and the mouth (or the nose)
     mouth = (points[_MOUTH_LEFT] + points[_MOUTH_RIGHT]) / 2 if seen[_MOUTH_LEFT] and seen[_MOUTH_RIGHT] else points[_NOSE]
     cheeks = [_segment_samples(points[eye], mouth, 0.7, 0.08 * width) for eye in (_LEFT_EYE, _RIGHT_EYE)]
@@ -354,7 +389,8 @@ def person_appearance(image: np.ndarray, landmarks: PersonLandmarks) -> Appearan
     landmarks are not seen gets `UNSEEN_RGB` and the name `UNSEEN`.
     """
     image, points, seen = _check_inputs(image, landmarks)
-    top = _read(image, _torso_samples(points, seen))
+    top_clusters = colour_clusters(_pixels(image, _torso_samples(points, seen)))
+    top = top_clusters[0][1] if top_clusters else None
     thighs, shins = _leg_samples(points, seen)
     bottom = _read(image, thighs)  # trousers, shorts or a skirt all cover the thighs
     if bottom is None:
@@ -365,6 +401,7 @@ def person_appearance(image: np.ndarray, landmarks: PersonLandmarks) -> Appearan
         top_name=colour_name(top) if top is not None else UNSEEN,
         bottom_name=colour_name(bottom) if bottom is not None else UNSEEN,
         hair_name=hair_reading(image, landmarks),
+        top_accent=accent_colour(top_clusters),
     )
 
 
@@ -373,7 +410,9 @@ __all__ = [
     "HAIR_NAMES",
     "UNSEEN",
     "UNSEEN_RGB",
+    "accent_colour",
     "basic_colour",
+    "colour_clusters",
     "colour_name",
     "dominant_colour",
     "hair_name",

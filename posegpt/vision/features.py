@@ -89,6 +89,8 @@ class PersonReading:
     facing: str  # "facing the camera", "facing away", "turned to their left", …
     features: torch.Tensor  # (PERSON_FEATURE_DIM,) float32
     hair: str = ""  # hair word (posegpt.vision.appearance.HAIR_NAMES: "grey", "blond", "bald", …), "" unread
+    top_accent: str = ""  # a second, vivid colour of the top (posegpt.vision.appearance), "" none; the
+    # referring resolver reads it ("the man in the red jacket" = red yoke on navy), the prompt does not
 
     @property
     def gesture_words(self) -> tuple[str, ...]:
@@ -189,6 +191,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
             number=index + 1, position=positions[index], size=size, top=top, bottom=bottom, posture=posture,
             gesture=gesture_reading(checks), facing=_facing(rotations[0].double().numpy()),
             features=features, hair=appearance.hair_name if appearance is not None else "",
+            top_accent=appearance.top_accent if appearance is not None else "",
         ))
     return readings
 

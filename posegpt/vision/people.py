@@ -48,6 +48,7 @@ class Appearance:
     top_name: str  # a basic colour word, e.g. "red", "dark blue", "white"
     bottom_name: str
     hair_name: str = ""  # a hair word ("grey", "blond", "bald", …; posegpt.vision.appearance.HAIR_NAMES), "" unread
+    top_accent: str = ""  # a second, vivid colour of the upper clothing ("red" shoulders on a navy jacket), "" none
 
 
 @dataclass(frozen=True)

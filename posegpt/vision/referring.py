@@ -7,7 +7,9 @@ grey-haired woman", "the tallest", "and the other one?". This module reads those
 scores every person's `PersonReading` (position, size, clothing colours, hair, posture, gesture,
 facing) by how well they fit, with synonyms and shades ("navy" ≈ dark blue, "beige" ≈ light
 brown, "grey"/"gray") and, for follow-ups, the person picked for the previous question ("the
-one next to her", "the other one", "she").
+one next to her", "the other one", "she", "the man he is talking to"). "Next to" means nearest in
+the picture — sideways in body widths, and in depth by size and by where the feet are — not the
+neighbour in the left-to-right numbering (someone far behind may stand between two in the picture).
 
 The words are data: `posegpt/data/catalogues/referring.yaml` (validated by the one catalogue
 loader, `posegpt.data.catalogue`); its header explains the phrase syntax and the sections.
@@ -29,6 +31,7 @@ the pointer is still what it was trained for when the words do not decide.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -43,7 +46,11 @@ SIZE_MEANINGS = ("biggest", "smallest")
 RELATION_MEANINGS = ("other", "same", "next_to", "left_of", "right_of")
 PLACEHOLDERS = ("who", "n", "k", "h")
 SIZE_POWER = 3.0  # fit of "the tallest" = (height ÷ tallest)^3: nearly equal heights stay a tie
+ACCENT_FIT = 0.8  # a said colour that is the second colour of a top fits this much of a main colour
+NEAR_DEPTH = 4.0  # "next to": weight of a size ratio (|ln h_i/h_j|: depth) against sideways distance in widths
+NEAR_FEET = 2.0  # … and of the gap between the feet (in heights)
 PRONOUNS = frozenset({"she", "he", "her", "him", "they", "them", "his", "hers", "their"})
+_NOUN = r"(?:one|person|man|woman|guy|girl|boy|lady)"  # "next to that one": the anchor is the previous person
 _NAMED = re.compile(r"\bperson (\d+)\b", re.IGNORECASE)  # how replies name a person ("Person 2 (on the right): …")
 _PROMPT_LINE = re.compile(r"^(\[Photo:.*\]|Person \d+: .*)$")
 
@@ -343,6 +350,8 @@ def _clothing_cues(text: _Text, vocab: Vocabulary, readings: Sequence[PersonRead
         if not seen:
             return vocab.unread
         best = _fit(fits, seen)
+        if region != "bottom" and reading.top_accent:  # "the red jacket" of a navy jacket with red shoulders
+            best = max(best, ACCENT_FIT * fits.get(reading.top_accent, 0.0))
         return best * (0.9 if region == "any" else 1.0)
 
     for first, last, shade, colour in colours:
@@ -471,23 +480,61 @@ def resolve(question: str, readings: Sequence[PersonReading], previous: int | No
     anchor_kinds = {"next_to", "left_of", "right_of"}
     said_relations = [means for means, _ in relations]
     if anchor_kinds & set(said_relations):
-        # "the one next to the man in red": the description names the anchor, the relation the target
-        anchor = previous
-        if cues:
+        # "the one next to the man in red": the description names the anchor, the relation the
+        # target; "and the woman in black next to him?": the anchor is the previous person and the
+        # description is of the one meant.
+        means, said = next((m, w) for m, w in relations if m in anchor_kinds)
+        to_previous = previous is not None and (not cues or bool({"he", "she", "they"} & set(said.split())) or re.search(
+            rf" {re.escape(said)} (him|her|them|he|she|they|that {_NOUN}|this {_NOUN}) ", raw) is not None)
+        anchor = previous if to_previous else None
+        if not to_previous and cues:
             described = _decide(total(cues), vocab, count, cues, previous)
             anchor = described.pick if described.pick is not None else (previous if described.has_evidence is False else None)
         if anchor is None:
             return _no_evidence(count, cues, False, previous)
-        means = next(m for m in said_relations if m in anchor_kinds)
-        fits = tuple(float(abs(i - anchor) == 1) if means == "next_to" else
-                     float(i == anchor - 1) + 0.5 * float(i < anchor - 1) if means == "left_of" else
-                     float(i == anchor + 1) + 0.5 * float(i > anchor + 1) for i in range(count))
-        cues = [Cue("relation", means, fits)]
+        fits = _next_to(anchor, readings) if means == "next_to" else tuple(
+            float(i == anchor - 1) + 0.5 * float(i < anchor - 1) if means == "left_of" else
+            float(i == anchor + 1) + 0.5 * float(i > anchor + 1) for i in range(count))
+        relation = Cue("relation", means, fits)
+        cues = [*cues, relation] if to_previous or anchor == previous else [relation]
     elif previous is not None and "other" in said_relations:
         cues.append(Cue("relation", "other", tuple(float(i != previous) for i in range(count))))
     elif previous is not None and not cues and ("same" in said_relations or PRONOUNS & set(raw.split())):
         cues.append(Cue("relation", "same", tuple(float(i == previous) for i in range(count))))
     return _decide(total(cues), vocab, count, cues, previous)
+
+
+def _boxes(readings: Sequence[PersonReading]) -> list[tuple[float, float, float, float]] | None:
+    """(centre x ÷ W, feet y ÷ H, width ÷ W, height ÷ H) per person, from the feature vectors
+    (None when a reading has no box, as some hand-made readings)."""
+    start = HEIGHT_RATIO_INDEX - 4
+    boxes = []
+    for reading in readings:
+        features = reading.features
+        if getattr(features, "shape", (0,))[0] <= HEIGHT_RATIO_INDEX:
+            return None
+        cx, cy, w, h = (float(v) for v in features[start:start + 4])
+        if not (w > 0 and h > 0):
+            return None
+        boxes.append((cx, cy + h / 2, w, h))
+    return boxes
+
+
+def _next_to(anchor: int, readings: Sequence[PersonReading]) -> tuple[float, ...]:
+    """Fit of "next to person `anchor`" for everyone: 1 for the nearest other person, less the
+    farther one stands — sideways (in body widths), in depth (a different size in the picture:
+    the person far behind is not beside them, however close in the picture) and by the feet.
+    Without boxes: the neighbours in left-to-right order."""
+    boxes = _boxes(readings)
+    count = len(readings)
+    if boxes is None:
+        return tuple(float(abs(i - anchor) == 1) for i in range(count))
+    ax, af, aw, ah = boxes[anchor]
+    distances = [math.inf if i == anchor else
+                 abs(x - ax) / ((w + aw) / 2) + NEAR_DEPTH * abs(math.log(h / ah)) + NEAR_FEET * abs(f - af) / ((h + ah) / 2)
+                 for i, (x, f, w, h) in enumerate(boxes)]
+    nearest = min(distances)
+    return tuple(0.0 if i == anchor else math.exp(nearest - d) for i, d in enumerate(distances))
 
 
 def _decide(scores: Sequence[float], vocab: Vocabulary, count: int, cues: Sequence[Cue], previous: int | None) -> Resolution:
