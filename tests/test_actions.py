@@ -15,28 +15,41 @@ from posegpt.pose import SMPL_JOINT_NAMES, forward_kinematics
 
 CATALOGUE: dict[str, tuple[str, ...]] = {
     "sports": (
-        "sprint", "jog", "jump_tuck", "kick_front_left", "side_kick_left", "punch_left",
-        "boxing_guard", "throw_ball_left", "basketball_shot", "tennis_serve", "golf_backswing",
-        "soccer_kick_left", "swimming_freestyle", "cycling", "skiing_tuck", "goalkeeper_dive_left",
+        "sprint", "jog", "jump_tuck", "kick_front_left", "side_kick_left", "punch_left", "boxing_guard",
+        "throw_ball_left", "basketball_shot", "tennis_serve", "golf_backswing", "soccer_kick_left",
+        "swimming_freestyle", "cycling", "skiing_tuck", "goalkeeper_dive_left", "goalkeeper_ready",
+        "golf_follow_through", "batting_stance", "volleyball_bump", "swimming_breaststroke",
+        "swimming_backstroke", "surfing", "ice_skating_glide_left", "rowing", "archery_left",
+        "uppercut_left", "hook_punch_left", "basketball_dribble_left", "soccer_throw_in", "hurdle_left",
+        "catch_ball", "bowling_left", "catcher_crouch", "jump_rope", "front_splits_left", "handstand",
+        "rock_climbing", "volleyball_spike_left", "kayaking",
     ),
     "everyday": (
-        "walk", "carry_box", "lift_box", "phone_call_left", "text_on_phone", "typing", "read_book",
-        "point_forward_left", "point_up_left", "wave_left_hand", "salute_left", "shrug", "thinking",
-        "facepalm", "clap", "bow", "hand_on_heart", "cover_eyes", "hug", "reach_up_left",
-        "look_at_watch", "drink_from_cup_left", "hitchhike_left", "tie_shoe",
+        "wave_left_hand", "walk", "carry_box", "lift_box", "phone_call_left", "text_on_phone", "typing",
+        "read_book", "point_forward_left", "point_up_left", "salute_left", "shrug", "thinking", "facepalm",
+        "clap", "bow", "hand_on_heart", "cover_eyes", "hug", "reach_up_left", "look_at_watch",
+        "drink_from_cup_left", "hitchhike_left", "tie_shoe", "sweep_floor", "push_heavy", "pull_rope",
+        "selfie_left", "point_down_left", "point_at_self_left", "wave_both_hands", "beckon_left",
+        "stop_gesture_left", "cover_ears", "cover_mouth", "scratch_head_left", "hands_on_head",
+        "thumbs_up_left", "driving", "carry_tray_left", "play_guitar", "chop_wood", "take_photo",
+        "lean_on_elbows", "foot_on_step_left", "lean_wall_back", "high_five_left", "handshake_left",
+        "bag_over_shoulder_left",
     ),
     "dance": (
         "disco_point_left", "ballet_arabesque_left", "ballet_first_position", "ymca_y", "dab_left",
-        "hip_hop_pose", "salsa_turn",
+        "hip_hop_pose", "salsa_turn", "ballet_second_plie", "jazz_hands", "ballroom_hold", "twist_dance",
+        "robot_dance", "ballet_passe_left", "chicken_dance", "flamenco",
     ),
     "martial arts": (
         "karate_punch_left", "karate_front_stance", "crane_stance_left", "high_block_left",
-        "roundhouse_kick_left", "fencing_lunge_left",
+        "roundhouse_kick_left", "fencing_lunge_left", "horse_stance", "back_kick_left",
     ),
     "emotion/situation": (
         "celebrate_victory", "surrender", "cold_shivering", "exhausted_hands_on_knees", "sad_slumped",
-        "scared_cowering", "angry_fists", "power_pose", "yawn_stretch", "flex_biceps",
-        "begging_on_knees", "shush_left", "facepalm_seated",
+        "scared_cowering", "angry_fists", "power_pose", "yawn_stretch", "flex_biceps", "begging_on_knees",
+        "shush_left", "facepalm_seated", "jump_for_joy", "startled", "shy", "heart_hands_overhead",
+        "fist_pump_left", "head_in_hands_seated", "hopeful_hands_under_chin", "laughing_holding_belly",
+        "sneaking",
     ),
 }
 ALL_NAMES = [name for names in CATALOGUE.values() for name in names]

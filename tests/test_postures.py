@@ -19,22 +19,39 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
     "standing": (
         "t_pose", "a_pose", "stand", "arms_up", "arms_crossed", "hands_on_hips", "hands_behind_head",
         "arms_forward", "arms_out_to_sides_low", "stand_on_left_leg", "lean_forward", "lean_back",
-        "look_up", "look_down", "turn_head_left",
+        "look_up", "look_down", "turn_head_left", "hands_in_pockets", "hand_on_hip_left", "at_ease",
+        "head_tilt_left", "look_over_left_shoulder", "raise_hand_left", "hands_clasped_in_front",
+        "arms_wide_open", "stand_feet_wide", "hands_on_lower_back", "prayer_hands",
     ),
     "sitting": (
         "sit_chair", "sit_chair_legs_crossed", "sit_floor_cross_legged", "sit_floor_legs_straight",
-        "sit_hugging_knees", "sit_on_heels", "sit_slouched",
+        "sit_hugging_knees", "sit_on_heels", "sit_slouched", "sit_elbows_on_knees",
+        "sit_chair_ankle_on_knee_left", "sit_stool", "sit_reclined", "sit_chin_on_left_hand",
+        "sit_floor_leaning_back", "sit_floor_left_knee_up", "sit_reading_book",
     ),
-    "kneeling": ("kneel_both_knees", "kneel_on_left_knee", "kneel_praying"),
-    "lying": ("lie_on_back", "lie_on_stomach", "lie_on_left_side", "starfish"),
+    "kneeling": (
+        "kneel_both_knees", "kneel_on_left_knee", "kneel_praying", "on_all_fours", "kneel_arms_raised",
+    ),
+    "lying": (
+        "lie_on_back", "lie_on_stomach", "lie_on_left_side", "starfish", "lie_back_hands_behind_head",
+        "lie_back_knees_up", "lie_stomach_on_elbows", "fetal_position_left", "lie_back_arms_overhead",
+    ),
     "squat/lunge/bend": (
         "squat", "deep_squat", "half_squat", "lunge", "side_lunge_left", "touch_toes", "side_bend_left",
-        "back_bend",
+        "back_bend", "sumo_squat", "curtsy_lunge_left", "pistol_squat_left", "pick_up_left", "low_lunge",
+        "deadlift", "overhead_squat", "wide_leg_forward_fold",
     ),
     "yoga/fitness": (
         "tree_pose", "warrior_one", "warrior_two", "triangle_pose", "downward_dog", "cobra_pose",
         "child_pose", "plank", "push_up_down", "chair_pose", "bridge_pose", "quad_stretch_left",
-        "arms_overhead_stretch", "jumping_jack_open", "sit_up",
+        "arms_overhead_stretch", "jumping_jack_open", "sit_up", "warrior_three_left", "boat_pose",
+        "pigeon_pose_left", "bound_angle_pose", "seated_forward_fold", "happy_baby", "cat_pose", "cow_pose",
+        "dancer_pose_left", "side_plank_left", "push_up_up", "mountain_climber_left", "superman",
+        "leg_raise", "bicycle_crunch_left", "bicep_curl", "triceps_stretch_left", "cross_body_stretch_left",
+        "neck_stretch_left", "chest_stretch", "calf_stretch", "hamstring_stretch_left", "bent_over_row",
+        "barbell_back_squat", "garland_pose", "extended_side_angle_left", "reverse_warrior_left",
+        "russian_twist", "single_leg_bridge_left", "fire_hydrant_left", "bird_dog_left", "knees_to_chest",
+        "seated_twist_left", "lunge_twist_left", "goddess_pose",
     ),
 }
 ALL_NAMES = [name for names in CATALOGUE.values() for name in names]
@@ -235,8 +252,16 @@ def test_kneeling_rests_on_the_knees(body):
 
 
 def test_lying_poses_are_horizontal_and_face_the_right_way(body):
+    propped = {"lie_stomach_on_elbows"}  # chest held up on the forearms, hips on the floor
     for name in CATALOGUE["lying"]:
-        assert abs(body[name].torso_axis()[1]) < 0.2, name
+        if name not in propped:
+            assert abs(body[name].torso_axis()[1]) < 0.2, name
+    elbows = body["lie_stomach_on_elbows"]
+    assert elbows.front()[1] < -0.5 and 0.2 < elbows.torso_axis()[1] < 0.8
+    for side in ("left", "right"):  # forearms flat on the floor, under and ahead of the shoulders
+        assert elbows[f"{side}_elbow"][1] - elbows.lowest() < 0.08
+        assert elbows[f"{side}_wrist"][1] - elbows.lowest() < 0.08
+        assert elbows[f"{side}_wrist"][2] > elbows[f"{side}_elbow"][2] + 0.15
     assert body["lie_on_back"].front()[1] > 0.9
     assert body["starfish"].front()[1] > 0.9
     assert body["lie_on_stomach"].front()[1] < -0.9
