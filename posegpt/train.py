@@ -16,6 +16,7 @@ import os
 import platform
 import random
 import shutil
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
@@ -84,6 +85,13 @@ class OptimConfig:
     # A head that retrieves (model retrieval_k > 0): the share of its fitting requests that may
     # not see any bank entry of their own pose, as if it were unseen (posegpt/retrieval.py).
     retrieval_leave_out: float = 0.3
+    # Its bank: 0 = the fitting conversations' own named requests; N = the first request of each
+    # of N training conversations (seed: data.seed + 2), explicit ones included; fitting requests
+    # never see an entry with their very words (posegpt/retrieval.py).
+    retrieval_bank_conversations: int = 0
+    # The share of fitting batches that see no neighbours, so the head still poses well alone
+    # (photo turns, a missing sentence encoder).
+    retrieval_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         # YAML reads a bare `no` as False; accept it rather than failing deep inside accelerate.
@@ -446,18 +454,38 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
         validation_cache = cache_readouts(model, validation, bf16=bf16)
     if model.config.retrieval_k:
         from posegpt.readout import attach_neighbours, bank_from_cache
-        from posegpt.retrieval import MiniLMEmbedder
+        from posegpt.retrieval import MiniLMEmbedder, pose_label
 
         embedder = MiniLMEmbedder()
-        bank, own = bank_from_cache(train_cache, embedder)
         share, k = config.optim.retrieval_leave_out, model.config.retrieval_k
-        attach_neighbours(train_cache, bank, embedder, k, own, leave_out_share=share, seed=config.seed)
-        attach_neighbours(validation_cache, bank, embedder, k, None, leave_out_share=share, seed=config.seed + 1)
+        if config.optim.retrieval_bank_conversations:
+            bank, bank_texts = training_bank(config, embedder)
+            for cache, seed in ((train_cache, config.seed), (validation_cache, config.seed + 1)):
+                cache.labels = tuple(pose_label(target) for target in cache.targets)
+                attach_neighbours(cache, bank, embedder, k, None, leave_out_share=share, seed=seed, bank_texts=bank_texts)
+        else:
+            bank, own = bank_from_cache(train_cache, embedder)
+            attach_neighbours(train_cache, bank, embedder, k, own, leave_out_share=share, seed=config.seed)
+            attach_neighbours(validation_cache, bank, embedder, k, None, leave_out_share=share, seed=config.seed + 1)
         model.pose_bank = bank
     scores = fit_head(model, train_cache, validation_cache, steps, config.optim.head_refit_batch_size,
-                      config.optim.head_learning_rate, seed=config.seed, bf16=bf16)
+                      config.optim.head_learning_rate, seed=config.seed, bf16=bf16,
+                      neighbour_dropout=config.optim.retrieval_dropout)
     model.train()
     return scores
+
+
+def training_bank(config: TrainConfig, embedder: Any) -> tuple[Any, list[str]]:
+    """A `PoseBank` of the first requests of `optim.retrieval_bank_conversations` training
+    conversations (the run's data settings, seed data.seed + 2), and each entry's words."""
+    from posegpt.data.conversations import build_dataset
+    from posegpt.retrieval import PoseBank, bank_entries
+
+    samples = build_dataset("train", size=config.optim.retrieval_bank_conversations, seed=config.data.seed + 2,
+                            mix=config.data.mix, described=config.data.described_replies)
+    texts, rotations, labels = bank_entries(samples)
+    print(f"Pose bank: {len(texts)} requests from {len(samples)} training conversations", file=sys.stderr)
+    return PoseBank.build(texts, rotations, labels, embedder), texts
 
 
 @contextmanager

@@ -352,3 +352,70 @@ def test_engine_looks_up_the_users_request_once_and_the_bank_round_trips(folder,
         PoseGPT.from_pretrained(tmp_path / "ckpt")
     with pytest.raises(ValueError, match="retrieval_k"):
         PoseGPTConfig(retrieval_k=2)  # a last-state head cannot read neighbours
+
+
+def test_a_copying_head_takes_its_best_neighbour_when_its_gate_opens_and_poses_alone_without_neighbours():
+    from posegpt.retrieval import NEIGHBOUR_FEATURES, rotations_to_6d
+
+    torch.manual_seed(0)
+    head = TurnReadoutHead(hidden_size=16, layers=2, width=32, queries=4, blocks=1, neighbours=2, copy=True).eval()
+    assert head.copy_gate is not None and head.copy_query is not None
+    states, mask = torch.randn(1, 5, 2, 16), torch.ones(1, 5, dtype=torch.bool)
+    arms_up, squat = named_pose("arms_up").rotation_matrices()[0], named_pose("squat").rotation_matrices()[0]
+    neighbours = torch.zeros(1, 2, NEIGHBOUR_FEATURES)
+    neighbours[0, 0, :-1], neighbours[0, 0, -1] = rotations_to_6d(squat), 0.2  # a poor match
+    neighbours[0, 1, :-1], neighbours[0, 1, -1] = rotations_to_6d(arms_up), 0.95  # a close one
+    with torch.no_grad():
+        head.copy_gate[-1].bias.fill_(30.0)  # gate open: the blend replaces the head's own pose
+        copied = head(TurnReadout(states, mask, neighbours))[0]
+        alone = head(TurnReadout(states, mask))[0]
+        head.copy_gate[-1].bias.fill_(-30.0)  # gate shut: the head's own pose (neighbours as keys only)
+        shut = head(TurnReadout(states, mask, neighbours))[0]
+        head.copy_query = None  # the same head without its copying path
+        keys_only = head(TurnReadout(states, mask, neighbours))[0]
+    assert (copied - arms_up).abs().max() < 0.05  # similarity 0.95 vs 0.2 at scale 10: the close one wins
+    assert (alone - arms_up).abs().max() > 0.3  # alone it knows nothing of the neighbour
+    assert torch.allclose(shut, keys_only, atol=1e-4)
+
+
+def test_bank_holds_first_requests_labels_equal_poses_alike_and_never_offers_the_same_words(folder):
+    from posegpt.data.conversations import Sample
+    from posegpt.readout import attach_neighbours
+    from posegpt.retrieval import PoseBank, bank_entries, same_text_entries
+
+    def sample(messages, names):
+        return Sample(messages, [named_pose(n) for n in names], "test", {})
+
+    samples = [
+        sample([{"role": "user", "content": "Raise your arms."}, {"role": "assistant", "content": "Up: <POSE>"}], ["arms_up"]),
+        sample([{"role": "user", "content": "Hi!"}, {"role": "assistant", "content": "Hello."},
+                {"role": "user", "content": "Wave."}, {"role": "assistant", "content": "<POSE>"}], ["wave_left_hand"]),
+        sample([{"role": "user", "content": "Squat, then stand."}, {"role": "assistant", "content": "<POSE> <POSE>"}],
+               ["squat", "stand"]),
+        sample([{"role": "user", "content": "Lift both arms high."}, {"role": "assistant", "content": "<POSE>"}], ["arms_up"]),
+    ]
+    texts, rotations, labels = bank_entries(samples)
+    assert texts == ["Raise your arms.", "Squat, then stand.", "Lift both arms high."]  # no first request, no entry
+    assert rotations.shape == (3, 24, 3, 3) and torch.allclose(rotations[1], named_pose("squat").rotation_matrices()[0])
+    assert labels[0] == labels[2] != labels[1]  # the same library pose, one label
+    assert same_text_entries(texts, ["Raise your arms.", "Something new."]) == [[0], []]
+
+    model = build(folder, retrieval_k=1)
+    cache = cache_readouts(model, recorded_examples(model), progress=False)  # first request: "Raise your arms."
+    embedder = WordEmbedder()
+    bank = PoseBank.build(texts, rotations, labels, embedder)
+    attach_neighbours(cache, bank, embedder, k=1, bank_texts=texts)
+    assert cache.neighbours[0, 0, -1] < 0.999  # not its own words: the paraphrase...
+    assert torch.allclose(cache.neighbours[0, 0, :-1].float(), bank.poses[2].float(), atol=1e-2)  # ...of the same pose
+
+
+def test_a_trained_head_without_retrieval_starts_a_copying_head_with_its_own_weights(folder, tmp_path):
+    model = build(folder)
+    with torch.no_grad():
+        model.pose_head.key_projection.weight.normal_()
+    model.save_pretrained(tmp_path / "ckpt")
+    loaded = PoseGPT.from_pretrained(tmp_path / "ckpt", config_overrides={"retrieval_k": 2, "retrieval_copy": True})
+    assert loaded.pose_head.copy_gate is not None
+    assert torch.equal(loaded.pose_head.key_projection.weight, model.pose_head.key_projection.weight)
+    with pytest.raises(ValueError, match="retrieval_copy"):
+        PoseGPTConfig(**TURN, retrieval_copy=True)  # nothing to copy from
