@@ -46,6 +46,7 @@ import torch
 from posegpt.model import PoseGPT, TurnReadout
 from posegpt.photo import Photo, PhotoError, PhotoSource, read_photo
 from posegpt.pose import Pose
+from posegpt.pose_count import requested_pose_count
 from posegpt.render import Camera
 
 if TYPE_CHECKING:
@@ -364,15 +365,18 @@ class Engine:
         # A question whose words single out someone in the photo is answered with their pose,
         # even when the small LLM would only describe them (or loop) instead of emitting <POSE>.
         pose_due = resolution is not None and resolution.has_evidence and not resolution.everyone
-        yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due)
+        yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,
+                                requested_pose_count(request) or 0)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
-        pose_allowed: bool = True, pose_due: bool = False,
+        pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0,
     ) -> Iterator[Event]:
         """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
-        run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead."""
+        run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead. `poses_wanted`:
+        the number of poses the user asked for (posegpt.pose_count); once the reply shows a pose it
+        may not end before it shows that many (or runs out of tokens)."""
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
         prompt_tokens = int(inputs["input_ids"].shape[1])
@@ -407,7 +411,11 @@ class Engine:
         turn = _TurnStates(prompt_states[start:], self.model.config.head_max_turn_tokens if self.model.reads_turn else 1)
         attention_mask = inputs.get("attention_mask")
         neighbours: torch.Tensor | None = None
+        end_tokens = torch.tensor(sorted(self.end_token_ids), dtype=torch.long)
         for step in range(max_new_tokens):
+            if 0 < len(poses) < poses_wanted:  # asked for N poses, shown fewer: the reply goes on
+                logits = logits.clone()
+                logits[end_tokens.to(logits.device)] = float("-inf")
             token = sampler(logits, generated)
             if (pose_due and self.pose_token_id not in generated
                     and (token in self.end_token_ids or step == max_new_tokens - 1)):
@@ -425,7 +433,7 @@ class Engine:
                 if before:
                     yield TextDelta(before)
                 readout = turn.readout()
-                if self.model.config.retrieval_k:
+                if self.model.config.retrieval_k and scene is None:  # a photo's pose is read from the photo, not from requests
                     if neighbours is None:  # looked up once per reply, at its first <POSE>
                         neighbours = self.model.neighbours([request])  # (1, K, F)
                     readout.neighbours = neighbours

@@ -43,6 +43,7 @@ CATALOGUES: dict[str, str] = {
     "scenes": "scenes",
     "several": "several",
     "referring": "referring",
+    "counts": "counts",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -570,6 +571,28 @@ def _several(file: _File, data: Any) -> dict[str, Any]:
     }
 
 
+def _counts(file: _File, data: Any) -> dict[str, Any]:
+    """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them."""
+    top = file.record(data, "", 1, ("numbers", "nouns", "gap"))
+    numbers: dict[str, int] = {}
+    table = file.mapping(*top.at("numbers"))
+    for phrase, value in table.items():
+        where, line = f"numbers.{phrase}", table.lines[phrase]
+        if not isinstance(phrase, str) or not phrase.strip() or phrase != phrase.lower().strip():
+            raise file.error(line, where, f"a number phrase is lower-case text, got {phrase!r}")
+        if not isinstance(value, int) or isinstance(value, bool) or not 2 <= value <= 8:
+            raise file.error(line, where, f"a number of poses is a whole number from 2 to 8, got {value!r}")
+        numbers[phrase] = value
+    nouns = top.texts("nouns", allowed=())
+    for noun in nouns:
+        if noun != noun.lower() or " " in noun:
+            raise file.error(top.at("nouns")[2], "nouns", f"{noun!r}: one plural word in lower case")
+    gap, where, line = top.at("gap")
+    if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 6:
+        raise file.error(line, where, f"gap is a whole number of words from 0 to 6, got {gap!r}")
+    return {"numbers": numbers, "nouns": nouns, "gap": gap}
+
+
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
     top = file.record(data, "", 1, ("questions", "refs", "who_states"))
     questions = top.record("questions", tuple(SCENE_QUESTION_FAMILIES))
@@ -736,6 +759,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "scenes": _scenes,
     "several": _several,
     "referring": _referring,
+    "counts": _counts,
 }
 
 
@@ -768,7 +792,7 @@ def load(name: str) -> Any:
     "edits" → {name: record} (see `_edits`); "captioner" → its phrase tables; "chat_prompts" →
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
-    "leads", "items"}.
+    "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap"}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 

@@ -1,0 +1,72 @@
+"""How many poses a message asks for, and the engine showing that many before it ends a reply."""
+
+import pytest
+import torch
+from tiny_models import save_tiny_llama
+
+from posegpt.backbones import load_backbone
+from posegpt.data.catalogue import CatalogueError, load_file
+from posegpt.engine import Done, Engine, PoseEvent
+from posegpt.model import PoseGPT, PoseGPTConfig
+from posegpt.pose_count import requested_pose_count
+
+
+@pytest.mark.parametrize("message, count", [
+    ("Give me three different stretching poses", 3),
+    ("show me 4 yoga poses please", 4),
+    ("a couple of dance moves?", 2),
+    ("What are 5 easy stretches for my back", 5),
+    ("Three ways to sit on the floor", 3),
+    ("two fighting stances and nothing else", 2),
+    ("hold it for 3 seconds", None),  # a number, but not of poses
+    ("raise 2 arms", None),
+    ("I want three", None),
+    ("give me a pose", None),
+    ("", None),
+])
+def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
+    assert requested_pose_count(message) == count
+
+
+def test_the_counts_file_is_validated(tmp_path):
+    path = tmp_path / "counts.yaml"
+    path.write_text("numbers: {three: 30}\nnouns: [poses]\ngap: 2\n")
+    with pytest.raises(CatalogueError, match="from 2 to 8"):
+        load_file(path, "counts")
+    path.write_text("numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\n")
+    with pytest.raises(CatalogueError, match="one plural word"):
+        load_file(path, "counts")
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory) -> PoseGPT:
+    folder = save_tiny_llama(tmp_path_factory.mktemp("tiny"))
+    return PoseGPT(load_backbone(str(folder)), PoseGPTConfig(backbone=str(folder))).eval()
+
+
+def poses_shown(model: PoseGPT, message: str) -> int:
+    """A scripted model that shows one pose and then would end its reply (`<POSE>` its second choice)."""
+    engine = Engine(model)
+    original = engine._forward
+    end = model.tokenizer.convert_tokens_to_ids("<|im_end|>")
+
+    def one_pose_then_end(cache, adapter=True, **inputs):
+        logits, states, cache = original(cache, adapter, **inputs)
+        scripted = torch.full_like(logits, -1e9)
+        if one_pose_then_end.calls == 0:
+            scripted[model.pose_token_id] = 0.0
+        else:
+            scripted[end], scripted[model.pose_token_id] = 0.0, -1.0
+        one_pose_then_end.calls += 1
+        return scripted, states, cache
+
+    one_pose_then_end.calls = 0
+    engine._forward = one_pose_then_end
+    events = list(engine.stream([{"role": "user", "content": message}], max_new_tokens=8))
+    assert isinstance(events[-1], Done)
+    return sum(isinstance(event, PoseEvent) for event in events)
+
+
+def test_a_reply_asked_for_three_poses_does_not_end_before_the_third(model):
+    assert poses_shown(model, "Raise your arms.") == 1
+    assert poses_shown(model, "Show me three different yoga poses.") == 3
