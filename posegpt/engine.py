@@ -411,11 +411,11 @@ class Engine:
         turn = _TurnStates(prompt_states[start:], self.model.config.head_max_turn_tokens if self.model.reads_turn else 1)
         attention_mask = inputs.get("attention_mask")
         neighbours: torch.Tensor | None = None
-        end_tokens = torch.tensor(sorted(self.end_token_ids), dtype=torch.long)
+        end_tokens = torch.tensor(sorted(self.end_token_ids), dtype=torch.long, device=device)
         for step in range(max_new_tokens):
             if 0 < len(poses) < poses_wanted:  # asked for N poses, shown fewer: the reply goes on
                 logits = logits.clone()
-                logits[end_tokens.to(logits.device)] = float("-inf")
+                logits[end_tokens] = float("-inf")
             token = sampler(logits, generated)
             if (pose_due and self.pose_token_id not in generated
                     and (token in self.end_token_ids or step == max_new_tokens - 1)):

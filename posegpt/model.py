@@ -281,7 +281,7 @@ class TurnReadoutHead(nn.Module):
         with torch.autocast(device_type=readout.states.device.type, enabled=False):
             flat = queries.float().flatten(1)  # (P, Q·W)
             rotation_6d = self.output(flat).unflatten(-1, (NUM_JOINTS, 6))  # (P, 24, 6)
-            if self.copy_query is not None and found is not None and readout.neighbours is not None:
+            if self.copy_query is not None and found is not None:  # found: the neighbours were read
                 neighbours = readout.neighbours.float()  # (P, K, 24·6 + 1)
                 match = (self.copy_query(queries.float().mean(1))[:, None] * found.float()).sum(-1)  # (P, K)
                 weights = torch.softmax(match / found.shape[-1] ** 0.5 + self.copy_similarity_scale * neighbours[..., -1], dim=1)

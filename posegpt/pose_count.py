@@ -20,19 +20,19 @@ DIGITS = {str(value): value for value in range(2, 9)}
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[tuple[str, ...], int], frozenset[str], int]:
+def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int]:
+    """(number phrase as words → value, the most words a phrase has, nouns and their singulars, gap)."""
     counts = load("counts")
     numbers = {tuple(_WORD.findall(phrase)): value for phrase, value in counts["numbers"].items()}
     numbers.update({(digit,): value for digit, value in DIGITS.items()})
     nouns = frozenset(counts["nouns"]) | frozenset(noun[:-1] for noun in counts["nouns"] if noun.endswith("s"))
-    return numbers, nouns, int(counts["gap"])
+    return numbers, max(len(phrase) for phrase in numbers), nouns, int(counts["gap"])
 
 
 def requested_pose_count(message: str) -> int | None:
     """The number of poses `message` asks for (2-8), or None when it asks for no particular number."""
-    numbers, nouns, gap = _tables()
+    numbers, longest, nouns, gap = _tables()
     words = _WORD.findall(message.lower())
-    longest = max(len(phrase) for phrase in numbers)
     for start in range(len(words)):
         for length in range(min(longest, len(words) - start), 0, -1):
             value = numbers.get(tuple(words[start:start + length]))

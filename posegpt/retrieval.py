@@ -172,13 +172,13 @@ def bank_entries(samples: Iterable[Any]) -> tuple[list[str], torch.Tensor, list[
     texts: list[str] = []
     rotations: list[torch.Tensor] = []
     for sample in samples:
-        users = [index for index, message in enumerate(sample.messages) if message["role"] == "user"]
-        if not users or len(sample.messages) <= users[0] + 1:
+        first = next((index for index, message in enumerate(sample.messages) if message["role"] == "user"), None)
+        if first is None or len(sample.messages) <= first + 1:
             continue
-        reply = sample.messages[users[0] + 1]
+        reply = sample.messages[first + 1]
         if reply["role"] != "assistant" or POSE_TOKEN not in reply["content"] or not len(sample.poses):
             continue
-        texts.append(str(sample.messages[users[0]]["content"]))
+        texts.append(str(sample.messages[first]["content"]))
         rotations.append(sample.poses[0].rotation_matrices()[0])  # (24, 3, 3): the reply's first pose
     if not texts:
         raise ValueError("no conversation starts with a request answered by a pose")
