@@ -12,7 +12,9 @@ the request's neighbours for a retrieving head) and the poses are scored with th
 The first pose of each reply is scored, as in the evals. Prints a Markdown table and writes
 eval_out/heads_on_replies/<set>.md and .json. `--write-replies` also writes each checkpoint's
 replies with its own poses in `batch` format (<output>/<set>-<checkpoint folder>.jsonl), which
-`eval text2pose|natural --replies` score with the baselines beside them.
+`eval text2pose|natural --replies` score with the baselines beside them. Where a checkpoint's
+bank answers a request (`bank_answers`), the words of the reply are those the engine would show
+(`posegpt/shown_words.py`: the bank pose's own words after the lead-in's colon).
 """
 
 from __future__ import annotations
@@ -33,6 +35,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write each checkpoint's replies with its poses, as `batch` writes them")
     args = parser.parse_args(argv)
 
+    def shown_reply(model, conversation, found) -> str:
+        from posegpt.shown_words import rewrite, said
+
+        reply = str(conversation[-1]["content"])
+        earlier = [str(m["content"]) for m in conversation[:-1] if m["role"] == "assistant"]
+        if not found or not model.answers_from_bank(earlier):
+            return reply
+        from_bank = model.bank_poses(str(conversation[-2]["content"])).shape[0]  # the first poses are the bank's
+        return rewrite(reply, [said(pose) if index < from_bank else None for index, pose in enumerate(found)])
+
     import torch
 
     from posegpt.cli import pose_records
@@ -51,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         from posegpt.eval.natural import eval_prompt
         from posegpt.eval.natural_set import POSE_KINDS, load_items
 
-        prompts = [eval_prompt(item) for item in load_items() if item.kind in POSE_KINDS]
+        # every prompt of the set is decoded (follow-ups, "N poses" requests), so --write-replies
+        # writes a whole `batch` output for `eval natural --replies`; the pose kinds are scored here
+        prompts = [eval_prompt(item) for item in load_items()]
         kinds = POSE_KINDS
     replies = read_batch_replies(args.replies, prompts)
     summary = {}
@@ -59,14 +73,16 @@ def main(argv: list[str] | None = None) -> int:
         model = PoseGPT.from_pretrained(checkpoint).merge_for_inference()
         conversations = [list(p.messages) + [{"role": "assistant", "content": r.reply}] for p, r in zip(prompts, replies)]
         poses = decode_replies(model, conversations)
-        scores = [score_answer(p, Answer(r.reply, found)) for p, r, found in zip(prompts, replies, poses)]
+        # a reply whose poses come from the bank says them in their own words, as the engine shows it
+        shown = [shown_reply(model, conversation, found) for conversation, found in zip(conversations, poses)]
+        scores = [score_answer(p, Answer(text, found)) for p, text, found in zip(prompts, shown, poses) if p.kind in kinds]
         summary[checkpoint] = summarise(scores, kinds)
         if args.write_replies:
             args.output.mkdir(parents=True, exist_ok=True)
             name = "-".join(Path(checkpoint).parts[-2:])
             with open(args.output / f"{args.set}-{name}.jsonl", "w", encoding="utf-8") as out:
-                for prompt, reply, found in zip(prompts, replies, poses):
-                    record = {"id": prompt.id, "reply": reply.reply, "poses": pose_records(found)}
+                for prompt, text, found in zip(prompts, shown, poses):
+                    record = {"id": prompt.id, "reply": text, "poses": pose_records(found)}
                     out.write(json.dumps(record) + "\n")
         print(f"{checkpoint}: done", file=sys.stderr)
     table = markdown_table(summary, kinds=(*kinds, "all"), joint_errors=args.set == "text2pose")

@@ -48,6 +48,7 @@ from posegpt.photo import Photo, PhotoError, PhotoSource, read_photo
 from posegpt.pose import Pose
 from posegpt.pose_count import requested_pose_count
 from posegpt.render import Camera
+from posegpt.shown_words import ShownWords, said
 
 if TYPE_CHECKING:
     from posegpt.vision.pipeline import SceneReading, Vision
@@ -327,7 +328,7 @@ class Engine:
             yield ErrorEvent(str(error))
             yield Done("", (), GenerationStats(0, 0, 0.0, 0.0, time.perf_counter() - started, "end"))
             return
-        request = conversation[-1].content  # what a retrieving pose head looks up (before any photo reading)
+        request = conversation[-1].content  # what a retrieving head or the bank looks up (before any photo reading)
         asked = conversation  # the conversation as the user wrote it (the referring resolver reads it)
         scene: SceneReading | None = None
         pixels: Photo | None = None  # what a vision-language backbone sees
@@ -365,18 +366,22 @@ class Engine:
         # A question whose words single out someone in the photo is answered with their pose,
         # even when the small LLM would only describe them (or loop) instead of emitting <POSE>.
         pose_due = resolution is not None and resolution.has_evidence and not resolution.everyone
+        # A standalone text request is answered from the pose bank when the model has one.
+        from_bank = self.model.answers_from_bank([m.content for m in asked[:-1] if m.role == "assistant"],
+                                                 reads_photo=scene is not None)
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,
-                                requested_pose_count(request) or 0)
+                                requested_pose_count(request) or 0, from_bank)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
-        pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0,
+        pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0, from_bank: bool = False,
     ) -> Iterator[Event]:
         """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
         run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead. `poses_wanted`:
         the number of poses the user asked for (posegpt.pose_count); once the reply shows a pose it
-        may not end before it shows that many (or runs out of tokens)."""
+        may not end before it shows that many (or runs out of tokens). `from_bank`: the reply's
+        poses are the bank's for `request` (`PoseGPT.bank_poses`), the head's after those."""
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
         prompt_tokens = int(inputs["input_ids"].shape[1])
@@ -389,6 +394,7 @@ class Engine:
             adapter = not (self.base_model_for_words and self.model.can_disable_adapter)
         sampler = _Sampler(options, device, banned)
         decoder = _TextDecoder(self.tokenizer)
+        shown_words = ShownWords(active=from_bank)  # the reply as shown: bank poses said in their own words
         poses: list[Pose] = []
         pose_people: list[int | None] = []
         generated: list[int] = []
@@ -411,6 +417,7 @@ class Engine:
         turn = _TurnStates(prompt_states[start:], self.model.config.head_max_turn_tokens if self.model.reads_turn else 1)
         attention_mask = inputs.get("attention_mask")
         neighbours: torch.Tensor | None = None
+        bank_poses: torch.Tensor | None = None  # (n, 24, 3, 3): this turn's poses from the bank, when it answers
         end_tokens = torch.tensor(sorted(self.end_token_ids), dtype=torch.long, device=device)
         for step in range(max_new_tokens):
             if 0 < len(poses) < poses_wanted:  # asked for N poses, shown fewer: the reply goes on
@@ -429,21 +436,32 @@ class Engine:
             delta = decoder.push(token)
             if token == self.pose_token_id:
                 # The state whose logits just produced <POSE> is the last of the turn: decode, no second pass.
-                before = delta.rsplit(self.model.config.pose_token, 1)[0]
-                if before:
-                    yield TextDelta(before)
+                before = shown_words.push(delta.rsplit(self.model.config.pose_token, 1)[0])
                 readout = turn.readout()
                 if self.model.config.retrieval_k and scene is None:  # a photo's pose is read from the photo, not from requests
                     if neighbours is None:  # looked up once per reply, at its first <POSE>
                         neighbours = self.model.neighbours([request])  # (1, K, F)
                     readout.neighbours = neighbours
-                event = self._pose_event(len(poses), readout, scene, people_states, resolution)
+                answer = None
+                if from_bank and bank_poses is None:  # looked up once per reply, at its first <POSE>
+                    try:
+                        bank_poses = self.model.bank_poses(request)
+                    except (RuntimeError, OSError) as error:  # no sentence encoder installed: the head answers
+                        from_bank = False
+                        yield Notice(f"The pose bank cannot be read ({error}); the pose comes from the model's head.")
+                if from_bank and bank_poses is not None and len(poses) < bank_poses.shape[0]:
+                    answer = bank_poses[len(poses):len(poses) + 1]
+                event = self._pose_event(len(poses), readout, scene, people_states, resolution, answer)
+                # a pose from the bank is said in its own words (posegpt/shown_words.py)
+                before += shown_words.pose(said(event.pose) if answer is not None and isinstance(event, PoseEvent) else None)
+                if before:
+                    yield TextDelta(before)
                 if isinstance(event, PoseEvent):
                     poses.append(event.pose)
                     pose_people.append(event.person)
                 yield event
-            elif delta:
-                yield TextDelta(delta)
+            elif delta and (shown := shown_words.push(delta)):
+                yield TextDelta(shown)
             if step == max_new_tokens - 1:
                 break  # the token budget is spent: no forward pass for a token never sampled
             step_inputs: dict[str, torch.Tensor] = {"input_ids": torch.tensor([[token]], device=device)}
@@ -452,7 +470,7 @@ class Engine:
                 step_inputs["attention_mask"] = attention_mask
             logits, step_states, cache = self._forward(cache, adapter, **step_inputs)
             turn.append(step_states)
-        tail = decoder.flush()
+        tail = shown_words.push(decoder.flush()) + shown_words.finish()
         if tail:
             yield TextDelta(tail)
         finished = time.perf_counter()
@@ -466,17 +484,22 @@ class Engine:
             total_s=finished - started,
             stop_reason=stop_reason,
         )
-        yield Done(decoder.emitted, tuple(poses), stats, tuple(pose_people), scene)
+        yield Done(shown_words.shown, tuple(poses), stats, tuple(pose_people), scene)
 
     def _pose_event(
         self, index: int, readout: TurnReadout, scene: SceneReading | None = None,
         people_states: torch.Tensor | None = None, resolution: Resolution | None = None,
+        answer: torch.Tensor | None = None,
     ) -> PoseEvent | ErrorEvent:
         """One `<POSE>` → its pose, and in a photo the person it is about: the pointer's choice
-        among the resolver's candidates (the person the words single out, when they do)."""
+        among the resolver's candidates (the person the words single out, when they do).
+        `answer`: (1, 24, 3, 3) the bank's pose for it (`PoseGPT.bank_poses`) instead of the head's."""
         hidden = readout.emitting[0, -1]  # (H,) the last-layer state that emitted <POSE>
-        with torch.inference_mode():
-            rotations = self.model.decode_poses(readout)  # (1, 24, 3, 3)
+        if answer is not None:
+            rotations = answer.float()
+        else:
+            with torch.inference_mode():
+                rotations = self.model.decode_poses(readout)  # (1, 24, 3, 3)
         if not torch.isfinite(rotations).all():
             return ErrorEvent(f"pose {index + 1} could not be decoded (the pose head gave non-finite numbers)")
         pose = head_pose = Pose.from_rotation_matrices(rotations)

@@ -14,7 +14,8 @@ gate's business: the engine always lets one have a pose.
 
 What it learns from (`gate_examples`): only generated training data — every user turn of
 `build_dataset("train", …)` conversations (explicit, named, pair, several, speculative, edit
-follow-ups → pose; pose Q&A answered in words, general chat → no pose; "mixed" has both in one
+follow-ups → pose; the bare names of training poses and situations, "warrior two", "gardener
+pulling weeds" → pose; pose Q&A answered in words, general chat → no pose; "mixed" has both in one
 conversation), the general-chat prompts of `posegpt/data/catalogues/chat_prompts.yaml`, and
 recombinations of those turns (a chat or Q&A turn after a pose reply, a pose request after a chat
 reply), so context alone never decides. Its decision threshold is chosen on a held-out group of
@@ -264,6 +265,18 @@ def gate_examples(size: int = 6000, seed: int = 0, sampler_poses: int = 200) -> 
                 pose_turns.append((messages[:2], group))
             if not label:
                 word_turns.append((message["content"], kind, group))
+    # Bare forms people type without asking: a named pose's name ("warrior two"), a situation's
+    # name ("gardener pulling weeds"), training ones only — pose requests too, though no
+    # template says "show me".
+    from posegpt.data.conversations import library_items, readable_names
+    from posegpt.data.speculative import training_situations
+
+    bare = {phrase for item in library_items("train") if item.name and not item.mirrored
+            for phrase in readable_names(item.name)}
+    bare |= {situation.name.replace("_", " ") for situation in training_situations()}
+    for text in sorted(bare):
+        examples.append(GateExample(GateTurn(text, "", False), 1, "bare name", f"text:{normalise(text)}"))
+        pose_turns.append(([{"role": "user", "content": text}], f"text:{normalise(text)}"))
     for turns in chat_prompt_turns():
         for index, text in enumerate(turns):
             previous = turns[index - 1] if index else ""

@@ -25,7 +25,7 @@ The whole mechanism:
 
 A checkpoint is a folder: config.json, pose_head.safetensors, the PEFT adapter, the tokenizer
 (with `<POSE>`), person_modules.safetensors when it reads photos, pose_bank.safetensors when its
-head retrieves training poses, intent_gate.safetensors + .json when it has a pose-intent gate
+head retrieves training poses or the bank answers requests (`bank_answers`), intent_gate.safetensors + .json when it has a pose-intent gate
 (`posegpt.intent`; older checkpoints without one load unchanged), and a README model card. No pickle anywhere.
 """
 
@@ -56,6 +56,11 @@ PERSON_WEIGHTS_NAME = "person_modules.safetensors"  # projector + pointer, when 
 CHECKPOINT_FORMAT = "posegpt-checkpoint-1"
 FINETUNE_MODES = ("lora",)
 HEAD_TYPES = ("last_state", "turn_attention")
+BANK_ANSWERS = 4  # poses a reply may take from the bank (the engine shows up to 4 when asked for N)
+# Two bank poses count as the same when their 6D rotations differ by less than this on average
+# (measured against standing: float16 copies < 0.0001, a tilted head 0.0097, one hand raised 0.033,
+# a squat 0.125), so poses that differ by little more than the head's angle count as one.
+DISTINCT_POSE_6D = 0.01
 
 
 class CheckpointError(RuntimeError):
@@ -89,6 +94,12 @@ class PoseGPTConfig:
     # Retrieving turn head: also blend the neighbours' poses into its output, joint by joint, with
     # learned weights and a learned gate (TurnReadoutHead), so copying a good neighbour is easy.
     retrieval_copy: bool = False
+    # A standalone text request (no photo, no pose earlier in the conversation) is answered with
+    # the poses of its nearest training requests in the bank (a sentence encoder's similarity),
+    # the reply's i-th <POSE> with the i-th distinct one; the head answers follow-ups and photos.
+    # Measured (model card): on hand-written requests the encoder's nearest request beats every
+    # head read from the 135 M LLM's states, also on requests far from any training phrasing.
+    bank_answers: bool = False
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -421,7 +432,8 @@ class PoseGPT(nn.Module):
         else:
             self.pose_head = PoseHead(hidden_size, self.config.head_hidden_size).to(device)
         # Training requests and their poses, for a head with retrieval_k > 0 (set by the head
-        # fit, saved and loaded with the checkpoint); the sentence encoder loads on first use.
+        # fit) or for bank_answers (set by training), saved and loaded with the checkpoint; the
+        # sentence encoder loads on first use.
         self.pose_bank: PoseBank | None = None
         self._request_encoder: Any = None
         # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
@@ -627,6 +639,29 @@ class PoseGPT(nn.Module):
         queries = torch.from_numpy(self.request_encoder().encode(list(requests)))  # (Q, D)
         return self.pose_bank.neighbours(queries, self.config.retrieval_k).to(self.device)
 
+    def answers_from_bank(self, earlier_replies: Sequence[str], reads_photo: bool = False) -> bool:
+        """Whether this turn's poses come from the bank (`bank_answers`): a text request with no
+        pose before it in the conversation. The bank holds first requests only, so a follow-up
+        ("now the other arm") means nothing to it, and a photo's pose is read from the photo."""
+        return (self.config.bank_answers and self.pose_bank is not None and not reads_photo
+                and not any(self.config.pose_token in reply for reply in earlier_replies))
+
+    def bank_poses(self, request: str, count: int = BANK_ANSWERS) -> torch.Tensor:
+        """The poses of `request`'s nearest training requests, most similar first, each one
+        distinct from those before it (a request for three stretches gets three stretches, not one
+        three times) → (≤ count, 24, 3, 3) on the model's device."""
+        if self.pose_bank is None:
+            raise RuntimeError("this model has no pose bank")
+        query = torch.from_numpy(self.request_encoder().encode([request]))  # (1, D)
+        found = self.pose_bank.neighbours(query, count * 8)[0, :, :-1]  # (K, 144) 6D poses, most similar first
+        chosen: list[torch.Tensor] = []
+        for pose in found:
+            if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other in chosen):
+                chosen.append(pose)
+            if len(chosen) == count:
+                break
+        return rotation_6d_to_matrix(torch.stack(chosen).unflatten(-1, (NUM_JOINTS, 6))).to(self.device)  # (n, 24, 3, 3)
+
     def request_encoder(self) -> Any:
         """The sentence encoder (all-MiniLM-L6-v2) that the retrieval head and the intent gate
         read requests with; loaded on first use, shared by both."""
@@ -766,9 +801,7 @@ class PoseGPT(nn.Module):
         if _same_head(saved_config, config):
             model.pose_head.load_state_dict(_load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head))
             if config.retrieval_k:
-                if not (folder / POSE_BANK_NAME).exists():
-                    raise CheckpointError(f"the checkpoint {folder} retrieves poses but lacks {POSE_BANK_NAME}")
-                model.pose_bank = PoseBank.load(folder / POSE_BANK_NAME)
+                model.pose_bank = _load_bank(folder)
         elif (_same_head(replace(saved_config, retrieval_k=config.retrieval_k, retrieval_copy=config.retrieval_copy), config)
               and not saved_config.retrieval_k):
             # A turn head that learns to retrieve starts as the trained head it was; only the parts
@@ -777,6 +810,12 @@ class PoseGPT(nn.Module):
                 _load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head, missing_prefix=("neighbour_projection.", "copy_")),
                 strict=False)
         # else: config_overrides asked for another head; it starts untrained (e.g. a new readout to fit)
+        if config.bank_answers and model.pose_bank is None:
+            if (folder / POSE_BANK_NAME).exists():
+                model.pose_bank = _load_bank(folder)
+            elif saved_config.bank_answers:
+                raise CheckpointError(f"the checkpoint {folder} answers requests from its bank but lacks {POSE_BANK_NAME}")
+            # else: an override turns bank answers on; training builds the bank (posegpt.train)
         if model.person_projector is not None and model.person_pointer is not None:
             person_file = folder / PERSON_WEIGHTS_NAME
             if person_file.exists():
@@ -890,6 +929,15 @@ class _Bundle(nn.Module):
         super().__init__()
         for name, module in modules.items():
             self.add_module(name, module)
+
+
+def _load_bank(folder: Path) -> PoseBank:
+    if not (folder / POSE_BANK_NAME).exists():
+        raise CheckpointError(f"the checkpoint {folder} retrieves poses but lacks {POSE_BANK_NAME}")
+    try:
+        return PoseBank.load(folder / POSE_BANK_NAME)
+    except Exception as error:  # truncated or foreign safetensors
+        raise CheckpointError(f"{folder / POSE_BANK_NAME} cannot be read: {error}") from None
 
 
 def _load_head_state(path: Path, head: nn.Module, missing_prefix: str | tuple[str, ...] | None = None) -> dict[str, torch.Tensor]:

@@ -375,19 +375,22 @@ def fit_head(model: PoseGPT, train: ReadoutCache, validation: ReadoutCache, step
 def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, str]]], progress: bool = True) -> list[list[Any]]:
     """The poses `model`'s head reads from finished conversations (the last message an assistant
     reply with its `<POSE>`s), as the engine would have decoded them: one float32 forward pass
-    each, the turn of every `<POSE>`, the request's neighbours for a retrieving head. Lets heads of
-    one LLM be compared on the very same replies."""
+    each, the turn of every `<POSE>`, the request's neighbours for a retrieving head, the bank's
+    poses where it answers (`PoseGPT.answers_from_bank`). Lets heads of one LLM be compared on the
+    very same replies."""
     from posegpt.data.conversation import encode_conversation, pose_requests
     from posegpt.pose import Pose
     from posegpt.tokens import POSE_TOKEN
 
     counts = [str(messages[-1]["content"]).count(POSE_TOKEN) if messages else 0 for messages in conversations]
+    # every <POSE> of a conversation is read (earlier replies' too, in follow-ups); the last reply's are kept
+    totals = [sum(str(m["content"]).count(POSE_TOKEN) for m in messages) for messages in conversations]
     examples = []
-    for messages, count in zip(conversations, counts):
+    for messages, count, total in zip(conversations, counts, totals):
         if count:
-            example = encode_conversation(model.backbone, list(messages), [Pose.identity(1)] * count, model.pose_token_id)
+            example = encode_conversation(model.backbone, list(messages), [Pose.identity(1)] * total, model.pose_token_id)
             example.pose_requests = pose_requests(messages)
-            example.pose_labels = (None,) * count
+            example.pose_labels = (None,) * total
             examples.append(example)
     cache = cache_readouts(model, examples, bf16=False, progress=progress, state_dtype=torch.float32)
     if model.config.retrieval_k and len(cache):
@@ -398,7 +401,13 @@ def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, st
         rotations = model.decode_poses(readout)  # (b, 24, 3, 3)
         poses += [Pose.from_rotation_matrices(rotations[i:i + 1]) for i in range(rotations.shape[0])]
     decoded: list[list[Any]] = []
-    for count in counts:
-        decoded.append(poses[:count])
-        poses = poses[count:]
+    for messages, count, total in zip(conversations, counts, totals):
+        read, poses = (poses[:total], poses[total:]) if count else ([], poses)
+        mine = read[total - count:]
+        earlier = [str(m["content"]) for m in messages[:-1] if m["role"] == "assistant"]
+        if count and model.answers_from_bank(earlier):  # as the engine: the bank's poses first, the head's after them
+            request = next(str(m["content"]) for m in reversed(messages) if m["role"] == "user")
+            found = model.bank_poses(request)  # (n, 24, 3, 3)
+            mine = [Pose.from_rotation_matrices(found[i:i + 1].cpu()) for i in range(min(count, found.shape[0]))] + mine[found.shape[0]:]
+        decoded.append(mine)
     return decoded

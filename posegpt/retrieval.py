@@ -117,9 +117,13 @@ class PoseBank:
         return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
 
     def save(self, path: str | Path) -> None:
+        """Each distinct pose once ("poses") and which one each entry has ("pose_index"): many
+        requests share a pose, so a bank shipped with a checkpoint stays small."""
         from safetensors.torch import save_file
 
-        save_file({"embeddings": self.embeddings.contiguous(), "poses": self.poses.contiguous()}, str(path),
+        distinct, index = torch.unique(self.poses, dim=0, return_inverse=True)  # (U, 144), (N,)
+        save_file({"embeddings": self.embeddings.contiguous(), "poses": distinct.contiguous(),
+                   "pose_index": index.to(torch.int32).contiguous()}, str(path),
                   metadata={"labels": json.dumps(list(self.labels)), "encoder": self.encoder})
 
     @classmethod
@@ -130,7 +134,10 @@ class PoseBank:
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata()
         tensors = load_file(str(path))
-        return cls(tensors["embeddings"], tensors["poses"], tuple(json.loads(metadata["labels"])), metadata["encoder"])
+        poses = tensors["poses"]
+        if "pose_index" in tensors:  # distinct poses + an index per entry (see save)
+            poses = poses[tensors["pose_index"].long()]
+        return cls(tensors["embeddings"], poses, tuple(json.loads(metadata["labels"])), metadata["encoder"])
 
 
 def leave_out(bank: PoseBank, own: Sequence[int | None], labels: Sequence[str | None], share: float,

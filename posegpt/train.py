@@ -87,11 +87,16 @@ class OptimConfig:
     retrieval_leave_out: float = 0.3
     # Its bank: 0 = the fitting conversations' own named requests; N = the first request of each
     # of N training conversations (seed: data.seed + 2), explicit ones included; fitting requests
-    # never see an entry with their very words (posegpt/retrieval.py).
+    # never see an entry with their very words (posegpt/retrieval.py). A model with bank_answers
+    # gets its answering bank from the same N conversations (seed data.seed + 2) at the end.
     retrieval_bank_conversations: int = 0
     # The share of fitting batches that see no neighbours, so the head still poses well alone
     # (photo turns, a missing sentence encoder).
     retrieval_dropout: float = 0.0
+    # At the end: fit the pose-intent gate (posegpt/intent.py; small talk then gets words, not a
+    # pose) on this many generated conversations, seed 0, as `python -m posegpt train-intent` does
+    # (0 = no gate).
+    intent_gate_conversations: int = 0
 
     def __post_init__(self) -> None:
         # YAML reads a bare `no` as False; accept it rather than failing deep inside accelerate.
@@ -421,6 +426,17 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
         accelerator.print(
             f"head refit: validation pose L1 {scores['refit_val_pose_l1_before']:.4f} → {scores['refit_val_pose_l1']:.4f}"
         )
+    if unwrapped.config.bank_answers and unwrapped.pose_bank is None:
+        if not config.optim.retrieval_bank_conversations:
+            raise ValueError("bank_answers needs optim.retrieval_bank_conversations > 0 (the conversations the bank is made of)")
+        from posegpt.retrieval import MiniLMEmbedder
+
+        unwrapped.pose_bank, _ = training_bank(config, MiniLMEmbedder(), distinct=True)
+    if config.optim.intent_gate_conversations:
+        from posegpt.intent import fit_gate
+        from posegpt.retrieval import MiniLMEmbedder
+
+        unwrapped.intent_gate = fit_gate(MiniLMEmbedder(), config.optim.intent_gate_conversations, seed=0)
     final = output / "final"
     if accelerator.is_main_process:
         elapsed = time.perf_counter() - loop_started
@@ -475,15 +491,23 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
     return scores
 
 
-def training_bank(config: TrainConfig, embedder: Any) -> tuple[Any, list[str]]:
+def training_bank(config: TrainConfig, embedder: Any, distinct: bool = False) -> tuple[Any, list[str]]:
     """A `PoseBank` of the first requests of `optim.retrieval_bank_conversations` training
-    conversations (the run's data settings, seed data.seed + 2), and each entry's words."""
+    conversations (the run's data settings, seed data.seed + 2), and each entry's words. With
+    `distinct` an entry whose words and pose repeat an earlier one is left out (a bank that
+    answers requests ships with the checkpoint: no duplicate rows)."""
     from posegpt.data.conversations import build_dataset
     from posegpt.retrieval import PoseBank, bank_entries
 
     samples = build_dataset("train", size=config.optim.retrieval_bank_conversations, seed=config.data.seed + 2,
                             mix=config.data.mix, described=config.data.described_replies)
     texts, rotations, labels = bank_entries(samples)
+    if distinct:
+        first: dict[tuple[str, str], int] = {}
+        for index, key in enumerate(zip(texts, labels)):
+            first.setdefault(key, index)
+        kept = sorted(first.values())
+        texts, rotations, labels = [texts[i] for i in kept], rotations[kept], [labels[i] for i in kept]
     print(f"Pose bank: {len(texts)} requests from {len(samples)} training conversations", file=sys.stderr)
     return PoseBank.build(texts, rotations, labels, embedder), texts
 
@@ -539,6 +563,17 @@ def _refit_line(history: list[dict[str, float]]) -> str:
     return "".join(lines)
 
 
+def _encoder_lines(config: TrainConfig, model: PoseGPTConfig) -> str:
+    gate = (f"\n- Pose-intent gate (posegpt/intent.py): fitted on {config.optim.intent_gate_conversations} generated "
+            f"conversations and the general-chat prompts; a text turn it says asks for no pose gets no <POSE>"
+            if config.optim.intent_gate_conversations else "")
+    if not model.bank_answers:
+        return gate
+    return gate + (f"\n- Pose bank (bank_answers): the first requests of {config.optim.retrieval_bank_conversations} training "
+            f"conversations (seed {config.data.seed + 2}) and their poses, embedded with all-MiniLM-L6-v2; a standalone "
+            f"text request is answered with its nearest entries' poses, follow-ups and photos by the head")
+
+
 def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float,
                model_config: PoseGPTConfig | None = None) -> str:
     """The README of a trained checkpoint: how it was made and how it scored."""
@@ -568,6 +603,6 @@ Produced by `python -m posegpt train` (posegpt/train.py).
 - Hardware: {platform.machine()} CPU, {os.cpu_count()} cores, {threads} torch threads, no GPU; training time {elapsed_s / 60:.1f} min
 - Final training CE {last_train.get('ce', float('nan')):.3f}, pose L1 {last_train.get('pose_l1', float('nan')):.4f};
   validation CE {last_val.get('val_ce', float('nan')):.3f}, pose L1 {last_val.get('val_pose_l1', float('nan')):.4f}
-{_refit_line(history)}
+{_refit_line(history)}{_encoder_lines(config, model)}
 Evaluation on held-out prompts: see the README's text-to-pose table (`python -m posegpt eval text2pose`).
 """

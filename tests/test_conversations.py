@@ -12,7 +12,6 @@ from posegpt.data.captioner import Captioner
 from posegpt.data.catalogue import pose_library
 from posegpt.data.conversations import (
     EDITS_BY_NAME,
-    SAID_STYLES,
     EXPLICIT_REPLIES,
     EXPLICIT_REQUESTS,
     NAMED_REQUESTS,
@@ -264,7 +263,7 @@ def test_described_replies_say_what_each_pose_shows(described_set: list[Sample])
                        for part in message["content"].split("<POSE>")[:-1]]
         assert len(said_before) == len(sample.poses)
         for words, pose in zip(said_before, sample.poses):
-            options = [d.text for d in captioner.describe_with_posecodes(pose, 2, styles=SAID_STYLES)]
+            options = [d.text for d in captioner.describe_with_posecodes(pose, 2, styles=captioner.SAID_STYLES)]
             assert words.rstrip().endswith(min(options, key=len)), (words, options)
             checked += 1
     assert checked > len(described_set)

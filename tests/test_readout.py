@@ -7,7 +7,7 @@ from tiny_models import save_tiny_llama
 from posegpt.backbones import load_backbone
 from posegpt.data.conversation import collate, encode_conversation
 from posegpt.data.named_poses import named_pose
-from posegpt.engine import Done, Engine, PoseEvent
+from posegpt.engine import Done, Engine, Notice, PoseEvent
 from posegpt.model import (
     PoseGPT,
     PoseGPTConfig,
@@ -419,3 +419,94 @@ def test_a_trained_head_without_retrieval_starts_a_copying_head_with_its_own_wei
     assert torch.equal(loaded.pose_head.key_projection.weight, model.pose_head.key_projection.weight)
     with pytest.raises(ValueError, match="retrieval_copy"):
         PoseGPTConfig(**TURN, retrieval_copy=True)  # nothing to copy from
+
+
+# -- a bank that answers standalone requests ------------------------------------------------------
+
+
+def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answers_follow_ups(folder, tmp_path):
+    from posegpt.model import CheckpointError
+    from posegpt.pose import Pose
+    from posegpt.readout import decode_replies
+    from posegpt.retrieval import PoseBank
+
+    model = build(folder, bank_answers=True).eval()
+    names = ["arms_up", "arms_up", "squat", "wave_left_hand"]
+    texts = ["raise your arms", "raise both arms high", "raise your arms and squat", "wave with one hand"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (4, 24, 3, 3)
+    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    found = model.bank_poses("raise your arms", count=3)  # (n, 24, 3, 3)
+    # the two arms_up entries are one pose; the next distinct ones follow, most similar first
+    assert found.shape == (3, 24, 3, 3)
+    assert torch.allclose(found[0], rotations[0], atol=2e-2) and torch.allclose(found[1], rotations[2], atol=2e-2)
+    engine = Engine(model)
+    original = engine._forward
+
+    def poses_then_end(count):
+        def forward(cache_, adapter=True, **inputs):
+            logits, states, cache_ = original(cache_, adapter, **inputs)
+            forced = torch.full_like(logits, -1e9)
+            forced[model.pose_token_id if forward.calls < count else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
+            forward.calls += 1
+            return forced, states, cache_
+        forward.calls = 0
+        return forward
+
+    engine._forward = poses_then_end(2)
+    first = [e.pose for e in engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=4)
+             if isinstance(e, PoseEvent)]
+    assert len(first) == 2
+    assert torch.allclose(first[0].rotation_matrices()[0], rotations[0], atol=2e-2)
+    assert torch.allclose(first[1].rotation_matrices()[0], rotations[2], atol=2e-2)
+    follow_up = [{"role": "user", "content": "raise your arms"}, {"role": "assistant", "content": "Here: <POSE>"},
+                 {"role": "user", "content": "raise your arms"}]
+    engine._forward = poses_then_end(1)
+    (again,) = [e.pose for e in engine.stream(follow_up, max_new_tokens=3) if isinstance(e, PoseEvent)]
+    head_pose = Pose.from_rotation_matrices(model.decode_poses(TurnReadout(torch.zeros(1, 1, 2, model.config.hidden_size),
+                                                                           torch.ones(1, 1, dtype=torch.bool))))
+    assert not torch.allclose(again.rotation_matrices()[0], rotations[0], atol=2e-2)  # the untrained head's, not the bank's
+    assert torch.allclose(again.rotation_matrices(), head_pose.rotation_matrices(), atol=0.2)  # (both near rest)
+    # bench/heads_on_replies decodes stored replies by the same rule
+    replies = decode_replies(model, [[{"role": "user", "content": "raise your arms"},
+                                      {"role": "assistant", "content": "One <POSE> two <POSE>"}], follow_up[:2],
+                                     follow_up + [{"role": "assistant", "content": "There: <POSE>"}]], progress=False)
+    assert torch.allclose(replies[0][1].rotation_matrices()[0], rotations[2], atol=2e-2)
+    assert torch.allclose(replies[1][0].rotation_matrices()[0], rotations[0], atol=2e-2)  # its own first request
+    assert len(replies[2]) == 1  # a follow-up: the last reply's one pose, the head's
+    assert not torch.allclose(replies[2][0].rotation_matrices()[0], rotations[0], atol=2e-2)
+    # words after a colon before a bank pose are replaced by the captioner's words for that pose
+    from posegpt.shown_words import said as said_words
+
+    said = said_words(first[0])
+    script = model.tokenizer.encode("Sure: arms down", add_special_tokens=False) + [model.pose_token_id]
+
+    def scripted(cache_, adapter=True, **inputs):
+        logits, states, cache_ = original(cache_, adapter, **inputs)
+        forced = torch.full_like(logits, -1e9)
+        step = scripted.calls
+        scripted.calls += 1
+        forced[script[step] if step < len(script) else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
+        return forced, states, cache_
+
+    scripted.calls = 0
+    engine._forward = scripted
+    events = list(engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=len(script) + 1))
+    text = "".join(e.text for e in events if hasattr(e, "text") and not isinstance(e, Done))
+    done = events[-1]
+    assert text == f"Sure: {said} " and done.reply == f"Sure: {said} <POSE>" and said not in "Sure: arms down"
+
+    def no_encoder(request, count=4):
+        raise RuntimeError("retrieval needs the packaged sentence encoder")
+
+    model.bank_poses = no_encoder
+    engine._forward = poses_then_end(1)
+    events = list(engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=3))
+    assert any(isinstance(e, Notice) and "sentence encoder" in e.message for e in events)
+    assert sum(isinstance(e, PoseEvent) for e in events) == 1  # the head's pose instead
+    del model.bank_poses
+    model.save_pretrained(tmp_path / "ckpt")
+    assert PoseGPT.from_pretrained(tmp_path / "ckpt").pose_bank is not None
+    (tmp_path / "ckpt" / "pose_bank.safetensors").unlink()
+    with pytest.raises(CheckpointError, match="pose_bank"):
+        PoseGPT.from_pretrained(tmp_path / "ckpt")

@@ -1035,6 +1035,7 @@ class Captioner:
     """
 
     STYLES = ("third_person", "first_person", "imperative", "terse")
+    SAID_STYLES = ("third_person", "terse")  # the voices a reply describes the pose it shows in
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
@@ -1066,6 +1067,13 @@ class Captioner:
         codes = _aggregate(_codes_of(_bodies(pose)[0]))
         return [Description(text, tuple(said))
                 for text, said in self._describe_codes(codes, self._rng_seed(pose), n, record=True, styles=styles)]
+
+    def said(self, pose: Pose) -> str:
+        """What the body of `pose` does, as a reply says it before showing it: the shorter of two
+        descriptions in a reply's voices (true to the pose; short, so a reply stays quick to write
+        and to train on). Training replies (posegpt/data/conversations.py) and the engine's words
+        for a pose it shows from the bank (posegpt/shown_words.py) both come from here."""
+        return min((d.text for d in self.describe_with_posecodes(pose, 2, styles=self.SAID_STYLES)), key=len)
 
     def describe_batch(self, poses: Pose, n: int = 3) -> list[list[str]]:
         """``describe`` for every pose of a batch (faster: one forward-kinematics pass)."""

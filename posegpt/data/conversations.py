@@ -154,7 +154,6 @@ PAIR_REPLIES: tuple[str, ...] = _TEMPLATES["pair_reply"]
 #: Requests for N poses of a kind (posegpt/data/catalogues/several.yaml).
 _SEVERAL = load("several")
 SEVERAL_COUNTS = {2: "two", 3: "three", 4: "four"}  # how many poses a "several" request asks for
-SAID_STYLES = ("third_person", "terse")  # the captioner's voices a reply describes its pose in
 
 #: Questions about poses answered in words (posegpt/data/catalogues/qa.yaml).
 QA_PAIRS: tuple[tuple[str, str], ...] = load("qa")
@@ -604,9 +603,8 @@ class _Builder:
         return templates_for(family, texts, self.split)
 
     def said(self, pose: Pose) -> str:
-        """What the body of `pose` does, in words: the shorter of two of the captioner's descriptions
-        (true to the pose; short, so a reply stays quick to write and to train on)."""
-        return min((d.text for d in self.captioner.describe_with_posecodes(pose, 2, styles=SAID_STYLES)), key=len)
+        """What the body of `pose` does, in a reply's words (`Captioner.said`)."""
+        return self.captioner.said(pose)
 
     def described_reply(self, rng: random.Random, reply: str, poses: Sequence[Pose]) -> str:
         """`reply` with each <POSE> preceded by the words of its pose (unchanged unless `described`)."""

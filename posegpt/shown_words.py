@@ -1,0 +1,100 @@
+"""A reply's words for a pose it shows from the bank, made from that pose.
+
+Why: when the pose bank answers a request (`PoseGPTConfig.bank_answers`), the body shown is the
+bank's, but the LLM has already been writing its own description of the body it imagined — and on
+hand-written requests that description is as often wrong as the head it was trained with (`eval
+natural`: the words agreed with the bank's pose in 16 % of replies). Trained replies have the form
+"<lead-in>: <the pose in body words> <POSE>", where the body words come from the captioner applied
+to the pose shown (`Captioner.said`). So in a bank-answered reply the words after the last colon
+are held back while they are written; when `<POSE>` follows, they are replaced by the captioner's
+words for the pose that is shown, and otherwise (a newline, another colon, the end of the reply)
+they go out unchanged. Text before any colon streams at once, so a reply without a pose streams as
+before, and only its words after a colon wait — at most until the end of their line.
+
+`ShownWords` is that filter for a stream of text pieces (the engine); `rewrite` applies it to a
+finished reply (bench/heads_on_replies.py, so stored replies are scored as the engine would show
+them); `said` gives the words of a pose (the same pose, the same words).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Sequence
+
+from posegpt.pose import Pose
+from posegpt.tokens import POSE_TOKEN
+
+_CAPTIONER: Any = None
+_CAPTIONER_LOCK = threading.Lock()
+
+
+def said(pose: Pose) -> str:
+    """The words a reply says for `pose` (`Captioner.said`, seed 0: deterministic per pose)."""
+    global _CAPTIONER
+    with _CAPTIONER_LOCK:
+        if _CAPTIONER is None:
+            from posegpt.data.captioner import Captioner
+
+            _CAPTIONER = Captioner(seed=0)
+    return _CAPTIONER.said(pose)
+
+
+class ShownWords:
+    """Streams reply text, holding back the words after a colon until it is known whether a
+    `<POSE>` follows them. Inactive, it passes everything through. `shown` is the reply as the
+    user saw it (with `<POSE>` markers), for the conversation history."""
+
+    def __init__(self, active: bool) -> None:
+        self.active = active
+        self.holding = False
+        self.held = ""
+        self.shown = ""
+
+    def push(self, text: str) -> str:
+        """Text the decoder produced → the text to show now."""
+        if not self.active:
+            self.shown += text
+            return text
+        out = []
+        for char in text:
+            if not self.holding:
+                out.append(char)
+                self.holding = char == ":"
+                continue
+            self.held += char
+            if char in ":\n":  # what was held was a lead-in, or its line ended: show it
+                out.append(self.held)
+                self.held = ""
+                self.holding = char == ":"
+        shown = "".join(out)
+        self.shown += shown
+        return shown
+
+    def pose(self, words: str | None) -> str:
+        """A `<POSE>` follows: the text to show before it. `words` (the shown pose's, when it is
+        the bank's) replace the words held since the last colon; None shows them as written."""
+        if self.holding and words is not None:
+            text = " " + words.strip() + " "
+        else:
+            text = self.held
+        self.held, self.holding = "", False
+        self.shown += text + POSE_TOKEN
+        return text
+
+    def finish(self) -> str:
+        """The reply ended: whatever is still held, as written."""
+        text, self.held, self.holding = self.held, "", False
+        self.shown += text
+        return text
+
+
+def rewrite(reply: str, words: Sequence[str | None]) -> str:
+    """A finished reply as `ShownWords` would have shown it, `words[i]` for its i-th `<POSE>`."""
+    parts = reply.split(POSE_TOKEN)
+    filter_ = ShownWords(active=True)
+    for index, part in enumerate(parts[:-1]):
+        filter_.push(part)
+        filter_.pose(words[index] if index < len(words) else None)
+    filter_.push(parts[-1])
+    filter_.finish()
+    return filter_.shown

@@ -1,0 +1,33 @@
+from posegpt.shown_words import ShownWords, rewrite
+
+
+def stream(pieces, words, active=True):
+    """Feed text pieces ("<POSE>" as its own piece) through ShownWords; (shown text, reply)."""
+    filter_ = ShownWords(active)
+    out, poses = [], iter(words)
+    for piece in pieces:
+        out.append(filter_.pose(next(poses)) + "<POSE>" if piece == "<POSE>" else filter_.push(piece))
+    out.append(filter_.finish())
+    return "".join(out), filter_.shown
+
+
+def test_the_words_after_the_last_colon_become_the_shown_poses_words():
+    pieces = ["Sure", ": Both arms", " down by the sides.", " ", "<POSE>", " Anything else?"]
+    shown, reply = stream(pieces, ["Both arms raised above the head."])
+    assert shown == reply == "Sure: Both arms raised above the head. <POSE> Anything else?"
+
+
+def test_each_pose_of_a_list_gets_its_own_words_and_lead_ins_stay():
+    reply = "Three: 1. Tree: standing on one leg <POSE> 2. Chair: arms up <POSE>"
+    assert rewrite(reply, ["Balancing on the left leg.", "Knees bent, arms raised."]) == (
+        "Three: 1. Tree: Balancing on the left leg. <POSE> 2. Chair: Knees bent, arms raised. <POSE>")
+
+
+def test_text_without_a_pose_or_without_a_colon_is_shown_as_written():
+    assert stream(["Hello! How", " are you?"], [])[0] == "Hello! How are you?"
+    held = ShownWords(True)
+    assert held.push("Note: one") == "Note:" and held.push(" thing\nnext") == " one thing\nnext"  # a newline releases
+    assert held.finish() == ""
+    assert rewrite("Standing upright. <POSE>", ["Arms up."]) == "Standing upright. <POSE>"  # no lead-in: words stay
+    assert rewrite("Like this: arms down <POSE>", [None]) == "Like this: arms down <POSE>"  # the head's pose: its words
+    assert stream(["Like this: arms", " down <POSE>"], [], active=False)[1] == "Like this: arms down <POSE>"
