@@ -34,7 +34,7 @@ API (`gradio_client`, which comes with gradio). `/ask` answers one message witho
 
     client = Client("http://127.0.0.1:7860/")
     answer = client.predict("Raise your left arm above your head.", 0.0, 128, api_name="/ask")
-    answer["reply"]            # 'Here you go: <POSE>'
+    answer["reply"]            # 'Sure: Left arm raised above head; standing upright. <POSE>'
     answer["poses"][0]         # {'global_orient': [3 floats], 'body_pose': [69 floats]}
 
     history, _, pose_list, glb, npz, obj, _ = client.predict(

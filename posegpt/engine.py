@@ -394,7 +394,7 @@ class Engine:
             adapter = not (self.base_model_for_words and self.model.can_disable_adapter)
         sampler = _Sampler(options, device, banned)
         decoder = _TextDecoder(self.tokenizer)
-        shown_words = ShownWords(active=from_bank)  # the reply as shown: bank poses said in their own words
+        shown_words = ShownWords(active=from_bank and pose_allowed)  # the reply as shown: bank poses said in their own words
         poses: list[Pose] = []
         pose_people: list[int | None] = []
         generated: list[int] = []

@@ -5,11 +5,12 @@ bank's, but the LLM has already been writing its own description of the body it 
 hand-written requests that description is as often wrong as the head it was trained with (`eval
 natural`: the words agreed with the bank's pose in 16 % of replies). Trained replies have the form
 "<lead-in>: <the pose in body words> <POSE>", where the body words come from the captioner applied
-to the pose shown (`Captioner.said`). So in a bank-answered reply the words after the last colon
-are held back while they are written; when `<POSE>` follows, they are replaced by the captioner's
-words for the pose that is shown, and otherwise (a newline, another colon, the end of the reply)
-they go out unchanged. Text before any colon streams at once, so a reply without a pose streams as
-before, and only its words after a colon wait — at most until the end of their line.
+to the pose shown (`Captioner.said`). So in a bank-answered reply the words since the reply's
+start, its last colon, newline or `<POSE>` are held back while they are written; when `<POSE>`
+follows, they are replaced by the captioner's words for the pose that is shown, and otherwise (a
+newline, a colon, the end of the reply) they go out unchanged: a lead-in ("Sure:", "2. Tree:")
+stays the model's. Only turns that may show a pose are filtered (the engine bans `<POSE>` in turns
+the intent gate says ask for none), and held words wait at most until the end of their line.
 
 `ShownWords` is that filter for a stream of text pieces (the engine); `rewrite` applies it to a
 finished reply (bench/heads_on_replies.py, so stored replies are scored as the engine would show
@@ -40,13 +41,12 @@ def said(pose: Pose) -> str:
 
 
 class ShownWords:
-    """Streams reply text, holding back the words after a colon until it is known whether a
-    `<POSE>` follows them. Inactive, it passes everything through. `shown` is the reply as the
-    user saw it (with `<POSE>` markers), for the conversation history."""
+    """Streams reply text, holding back the words since the start, the last colon, newline or
+    `<POSE>` until it is known whether a `<POSE>` follows them. Inactive, it passes everything
+    through. `shown` is the reply as the user saw it (with `<POSE>` markers), for the history."""
 
     def __init__(self, active: bool) -> None:
         self.active = active
-        self.holding = False
         self.held = ""
         self.shown = ""
 
@@ -57,33 +57,30 @@ class ShownWords:
             return text
         out = []
         for char in text:
-            if not self.holding:
-                out.append(char)
-                self.holding = char == ":"
-                continue
             self.held += char
             if char in ":\n":  # what was held was a lead-in, or its line ended: show it
                 out.append(self.held)
                 self.held = ""
-                self.holding = char == ":"
         shown = "".join(out)
         self.shown += shown
         return shown
 
     def pose(self, words: str | None) -> str:
         """A `<POSE>` follows: the text to show before it. `words` (the shown pose's, when it is
-        the bank's) replace the words held since the last colon; None shows them as written."""
-        if self.holding and words is not None:
-            text = " " + words.strip() + " "
+        the bank's) replace the words held since the last colon, newline or pose; None shows them
+        as written."""
+        if self.active and words is not None:
+            lead = " " if self.shown and not self.shown.endswith((" ", "\n")) else ""
+            text = lead + words.strip() + " "
         else:
             text = self.held
-        self.held, self.holding = "", False
+        self.held = ""
         self.shown += text + POSE_TOKEN
         return text
 
     def finish(self) -> str:
         """The reply ended: whatever is still held, as written."""
-        text, self.held, self.holding = self.held, "", False
+        text, self.held = self.held, ""
         self.shown += text
         return text
 

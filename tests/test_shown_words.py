@@ -23,11 +23,16 @@ def test_each_pose_of_a_list_gets_its_own_words_and_lead_ins_stay():
         "Three: 1. Tree: Balancing on the left leg. <POSE> 2. Chair: Knees bent, arms raised. <POSE>")
 
 
-def test_text_without_a_pose_or_without_a_colon_is_shown_as_written():
+def test_text_without_a_pose_is_shown_as_written_line_by_line():
     assert stream(["Hello! How", " are you?"], [])[0] == "Hello! How are you?"
     held = ShownWords(True)
-    assert held.push("Note: one") == "Note:" and held.push(" thing\nnext") == " one thing\nnext"  # a newline releases
-    assert held.finish() == ""
-    assert rewrite("Standing upright. <POSE>", ["Arms up."]) == "Standing upright. <POSE>"  # no lead-in: words stay
+    assert held.push("Note") == "" and held.push(": one") == "Note:"  # a lead-in goes out at its colon
+    assert held.push(" thing\nnext") == " one thing\n"  # a line goes out when it ends
+    assert held.finish() == "next"
     assert rewrite("Like this: arms down <POSE>", [None]) == "Like this: arms down <POSE>"  # the head's pose: its words
     assert stream(["Like this: arms", " down <POSE>"], [], active=False)[1] == "Like this: arms down <POSE>"
+
+
+def test_words_without_a_lead_in_and_after_a_pose_are_replaced_too():
+    assert rewrite("Standing upright. <POSE>", ["Arms up."]) == "Arms up. <POSE>"
+    assert rewrite("One <POSE> and two <POSE> done", ["A.", "B."]) == "A. <POSE> B. <POSE> done"
