@@ -362,7 +362,11 @@ class Engine:
             yield Notice(notice)
         resolution = _resolve(asked, scene) if scene is not None and scene.readings else None
         # A photo turn may always have a pose; a text-only turn may when the intent gate says so.
-        pose_allowed = photo is not None or self.model.wants_pose(asked)
+        try:
+            pose_allowed = photo is not None or self.model.wants_pose(asked)
+        except (RuntimeError, OSError) as error:  # no sentence encoder installed: the LLM alone decides
+            pose_allowed = True
+            yield Notice(f"The pose-intent gate cannot run ({error}); the model decides alone whether to show a pose.")
         # A question whose words single out someone in the photo is answered with their pose,
         # even when the small LLM would only describe them (or loop) instead of emitting <POSE>.
         pose_due = resolution is not None and resolution.has_evidence and not resolution.everyone

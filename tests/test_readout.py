@@ -499,12 +499,12 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     def no_encoder(request, count=4):
         raise RuntimeError("retrieval needs the packaged sentence encoder")
 
-    model.bank_poses = no_encoder
+    model.bank_poses = model.wants_pose = no_encoder
     engine._forward = poses_then_end(1)
     events = list(engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=3))
-    assert any(isinstance(e, Notice) and "sentence encoder" in e.message for e in events)
+    assert sum(isinstance(e, Notice) and "sentence encoder" in e.message for e in events) == 2  # gate, bank
     assert sum(isinstance(e, PoseEvent) for e in events) == 1  # the head's pose instead
-    del model.bank_poses
+    del model.bank_poses, model.wants_pose
     model.save_pretrained(tmp_path / "ckpt")
     assert PoseGPT.from_pretrained(tmp_path / "ckpt").pose_bank is not None
     (tmp_path / "ckpt" / "pose_bank.safetensors").unlink()
