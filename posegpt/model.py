@@ -981,6 +981,18 @@ def _default_model_card(config: PoseGPTConfig) -> str:
 DEFAULT_CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints" / "posegpt-smollm2-135m"
 
 
+def _with_encoder(model: PoseGPT) -> PoseGPT:
+    """Load the sentence encoder now when the model's gate or bank reads every text turn with it,
+    so the first reply is not the one that waits for it (nor prints its loading in a chat). One
+    that cannot load is reported by the engine at its first use."""
+    if model.intent_gate is not None or model.pose_bank is not None:
+        try:
+            model.request_encoder()
+        except (RuntimeError, OSError):
+            pass
+    return model
+
+
 def load_posegpt(
     checkpoint: str | Path | None = None,
     backbone: str | None = None,
@@ -994,10 +1006,10 @@ def load_posegpt(
     chats, but its poses mean nothing until it is trained, and the sentence says so.
     """
     if checkpoint is not None:
-        model = PoseGPT.from_pretrained(checkpoint, device=device, dtype=dtype, backbone=backbone)
+        model = _with_encoder(PoseGPT.from_pretrained(checkpoint, device=device, dtype=dtype, backbone=backbone))
         return model, f"PoseGPT checkpoint {checkpoint} on backbone {model.backbone.name}"
     if backbone is None and (DEFAULT_CHECKPOINT_DIR / CONFIG_NAME).exists():
-        model = PoseGPT.from_pretrained(DEFAULT_CHECKPOINT_DIR, device=device, dtype=dtype)
+        model = _with_encoder(PoseGPT.from_pretrained(DEFAULT_CHECKPOINT_DIR, device=device, dtype=dtype))
         return model, f"the default PoseGPT checkpoint ({DEFAULT_CHECKPOINT_DIR.name}) on {model.backbone.name}"
     loaded = load_backbone(backbone or DEFAULT_BACKBONE, device=device, dtype=dtype)
     model = PoseGPT(loaded, PoseGPTConfig(backbone=loaded.spec)).eval()

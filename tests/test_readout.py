@@ -507,6 +507,19 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     del model.bank_poses, model.wants_pose
     model.save_pretrained(tmp_path / "ckpt")
     assert PoseGPT.from_pretrained(tmp_path / "ckpt").pose_bank is not None
+    # the CLI and the app load the encoder with the model, not with the first reply
+    from posegpt.model import load_posegpt
+
+    loaded_encoders = []
+    original_encoder = PoseGPT.request_encoder
+    PoseGPT.request_encoder = lambda self: loaded_encoders.append(self) or WordEmbedder()
+    try:
+        with_bank, _ = load_posegpt(tmp_path / "ckpt")
+        build(folder).save_pretrained(tmp_path / "plain")
+        load_posegpt(tmp_path / "plain")
+    finally:
+        PoseGPT.request_encoder = original_encoder
+    assert loaded_encoders == [with_bank]  # the plain checkpoint reads no encoder
     (tmp_path / "ckpt" / "pose_bank.safetensors").unlink()
     with pytest.raises(CheckpointError, match="pose_bank"):
         PoseGPT.from_pretrained(tmp_path / "ckpt")
