@@ -35,22 +35,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write each checkpoint's replies with its poses, as `batch` writes them")
     args = parser.parse_args(argv)
 
-    def shown_reply(model, conversation, found) -> str:
-        from posegpt.shown_words import rewrite, said
-
-        reply = str(conversation[-1]["content"])
-        earlier = [str(m["content"]) for m in conversation[:-1] if m["role"] == "assistant"]
-        if not found or not model.answers_from_bank(earlier):
-            return reply
-        from_bank = model.bank_poses(str(conversation[-2]["content"])).shape[0]  # the first poses are the bank's
-        return rewrite(reply, [said(pose) if index < from_bank else None for index, pose in enumerate(found)])
-
     import torch
 
     from posegpt.cli import pose_records
     from posegpt.eval.text2pose import Answer, markdown_table, read_batch_replies, score_answer, summarise
     from posegpt.model import PoseGPT
     from posegpt.readout import decode_replies
+    from posegpt.shown_words import rewrite, said
 
     torch.set_num_threads(2)
     if args.set == "text2pose":
@@ -72,9 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     for checkpoint in args.checkpoints:
         model = PoseGPT.from_pretrained(checkpoint).merge_for_inference()
         conversations = [list(p.messages) + [{"role": "assistant", "content": r.reply}] for p, r in zip(prompts, replies)]
-        poses = decode_replies(model, conversations)
+        decoded = decode_replies(model, conversations)
+        poses = [reply.poses for reply in decoded]
         # a reply whose poses come from the bank says them in their own words, as the engine shows it
-        shown = [shown_reply(model, conversation, found) for conversation, found in zip(conversations, poses)]
+        shown = [rewrite(str(conversation[-1]["content"]), [said(pose) for pose in reply.poses[:reply.from_bank]])
+                 if reply.from_bank else str(conversation[-1]["content"]) for conversation, reply in zip(conversations, decoded)]
         scores = [score_answer(p, Answer(text, found)) for p, text, found in zip(prompts, shown, poses) if p.kind in kinds]
         summary[checkpoint] = summarise(scores, kinds)
         if args.write_replies:

@@ -810,12 +810,10 @@ class PoseGPT(nn.Module):
                 _load_head_state(folder / HEAD_WEIGHTS_NAME, model.pose_head, missing_prefix=("neighbour_projection.", "copy_")),
                 strict=False)
         # else: config_overrides asked for another head; it starts untrained (e.g. a new readout to fit)
-        if config.bank_answers and model.pose_bank is None:
-            if (folder / POSE_BANK_NAME).exists():
-                model.pose_bank = _load_bank(folder)
-            elif saved_config.bank_answers:
-                raise CheckpointError(f"the checkpoint {folder} answers requests from its bank but lacks {POSE_BANK_NAME}")
-            # else: an override turns bank answers on; training builds the bank (posegpt.train)
+        # A model that answers from its bank loads it; one whose bank answers only by an override
+        # and has none gets it from training (posegpt.train).
+        if config.bank_answers and model.pose_bank is None and (saved_config.bank_answers or (folder / POSE_BANK_NAME).exists()):
+            model.pose_bank = _load_bank(folder)
         if model.person_projector is not None and model.person_pointer is not None:
             person_file = folder / PERSON_WEIGHTS_NAME
             if person_file.exists():
@@ -933,7 +931,7 @@ class _Bundle(nn.Module):
 
 def _load_bank(folder: Path) -> PoseBank:
     if not (folder / POSE_BANK_NAME).exists():
-        raise CheckpointError(f"the checkpoint {folder} retrieves poses but lacks {POSE_BANK_NAME}")
+        raise CheckpointError(f"the checkpoint {folder} reads a pose bank (retrieval or bank answers) but lacks {POSE_BANK_NAME}")
     try:
         return PoseBank.load(folder / POSE_BANK_NAME)
     except Exception as error:  # truncated or foreign safetensors

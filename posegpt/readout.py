@@ -371,8 +371,17 @@ def fit_head(model: PoseGPT, train: ReadoutCache, validation: ReadoutCache, step
             "refit_s": round(time.perf_counter() - started, 1), "refit_history": history}
 
 
+@dataclass
+class DecodedReply:
+    """The poses of one finished reply, as the engine shows them; the first `from_bank` are the
+    pose bank's (`PoseGPT.bank_poses`), the rest the head's."""
+
+    poses: list[Any]
+    from_bank: int = 0
+
+
 @torch.no_grad()
-def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, str]]], progress: bool = True) -> list[list[Any]]:
+def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, str]]], progress: bool = True) -> list[DecodedReply]:
     """The poses `model`'s head reads from finished conversations (the last message an assistant
     reply with its `<POSE>`s), as the engine would have decoded them: one float32 forward pass
     each, the turn of every `<POSE>`, the request's neighbours for a retrieving head, the bank's
@@ -400,14 +409,15 @@ def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, st
         readout, _ = cache.batch(list(range(start, min(len(cache), start + 64))), model.device, model.readout_layers)
         rotations = model.decode_poses(readout)  # (b, 24, 3, 3)
         poses += [Pose.from_rotation_matrices(rotations[i:i + 1]) for i in range(rotations.shape[0])]
-    decoded: list[list[Any]] = []
+    decoded: list[DecodedReply] = []
     for messages, count, total in zip(conversations, counts, totals):
         read, poses = (poses[:total], poses[total:]) if count else ([], poses)
-        mine = read[total - count:]
+        reply = DecodedReply(read[total - count:])
         earlier = [str(m["content"]) for m in messages[:-1] if m["role"] == "assistant"]
         if count and model.answers_from_bank(earlier):  # as the engine: the bank's poses first, the head's after them
             request = next(str(m["content"]) for m in reversed(messages) if m["role"] == "user")
             found = model.bank_poses(request)  # (n, 24, 3, 3)
-            mine = [Pose.from_rotation_matrices(found[i:i + 1].cpu()) for i in range(min(count, found.shape[0]))] + mine[found.shape[0]:]
-        decoded.append(mine)
+            reply.from_bank = min(count, found.shape[0])
+            reply.poses[:reply.from_bank] = [Pose.from_rotation_matrices(found[i:i + 1].cpu()) for i in range(reply.from_bank)]
+        decoded.append(reply)
     return decoded

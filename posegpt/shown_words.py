@@ -19,25 +19,23 @@ them); `said` gives the words of a pose (the same pose, the same words).
 
 from __future__ import annotations
 
-import threading
+from functools import lru_cache
 from typing import Any, Sequence
 
 from posegpt.pose import Pose
 from posegpt.tokens import POSE_TOKEN
 
-_CAPTIONER: Any = None
-_CAPTIONER_LOCK = threading.Lock()
+
+@lru_cache(maxsize=1)
+def _captioner() -> Any:
+    from posegpt.data.captioner import Captioner  # its phrase tables load with the first bank pose
+
+    return Captioner(seed=0)
 
 
 def said(pose: Pose) -> str:
     """The words a reply says for `pose` (`Captioner.said`, seed 0: deterministic per pose)."""
-    global _CAPTIONER
-    with _CAPTIONER_LOCK:
-        if _CAPTIONER is None:
-            from posegpt.data.captioner import Captioner
-
-            _CAPTIONER = Captioner(seed=0)
-    return _CAPTIONER.said(pose)
+    return _captioner().said(pose)
 
 
 class ShownWords:

@@ -426,17 +426,18 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
         accelerator.print(
             f"head refit: validation pose L1 {scores['refit_val_pose_l1_before']:.4f} → {scores['refit_val_pose_l1']:.4f}"
         )
-    if unwrapped.config.bank_answers and unwrapped.pose_bank is None:
-        if not config.optim.retrieval_bank_conversations:
-            raise ValueError("bank_answers needs optim.retrieval_bank_conversations > 0 (the conversations the bank is made of)")
-        from posegpt.retrieval import MiniLMEmbedder
-
-        unwrapped.pose_bank, _ = training_bank(config, MiniLMEmbedder(), distinct=True)
-    if config.optim.intent_gate_conversations:
+    needs_bank = unwrapped.config.bank_answers and unwrapped.pose_bank is None
+    if needs_bank and not config.optim.retrieval_bank_conversations:
+        raise ValueError("bank_answers needs optim.retrieval_bank_conversations > 0 (the conversations the bank is made of)")
+    if needs_bank or config.optim.intent_gate_conversations:
         from posegpt.intent import fit_gate
         from posegpt.retrieval import MiniLMEmbedder
 
-        unwrapped.intent_gate = fit_gate(MiniLMEmbedder(), config.optim.intent_gate_conversations, seed=0)
+        embedder = MiniLMEmbedder()  # one load for the bank and the gate
+        if needs_bank:
+            unwrapped.pose_bank, _ = training_bank(config, embedder, distinct=True)
+        if config.optim.intent_gate_conversations:
+            unwrapped.intent_gate = fit_gate(embedder, config.optim.intent_gate_conversations, seed=0)
     final = output / "final"
     if accelerator.is_main_process:
         elapsed = time.perf_counter() - loop_started

@@ -132,8 +132,8 @@ def test_engine_pose_equals_the_training_readout(folder):
 
     again = decode_replies(model, [messages + [{"role": "assistant", "content": "<POSE>"}],
                                    messages + [{"role": "assistant", "content": "No pose."}]], progress=False)
-    assert len(again[0]) == 1 and again[1] == []
-    assert torch.allclose(again[0][0].rotation_matrices(), pose.rotation_matrices(), atol=1e-4)
+    assert len(again[0].poses) == 1 and again[1].poses == []
+    assert torch.allclose(again[0].poses[0].rotation_matrices(), pose.rotation_matrices(), atol=1e-4)
     # a head that reads the turn answers differently when the words differ
     forced.calls = 0
     other = list(engine.stream([{"role": "user", "content": "Squat down."}], max_new_tokens=4))
@@ -471,10 +471,11 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     replies = decode_replies(model, [[{"role": "user", "content": "raise your arms"},
                                       {"role": "assistant", "content": "One <POSE> two <POSE>"}], follow_up[:2],
                                      follow_up + [{"role": "assistant", "content": "There: <POSE>"}]], progress=False)
-    assert torch.allclose(replies[0][1].rotation_matrices()[0], rotations[2], atol=2e-2)
-    assert torch.allclose(replies[1][0].rotation_matrices()[0], rotations[0], atol=2e-2)  # its own first request
-    assert len(replies[2]) == 1  # a follow-up: the last reply's one pose, the head's
-    assert not torch.allclose(replies[2][0].rotation_matrices()[0], rotations[0], atol=2e-2)
+    assert torch.allclose(replies[0].poses[1].rotation_matrices()[0], rotations[2], atol=2e-2)
+    assert torch.allclose(replies[1].poses[0].rotation_matrices()[0], rotations[0], atol=2e-2)  # its own first request
+    assert len(replies[2].poses) == 1  # a follow-up: the last reply's one pose, the head's
+    assert [reply.from_bank for reply in replies] == [2, 1, 0]
+    assert not torch.allclose(replies[2].poses[0].rotation_matrices()[0], rotations[0], atol=2e-2)
     # words after a colon before a bank pose are replaced by the captioner's words for that pose
     from posegpt.shown_words import said as said_words
 
