@@ -55,6 +55,10 @@ if TYPE_CHECKING:
     from posegpt.vision.referring import Resolution
 
 Role = Literal["system", "user", "assistant"]
+# Tokens a bank-answered reply that owes more poses may spend before the next one: its words
+# there are replaced by the pose's own (posegpt/shown_words.py), and a small LLM listing four
+# poses otherwise describes the third until the token budget ends (eval natural, N = 4).
+WORDS_BEFORE_OWED_POSE = 48
 
 
 @dataclass(frozen=True)
@@ -370,22 +374,25 @@ class Engine:
         # A question whose words single out someone in the photo is answered with their pose,
         # even when the small LLM would only describe them (or loop) instead of emitting <POSE>.
         pose_due = resolution is not None and resolution.has_evidence and not resolution.everyone
-        # A standalone text request is answered from the pose bank when the model has one.
-        from_bank = self.model.answers_from_bank([m.content for m in asked[:-1] if m.role == "assistant"],
-                                                 reads_photo=scene is not None)
+        # A text request or follow-up is answered from the pose bank when the model has one.
+        bank_asks = asked if self.model.answers_from_bank(asked, reads_photo=scene is not None) else None
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,
-                                requested_pose_count(request) or 0, from_bank)
+                                requested_pose_count(request) or 0, bank_asks)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
-        pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0, from_bank: bool = False,
+        pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0,
+        bank_asks: Sequence[Message] | None = None,
     ) -> Iterator[Event]:
         """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
         run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead. `poses_wanted`:
         the number of poses the user asked for (posegpt.pose_count); once the reply shows a pose it
-        may not end before it shows that many (or runs out of tokens). `from_bank`: the reply's
-        poses are the bank's for `request` (`PoseGPT.bank_poses`), the head's after those."""
+        may not end before it shows that many, and it shows the ones it owes before its token
+        budget ends. `bank_asks`: the conversation (as the user wrote it) whose last message the
+        bank answers — the reply's poses are the bank's for it (`PoseGPT.bank_poses`), the head's
+        after those; None: the head's."""
+        from_bank = bank_asks is not None
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
         prompt_tokens = int(inputs["input_ids"].shape[1])
@@ -423,11 +430,18 @@ class Engine:
         neighbours: torch.Tensor | None = None
         bank_poses: torch.Tensor | None = None  # (n, 24, 3, 3): this turn's poses from the bank, when it answers
         end_tokens = torch.tensor(sorted(self.end_token_ids), dtype=torch.long, device=device)
+        since_pose = 0  # tokens since the reply's last <POSE>
         for step in range(max_new_tokens):
-            if 0 < len(poses) < poses_wanted:  # asked for N poses, shown fewer: the reply goes on
+            owed = poses_wanted - len(poses) if poses else 0  # asked for N poses, began showing them, shown fewer
+            if owed > 0:  # the reply goes on
                 logits = logits.clone()
                 logits[end_tokens] = float("-inf")
             token = sampler(logits, generated)
+            # An owed pose is shown before the token budget runs out, and in a bank-answered reply
+            # (whose words before a pose are replaced by the pose's own) before its words ramble on.
+            if owed > 0 and (max_new_tokens - step <= owed or (from_bank and since_pose >= WORDS_BEFORE_OWED_POSE)):
+                token = self.pose_token_id
+            since_pose = 0 if token == self.pose_token_id else since_pose + 1
             if (pose_due and self.pose_token_id not in generated
                     and (token in self.end_token_ids or step == max_new_tokens - 1)):
                 token = self.pose_token_id
@@ -449,7 +463,7 @@ class Engine:
                 answer = None
                 if from_bank and bank_poses is None:  # looked up once per reply, at its first <POSE>
                     try:
-                        bank_poses = self.model.bank_poses(request)
+                        bank_poses = self.model.bank_poses(bank_asks)
                     except (RuntimeError, OSError) as error:  # no sentence encoder installed: the head answers
                         from_bank = False
                         yield Notice(f"The pose bank cannot be read ({error}); the pose comes from the model's head.")

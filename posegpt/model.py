@@ -43,9 +43,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
-from posegpt.pose import NUM_JOINTS, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
+from posegpt.pose import NUM_JOINTS, Pose, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
 from posegpt.intent import IntentGate, gate_turn
-from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank
+from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank, bank_query
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 _ENCODER_LOCK = threading.Lock()  # see PoseGPT.request_encoder
@@ -61,6 +61,11 @@ BANK_ANSWERS = 4  # poses a reply may take from the bank (the engine shows up to
 # (measured against standing: float16 copies < 0.0001, a tilted head 0.0097, one hand raised 0.033,
 # a squat 0.125), so poses that differ by little more than the head's angle count as one.
 DISTINCT_POSE_6D = 0.01
+# Re-ranking the bank's nearest entries by the pose's own words (`bank_rerank`): each pose is
+# described three ways by the captioner, and its mean similarity to the request, times this weight,
+# is added to the bank similarity (weights 0.25 / 0.5 / 1 measured alike; the model card).
+CAPTION_DESCRIPTIONS = 3
+CAPTION_AGREEMENT_WEIGHT = 0.5
 
 
 class CheckpointError(RuntimeError):
@@ -94,12 +99,18 @@ class PoseGPTConfig:
     # Retrieving turn head: also blend the neighbours' poses into its output, joint by joint, with
     # learned weights and a learned gate (TurnReadoutHead), so copying a good neighbour is easy.
     retrieval_copy: bool = False
-    # A standalone text request (no photo, no pose earlier in the conversation) is answered with
-    # the poses of its nearest training requests in the bank (a sentence encoder's similarity),
-    # the reply's i-th <POSE> with the i-th distinct one; the head answers follow-ups and photos.
-    # Measured (model card): on hand-written requests the encoder's nearest request beats every
-    # head read from the 135 M LLM's states, also on requests far from any training phrasing.
+    # A text turn (no photo) is answered with the poses of its nearest training turns in the bank
+    # (a sentence encoder's similarity; `posegpt.retrieval.bank_query`): a request with no pose
+    # before it among training requests, a follow-up ("now the other arm") among training
+    # follow-ups, looked up with the requests it changes; the reply's i-th <POSE> gets the i-th
+    # distinct pose; the head answers photos (and follow-ups when the bank holds none).
+    # Measured (model card): on hand-written requests and follow-ups the encoder's nearest turn
+    # beats every head read from the 135 M LLM's states, also on requests far from any training phrasing.
     bank_answers: bool = False
+    # The bank's nearest entries re-ranked by how well the pose's own words (the captioner's) match
+    # the request: a sentence encoder weighs "both arms up" and "left arm up" alike, the words of
+    # the two poses do not. 0 = nearest first. Measured in the model card.
+    bank_rerank: int = 0
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -639,28 +650,50 @@ class PoseGPT(nn.Module):
         queries = torch.from_numpy(self.request_encoder().encode(list(requests)))  # (Q, D)
         return self.pose_bank.neighbours(queries, self.config.retrieval_k).to(self.device)
 
-    def answers_from_bank(self, earlier_replies: Sequence[str], reads_photo: bool = False) -> bool:
-        """Whether this turn's poses come from the bank (`bank_answers`): a text request with no
-        pose before it in the conversation. The bank holds first requests only, so a follow-up
-        ("now the other arm") means nothing to it, and a photo's pose is read from the photo."""
-        return (self.config.bank_answers and self.pose_bank is not None and not reads_photo
-                and not any(self.config.pose_token in reply for reply in earlier_replies))
+    def answers_from_bank(self, messages: Sequence[Any], reads_photo: bool = False) -> bool:
+        """Whether the reply to `messages` (ending with a user message) takes its poses from the
+        bank (`bank_answers`): a text turn, either a request with no pose before it or a follow-up
+        when the bank holds follow-ups (`bank_query`; banks made before them answer first requests
+        only, the head the rest). A photo's pose is read from the photo."""
+        if not (self.config.bank_answers and self.pose_bank is not None) or reads_photo:
+            return False
+        return not bank_query(messages).follow_up or self.pose_bank.has_follow_ups
 
-    def bank_poses(self, request: str, count: int = BANK_ANSWERS) -> torch.Tensor:
-        """The poses of `request`'s nearest training requests, most similar first, each one
-        distinct from those before it (a request for three stretches gets three stretches, not one
-        three times) → (≤ count, 24, 3, 3) on the model's device."""
+    def bank_poses(self, messages: Sequence[Any], count: int = BANK_ANSWERS) -> torch.Tensor:
+        """The poses of the nearest training turns to the conversation's last user message (by
+        `bank_query`: a request by its words, a follow-up with the requests it changes), most
+        similar first, each one distinct from those before it (a request for three stretches gets
+        three stretches, not one three times) → (≤ count, 24, 3, 3) on the model's device."""
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
-        query = torch.from_numpy(self.request_encoder().encode([request]))  # (1, D)
-        found = self.pose_bank.neighbours(query, count * 8)[0, :, :-1]  # (K, 144) 6D poses, most similar first
+        text, follow_up = bank_query(messages)
+        query = torch.from_numpy(self.request_encoder().encode([text]))  # (1, D)
+        found = self.pose_bank.neighbours(query, count * 8, follow_up=follow_up)[0]  # (K, 145) most similar first
+        candidates = found[:, :-1]  # (K, 144) 6D poses
+        if self.config.bank_rerank:
+            candidates = candidates[self._reranked(query[0], candidates, found[:, -1])]
         chosen: list[torch.Tensor] = []
-        for pose in found:
+        for pose in candidates:
             if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other in chosen):
                 chosen.append(pose)
             if len(chosen) == count:
                 break
         return rotation_6d_to_matrix(torch.stack(chosen).unflatten(-1, (NUM_JOINTS, 6))).to(self.device)  # (n, 24, 3, 3)
+
+    def _reranked(self, query: torch.Tensor, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
+        """The order in which to offer the bank's `candidates` (K, 144) for a request embedded as
+        `query` (D,), their bank `similarity` (K,) most similar first: the first `bank_rerank` by
+        similarity + CAPTION_AGREEMENT_WEIGHT × the mean similarity of the request to three of the
+        captioner's descriptions of each pose, the rest after them as they came → (K,) indices."""
+        from posegpt.data.captioner import shared_captioner
+
+        top = min(self.config.bank_rerank, candidates.shape[0])
+        rotations = rotation_6d_to_matrix(candidates[:top].float().unflatten(-1, (NUM_JOINTS, 6)))  # (top, 24, 3, 3)
+        descriptions = shared_captioner().describe_batch(Pose.from_rotation_matrices(rotations), CAPTION_DESCRIPTIONS)
+        vectors = torch.from_numpy(self.request_encoder().encode([d for pose in descriptions for d in pose]))
+        agreement = (vectors.view(top, CAPTION_DESCRIPTIONS, -1) @ query.float()).mean(1)  # (top,)
+        first = torch.argsort(similarity[:top].float() + CAPTION_AGREEMENT_WEIGHT * agreement, descending=True)
+        return torch.cat([first, torch.arange(top, candidates.shape[0])])
 
     def request_encoder(self) -> Any:
         """The sentence encoder (all-MiniLM-L6-v2) that the retrieval head and the intent gate

@@ -413,10 +413,9 @@ def decode_replies(model: PoseGPT, conversations: Sequence[Sequence[dict[str, st
     for messages, count, total in zip(conversations, counts, totals):
         read, poses = (poses[:total], poses[total:]) if count else ([], poses)
         reply = DecodedReply(read[total - count:])
-        earlier = [str(m["content"]) for m in messages[:-1] if m["role"] == "assistant"]
-        if count and model.answers_from_bank(earlier):  # as the engine: the bank's poses first, the head's after them
-            request = next(str(m["content"]) for m in reversed(messages) if m["role"] == "user")
-            found = model.bank_poses(request)  # (n, 24, 3, 3)
+        asked = list(messages[:-1])  # the conversation the reply answers
+        if count and model.answers_from_bank(asked):  # as the engine: the bank's poses first, the head's after them
+            found = model.bank_poses(asked)  # (n, 24, 3, 3)
             reply.from_bank = min(count, found.shape[0])
             reply.poses[:reply.from_bank] = [Pose.from_rotation_matrices(found[i:i + 1].cpu()) for i in range(reply.from_bank)]
         decoded.append(reply)

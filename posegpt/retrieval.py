@@ -15,6 +15,11 @@ for a share of requests every entry of the same pose is left out too, so the hea
 to do without a neighbour that has the right answer (a held-out pose or situation). The bank is
 either the fitting conversations' own named requests or, better, the first request of every one
 of many training conversations (`bank_entries`), explicit ones included.
+
+The same bank answers text turns outright (`PoseGPTConfig.bank_answers`): a request with the pose
+of its nearest training request, and — when the bank holds training follow-ups too — a
+follow-up ("now the other arm") with the pose of its nearest training follow-up, both looked up
+by the words `bank_query` gives.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Protocol, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -89,29 +94,44 @@ class PoseBank:
     poses: torch.Tensor  # (N, 144) float16: rotations_to_6d of each request's pose
     labels: tuple[str, ...]  # which pose each entry is (a library name, a mocap frame …): for leaving it out
     encoder: str = ENCODER_NAME
+    follow_ups: torch.Tensor | None = None  # (N,) bool: the entry is a follow-up turn (`bank_query`); None = none is
+
+    @property
+    def has_follow_ups(self) -> bool:
+        return self.follow_ups is not None and bool(self.follow_ups.any())
 
     def __len__(self) -> int:
         return int(self.embeddings.shape[0])
 
     @classmethod
     def build(cls, texts: Sequence[str], rotations: torch.Tensor, labels: Sequence[str],
-              embedder: TextEmbedder) -> "PoseBank":
-        """One entry per (request, pose (24, 3, 3), label)."""
+              embedder: TextEmbedder, follow_ups: Sequence[bool] | None = None) -> "PoseBank":
+        """One entry per (lookup words, pose (24, 3, 3), label[, is a follow-up])."""
         if not (len(texts) == rotations.shape[0] == len(labels)) or not texts:
             raise ValueError(f"need as many texts, poses and labels (≥ 1), got {len(texts)}, "
                              f"{rotations.shape[0]}, {len(labels)}")
+        if follow_ups is not None and len(follow_ups) != len(texts):
+            raise ValueError(f"need one follow-up flag per text, got {len(follow_ups)} for {len(texts)}")
         vectors = torch.from_numpy(embedder.encode(list(texts))).to(torch.float16)
-        return cls(vectors, rotations_to_6d(rotations.float()).to(torch.float16), tuple(labels), embedder.name)
+        return cls(vectors, rotations_to_6d(rotations.float()).to(torch.float16), tuple(labels), embedder.name,
+                   None if follow_ups is None else torch.tensor(list(follow_ups), dtype=torch.bool))
 
-    def neighbours(self, queries: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None) -> torch.Tensor:
+    def neighbours(self, queries: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None,
+                   follow_up: bool = False) -> torch.Tensor:
         """(Q, D) unit query embeddings → (Q, k, NEIGHBOUR_FEATURES): the k most similar entries'
-        poses and similarities, most similar first; `exclude[q]` lists entries query q may not get."""
+        poses and similarities, most similar first; `exclude[q]` lists entries query q may not get.
+        Only entries of the query's kind (`follow_up`) are candidates: a first request is never
+        answered with an edit of some other pose, nor a follow-up with a fresh request's pose."""
         similarity = queries.float() @ self.embeddings.float().T  # (Q, N)
+        kinds = self.follow_ups if self.follow_ups is not None else torch.zeros(len(self), dtype=torch.bool)
+        if not bool((kinds == follow_up).any()):
+            raise ValueError(f"this pose bank has no {'follow-up' if follow_up else 'first-request'} entries")
+        similarity[:, kinds != follow_up] = -2.0
         if exclude is not None:
             for row, entries in enumerate(exclude):
                 if len(entries):
                     similarity[row, torch.as_tensor(list(entries), dtype=torch.long)] = -2.0
-        k = min(k, len(self))
+        k = min(k, int((kinds == follow_up).sum()))
         best = similarity.topk(k, dim=1)  # (Q, k)
         poses = self.poses.float()[best.indices]  # (Q, k, 144)
         return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
@@ -122,8 +142,11 @@ class PoseBank:
         from safetensors.torch import save_file
 
         distinct, index = torch.unique(self.poses, dim=0, return_inverse=True)  # (U, 144), (N,)
-        save_file({"embeddings": self.embeddings.contiguous(), "poses": distinct.contiguous(),
-                   "pose_index": index.to(torch.int32).contiguous()}, str(path),
+        tensors = {"embeddings": self.embeddings.contiguous(), "poses": distinct.contiguous(),
+                   "pose_index": index.to(torch.int32).contiguous()}
+        if self.follow_ups is not None:
+            tensors["follow_up"] = self.follow_ups.to(torch.uint8).contiguous()
+        save_file(tensors, str(path),
                   metadata={"labels": json.dumps(list(self.labels)), "encoder": self.encoder})
 
     @classmethod
@@ -137,7 +160,8 @@ class PoseBank:
         poses = tensors["poses"]
         if "pose_index" in tensors:  # distinct poses + an index per entry (see save)
             poses = poses[tensors["pose_index"].long()]
-        return cls(tensors["embeddings"], poses, tuple(json.loads(metadata["labels"])), metadata["encoder"])
+        follow_ups = tensors["follow_up"].bool() if "follow_up" in tensors else None  # banks before follow-ups: none
+        return cls(tensors["embeddings"], poses, tuple(json.loads(metadata["labels"])), metadata["encoder"], follow_ups)
 
 
 def leave_out(bank: PoseBank, own: Sequence[int | None], labels: Sequence[str | None], share: float,
@@ -169,28 +193,64 @@ def pose_label(rotations: torch.Tensor) -> str:
     return "pose-" + hashlib.sha1(rounded.tobytes()).hexdigest()[:16]
 
 
-def bank_entries(samples: Iterable[Any]) -> tuple[list[str], torch.Tensor, list[str]]:
-    """(request, pose (N, 24, 3, 3), label) of every conversation whose first user message is
-    answered with a pose: what the engine looks up is the user's message alone, and a later
-    message ("now the other arm") means nothing without the pose before it, so only first
-    requests go in the bank. Labels: `pose_label`."""
+class BankQuery(NamedTuple):
+    """What the pose bank looks one turn up by."""
+
+    text: str  # the request alone, or for a follow-up every earlier pose request and then it, one per line
+    follow_up: bool  # a pose was shown earlier in the conversation
+
+
+def bank_query(messages: Sequence[Any]) -> BankQuery:
+    """The `BankQuery` of a conversation that ends with a user message (`Message`s or role/content
+    dicts; earlier replies keep their `<POSE>` markers). A request with no pose before it is
+    looked up by its own words; a follow-up ("now the other arm", "and sitting?") means nothing
+    without what it changes, so by every user message a pose answered, then its own, one per
+    line: training follow-ups are stored under the same key (`bank_entries`), so the nearest one
+    is an edit of a similar pose that asks for a similar change."""
+    from posegpt.tokens import POSE_TOKEN
+
+    turns = [(str(m["role"]), str(m["content"] or "")) if isinstance(m, Mapping) else (str(m.role), str(m.content or ""))
+             for m in messages]
+    if not turns or turns[-1][0] != "user":
+        raise ValueError("the pose bank looks up a conversation that ends with a user message")
+    answered: list[str] = []  # the user messages whose replies showed a pose
+    request = None
+    for role, content in turns[:-1]:
+        if role == "user":
+            request = content
+        elif role == "assistant" and POSE_TOKEN in content and request is not None:
+            answered.append(request)
+            request = None
+    return BankQuery("\n".join([*answered, turns[-1][1]]), bool(answered))
+
+
+def bank_entries(samples: Iterable[Any], follow_ups: bool = False) -> tuple[list[str], torch.Tensor, list[str], list[bool]]:
+    """(lookup words, pose (N, 24, 3, 3), label, is a follow-up) of every training turn answered
+    with a pose, keyed as the engine looks it up (`bank_query`); the turn's first pose stands for
+    it. Without `follow_ups` only turns with no pose before them (first requests). Labels:
+    `pose_label`."""
     from posegpt.tokens import POSE_TOKEN
 
     texts: list[str] = []
     rotations: list[torch.Tensor] = []
+    kinds: list[bool] = []
     for sample in samples:
-        first = next((index for index, message in enumerate(sample.messages) if message["role"] == "user"), None)
-        if first is None or len(sample.messages) <= first + 1:
-            continue
-        reply = sample.messages[first + 1]
-        if reply["role"] != "assistant" or POSE_TOKEN not in reply["content"] or not len(sample.poses):
-            continue
-        texts.append(str(sample.messages[first]["content"]))
-        rotations.append(sample.poses[0].rotation_matrices()[0])  # (24, 3, 3): the reply's first pose
+        shown = 0  # poses of the conversation before this turn
+        for turn, message in enumerate(sample.messages):
+            if message["role"] != "assistant":
+                continue
+            count = str(message["content"]).count(POSE_TOKEN)
+            if count and turn > 0 and sample.messages[turn - 1]["role"] == "user" and shown < len(sample.poses):
+                query = bank_query(sample.messages[:turn])
+                if follow_ups or not query.follow_up:
+                    texts.append(query.text)
+                    rotations.append(sample.poses[shown].rotation_matrices()[0])  # (24, 3, 3)
+                    kinds.append(query.follow_up)
+            shown += count
     if not texts:
-        raise ValueError("no conversation starts with a request answered by a pose")
+        raise ValueError("no conversation has a request answered by a pose")
     stacked = torch.stack(rotations)  # (N, 24, 3, 3)
-    return texts, stacked, [pose_label(r) for r in stacked]
+    return texts, stacked, [pose_label(r) for r in stacked], kinds
 
 
 def same_text_entries(bank_texts: Sequence[str], queries: Sequence[str]) -> list[list[int]]:

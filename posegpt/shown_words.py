@@ -19,23 +19,17 @@ them); `said` gives the words of a pose (the same pose, the same words).
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any, Sequence
+from typing import Sequence
 
 from posegpt.pose import Pose
 from posegpt.tokens import POSE_TOKEN
 
 
-@lru_cache(maxsize=1)
-def _captioner() -> Any:
-    from posegpt.data.captioner import Captioner  # its phrase tables load with the first bank pose
-
-    return Captioner(seed=0)
-
-
 def said(pose: Pose) -> str:
     """The words a reply says for `pose` (`Captioner.said`, seed 0: deterministic per pose)."""
-    return _captioner().said(pose)
+    from posegpt.data.captioner import shared_captioner  # its phrase tables load with the first bank pose
+
+    return shared_captioner().said(pose)
 
 
 class ShownWords:

@@ -435,7 +435,7 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
 
         embedder = MiniLMEmbedder()  # one load for the bank and the gate
         if needs_bank:
-            unwrapped.pose_bank, _ = training_bank(config, embedder, distinct=True)
+            unwrapped.pose_bank, _ = training_bank(config, embedder, distinct=True, follow_ups=True)
         if config.optim.intent_gate_conversations:
             unwrapped.intent_gate = fit_gate(embedder, config.optim.intent_gate_conversations, seed=0)
     final = output / "final"
@@ -492,25 +492,27 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
     return scores
 
 
-def training_bank(config: TrainConfig, embedder: Any, distinct: bool = False) -> tuple[Any, list[str]]:
-    """A `PoseBank` of the first requests of `optim.retrieval_bank_conversations` training
-    conversations (the run's data settings, seed data.seed + 2), and each entry's words. With
-    `distinct` an entry whose words and pose repeat an earlier one is left out (a bank that
-    answers requests ships with the checkpoint: no duplicate rows)."""
+def training_bank(config: TrainConfig, embedder: Any, distinct: bool = False, follow_ups: bool = False) -> tuple[Any, list[str]]:
+    """A `PoseBank` of the pose requests of `optim.retrieval_bank_conversations` training
+    conversations (the run's data settings, seed data.seed + 2), and each entry's words: first
+    requests, and with `follow_ups` the follow-up turns too (`bank_entries`). With `distinct` an
+    entry whose words and pose repeat an earlier one is left out (a bank that answers requests
+    ships with the checkpoint: no duplicate rows)."""
     from posegpt.data.conversations import build_dataset
     from posegpt.retrieval import PoseBank, bank_entries
 
     samples = build_dataset("train", size=config.optim.retrieval_bank_conversations, seed=config.data.seed + 2,
                             mix=config.data.mix, described=config.data.described_replies)
-    texts, rotations, labels = bank_entries(samples)
+    texts, rotations, labels, kinds = bank_entries(samples, follow_ups=follow_ups)
     if distinct:
         first: dict[tuple[str, str], int] = {}
         for index, key in enumerate(zip(texts, labels)):
             first.setdefault(key, index)
         kept = sorted(first.values())
-        texts, rotations, labels = [texts[i] for i in kept], rotations[kept], [labels[i] for i in kept]
-    print(f"Pose bank: {len(texts)} requests from {len(samples)} training conversations", file=sys.stderr)
-    return PoseBank.build(texts, rotations, labels, embedder), texts
+        texts, rotations, labels, kinds = [texts[i] for i in kept], rotations[kept], [labels[i] for i in kept], [kinds[i] for i in kept]
+    print(f"Pose bank: {len(texts) - sum(kinds)} requests and {sum(kinds)} follow-ups from {len(samples)} training conversations",
+          file=sys.stderr)
+    return PoseBank.build(texts, rotations, labels, embedder, kinds if follow_ups else None), texts
 
 
 @contextmanager
@@ -570,9 +572,10 @@ def _encoder_lines(config: TrainConfig, model: PoseGPTConfig) -> str:
             if config.optim.intent_gate_conversations else "")
     if not model.bank_answers:
         return gate
-    return gate + (f"\n- Pose bank (bank_answers): the first requests of {config.optim.retrieval_bank_conversations} training "
-            f"conversations (seed {config.data.seed + 2}) and their poses, embedded with all-MiniLM-L6-v2; a standalone "
-            f"text request is answered with its nearest entries' poses, follow-ups and photos by the head")
+    return gate + (f"\n- Pose bank (bank_answers): the requests and follow-ups of {config.optim.retrieval_bank_conversations} "
+            f"training conversations (seed {config.data.seed + 2}) and their poses, embedded with all-MiniLM-L6-v2; a text "
+            f"request is answered with its nearest requests' poses, a follow-up with its nearest follow-ups' (looked up "
+            f"with the requests it changes), photos by the head")
 
 
 def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float,

@@ -389,15 +389,16 @@ def test_bank_holds_first_requests_labels_equal_poses_alike_and_never_offers_the
     samples = [
         sample([{"role": "user", "content": "Raise your arms."}, {"role": "assistant", "content": "Up: <POSE>"}], ["arms_up"]),
         sample([{"role": "user", "content": "Hi!"}, {"role": "assistant", "content": "Hello."},
-                {"role": "user", "content": "Wave."}, {"role": "assistant", "content": "<POSE>"}], ["wave_left_hand"]),
+                {"role": "user", "content": "Waving, please."}, {"role": "assistant", "content": "<POSE>"}], ["wave_left_hand"]),
         sample([{"role": "user", "content": "Squat, then stand."}, {"role": "assistant", "content": "<POSE> <POSE>"}],
                ["squat", "stand"]),
         sample([{"role": "user", "content": "Lift both arms high."}, {"role": "assistant", "content": "<POSE>"}], ["arms_up"]),
     ]
-    texts, rotations, labels = bank_entries(samples)
-    assert texts == ["Raise your arms.", "Squat, then stand.", "Lift both arms high."]  # no first request, no entry
-    assert rotations.shape == (3, 24, 3, 3) and torch.allclose(rotations[1], named_pose("squat").rotation_matrices()[0])
-    assert labels[0] == labels[2] != labels[1]  # the same library pose, one label
+    texts, rotations, labels, follow_ups = bank_entries(samples)
+    # a request after small talk is a first request too: the engine looks it up by its own words
+    assert texts == ["Raise your arms.", "Waving, please.", "Squat, then stand.", "Lift both arms high."] and not any(follow_ups)
+    assert rotations.shape == (4, 24, 3, 3) and torch.allclose(rotations[2], named_pose("squat").rotation_matrices()[0])
+    assert labels[0] == labels[3] != labels[2]  # the same library pose, one label
     assert same_text_entries(texts, ["Raise your arms.", "Something new."]) == [[0], []]
 
     model = build(folder, retrieval_k=1)
@@ -406,7 +407,7 @@ def test_bank_holds_first_requests_labels_equal_poses_alike_and_never_offers_the
     bank = PoseBank.build(texts, rotations, labels, embedder)
     attach_neighbours(cache, bank, embedder, k=1, bank_texts=texts)
     assert cache.neighbours[0, 0, -1] < 0.999  # not its own words: the paraphrase...
-    assert torch.allclose(cache.neighbours[0, 0, :-1].float(), bank.poses[2].float(), atol=1e-2)  # ...of the same pose
+    assert torch.allclose(cache.neighbours[0, 0, :-1].float(), bank.poses[3].float(), atol=1e-2)  # ...of the same pose
 
 
 def test_a_trained_head_without_retrieval_starts_a_copying_head_with_its_own_weights(folder, tmp_path):
@@ -424,7 +425,7 @@ def test_a_trained_head_without_retrieval_starts_a_copying_head_with_its_own_wei
 # -- a bank that answers standalone requests ------------------------------------------------------
 
 
-def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answers_follow_ups(folder, tmp_path):
+def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answers_follow_ups_it_lacks(folder, tmp_path):
     from posegpt.model import CheckpointError
     from posegpt.pose import Pose
     from posegpt.readout import decode_replies
@@ -436,7 +437,7 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (4, 24, 3, 3)
     model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
     model._request_encoder = WordEmbedder()
-    found = model.bank_poses("raise your arms", count=3)  # (n, 24, 3, 3)
+    found = model.bank_poses([{"role": "user", "content": "raise your arms"}], count=3)  # (n, 24, 3, 3)
     # the two arms_up entries are one pose; the next distinct ones follow, most similar first
     assert found.shape == (3, 24, 3, 3)
     assert torch.allclose(found[0], rotations[0], atol=2e-2) and torch.allclose(found[1], rotations[2], atol=2e-2)
@@ -497,7 +498,7 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     done = events[-1]
     assert text == f"Sure: {said} " and done.reply == f"Sure: {said} <POSE>" and said not in "Sure: arms down"
 
-    def no_encoder(request, count=4):
+    def no_encoder(messages, count=4):
         raise RuntimeError("retrieval needs the packaged sentence encoder")
 
     model.bank_poses = model.wants_pose = no_encoder
@@ -524,3 +525,110 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     (tmp_path / "ckpt" / "pose_bank.safetensors").unlink()
     with pytest.raises(CheckpointError, match="pose_bank"):
         PoseGPT.from_pretrained(tmp_path / "ckpt")
+
+
+def test_a_bank_with_follow_ups_answers_an_edit_by_the_requests_it_changes(folder, tmp_path):
+    from posegpt.data.conversations import Sample
+    from posegpt.readout import decode_replies
+    from posegpt.retrieval import BankQuery, PoseBank, bank_entries, bank_query
+
+    user = lambda text: {"role": "user", "content": text}  # noqa: E731
+    assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
+    # a request alone; after small talk still alone; a follow-up with every request a pose answered
+    assert bank_query([user("raise your left arm")]) == BankQuery("raise your left arm", False)
+    assert bank_query([user("hi"), assistant("Hello!"), user("squat")]) == BankQuery("squat", False)
+    assert bank_query([user("hi"), assistant("Hello!"), user("raise your left arm"), assistant("Up: <POSE>"),
+                       user("what is that?"), assistant("An arm raise."), user("now the other arm")]) \
+        == BankQuery("raise your left arm\nnow the other arm", True)
+    with pytest.raises(ValueError, match="ends with a user message"):
+        bank_query([user("squat"), assistant("<POSE>")])
+
+    samples = [Sample([user("raise your arms"), assistant("Up: <POSE>"), user("now squat down"), assistant("<POSE>")],
+                      [named_pose("arms_up"), named_pose("squat")], "test", {}),
+               Sample([user("wave with one hand"), assistant("<POSE>")], [named_pose("wave_left_hand")], "test", {})]
+    assert bank_entries(samples)[0] == ["raise your arms", "wave with one hand"]  # first requests only
+    texts, rotations, labels, follow_ups = bank_entries(samples, follow_ups=True)
+    assert texts == ["raise your arms", "raise your arms\nnow squat down", "wave with one hand"]
+    assert follow_ups == [False, True, False]
+    assert torch.allclose(rotations[1], named_pose("squat").rotation_matrices()[0])  # the follow-up's own pose
+
+    model = build(folder, bank_answers=True).eval()
+    model.pose_bank = PoseBank.build(texts, rotations, labels, WordEmbedder(), follow_ups)
+    model._request_encoder = WordEmbedder()
+    asked = [user("raise your arms"), assistant("Here: <POSE>"), user("now squat down")]
+    assert model.answers_from_bank(asked) and not model.answers_from_bank(asked, reads_photo=True)
+    # the follow-up's words, looked up among follow-ups only; a first request never gets an edit's pose
+    assert torch.allclose(model.bank_poses(asked, count=1)[0], rotations[1], atol=2e-2)
+    assert torch.allclose(model.bank_poses([user("raise your arms now squat down")], count=1)[0], rotations[0], atol=2e-2)
+    (pose,) = decode_replies(model, [asked + [assistant("Down: <POSE>")]], progress=False)[0].poses
+    assert torch.allclose(pose.rotation_matrices()[0], rotations[1], atol=2e-2)
+    engine = Engine(model)
+    original = engine._forward
+
+    def pose_then_end(cache_, adapter=True, **inputs):
+        logits, states, cache_ = original(cache_, adapter, **inputs)
+        forced = torch.full_like(logits, -1e9)
+        forced[model.pose_token_id if pose_then_end.calls == 0 else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
+        pose_then_end.calls += 1
+        return forced, states, cache_
+
+    pose_then_end.calls = 0
+    engine._forward = pose_then_end
+    (shown,) = [e.pose for e in engine.stream(asked, max_new_tokens=3) if isinstance(e, PoseEvent)]
+    assert torch.allclose(shown.rotation_matrices()[0], rotations[1], atol=2e-2)
+    # the flags survive saving; a bank saved without them answers first requests only
+    model.pose_bank.save(tmp_path / "bank.safetensors")
+    assert PoseBank.load(tmp_path / "bank.safetensors").follow_ups.tolist() == follow_ups
+    model.pose_bank = PoseBank.build(texts[:1], rotations[:1], labels[:1], WordEmbedder())
+    assert not model.answers_from_bank(asked) and model.answers_from_bank(asked[:1])
+    with pytest.raises(ValueError, match="no follow-up entries"):
+        model.pose_bank.neighbours(torch.from_numpy(WordEmbedder().encode(["squat"])), 1, follow_up=True)
+
+
+def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
+    from posegpt.engine import WORDS_BEFORE_OWED_POSE
+    from posegpt.retrieval import PoseBank
+
+    model = build(folder, bank_answers=True).eval()
+    names = ["arms_up", "squat", "wave_left_hand"]
+    texts = ["two poses with arms", "two poses squatting", "two poses waving"]
+    model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    engine = Engine(model)
+    original = engine._forward
+    word = model.tokenizer.encode(" and", add_special_tokens=False)[0]
+
+    def one_pose_then_words(cache_, adapter=True, **inputs):
+        logits, states, cache_ = original(cache_, adapter, **inputs)
+        forced = torch.full_like(logits, -1e9)
+        forced[model.pose_token_id if one_pose_then_words.calls == 0 else word] = 0.0
+        one_pose_then_words.calls += 1
+        return forced, states, cache_
+
+    one_pose_then_words.calls = 0
+    engine._forward = one_pose_then_words
+    events = list(engine.stream([{"role": "user", "content": "show me two poses with arms"}],
+                                max_new_tokens=WORDS_BEFORE_OWED_POSE + 20))
+    assert sum(isinstance(e, PoseEvent) for e in events) == 2
+    # the second pose came after WORDS_BEFORE_OWED_POSE words, not as the budget's last token
+    assert events[-1].reply.endswith(" and") and events[-1].stats.generated_tokens == WORDS_BEFORE_OWED_POSE + 20
+
+
+def test_the_bank_re_ranks_its_nearest_entries_by_the_words_of_their_poses(folder):
+    from posegpt.retrieval import PoseBank
+
+    names = ["wave_left_hand", "arms_up", "squat"]
+    # by the words of the requests alone, the one-handed wave is nearest; the arms_up pose's own
+    # descriptions ("both arms are raised straight up") match the request far better
+    texts = ["raise arms up above the head", "both arms straight up", "squat down low"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
+    asked = [{"role": "user", "content": "both arms straight up above the head"}]
+    first = {}
+    for rerank in (0, 2):
+        model = build(folder, bank_answers=True, bank_rerank=rerank).eval()
+        model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
+        model._request_encoder = WordEmbedder()
+        found = model.bank_poses(asked, count=3)  # (3, 24, 3, 3)
+        assert found.shape == (3, 24, 3, 3)
+        first[rerank] = next(n for n, r in zip(names, rotations) if torch.allclose(found[0], r, atol=2e-2))
+    assert first == {0: "wave_left_hand", 2: "arms_up"}

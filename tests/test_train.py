@@ -134,17 +134,18 @@ def test_a_bank_stage_adds_a_pose_bank_of_training_requests_and_trains_nothing(t
     text_only = train(config(folder, tmp_path / "text", 1), samples=samples())
     stage = TrainConfig.from_dict({
         "output_dir": str(tmp_path / "bank"), "init_from": str(text_only), "init_overrides": {"bank_answers": True},
-        "data": {"seed": 5, "mix": {"explicit": 0.5, "speculative": 0.5}},
+        "data": {"seed": 5, "mix": {"explicit": 0.4, "speculative": 0.3, "edit": 0.3}},
         "optim": {"max_steps": 0, "retrieval_bank_conversations": 40, "intent_gate_conversations": 100}, "device": "cpu",
     })
     final = train(stage, samples=samples())
     model = PoseGPT.from_pretrained(final)
     assert model.config.bank_answers and model.pose_bank is not None
     assert model.intent_gate is not None and model.intent_gate.config.fitted_on["size"] == 100
-    assert 0 < len(model.pose_bank) <= 40 and len(set(model.pose_bank.labels)) > 1
+    assert 0 < len(model.pose_bank) <= 80 and len(set(model.pose_bank.labels)) > 1
+    assert model.pose_bank.has_follow_ups and not model.pose_bank.follow_ups.all()  # edits' second turns too
     before = PoseGPT.from_pretrained(text_only)
     assert torch.equal(model.pose_head.mlp[0].weight, before.pose_head.mlp[0].weight)  # nothing trained
-    assert "Pose bank (bank_answers): the first requests of 40 training conversations" in (final / "README.md").read_text()
+    assert "Pose bank (bank_answers): the requests and follow-ups of 40 training conversations" in (final / "README.md").read_text()
     stage.optim.retrieval_bank_conversations = stage.optim.intent_gate_conversations = 0
     stage.output_dir = str(tmp_path / "no-bank")
     with pytest.raises(ValueError, match="retrieval_bank_conversations"):

@@ -1131,3 +1131,11 @@ class Captioner:
         else:
             sentences = _third_person(rng, posture_phrases[0] if say_posture else None, clauses)
         return " ".join(_sentence(sentence) for sentence in sentences)
+
+
+@functools.lru_cache(maxsize=1)
+def shared_captioner() -> Captioner:
+    """The process's one deterministic captioner (seed 0: the same pose, the same words), which
+    says the poses the engine shows from the bank (posegpt/shown_words.py) and re-ranks the bank's
+    candidates (`PoseGPTConfig.bank_rerank`)."""
+    return Captioner(seed=0)

@@ -1,0 +1,114 @@
+"""Which rule should the pose bank answer by? The bank alone, no LLM: checks passed per rule.
+
+    python bench/bank_rules.py                       # the hand-written requests and follow-ups
+    python bench/bank_rules.py --generated           # + the 600 generated text2pose prompts (minutes)
+    python bench/bank_rules.py --checkpoint runs/smollm2-135m-bank/final
+
+A checkpoint with a pose bank (`bank_answers`) answers text turns from it (`PoseGPT.bank_poses`);
+what the LLM writes decides only whether and how many poses a reply shows. So the rule by which
+the bank picks a pose can be compared on the bank alone, each prompt answered with the pose the
+rule picks first, scored with the evals' geometric checks:
+
+- requests: the nearest training request (the default), or the nearest k re-ranked by how well
+  the captioner's words for each pose match the request (`PoseGPTConfig.bank_rerank`);
+- follow-ups: looked up with the request they change (`posegpt.retrieval.bank_query`) among the
+  bank's follow-ups (the default), among its first requests, or among all its entries; or with
+  the follow-up's own words among first requests.
+
+Prints one Markdown table per set (the model card quotes them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+RERANKS = (0, 4, 8)  # 0 = the nearest request first (the default)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--checkpoint", default=None, help="a checkpoint with a pose bank (default: the committed default)")
+    parser.add_argument("--generated", action="store_true", help="also the 600 generated prompts of eval text2pose")
+    args = parser.parse_args(argv)
+
+    import torch
+
+    from posegpt.eval.natural import eval_prompt
+    from posegpt.eval.natural_set import POSE_KINDS, load_items
+    from posegpt.eval.text2pose import Answer, EvalPrompt, evaluate
+    from posegpt.model import load_posegpt
+    from posegpt.pose import NUM_JOINTS, Pose, rotation_6d_to_matrix
+    from posegpt.retrieval import bank_query
+
+    torch.set_num_threads(2)
+    model, description = load_posegpt(args.checkpoint)
+    bank = model.pose_bank
+    if bank is None:
+        raise SystemExit(f"{description} has no pose bank")
+    print(f"Bank of {description}: {len(bank)} entries, {int(bank.follow_ups.sum()) if bank.has_follow_ups else 0} "
+          f"of them follow-ups", file=sys.stderr)
+
+    def by_rerank(rerank: int) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
+        def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
+            original = model.config
+            model.config = dataclasses.replace(original, bank_rerank=rerank)
+            try:
+                return [Answer("<POSE>", [Pose.from_rotation_matrices(model.bank_poses(p.messages, count=1).cpu())])
+                        for p in prompts]
+            finally:
+                model.config = original
+        return answer
+
+    def among(pool: str, own_words: bool = False) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
+        """Follow-ups looked up among the bank's "follow-ups", "requests" or "all" entries."""
+        kinds = bank.follow_ups if bank.follow_ups is not None else torch.zeros(len(bank), dtype=torch.bool)
+        allowed = {"follow-ups": kinds, "requests": ~kinds, "all": torch.ones_like(kinds)}[pool]
+
+        def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
+            texts = [str(p.messages[-1]["content"]) if own_words else bank_query(p.messages).text for p in prompts]
+            queries = torch.from_numpy(model.request_encoder().encode(texts))  # (Q, D)
+            similarity = queries @ bank.embeddings.float().T  # (Q, N)
+            similarity[:, ~allowed] = -2.0
+            best = bank.poses.float()[similarity.argmax(dim=1)]  # (Q, 144) 6D
+            rotations = rotation_6d_to_matrix(best.unflatten(-1, (NUM_JOINTS, 6)))  # (Q, 24, 3, 3)
+            return [Answer("<POSE>", [Pose.from_rotation_matrices(rotations[i:i + 1])]) for i in range(len(prompts))]
+        return answer
+
+    items = load_items()
+    requests = [eval_prompt(item) for item in items if item.kind in POSE_KINDS]
+    follow_ups = [eval_prompt(item) for item in items if item.kind == "follow_up"]
+    request_rules = {("nearest request" if k == 0 else f"nearest {k} re-ranked by the poses' words"): by_rerank(k)
+                     for k in RERANKS}
+    follow_up_rules: dict[str, Any] = {"with the request, among follow-ups": among("follow-ups"),
+                                       "with the request, among first requests": among("requests"),
+                                       "with the request, among all entries": among("all"),
+                                       "its own words, among first requests": among("requests", own_words=True)}
+    if not bank.has_follow_ups:
+        follow_up_rules = {name: rule for name, rule in follow_up_rules.items() if "among follow-ups" not in name}
+    sets: list[tuple[str, Sequence[EvalPrompt], dict[str, Any], tuple[str, ...]]] = [
+        ("hand-written requests", requests, request_rules, (*POSE_KINDS, "all")),
+        ("hand-written follow-ups", follow_ups, follow_up_rules, ("follow_up",)),
+    ]
+    if args.generated:
+        from posegpt.data.conversations import build_dataset
+        from posegpt.eval.text2pose import DEFAULT_EVAL_SIZE, DEFAULT_SEED, KINDS, eval_prompts
+
+        generated = eval_prompts(build_dataset("eval", size=DEFAULT_EVAL_SIZE, seed=DEFAULT_SEED))
+        sets.append(("generated prompts (eval text2pose)", generated, request_rules, (*KINDS, "all")))
+    for title, prompts, rules, kinds in sets:
+        summary, _, _ = evaluate(prompts, rules, kinds=tuple(k for k in kinds if k != "all"))
+        print(f"\n{title} ({len(prompts)}), checks passed (%):\n")
+        print("| rule | " + " | ".join(kinds) + " |")
+        print("|---|" + "---:|" * len(kinds))
+        for name, rows in summary.items():
+            print(f"| {name} | " + " | ".join(f"{rows[k]['checks_passed_pct']:.1f}" for k in kinds) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    raise SystemExit(main())
