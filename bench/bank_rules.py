@@ -63,17 +63,13 @@ def main(argv: list[str] | None = None) -> int:
                 model.config = original
         return answer
 
-    def among(pool: str, own_words: bool = False) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
-        """Follow-ups looked up among the bank's "follow-ups", "requests" or "all" entries."""
-        kinds = bank.follow_ups if bank.follow_ups is not None else torch.zeros(len(bank), dtype=torch.bool)
-        allowed = {"follow-ups": kinds, "requests": ~kinds, "all": torch.ones_like(kinds)}[pool]
+    def among(follow_up: bool | None, own_words: bool = False) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
+        """Follow-ups looked up among the bank's follow-ups (True), first requests (False) or all entries (None)."""
 
         def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
             texts = [str(p.messages[-1]["content"]) if own_words else bank_query(p.messages).text for p in prompts]
             queries = torch.from_numpy(model.request_encoder().encode(texts))  # (Q, D)
-            similarity = queries @ bank.embeddings.float().T  # (Q, N)
-            similarity[:, ~allowed] = -2.0
-            best = bank.poses.float()[similarity.argmax(dim=1)]  # (Q, 144) 6D
+            best = bank.neighbours(queries, 1, follow_up=follow_up)[:, 0, :-1]  # (Q, 144) 6D
             rotations = rotation_6d_to_matrix(best.unflatten(-1, (NUM_JOINTS, 6)))  # (Q, 24, 3, 3)
             return [Answer("<POSE>", [Pose.from_rotation_matrices(rotations[i:i + 1])]) for i in range(len(prompts))]
         return answer
@@ -83,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     follow_ups = [eval_prompt(item) for item in items if item.kind == "follow_up"]
     request_rules = {("nearest request" if k == 0 else f"nearest {k} re-ranked by the poses' words"): by_rerank(k)
                      for k in RERANKS}
-    follow_up_rules: dict[str, Any] = {"with the request, among follow-ups": among("follow-ups"),
-                                       "with the request, among first requests": among("requests"),
-                                       "with the request, among all entries": among("all"),
-                                       "its own words, among first requests": among("requests", own_words=True)}
+    follow_up_rules: dict[str, Any] = {"with the request, among follow-ups": among(True),
+                                       "with the request, among first requests": among(False),
+                                       "with the request, among all entries": among(None),
+                                       "its own words, among first requests": among(False, own_words=True)}
     if not bank.has_follow_ups:
         follow_up_rules = {name: rule for name, rule in follow_up_rules.items() if "among follow-ups" not in name}
     sets: list[tuple[str, Sequence[EvalPrompt], dict[str, Any], tuple[str, ...]]] = [

@@ -51,6 +51,7 @@ import torch.nn.functional as F
 
 from posegpt.retrieval import ENCODER_NAME, TextEmbedder
 from posegpt.tokens import POSE_TOKEN
+from posegpt.turns import asked_turns
 
 INTENT_WEIGHTS_NAME = "intent_gate.safetensors"
 INTENT_CONFIG_NAME = "intent_gate.json"
@@ -75,15 +76,7 @@ class GateTurn:
 def gate_turn(messages: Sequence[Any]) -> GateTurn:
     """The `GateTurn` of a conversation that ends with a user message (`Message`s or role/content
     dicts); earlier replies keep their `<POSE>` markers, which is how a pose reply is recognised."""
-
-    def role_content(message: Any) -> tuple[str, str]:
-        if isinstance(message, Mapping):
-            return str(message.get("role", "")), str(message.get("content") or "")
-        return str(message.role), str(message.content or "")
-
-    turns = [role_content(m) for m in messages if role_content(m)[0] != "system"]
-    if not turns or turns[-1][0] != "user":
-        raise ValueError("the gate reads a conversation that ends with a user message")
+    turns = asked_turns(messages, "the gate")
     text = turns[-1][1]
     previous, after_pose = "", False
     for index in range(len(turns) - 2, -1, -1):

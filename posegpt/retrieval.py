@@ -28,7 +28,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Mapping, NamedTuple, Protocol, Sequence
+from typing import Any, Iterable, NamedTuple, Protocol, Sequence
 
 import numpy as np
 import torch
@@ -117,21 +117,23 @@ class PoseBank:
                    None if follow_ups is None else torch.tensor(list(follow_ups), dtype=torch.bool))
 
     def neighbours(self, queries: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None,
-                   follow_up: bool = False) -> torch.Tensor:
+                   follow_up: bool | None = False) -> torch.Tensor:
         """(Q, D) unit query embeddings → (Q, k, NEIGHBOUR_FEATURES): the k most similar entries'
         poses and similarities, most similar first; `exclude[q]` lists entries query q may not get.
         Only entries of the query's kind (`follow_up`) are candidates: a first request is never
-        answered with an edit of some other pose, nor a follow-up with a fresh request's pose."""
+        answered with an edit of some other pose, nor a follow-up with a fresh request's pose
+        (None: every entry, for comparing rules; bench/bank_rules.py)."""
         similarity = queries.float() @ self.embeddings.float().T  # (Q, N)
         kinds = self.follow_ups if self.follow_ups is not None else torch.zeros(len(self), dtype=torch.bool)
-        if not bool((kinds == follow_up).any()):
+        candidates = torch.ones_like(kinds) if follow_up is None else kinds == follow_up  # (N,)
+        if not bool(candidates.any()):
             raise ValueError(f"this pose bank has no {'follow-up' if follow_up else 'first-request'} entries")
-        similarity[:, kinds != follow_up] = -2.0
+        similarity[:, ~candidates] = -2.0
         if exclude is not None:
             for row, entries in enumerate(exclude):
                 if len(entries):
                     similarity[row, torch.as_tensor(list(entries), dtype=torch.long)] = -2.0
-        k = min(k, int((kinds == follow_up).sum()))
+        k = min(k, int(candidates.sum()))
         best = similarity.topk(k, dim=1)  # (Q, k)
         poses = self.poses.float()[best.indices]  # (Q, k, 144)
         return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
@@ -208,11 +210,9 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
     line: training follow-ups are stored under the same key (`bank_entries`), so the nearest one
     is an edit of a similar pose that asks for a similar change."""
     from posegpt.tokens import POSE_TOKEN
+    from posegpt.turns import asked_turns
 
-    turns = [(str(m["role"]), str(m["content"] or "")) if isinstance(m, Mapping) else (str(m.role), str(m.content or ""))
-             for m in messages]
-    if not turns or turns[-1][0] != "user":
-        raise ValueError("the pose bank looks up a conversation that ends with a user message")
+    turns = asked_turns(messages, "the pose bank")
     answered: list[str] = []  # the user messages whose replies showed a pose
     request = None
     for role, content in turns[:-1]:

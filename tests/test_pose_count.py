@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from tiny_models import save_tiny_llama
+from tiny_models import force_tokens, poses_then, save_tiny_llama
 
 from posegpt.backbones import load_backbone
 from posegpt.data.catalogue import CatalogueError, load_file
@@ -75,19 +75,9 @@ def test_a_reply_asked_for_three_poses_does_not_end_before_the_third(model):
 def test_a_reply_that_owes_poses_shows_them_before_its_token_budget_ends(model):
     """A scripted model that shows one pose and then only writes words: the poses it owes are its last tokens."""
     engine = Engine(model)
-    original = engine._forward
-    word = model.tokenizer.encode(" and", add_special_tokens=False)[0]
-
-    def one_pose_then_words(cache, adapter=True, **inputs):
-        logits, states, cache = original(cache, adapter, **inputs)
-        scripted = torch.full_like(logits, -1e9)
-        scripted[model.pose_token_id if one_pose_then_words.calls == 0 else word] = 0.0
-        one_pose_then_words.calls += 1
-        return scripted, states, cache
-
+    one_pose_then_words = poses_then(model, 1, then=model.tokenizer.encode(" and", add_special_tokens=False)[0])
     for message, shown in (("Raise your arms.", 1), ("Show me three different yoga poses.", 3)):
-        one_pose_then_words.calls = 0
-        engine._forward = one_pose_then_words
+        force_tokens(engine, one_pose_then_words)
         events = list(engine.stream([{"role": "user", "content": message}], max_new_tokens=12))
         assert sum(isinstance(event, PoseEvent) for event in events) == shown
         assert events[-1].reply.endswith(" and" if shown == 1 else " and<POSE><POSE>")

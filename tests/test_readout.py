@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from tiny_models import save_tiny_llama
+from tiny_models import force_tokens, poses_then, save_tiny_llama
 
 from posegpt.backbones import load_backbone
 from posegpt.data.conversation import collate, encode_conversation
@@ -108,18 +108,7 @@ def test_engine_pose_equals_the_training_readout(folder):
     messages = [{"role": "user", "content": "Raise your arms."}]
     # force the reply: the tiny model is untrained, so make <POSE> the only token it can sample first
     engine = Engine(model)
-    original = engine._forward
-
-    def forced(cache, adapter=True, **inputs):
-        logits, states, cache = original(cache, adapter, **inputs)
-        forced_logits = torch.full_like(logits, -1e9)
-        step = forced.calls
-        forced.calls += 1
-        forced_logits[model.pose_token_id if step == 0 else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
-        return forced_logits, states, cache
-
-    forced.calls = 0
-    engine._forward = forced
+    force_tokens(engine, poses_then(model, 1))
     events = list(engine.stream(messages, max_new_tokens=4))
     pose = next(e for e in events if isinstance(e, PoseEvent)).pose
     assert isinstance(events[-1], Done) and events[-1].reply == "<POSE>"
@@ -135,7 +124,7 @@ def test_engine_pose_equals_the_training_readout(folder):
     assert len(again[0].poses) == 1 and again[1].poses == []
     assert torch.allclose(again[0].poses[0].rotation_matrices(), pose.rotation_matrices(), atol=1e-4)
     # a head that reads the turn answers differently when the words differ
-    forced.calls = 0
+    force_tokens(engine, poses_then(model, 1))
     other = list(engine.stream([{"role": "user", "content": "Squat down."}], max_new_tokens=4))
     other_pose = next(e for e in other if isinstance(e, PoseEvent)).pose
     assert not torch.allclose(other_pose.rotation_matrices(), pose.rotation_matrices(), atol=1e-3)
@@ -325,18 +314,7 @@ def test_engine_looks_up_the_users_request_once_and_the_bank_round_trips(folder,
     original_neighbours = model.neighbours
     model.neighbours = lambda requests: looked_up.append(list(requests)) or original_neighbours(requests)
     engine = Engine(model)
-    original = engine._forward
-
-    def two_poses(cache_, adapter=True, **inputs):
-        logits, states, cache_ = original(cache_, adapter, **inputs)
-        forced_logits = torch.full_like(logits, -1e9)
-        step = two_poses.calls
-        two_poses.calls += 1
-        forced_logits[model.pose_token_id if step < 2 else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
-        return forced_logits, states, cache_
-
-    two_poses.calls = 0
-    engine._forward = two_poses
+    force_tokens(engine, poses_then(model, 2))
     events = list(engine.stream([{"role": "user", "content": "Raise your arms."}], max_new_tokens=4))
     poses = [e.pose for e in events if isinstance(e, PoseEvent)]
     assert len(poses) == 2 and looked_up == [["Raise your arms."]]
@@ -442,19 +420,7 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     assert found.shape == (3, 24, 3, 3)
     assert torch.allclose(found[0], rotations[0], atol=2e-2) and torch.allclose(found[1], rotations[2], atol=2e-2)
     engine = Engine(model)
-    original = engine._forward
-
-    def poses_then_end(count):
-        def forward(cache_, adapter=True, **inputs):
-            logits, states, cache_ = original(cache_, adapter, **inputs)
-            forced = torch.full_like(logits, -1e9)
-            forced[model.pose_token_id if forward.calls < count else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
-            forward.calls += 1
-            return forced, states, cache_
-        forward.calls = 0
-        return forward
-
-    engine._forward = poses_then_end(2)
+    force_tokens(engine, poses_then(model, 2))
     first = [e.pose for e in engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=4)
              if isinstance(e, PoseEvent)]
     assert len(first) == 2
@@ -462,7 +428,7 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     assert torch.allclose(first[1].rotation_matrices()[0], rotations[2], atol=2e-2)
     follow_up = [{"role": "user", "content": "raise your arms"}, {"role": "assistant", "content": "Here: <POSE>"},
                  {"role": "user", "content": "raise your arms"}]
-    engine._forward = poses_then_end(1)
+    force_tokens(engine, poses_then(model, 1))
     (again,) = [e.pose for e in engine.stream(follow_up, max_new_tokens=3) if isinstance(e, PoseEvent)]
     head_pose = Pose.from_rotation_matrices(model.decode_poses(TurnReadout(torch.zeros(1, 1, 2, model.config.hidden_size),
                                                                            torch.ones(1, 1, dtype=torch.bool))))
@@ -483,16 +449,8 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
     said = said_words(first[0])
     script = model.tokenizer.encode("Sure: arms down", add_special_tokens=False) + [model.pose_token_id]
 
-    def scripted(cache_, adapter=True, **inputs):
-        logits, states, cache_ = original(cache_, adapter, **inputs)
-        forced = torch.full_like(logits, -1e9)
-        step = scripted.calls
-        scripted.calls += 1
-        forced[script[step] if step < len(script) else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
-        return forced, states, cache_
-
-    scripted.calls = 0
-    engine._forward = scripted
+    end = model.tokenizer.convert_tokens_to_ids("<|im_end|>")
+    force_tokens(engine, lambda step: script[step] if step < len(script) else end)
     events = list(engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=len(script) + 1))
     text = "".join(e.text for e in events if hasattr(e, "text") and not isinstance(e, Done))
     done = events[-1]
@@ -502,7 +460,7 @@ def test_the_bank_answers_a_first_request_with_distinct_poses_and_the_head_answe
         raise RuntimeError("retrieval needs the packaged sentence encoder")
 
     model.bank_poses = model.wants_pose = no_encoder
-    engine._forward = poses_then_end(1)
+    force_tokens(engine, poses_then(model, 1))
     events = list(engine.stream([{"role": "user", "content": "raise your arms"}], max_new_tokens=3))
     assert sum(isinstance(e, Notice) and "sentence encoder" in e.message for e in events) == 2  # gate, bank
     assert sum(isinstance(e, PoseEvent) for e in events) == 1  # the head's pose instead
@@ -563,17 +521,7 @@ def test_a_bank_with_follow_ups_answers_an_edit_by_the_requests_it_changes(folde
     (pose,) = decode_replies(model, [asked + [assistant("Down: <POSE>")]], progress=False)[0].poses
     assert torch.allclose(pose.rotation_matrices()[0], rotations[1], atol=2e-2)
     engine = Engine(model)
-    original = engine._forward
-
-    def pose_then_end(cache_, adapter=True, **inputs):
-        logits, states, cache_ = original(cache_, adapter, **inputs)
-        forced = torch.full_like(logits, -1e9)
-        forced[model.pose_token_id if pose_then_end.calls == 0 else model.tokenizer.convert_tokens_to_ids("<|im_end|>")] = 0.0
-        pose_then_end.calls += 1
-        return forced, states, cache_
-
-    pose_then_end.calls = 0
-    engine._forward = pose_then_end
+    force_tokens(engine, poses_then(model, 1))
     (shown,) = [e.pose for e in engine.stream(asked, max_new_tokens=3) if isinstance(e, PoseEvent)]
     assert torch.allclose(shown.rotation_matrices()[0], rotations[1], atol=2e-2)
     # the flags survive saving; a bank saved without them answers first requests only
@@ -595,18 +543,7 @@ def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(f
     model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
     model._request_encoder = WordEmbedder()
     engine = Engine(model)
-    original = engine._forward
-    word = model.tokenizer.encode(" and", add_special_tokens=False)[0]
-
-    def one_pose_then_words(cache_, adapter=True, **inputs):
-        logits, states, cache_ = original(cache_, adapter, **inputs)
-        forced = torch.full_like(logits, -1e9)
-        forced[model.pose_token_id if one_pose_then_words.calls == 0 else word] = 0.0
-        one_pose_then_words.calls += 1
-        return forced, states, cache_
-
-    one_pose_then_words.calls = 0
-    engine._forward = one_pose_then_words
+    force_tokens(engine, poses_then(model, 1, then=model.tokenizer.encode(" and", add_special_tokens=False)[0]))
     events = list(engine.stream([{"role": "user", "content": "show me two poses with arms"}],
                                 max_new_tokens=WORDS_BEFORE_OWED_POSE + 20))
     assert sum(isinstance(e, PoseEvent) for e in events) == 2

@@ -178,3 +178,26 @@ def tiny_people_model(folder: Path):
     save_tiny_llama(folder)
     config = PoseGPTConfig(backbone=str(folder), person_feature_dim=PERSON_FEATURE_DIM)
     return PoseGPT(load_backbone(str(folder)), config).eval()
+
+
+def force_tokens(engine, choose) -> None:
+    """Script `engine`'s next reply: the model still runs (its states, hence its poses, are real),
+    but its i-th forward pass (i = 0: the prefill) offers only the token `choose(i)`. Call again
+    before each reply that should start the script over."""
+    original = engine.__dict__.setdefault("_unscripted_forward", engine._forward)
+    calls = [0]
+
+    def forward(cache, adapter=True, **inputs):
+        logits, states, cache = original(cache, adapter, **inputs)
+        forced = torch.full_like(logits, -1e9)
+        forced[choose(calls[0])] = 0.0
+        calls[0] += 1
+        return forced, states, cache
+
+    engine._forward = forward
+
+
+def poses_then(model, count: int, then: int | None = None):
+    """A `force_tokens` script: `count` <POSE> tokens, then `then` for ever (default: end the reply)."""
+    after = model.tokenizer.convert_tokens_to_ids("<|im_end|>") if then is None else then
+    return lambda step: model.pose_token_id if step < count else after
