@@ -118,3 +118,17 @@ def test_size_reads_as_distance_too(scene):
     assert "tall, near the camera" in replace(readings[0], size="tall").describe()
     assert "small, far away" in replace(readings[0], size="small").describe()
     assert "near" not in replace(readings[0], size="").describe()
+
+
+def test_a_face_seen_alone_is_read_without_posture_or_gestures(scene):
+    """A person found by their face alone (the body unseen): the fit's body is only its prior, so
+    the reading says no posture and no gesture rather than "standing"."""
+    from dataclasses import replace
+
+    _, people, readings = scene
+    visibility = np.zeros(33, np.float32)
+    visibility[:11] = 0.9  # nose, eyes, ears, mouth
+    alone = replace(people[0], landmarks=replace(people[0].landmarks, visibility=visibility))
+    (reading,) = read_people([alone], FRAME_SIZE)
+    assert readings[0].posture  # seen whole, the same person has one
+    assert reading.posture == "" and reading.gesture == "" and reading.bottom == "unseen"

@@ -22,7 +22,9 @@ from posegpt.vision.landmarks import (
     CropView,
     LandmarkDetector,
     blazepose_world_to_smpl,
+    Face,
     face_crop,
+    face_only_view,
     grid_crops,
     landmark_box,
     person_box,
@@ -95,6 +97,22 @@ def test_face_crop_frames_the_body_below_the_face_and_may_leave_the_photo():
     assert x1 - x0 == y1 - y0 == 240  # six face heights
     assert (x0 + x1) / 2 == 80 and (y0 + y1) / 2 == 110  # centred two face heights below the face's centre
     assert x0 < 0 and y0 < 0  # beyond the photo's corner: padded when it is read
+
+
+def test_a_face_alone_places_an_unseen_body_below_it():
+    # a 40-px frontal face near the bottom of a 200 × 160 photo: eyes, nose, mouth, ears (mediapipe's order)
+    keypoints = np.array([[90, 100], [110, 100], [100, 110], [100, 120], [80, 104], [120, 104]], np.float32)
+    view = face_only_view(Face((80, 90, 120, 130), 0.9, keypoints), 200, 160)
+    np.testing.assert_allclose(view.image_points[L["nose"]], [100, 110])
+    np.testing.assert_allclose(view.image_points[L["right_eye"]], [90, 100])  # the person's right: the image's left
+    np.testing.assert_allclose(view.image_points[L["left_ear"]], [120, 104])
+    assert view.visibility[:11].min() == pytest.approx(0.9) and view.visibility[11:].max() < 0.5  # the body unseen
+    shoulders = view.image_points[[L["left_shoulder"], L["right_shoulder"]]]
+    assert (shoulders[:, 1] > 125).all() and 40 < abs(shoulders[0, 0] - shoulders[1, 0]) < 120  # below, ~2 heads wide
+    assert view.image_points[L["left_shoulder"], 0] > 100  # the person's left on the image's right
+    x0, y0, x1, y1 = person_box(view.image_points, view.visibility, 200, 160)
+    assert y1 == 160 and y0 < 90  # the body goes on below the frame; the head's top above the face
+    assert x0 <= shoulders[:, 0].min() + 1 and x1 >= shoulders[:, 0].max() - 1  # the torso placed below is in the box
 
 
 def test_padded_crops_keep_the_photo_where_it_is():
@@ -307,6 +325,23 @@ def test_close_up_of_two_people_finds_both():
     for person in people:
         _check_record(person, 300, 240)
         assert person.visibility[[L["nose"], L["left_shoulder"], L["right_shoulder"]]].max() >= 0.5
+
+
+@NEEDS_PHOTOS
+def test_a_person_whose_body_blazepose_cannot_read_is_found_by_their_face(detector):
+    """left06.jpg: a man in profile at a computer, half hidden by a chessboard; BlazePose reads no
+    body in any crop, the face detector finds his face: he is a person, his body unseen."""
+    image = read_photo(PHOTOS / "left06.jpg")  # 640 × 480, grey
+    people = detector.detect(image)
+    _save_overlay("left06", image, people)
+    assert len(people) == 1
+    (person,) = people
+    _check_record(person, 640, 480)
+    x, y = person.image_points[L["nose"]]
+    assert 230 < x < 290 and 150 < y < 230  # his face
+    assert person.visibility[11:].max() < 0.5  # nothing below the face is claimed as seen
+    x0, y0, x1, y1 = person.box
+    assert y1 == 480 and x0 < 240 and x1 > 330  # head and the torso below it, down to the frame's edge
 
 
 @NEEDS_PHOTOS

@@ -11,8 +11,10 @@ and two learned embeddings each — and reasons over those (vision-language back
 pixels through their own processor instead)::
 
     photo ─ landmarks.py    BlazePose (the tflite files inside the mediapipe wheel), run on the full
-            │               frame again and again with each person found painted out, then on crop
-            │               grids for small people, each candidate confirmed by a second look
+            │               frame again and again with each person found painted out, then below
+            │               each face the face detectors find (a face whose body it cannot read is
+            │               a person with the body unseen), then on crop grids for small people,
+            │               each candidate confirmed by a second look
             ├ fit.py        SMPL rotations fitted to each person's 33 landmarks: x/y from the image
             │               points, depth from BlazePose as a weak hint, bone lengths, joint limits;
             │               a weak-perspective camera per person for the overlay

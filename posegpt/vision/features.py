@@ -40,6 +40,7 @@ SMALL_RATIO = 0.75  # one at most this fraction of the tallest is "small"
 VISIBLE = 0.5  # landmark visibility that counts as seen
 _UPPER = list(range(0, 23))  # BlazePose face, shoulders, arms, hands
 _LOWER = list(range(23, 33))  # hips, legs, feet
+_BODY = list(range(11, 33))  # everything below the face
 
 # Posture words, first match wins; checks from posegpt/eval/checks.py.
 _POSTURES = (
@@ -176,7 +177,9 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         appearance = person.appearance
         top = appearance.top_name if appearance is not None else "unknown"
         bottom = appearance.bottom_name if appearance is not None and legs_seen else "unseen"
+        body_seen = float(visibility[_BODY].max()) >= VISIBLE  # False: a face alone (the fit's body is its prior)
         posture = _first(checks, _POSTURES) or ("standing" if checks.get("upright_standing") or legs_seen else "")
+        posture = posture if body_seen else ""
         x0, y0, x1, y1 = person.landmarks.box
         box = [((x0 + x1) / 2) / width, ((y0 + y1) / 2) / height, (x1 - x0) / width, (y1 - y0) / height,
                heights[index] / tallest, index / max(1, len(people) - 1)]
@@ -189,7 +192,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         ])
         readings.append(PersonReading(
             number=index + 1, position=positions[index], size=size, top=top, bottom=bottom, posture=posture,
-            gesture=gesture_reading(checks), facing=_facing(rotations[0].double().numpy()),
+            gesture=gesture_reading(checks) if body_seen else "", facing=_facing(rotations[0].double().numpy()),
             features=features, hair=appearance.hair_name if appearance is not None else "",
             top_accent=appearance.top_accent if appearance is not None else "",
         ))

@@ -7,11 +7,14 @@ again and again with each person found painted over (large people, one by one); 
 crops around the faces that mediapipe's face detectors (short and full range, also in the
 wheel) still find in the painted photo — a body-shaped square below each face, padded where
 it leaves the photo, so that close-ups, people seen from the waist up and people cut by the
-frame are framed the way BlazePose expects (kept when BlazePose's nose lies on that face);
-then on crop proposals of the painted photo (two grids of overlapping squares, optionally
-OpenCV's HOG pedestrian boxes) for small people, whose landmarks are mapped back to the
-photo; each of those candidates is confirmed by a second look in a crop centred on it; the
-same person seen from several crops is merged (the most confident, most complete view wins).
+frame are framed the way BlazePose expects (kept when BlazePose's nose lies on that face and
+its shoulders below the nose); a clear face whose body BlazePose cannot read at all (a profile
+behind a chessboard, a head beside a neighbour's shoulder) is a person of its own, the face
+seen and the body unseen (`face_only_view`); then on crop proposals of the painted photo (two
+grids of overlapping squares, optionally OpenCV's HOG pedestrian boxes) for small people,
+whose landmarks are mapped back to the photo; each of those candidates is confirmed by a second
+look in a crop centred on it; the same person seen from several crops is merged (the most
+confident, most complete view wins).
 
 What is not in the photo is not seen: BlazePose places all 33 landmarks, also the legs of a
 portrait below the frame; landmarks outside the photo get visibility ≤ 0.05 (the fit then
@@ -32,7 +35,7 @@ import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -51,6 +54,10 @@ MIN_FACE_SCORE = 0.6  # face detections below this are not used as person propos
 # centre), both in face heights. The tight one frames head and shoulders (close-ups); the wide
 # one a head-to-hip view, which BlazePose reads better for smaller faces.
 FACE_CROPS = ((3.0, 1.0), (4.5, 1.5), (6.0, 2.0))
+FACE_ONLY_SCORE = 0.8  # a face this sure whose body BlazePose cannot read is a person on its own (body unseen)
+# mediapipe's 6 face keypoints (the person's right eye, left eye, nose tip, mouth centre, right ear
+# tragion, left ear tragion) → the BlazePose landmarks they stand for (a mouth corner each for the centre)
+FACE_KEYPOINT_LANDMARKS = ((5, 4, 6), (2, 1, 3), (0,), (9, 10), (8,), (7,))
 FACE_FULL_FRAME = 0.1  # a face at least this share of the photo's height is also read in the full frame
 # The full frame once more inside a larger canvas (this many times the photo's width and height,
 # the photo at the top centre): people cut by the bottom edge then fit the frame whole.
@@ -65,6 +72,15 @@ _HEAD = (0, 2, 5, 7, 8)  # nose, eyes, ears
 _SHOULDERS = (11, 12)
 _BODY = (0, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)  # nose, arms, hips, legs
 _TORSO = (11, 12, 23, 24)
+
+
+@dataclass(frozen=True)
+class Face:
+    """One face a face detector found, in pixels of the photo it ran on."""
+
+    box: Box
+    score: float  # detection confidence in [0, 1]
+    keypoints: np.ndarray  # (6, 2) float32, in `FACE_KEYPOINT_LANDMARKS` order
 
 
 @dataclass(frozen=True)
@@ -137,8 +153,11 @@ def landmark_box(points: np.ndarray, visibility: np.ndarray, width: int, height:
 def person_box(points: np.ndarray, visibility: np.ndarray, width: int, height: int) -> Box:
     """The person's visible extent: the seen landmarks' box, up to the head's top, and out to
     the photo's edge on each side where the body goes on beyond it (a portrait cut at the chest
-    fills the frame down to its bottom edge)."""
+    fills the frame down to its bottom edge); for a face seen alone, the torso placed below it too."""
     x0, y0, x1, y1 = landmark_box(points, visibility, width, height)
+    if not (visibility[11:] >= VISIBLE).any():  # a face alone (`face_only_view`): its torso is there, unseen
+        torso = np.clip(points[list(_TORSO)], 0, [width, height])  # (4, 2)
+        x0, y0, x1, y1 = min(x0, float(torso[:, 0].min())), y0, max(x1, float(torso[:, 0].max())), max(y1, float(torso[:, 1].max()))
     ears = points[[7, 8]]  # (2, 2)
     if (visibility[[7, 8]] >= VISIBLE).all():  # the head is about as tall as it is wide: its top lies that far above the ears
         head_width = float(np.linalg.norm(ears[0] - ears[1]))
@@ -183,11 +202,13 @@ def is_person(view: CropView, min_score: float, whole: bool = False) -> bool:
 
 def is_face_person(view: CropView, face: Box, min_score: float) -> bool:
     """A view from a face's crop is that face's person: BlazePose's nose on the face, the nose and
-    at least one shoulder seen (the face detector is the second witness, so one shoulder hidden
-    behind someone else is enough), and the landmarks inside the photo confident enough."""
+    at least one shoulder seen, below the nose (the face detector is the second witness, so one
+    shoulder hidden behind someone else is enough), and the landmarks inside the photo confident enough."""
     vis = view.visibility
-    return bool(_on_face(view, face) and vis[0] >= VISIBLE and vis[list(_SHOULDERS)].max() >= VISIBLE
-                and view_quality(view) >= min_score)
+    shoulders = [mark for mark in _SHOULDERS if vis[mark] >= VISIBLE]
+    below = all(view.image_points[mark][1] > view.image_points[0][1] for mark in shoulders)  # an upright face's
+    # shoulders are below its nose: a view that puts them above has mixed this face with someone else's body
+    return bool(_on_face(view, face) and vis[0] >= VISIBLE and shoulders and below and view_quality(view) >= min_score)
 
 
 def body_scale(view: CropView) -> float:
@@ -331,8 +352,8 @@ class LandmarkDetector:
         finally:
             self._graphs.put(graph)
 
-    def faces(self, image: np.ndarray) -> list[tuple[Box, float]]:
-        """Faces in an RGB image: (box in pixels, score), both face models' finds merged, best first."""
+    def faces(self, image: np.ndarray) -> list[Face]:
+        """Faces in an RGB image, both face models' finds merged, best first."""
         self._ensure_models()
         if self._face_graphs is None:
             return []
@@ -341,10 +362,10 @@ class LandmarkDetector:
             found = [face for graph in pair for face in _run_face_detector(graph, image)]
         finally:
             self._face_graphs.put(pair)
-        kept: list[tuple[Box, float]] = []
-        for box, score in sorted(found, key=lambda face: face[1], reverse=True):
-            if all(_overlap(box, other) < 0.3 for other, _ in kept):
-                kept.append((box, score))
+        kept: list[Face] = []
+        for face in sorted(found, key=lambda face: face.score, reverse=True):
+            if all(_overlap(face.box, other.box) < 0.3 for other in kept):
+                kept.append(face)
         return kept
 
     def _run_many(self, image: np.ndarray, crops: list[Crop]) -> list[CropView | None]:
@@ -405,28 +426,32 @@ class LandmarkDetector:
                 return people
         # 2. faces nobody explains yet (found in the photo itself: painting a close neighbour's
         # guessed body may have covered a face): a body crop below each, the face shown again and
-        # the other faces painted over
-        faces = [box for box, _ in self.faces(work)] if self.use_faces else []
-        faces = [face for face in faces if not any(_on_face(view, face) for view in people)]
-        for index, face in enumerate(faces):
+        # the other faces painted over; if that finds no body (a neighbour's painted box covers it:
+        # a couple side by side), the photo itself with every other face painted over, best view
+        # kept; if BlazePose reads no body below a clear face that is nobody else's, the person is
+        # kept as that face alone (`face_only_view`: the body unseen)
+        every_face = self.faces(work) if self.use_faces else []
+        unexplained = [found for found in every_face if not any(_on_face(view, found.box) for view in people)]
+        faces = [found.box for found in unexplained]
+        for found_face in unexplained:
+            face = found_face.box
             if len(people) > self.max_people:
                 return people
-            alone = painted.copy()
-            fx0, fy0, fx1, fy1 = (int(round(v)) for v in _grown(face, 0.15))
-            fx0, fy0 = max(fx0, 0), max(fy0, 0)
-            alone[fy0:fy1, fx0:fx1] = work[fy0:fy1, fx0:fx1]
-            for other, other_face in enumerate(faces):
-                if other != index:
-                    _paint(alone, _grown(other_face, 0.15), fill)
             crops = [face_crop(face, side, shift) for side, shift in FACE_CROPS]
             if face[3] - face[1] >= FACE_FULL_FRAME * height:
                 crops.insert(0, (0, 0, width, height))
-            for crop in crops:
-                view = self._run(alone, crop)
-                if view is not None and is_face_person(view, face, self.min_score_face):
-                    people.append(view)
-                    paint(view)
-                    break
+            alone = _face_alone(painted, work, face, faces, fill)
+            view = next((v for v in (self._run(alone, crop) for crop in crops)
+                         if v is not None and is_face_person(v, face, self.min_score_face)), None)
+            if view is None:
+                alone = _face_alone(work, work, face, [found.box for found in every_face], fill)
+                views = [v for v in self._run_many(alone, crops) if v is not None and is_face_person(v, face, self.min_score_face)]
+                view = max(views, key=view_quality, default=None)
+            if view is None and found_face.score >= FACE_ONLY_SCORE and not any(_overlap(face, _head_box(v)) > 0.3 for v in people):
+                view = face_only_view(found_face, width, height)
+            if view is not None:
+                people.append(view)
+                paint(view)
         # 3. crop proposals on the painted photo; BlazePose sees one person per crop, so crops that
         # held someone are run again with the people confirmed in them painted over (side by side)
         crops = [c for c in self.proposals(painted) if covered[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED]
@@ -495,6 +520,51 @@ def face_crop(face: Box, side: float, shift: float) -> Crop:
     return (left, top, left + size, top + size)
 
 
+def face_only_view(face: Face, width: int, height: int) -> CropView:
+    """A person BlazePose could not read, from their face alone: the face's keypoints seen (with
+    the face detector's confidence), every other landmark unseen, placed where an upright body of
+    that head's size would be (so the box, the painting-over and the fit's start have a body to
+    work with) — the readings then call the body unseen instead of guessing a posture.
+
+    Scale: the eyes-to-mouth height of the rest body's face (yaw changes it least)."""
+    from posegpt.vision.fit import landmark_points, neutral_rotations
+
+    rest = landmark_points(neutral_rotations(1))[1][0].numpy().astype(np.float64)  # (33, 3) metres, pelvis origin
+    world = rest - 0.5 * (rest[23] + rest[24])  # BlazePose's origin: between the hips
+    keypoints = face.keypoints.astype(np.float64)  # (6, 2) pixels
+    eyes_px, mouth_px = 0.5 * (keypoints[0] + keypoints[1]), keypoints[3]
+    eyes_m, mouth_m = 0.5 * (world[2] + world[5]), 0.5 * (world[9] + world[10])
+    scale = max(float(np.linalg.norm(mouth_px - eyes_px)), 1.0) / max(float(eyes_m[1] - mouth_m[1]), 1e-3)  # pixels per metre
+    points = keypoints[2] + scale * np.stack([world[:, 0] - world[0, 0], -(world[:, 1] - world[0, 1])], axis=1)  # (33, 2)
+    visibility = np.zeros(NUM_LANDMARKS, dtype=np.float32)
+    for keypoint, marks in zip(keypoints, FACE_KEYPOINT_LANDMARKS):
+        points[list(marks)] = keypoint
+        visibility[list(marks)] = face.score
+    inside = (points[:, 0] >= 0) & (points[:, 0] <= width) & (points[:, 1] >= 0) & (points[:, 1] <= height)  # (33,)
+    visibility = np.where(inside, visibility, np.minimum(visibility, OUTSIDE_IMAGE_VISIBILITY)).astype(np.float32)
+    return CropView(points.astype(np.float32), visibility, world.astype(np.float32), tuple(int(round(v)) for v in face.box), inside)
+
+
+def _head_box(view: CropView) -> Box:
+    """Where a found person's head is: the box of their face landmarks."""
+    face = view.image_points[:11]  # (11, 2) nose, eyes, ears, mouth
+    return (*face.min(axis=0), *face.max(axis=0))
+
+
+def _face_alone(source: np.ndarray, photo: np.ndarray, face: Box, others: Sequence[Box], fill: np.ndarray) -> np.ndarray:
+    """A copy of `source` for reading the body below `face`: the face itself shown as the photo
+    has it (painting a neighbour may have covered it), every other face in `others` painted over
+    so BlazePose cannot take their head for this person's."""
+    alone = source.copy()
+    fx0, fy0, fx1, fy1 = (int(round(v)) for v in _grown(face, 0.15))
+    fx0, fy0 = max(fx0, 0), max(fy0, 0)
+    alone[fy0:fy1, fx0:fx1] = photo[fy0:fy1, fx0:fx1]
+    for other in others:
+        if other != face:
+            _paint(alone, _grown(other, 0.15), fill)
+    return alone
+
+
 def _on_face(view: CropView, face: Box) -> bool:
     """BlazePose's nose lies on the face (a little margin): the view is that face's person."""
     x, y = view.image_points[0]
@@ -518,8 +588,8 @@ def _overlap(a: Box, b: Box) -> float:
     return float(width * height / smaller) if smaller > 0 else 0.0
 
 
-def _run_face_detector(detector: Any, image: np.ndarray) -> list[tuple[Box, float]]:
-    """One mediapipe face model on an RGB image → (box in pixels, score) per face."""
+def _run_face_detector(detector: Any, image: np.ndarray) -> list[Face]:
+    """One mediapipe face model on an RGB image → its faces, in pixels."""
     height, width = image.shape[:2]
     result = detector.process(np.ascontiguousarray(image))
     found = []
@@ -528,8 +598,11 @@ def _run_face_detector(detector: Any, image: np.ndarray) -> list[tuple[Box, floa
         x0, y0 = box.xmin * width, box.ymin * height
         x1, y1 = x0 + box.width * width, y0 + box.height * height
         score = float(detection.score[0]) if detection.score else 0.0
-        if score >= MIN_FACE_SCORE and x1 > x0 and y1 > y0 and np.isfinite([x0, y0, x1, y1]).all():
-            found.append(((float(x0), float(y0), float(x1), float(y1)), score))
+        marks = detection.location_data.relative_keypoints
+        keypoints = np.array([[mark.x * width, mark.y * height] for mark in marks], dtype=np.float32)  # (6, 2)
+        usable = keypoints.shape == (len(FACE_KEYPOINT_LANDMARKS), 2) and np.isfinite(keypoints).all()
+        if score >= MIN_FACE_SCORE and x1 > x0 and y1 > y0 and np.isfinite([x0, y0, x1, y1]).all() and usable:
+            found.append(Face((float(x0), float(y0), float(x1), float(y1)), score, keypoints))
     return found
 
 
@@ -543,7 +616,7 @@ def _merge(views: list[CropView]) -> list[CropView]:
 
 
 def _paint(image: np.ndarray, box: Box, fill: np.ndarray) -> None:
-    x0, y0, x1, y1 = (int(round(v)) for v in box)
+    x0, y0, x1, y1 = (max(int(round(v)), 0) for v in box)  # a box beyond the top/left edge: its part inside
     image[y0:y1, x0:x1] = fill
 
 
