@@ -111,6 +111,9 @@ class PoseGPTConfig:
     # the request: a sentence encoder weighs "both arms up" and "left arm up" alike, the words of
     # the two poses do not. 0 = nearest first. Measured in the model card.
     bank_rerank: int = 0
+    # Each bank pose turned to the sides the message names (`posegpt.sides`: "your right hand" gets
+    # the mirror image of a nearest request done with the left). Measured in the model card.
+    bank_sides: bool = True
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -663,22 +666,44 @@ class PoseGPT(nn.Module):
         """The poses of the nearest training turns to the conversation's last user message (by
         `bank_query`: a request by its words, a follow-up with the requests it changes), most
         similar first, each one distinct from those before it (a request for three stretches gets
-        three stretches, not one three times) → (≤ count, 24, 3, 3) on the model's device."""
+        three stretches, not one three times); a first request that lists its poses ("a squat and
+        then a lunge", `posegpt.pose_count.listed_poses`) gets the nearest to each item first, in
+        its order. Each is turned to the sides its words name (`bank_sides`: "your right hand" is
+        not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the model's device."""
+        from posegpt.pose_count import listed_poses
+        from posegpt.sides import on_named_sides
+        from posegpt.turns import asked_turns
+
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
         text, follow_up = bank_query(messages)
-        query = torch.from_numpy(self.request_encoder().encode([text]))  # (1, D)
-        found = self.pose_bank.neighbours(query, count * 8, follow_up=follow_up)[0]  # (K, 145) most similar first
-        candidates = found[:, :-1]  # (K, 144) 6D poses
+        asked = asked_turns(messages, "the pose bank")[-1][1]
+        items = () if follow_up else listed_poses(asked)
+        count = max(count, len(items))
+        queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
+        found = self.pose_bank.neighbours(queries, count * 8, follow_up=follow_up)  # (1 + items, K, 145) most similar first
+        candidates = found[0, :, :-1]  # (K, 144) 6D poses for the whole message
         if self.config.bank_rerank:
-            candidates = candidates[self._reranked(query[0], candidates, found[:, -1])]
-        chosen: list[torch.Tensor] = []
+            candidates = candidates[self._reranked(queries[0], candidates, found[0, :, -1])]
+        chosen: list[tuple[torch.Tensor, str]] = []  # (6D pose (144,), the words that asked for it)
+
+        def offer(pose: torch.Tensor, words: str) -> bool:
+            if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other, _ in chosen):
+                chosen.append((pose, words))
+                return True
+            return False
+
+        for index, item in enumerate(items):
+            next((True for pose in found[1 + index, :, :-1] if offer(pose, item)), None)
         for pose in candidates:
-            if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other in chosen):
-                chosen.append(pose)
-            if len(chosen) == count:
+            if len(chosen) >= count:
                 break
-        return rotation_6d_to_matrix(torch.stack(chosen).unflatten(-1, (NUM_JOINTS, 6))).to(self.device)  # (n, 24, 3, 3)
+            offer(pose, asked)
+        rotations = rotation_6d_to_matrix(torch.stack([pose for pose, _ in chosen]).unflatten(-1, (NUM_JOINTS, 6)))  # (n, 24, 3, 3)
+        if self.config.bank_sides:
+            rotations = torch.stack([on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words).rotation_matrices()[0]
+                                     for i, (_, words) in enumerate(chosen)])
+        return rotations.to(self.device)  # (n, 24, 3, 3)
 
     def _reranked(self, query: torch.Tensor, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
         """The order in which to offer the bank's `candidates` (K, 144) for a request embedded as

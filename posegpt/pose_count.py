@@ -1,4 +1,5 @@
-"""How many poses a user's message asks for ("three stretches", "a couple of yoga poses").
+"""How many poses a user's message asks for ("three stretches", "a couple of yoga poses"), and
+which, when it lists them ("a squat and then a lunge", "standing, sitting and kneeling - one of each").
 
 A 135 M model asked for three poses often shows one or two and ends its reply (eval natural:
 "N poses" requests answered with exactly N, 58 %). The count is plain in the words, so it is read
@@ -6,6 +7,12 @@ from them — number phrases and nouns are data (``posegpt/data/catalogues/count
 engine keeps a reply that has begun showing poses from ending before it has shown that many. A
 number alone asks for nothing ("hold it for 3 seconds", "raise 2 arms"): a noun for poses must
 follow it within a few words.
+
+A message may list its poses instead: one after another ("slouching at a desk, then sitting up
+straight") or one per item of a list marked so ("standing, sitting, kneeling and lying - one of
+each"). `listed_poses` returns the items, so the pose bank looks each up by its own words (the
+nearest requests to the whole message would be several of one kind). A list without such words
+is not split: "stand with your feet apart and squat slightly" is one pose.
 """
 
 from __future__ import annotations
@@ -19,6 +26,22 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 DIGITS = {str(value): value for value in range(2, 9)}
 
 
+_LIST_SEPARATOR = re.compile(r"\s*(?:,|;|\band\b|\bor\b)\s*")
+
+
+@lru_cache(maxsize=1)
+def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(the words that put poses one after another, the words that ask for one per listed item),
+    each as a pattern of whole words, longest first."""
+    counts = load("counts")
+
+    def pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+        alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in sorted(phrases, key=len, reverse=True))
+        return re.compile(rf"[\s,;:.!-]*\b(?:{alternatives})\b[\s,;:.!-]*")
+
+    return pattern(counts["sequence"]), pattern(counts["each"])
+
+
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int]:
     """(number phrase as words → value, the most words a phrase has, nouns and their singulars, gap)."""
@@ -30,7 +53,14 @@ def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int]:
 
 
 def requested_pose_count(message: str) -> int | None:
-    """The number of poses `message` asks for (2-8), or None when it asks for no particular number."""
+    """The number of poses `message` asks for (2-8): the number it says, else the number of poses
+    it lists (`listed_poses`); None when it asks for no particular number."""
+    counted = _counted(message)
+    return counted if counted is not None else (len(listed_poses(message)) or None)
+
+
+def _counted(message: str) -> int | None:
+    """The number `message` says, followed within a few words by a word for poses, or None."""
     numbers, longest, nouns, gap = _tables()
     words = _WORD.findall(message.lower())
     for start in range(len(words)):
@@ -43,3 +73,22 @@ def requested_pose_count(message: str) -> int | None:
                 return value
             break  # the longest phrase here was a number, but no noun follows it
     return None
+
+
+def listed_poses(message: str) -> tuple[str, ...]:
+    """The poses a message lists, each in its own words (2-8 of them), or () when it lists none.
+
+    One after another: the message split at each sequence word ("then", "followed by"), after a
+    leading "before and after:"-style lead (the text before a colon). One of each: the list before
+    an each-word ("one of each") split at commas, "and" and "or"."""
+    sequence, each = _markers()
+    text = " ".join(message.split())
+    marked = each.search(text)
+    if marked is not None:
+        parts = _LIST_SEPARATOR.split(text[: marked.start()].rsplit(":", 1)[-1])
+    elif sequence.search(text) is not None:
+        parts = sequence.split(text.split(":", 1)[1] if ":" in text else text)
+    else:
+        return ()
+    items = tuple(part.strip(" ,;:.!?-") for part in parts if _WORD.search(part.lower()))
+    return items if 2 <= len(items) <= max(DIGITS.values()) else ()

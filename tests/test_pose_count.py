@@ -8,7 +8,7 @@ from posegpt.backbones import load_backbone
 from posegpt.data.catalogue import CatalogueError, load_file
 from posegpt.engine import Done, Engine, PoseEvent
 from posegpt.model import PoseGPT, PoseGPTConfig
-from posegpt.pose_count import requested_pose_count
+from posegpt.pose_count import listed_poses, requested_pose_count
 
 
 @pytest.mark.parametrize("message, count", [
@@ -30,12 +30,31 @@ def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
 
 def test_the_counts_file_is_validated(tmp_path):
     path = tmp_path / "counts.yaml"
-    path.write_text("numbers: {three: 30}\nnouns: [poses]\ngap: 2\n")
+    markers = "sequence: [then]\neach: [one of each]\n"
+    path.write_text("numbers: {three: 30}\nnouns: [poses]\ngap: 2\n" + markers)
     with pytest.raises(CatalogueError, match="from 2 to 8"):
         load_file(path, "counts")
-    path.write_text("numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\n")
+    path.write_text("numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\n" + markers)
     with pytest.raises(CatalogueError, match="one plural word"):
         load_file(path, "counts")
+    path.write_text("numbers: {three: 3}\nnouns: [poses]\ngap: 2\nsequence: [And  Then]\neach: [one of each]\n")
+    with pytest.raises(CatalogueError, match="lower-case words"):
+        load_file(path, "counts")
+
+
+@pytest.mark.parametrize("message, items", [
+    ("can you show a squat and then a lunge", ("can you show a squat", "a lunge")),
+    ("before and after: slouching at a desk, then sitting up straight", ("slouching at a desk", "sitting up straight")),
+    ("squat, then jump, followed by a landing", ("squat", "jump", "a landing")),
+    ("Standing, sitting, kneeling and lying - one of each!", ("Standing", "sitting", "kneeling", "lying")),
+    ("stand with your feet apart and squat slightly", ()),  # one pose described in two parts
+    ("sitting, standing or lying down", ()),  # a list, but nothing says one pose each
+    ("then", ()),
+    ("", ()),
+])
+def test_a_message_that_lists_its_poses_is_split_into_them(message, items):
+    assert listed_poses(message) == items
+    assert requested_pose_count(message) == (len(items) or None)
 
 
 @pytest.fixture(scope="module")

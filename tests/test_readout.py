@@ -569,3 +569,33 @@ def test_the_bank_re_ranks_its_nearest_entries_by_the_words_of_their_poses(folde
         assert found.shape == (3, 24, 3, 3)
         first[rerank] = next(n for n, r in zip(names, rotations) if torch.allclose(found[0], r, atol=2e-2))
     assert first == {0: "wave_left_hand", 2: "arms_up"}
+
+
+def test_the_bank_turns_its_pose_to_the_side_the_words_name(folder):
+    from posegpt.retrieval import PoseBank
+
+    wave = named_pose("wave_left_hand")
+    asked = [{"role": "user", "content": "wave at me with your right hand"}]
+    found = {}
+    for sides in (False, True):
+        model = build(folder, bank_answers=True, bank_sides=sides).eval()
+        model.pose_bank = PoseBank.build(["wave with your left hand"], wave.rotation_matrices(), ["wave_left_hand"], WordEmbedder())
+        model._request_encoder = WordEmbedder()
+        found[sides] = model.bank_poses(asked, count=1)[0]  # (24, 3, 3)
+    assert torch.allclose(found[False], wave.rotation_matrices()[0], atol=2e-2)  # the nearest request's left hand
+    assert torch.allclose(found[True], wave.mirrored().rotation_matrices()[0], atol=2e-2)  # the right one, as asked
+
+
+def test_the_bank_answers_a_listed_request_item_by_item(folder):
+    from posegpt.retrieval import PoseBank
+
+    names = ["squat", "arms_up", "wave_left_hand"]
+    texts = ["squat down low", "both arms straight up", "wave hello"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
+    model = build(folder, bank_answers=True).eval()
+    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    found = model.bank_poses([{"role": "user", "content": "wave hello and then both arms straight up"}], count=1)
+    assert found.shape == (2, 24, 3, 3)  # as many as it lists, whatever `count` says
+    order = [next(n for n, r in zip(names, rotations) if torch.allclose(pose, r, atol=2e-2)) for pose in found]
+    assert order == ["wave_left_hand", "arms_up"]  # each item's own nearest, in the message's order

@@ -44,6 +44,7 @@ CATALOGUES: dict[str, str] = {
     "several": "several",
     "referring": "referring",
     "counts": "counts",
+    "sides": "sides",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -572,8 +573,9 @@ def _several(file: _File, data: Any) -> dict[str, Any]:
 
 
 def _counts(file: _File, data: Any) -> dict[str, Any]:
-    """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them."""
-    top = file.record(data, "", 1, ("numbers", "nouns", "gap"))
+    """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them;
+    the words that list poses one after another (sequence) or one per item (each)."""
+    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "sequence", "each"))
     numbers: dict[str, int] = {}
     table = file.mapping(*top.at("numbers"))
     for phrase, value in table.items():
@@ -590,7 +592,44 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
     gap, where, line = top.at("gap")
     if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 6:
         raise file.error(line, where, f"gap is a whole number of words from 0 to 6, got {gap!r}")
-    return {"numbers": numbers, "nouns": nouns, "gap": gap}
+    markers = {}
+    for key in ("sequence", "each"):
+        markers[key] = top.texts(key, allowed=())
+        for marker in markers[key]:
+            if marker != marker.lower().strip() or not re.fullmatch(r"[a-z]+( [a-z]+)*", marker):
+                raise file.error(top.at(key)[2], key, f"{marker!r}: lower-case words separated by single spaces")
+    return {"numbers": numbers, "nouns": nouns, "gap": gap, **markers}
+
+
+def _sides(file: _File, data: Any) -> dict[str, Any]:
+    """Body-part groups a side word may name: their part words and sided checks; the gap."""
+    top = file.record(data, "", 1, ("groups", "gap"))
+    groups = file.mapping(*top.at("groups"))
+    if not groups:
+        raise file.error(groups.line, "groups", "needs at least one body-part group")
+    known = _check_names()
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    seen_parts: dict[str, str] = {}
+    for name, value in groups.items():
+        where = f"groups.{name}"
+        group = file.record(value, where, groups.lines[name], ("parts", "checks"))
+        parts = group.texts("parts", allowed=())
+        for part in parts:
+            if part != part.lower() or " " in part:
+                raise group.error("parts", f"{part!r}: one word in lower case")
+            if part in seen_parts:
+                raise group.error("parts", f"{part!r} is also a part of {seen_parts[part]!r}")
+            seen_parts[part] = name
+        checks = group.texts("checks", allowed=())
+        for check in checks:
+            missing = [f"{side}_{check}" for side in ("left", "right") if f"{side}_{check}" not in known]
+            if missing:
+                raise group.error("checks", f"{check!r}: no check {' or '.join(missing)}{_suggest(missing[0], known)}")
+        out[str(name)] = {"parts": parts, "checks": checks}
+    gap, where, line = top.at("gap")
+    if not isinstance(gap, int) or isinstance(gap, bool) or not 1 <= gap <= 4:
+        raise file.error(line, where, f"gap is a whole number of words from 1 to 4, got {gap!r}")
+    return {"groups": out, "gap": gap}
 
 
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
@@ -760,6 +799,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "several": _several,
     "referring": _referring,
     "counts": _counts,
+    "sides": _sides,
 }
 
 
@@ -792,7 +832,8 @@ def load(name: str) -> Any:
     "edits" → {name: record} (see `_edits`); "captioner" → its phrase tables; "chat_prompts" →
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
-    "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap"}.
+    "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
+    "checks"}}, "gap"}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 

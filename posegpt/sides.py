@@ -1,0 +1,85 @@
+"""The side of the body a request names, kept: "put your RIGHT hand on your head" gets the right hand.
+
+The pose bank answers a request with the pose of the most similar training request, by sentence
+embedding; such an encoder hears "left arm" and "right arm" as nearly the same words, so the
+nearest request often did the same thing with the other side (a new user's "put your right hand
+on your head" got a left arm). Which side the words name is plain in them, and which side a pose
+does something with is plain in its joints, so both are read and, when they disagree, the pose's
+mirror image is shown instead — the same movement, on the side that was asked for.
+
+- `named_sides`: a side word followed within a few words (of its clause) by a body part of a
+  group ("left ARM", "right upper ARM"); "turn left" or "all right, hands up" name nothing; a group named with both sides
+  ("stand on your right foot with the left foot lifted") is left out (its words already say which
+  side does what, and either reading could be the one meant).
+- `leaning_side`: per group, which side of a pose passes sided checks the other side does not
+  ("left_knee_raised" but not "right_knee_raised").
+- `on_named_sides`: the pose, or its mirror image when that agrees with the words and the pose
+  does not. The groups, their words and checks are data (``posegpt/data/catalogues/sides.yaml``).
+
+Left and right are the person's own, as in every check and caption of this project.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Mapping
+
+from posegpt.data.catalogue import load
+from posegpt.pose import Pose
+
+SIDES = ("left", "right")
+_WORD = re.compile(r"[a-z]+")
+_CLAUSE = re.compile(r"[,.;:!?()]")
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[str, str], dict[str, tuple[str, ...]], int]:
+    """(part word → its group, group → its sided checks without the side prefix, gap in words)."""
+    sides = load("sides")
+    parts = {part: group for group, entry in sides["groups"].items() for part in entry["parts"]}
+    checks = {group: entry["checks"] for group, entry in sides["groups"].items()}
+    return parts, checks, int(sides["gap"])
+
+
+def named_sides(text: str) -> dict[str, str]:
+    """{body-part group: "left" or "right"} for each group the words name with one side only."""
+    parts, _, gap = _tables()
+    named: dict[str, set[str]] = {}
+    for clause in _CLAUSE.split(text.lower()):  # "all right, hands up": no side across a comma
+        words = _WORD.findall(clause)
+        for index, word in enumerate(words):
+            if word not in SIDES:
+                continue
+            group = next((parts[after] for after in words[index + 1:index + 1 + gap] if after in parts), None)
+            if group is not None:
+                named.setdefault(group, set()).add(word)
+    return {group: next(iter(sides)) for group, sides in named.items() if len(sides) == 1}
+
+
+def leaning_side(pose: Pose, group: str) -> str | None:
+    """The side of one pose (length 1) that does more of the group's sided checks than the other
+    side, or None when neither does more (a symmetric pose, or one doing nothing sided)."""
+    from posegpt.eval.checks import run_checks
+
+    _, checks, _ = _tables()
+    passed = run_checks(pose, [f"{side}_{check}" for check in checks[group] for side in SIDES])
+    left = sum(passed[f"left_{check}"] and not passed[f"right_{check}"] for check in checks[group])
+    right = sum(passed[f"right_{check}"] and not passed[f"left_{check}"] for check in checks[group])
+    return "left" if left > right else "right" if right > left else None
+
+
+def side_agreement(pose: Pose, sides: Mapping[str, str]) -> int:
+    """Groups where the pose leans to the named side, minus groups where it leans to the other."""
+    leanings = [leaning_side(pose, group) for group in sides]
+    return sum((lean == side) - (lean not in (side, None)) for lean, side in zip(leanings, sides.values()))
+
+
+def on_named_sides(pose: Pose, text: str) -> Pose:
+    """`pose` (length 1), or its mirror image when the words of `text` name sides that the mirror
+    image agrees with and the pose does not."""
+    sides = named_sides(text)
+    if not sides or side_agreement(pose, sides) >= 0:
+        return pose
+    mirrored = pose.mirrored()
+    return mirrored if side_agreement(mirrored, sides) > 0 else pose

@@ -1,0 +1,60 @@
+"""The side a request names is the side the bank's pose shows (posegpt.sides)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from posegpt.data.catalogue import CatalogueError, load_file
+from posegpt.eval.checks import run_checks
+from posegpt.pose import NUM_JOINTS, SMPL_JOINT_NAMES, Pose
+from posegpt.sides import leaning_side, named_sides, on_named_sides
+
+
+@pytest.mark.parametrize("text, sides", [
+    ("put your right hand on your head", {"arm": "right"}),
+    ("Lift your LEFT knee up to hip height", {"leg": "left"}),
+    ("raise your left arm and your right knee", {"arm": "left", "leg": "right"}),
+    ("reach up with the right upper arm", {"arm": "right"}),  # a word between side and part
+    ("turn left and raise your arms", {}),  # a direction, not a side of the body
+    ("all right, hands up", {}),
+    ("stand on your right foot with the left foot lifted behind you", {}),  # both sides of one group
+    ("", {}),
+])
+def test_named_sides_reads_a_side_word_followed_by_a_body_part(text, sides):
+    assert named_sides(text) == sides
+
+
+def _left_arm_up() -> Pose:
+    """Standing, arms down, the left arm raised above the shoulder (rotation about the body's z)."""
+    axis_angle = torch.zeros(1, NUM_JOINTS, 3)
+    axis_angle[0, SMPL_JOINT_NAMES.index("left_shoulder"), 2] = math.radians(70)
+    axis_angle[0, SMPL_JOINT_NAMES.index("right_shoulder"), 2] = math.radians(70)
+    return Pose.from_axis_angle(axis_angle)
+
+
+def test_a_pose_is_mirrored_only_when_its_side_disagrees_with_the_words():
+    pose = _left_arm_up()
+    assert run_checks(pose, ["left_wrist_above_shoulder", "right_wrist_above_shoulder"]) == {
+        "left_wrist_above_shoulder": True, "right_wrist_above_shoulder": False}
+    assert leaning_side(pose, "arm") == "left" and leaning_side(pose, "leg") is None
+    turned = on_named_sides(pose, "raise your right hand please")
+    assert run_checks(turned, ["left_wrist_above_shoulder", "right_wrist_above_shoulder"]) == {
+        "left_wrist_above_shoulder": False, "right_wrist_above_shoulder": True}
+    for agreeing in ("raise your left hand please", "raise a hand", "lift your right knee"):  # agrees / names nothing it does
+        assert on_named_sides(pose, agreeing) is pose
+
+
+def test_the_sides_file_is_validated(tmp_path):
+    path = tmp_path / "sides.yaml"
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n")
+    with pytest.raises(CatalogueError, match="wrist_above_heaven"):
+        load_file(path, "sides")
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n")
+    with pytest.raises(CatalogueError, match="also a part of"):
+        load_file(path, "sides")
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\ngap: 9\n")
+    with pytest.raises(CatalogueError, match="gap"):
+        load_file(path, "sides")
