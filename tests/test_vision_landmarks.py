@@ -373,3 +373,20 @@ def test_no_person_and_tiny_images(detector):
     sky = np.zeros((96, 128, 3), np.uint8)
     sky[..., 2] = np.linspace(120, 255, 128, dtype=np.uint8)[None, :]
     assert detector.detect(sky) == []  # nobody there
+
+
+@NEEDS_PHOTOS
+def test_an_old_photo_of_a_couple_finds_the_woman_beside_the_man_by_her_face(detector):
+    """inpaint_basics.jpg: one old photo of a couple, damaged (left half) and restored (right half);
+    BlazePose reads each man, never the woman beside him, whose face the face detector finds."""
+    path = Path("/usr/share/doc/opencv-doc/opencv4/html/inpaint_basics.jpg")
+    if not path.exists():
+        pytest.skip("opencv-doc's HTML pictures are not installed")
+    image = read_photo(path)  # 450 × 168, grey
+    people = detector.detect(image)
+    _save_overlay("inpaint_basics", image, people)
+    assert len(people) == 4
+    faces_only = [bool(person.visibility[11:].max() < 0.5) for person in people]  # left to right
+    assert faces_only == [True, False, True, False]  # woman, man in each half
+    for person in people:
+        _check_record(person, 450, 168)

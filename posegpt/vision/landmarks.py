@@ -54,7 +54,7 @@ MIN_FACE_SCORE = 0.6  # face detections below this are not used as person propos
 # centre), both in face heights. The tight one frames head and shoulders (close-ups); the wide
 # one a head-to-hip view, which BlazePose reads better for smaller faces.
 FACE_CROPS = ((3.0, 1.0), (4.5, 1.5), (6.0, 2.0))
-FACE_ONLY_SCORE = 0.8  # a face this sure whose body BlazePose cannot read is a person on its own (body unseen)
+FACE_ONLY_SCORE = 0.65  # a face this sure whose body BlazePose cannot read is a person on its own (body unseen)
 # mediapipe's 6 face keypoints (the person's right eye, left eye, nose tip, mouth centre, right ear
 # tragion, left ear tragion) → the BlazePose landmarks they stand for (a mouth corner each for the centre)
 FACE_KEYPOINT_LANDMARKS = ((5, 4, 6), (2, 1, 3), (0,), (9, 10), (8,), (7,))
