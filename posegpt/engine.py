@@ -371,9 +371,11 @@ class Engine:
         except (RuntimeError, OSError) as error:  # no sentence encoder installed: the LLM alone decides
             pose_allowed = True
             yield Notice(f"The pose-intent gate cannot run ({error}); the model decides alone whether to show a pose.")
-        # A question whose words single out someone in the photo is answered with their pose,
-        # even when the small LLM would only describe them (or loop) instead of emitting <POSE>.
-        pose_due = resolution is not None and resolution.has_evidence and not resolution.everyone
+        # A question whose words single out someone in the photo (or describe its only person) is
+        # answered with their pose, even when the small LLM would only describe them (or loop)
+        # instead of emitting <POSE>.
+        pose_due = resolution is not None and (resolution.has_evidence or resolution.describes_the_only_person) \
+            and not resolution.everyone
         # A text request or follow-up is answered from the pose bank when the model has one.
         bank_asks = asked if self.model.answers_from_bank(asked, reads_photo=scene is not None) else None
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,

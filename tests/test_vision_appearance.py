@@ -130,6 +130,20 @@ def test_unseen_regions_are_reported_as_unseen():
     assert (appearance.top_name, appearance.bottom_name) == (UNSEEN, UNSEEN)
 
 
+def test_a_portrait_cut_at_the_chest_gets_the_colour_of_its_chest():
+    """Shoulders seen, hips below the frame: the chest below the shoulder line, away from the face."""
+    image, landmarks = _person_picture()
+    portrait = image[:160].copy()  # cut at row 160: shoulders (row 105) in, hips (row 218) out
+    visibility = landmarks.visibility.copy()
+    visibility[23:] = 0.02  # hips and legs beyond the frame
+    cut = PersonLandmarks(landmarks.box, landmarks.image_points, visibility, landmarks.world_points, 0.9)
+    appearance = person_appearance(portrait, cut)
+    assert appearance.top_name == "red" and appearance.bottom_name == UNSEEN
+    upside_down = PersonLandmarks(landmarks.box, landmarks.image_points * [1, -1] + [0, 210], visibility,
+                                  landmarks.world_points, 0.9)  # the face below the shoulders: the chest above them
+    assert person_appearance(image[::-1][190:].copy(), upside_down).top_name == "red"
+
+
 def test_landmarks_outside_the_image_count_as_unseen():
     image, landmarks = _person_picture()
     moved = PersonLandmarks(landmarks.box, landmarks.image_points + 1000, landmarks.visibility,

@@ -93,6 +93,15 @@ def test_no_evidence_leaves_everyone_to_the_pointer(three):
     assert resolve_conversation([("assistant", "hi")], three).pick is None  # not ending with a question
 
 
+def test_words_that_fit_the_only_person_are_about_them():
+    alone = [reading(1, "in the centre", top="red", hair="blond")]
+    described = resolve("Show me the woman in the orange suit.", alone)  # a red-orange suit reads "red"
+    assert described.describes_the_only_person and not described.has_evidence  # nothing to decide between
+    for question in ("How many people are there?", "Is anyone here wearing green?", "Show me everyone."):
+        assert not resolve(question, alone).describes_the_only_person
+    assert not resolve("the one in red", [alone[0], reading(2, "on the right")]).describes_the_only_person
+
+
 def test_a_tie_is_left_to_the_pointer_among_the_tied():
     twins = [reading(1, "on the left", top="red"), reading(2, "in the middle", top="red"), reading(3, "on the right", top="blue")]
     result = resolve("the person in red", twins)

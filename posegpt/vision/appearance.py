@@ -3,7 +3,8 @@
 Why this way: a referring question ("the woman in the red top") needs a colour word, and the
 landmarks already say where the torso and the legs are, so no segmentation model is needed.
 Pixels are sampled inside the torso quad (shoulders → hips, shrunk inward so the arms and the
-background at its edges stay out) and along the thighs and upper shins (hip → knee → ankle, in
+background at its edges stay out; for a person seen from the chest up, the chest below the
+shoulders) and along the thighs and upper shins (hip → knee → ankle, in
 a band narrower than a leg; the shins only when no thigh is seen). Only visible landmarks
 count. The colour is the median of the largest of three colour clusters, so a shadow, a
 highlight or an arm in front of the torso does not decide it. A smaller cluster that is vivid
@@ -47,6 +48,7 @@ _LEGS = ((23, 25, 27), (24, 26, 28))  # (hip, knee, ankle) of the left and the r
 
 TORSO_INSET = (0.2, 0.8, 0.12, 0.8)  # quad parameters kept: across (from, to), down (from, to)
 MIN_TORSO_HALF_WIDTH = 0.14  # of the torso length: a side view still gets a band to sample
+CHEST_DEPTH = 0.8  # shoulder widths below the shoulders read as the chest when no hip is seen
 THIGH_HALF_WIDTH = 0.1  # of the torso length (shoulders to hips)
 SHIN_HALF_WIDTH = 0.07  # of the torso length
 THIGH_PART = 0.7  # how far down the thigh is sampled (shorts end above the knee)
@@ -203,9 +205,12 @@ def _check_inputs(image: np.ndarray, landmarks: PersonLandmarks) -> tuple[np.nda
 
 
 def _torso_samples(points: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """(N, 2) pixel positions inside the shrunk torso quad; empty when no shoulder/hip pair is seen."""
+    """(N, 2) pixel positions inside the shrunk torso quad; the chest below both shoulders when no
+    hip is seen (`_chest_samples`); empty when neither can be placed."""
     shoulders = [i for i in (_LEFT_SHOULDER, _RIGHT_SHOULDER) if seen[i]]
     hips = [i for i in (_LEFT_HIP, _RIGHT_HIP) if seen[i]]
+    if len(shoulders) == 2 and not hips:
+        return _chest_samples(points, seen)
     if not shoulders or not hips:
         return np.zeros((0, 2))
     top = points[shoulders].mean(axis=0)  # (2,)
@@ -227,6 +232,28 @@ def _torso_samples(points: np.ndarray, seen: np.ndarray) -> np.ndarray:
     half = half_top + (half_bottom - half_top) * t_grid
     centre = top[None, None] + t_grid[..., None] * spine[None, None]  # (G, G, 2)
     samples = centre + ((2 * s_grid - 1) * half)[..., None] * across[None, None]
+    return samples.reshape(-1, 2)
+
+
+def _chest_samples(points: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """(N, 2) pixel positions of the chest of a person seen from the chest up (a portrait cut by
+    the frame, a close-up): below the shoulder line, away from the face, as deep as
+    `CHEST_DEPTH` shoulder widths, inset like the torso quad. Pixels outside the photo are
+    dropped later (`_pixels`), so a chest cut by the frame is read from what the photo holds."""
+    left, right = points[_LEFT_SHOULDER], points[_RIGHT_SHOULDER]
+    width = float(np.linalg.norm(left - right))
+    if width < 4:
+        return np.zeros((0, 2))
+    across = (left - right) / width
+    down = np.array([-across[1], across[0]])
+    head = points[_NOSE] if seen[_NOSE] else (left + right) / 2 - np.array([0.0, 1.0])  # no face: image up is up
+    if float((head - (left + right) / 2) @ down) > 0:
+        down = -down  # the chest lies away from the face
+    s = np.linspace(*TORSO_INSET[:2], _GRID) - 0.5  # across, from the shoulder line's middle
+    t = np.linspace(*TORSO_INSET[2:], _GRID) * CHEST_DEPTH * width  # down, pixels
+    s_grid, t_grid = np.meshgrid(s, t)  # (G, G)
+    centre = (left + right) / 2
+    samples = centre[None, None] + (s_grid * width)[..., None] * across[None, None] + t_grid[..., None] * down[None, None]
     return samples.reshape(-1, 2)
 
 

@@ -233,6 +233,13 @@ class Resolution:
         return 0 < len(self.candidates) < len(self.scores)
 
     @property
+    def describes_the_only_person(self) -> bool:
+        """The photo holds one person and the question's words fit them ("show me the woman in the
+        orange suit" of a photo of one woman in a red-orange suit): nothing to decide, but the
+        question is about them."""
+        return len(self.scores) == 1 and not self.everyone and any(cue.fits[0] > 0 for cue in self.cues)
+
+    @property
     def pick(self) -> int | None:
         """The one person the words mean, when they single someone out."""
         return self.candidates[0] if len(self.candidates) == 1 and self.has_evidence else None
