@@ -672,12 +672,10 @@ class PoseGPT(nn.Module):
         not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the model's device."""
         from posegpt.pose_count import listed_poses
         from posegpt.sides import on_named_sides
-        from posegpt.turns import asked_turns
 
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
-        text, follow_up = bank_query(messages)
-        asked = asked_turns(messages, "the pose bank")[-1][1]
+        text, follow_up, asked = bank_query(messages)
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
         queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
@@ -693,8 +691,10 @@ class PoseGPT(nn.Module):
                 return True
             return False
 
-        for index, item in enumerate(items):
-            next((True for pose in found[1 + index, :, :-1] if offer(pose, item)), None)
+        for index, item in enumerate(items):  # each listed pose: its own nearest not shown yet
+            for pose in found[1 + index, :, :-1]:
+                if offer(pose, item):
+                    break
         for pose in candidates:
             if len(chosen) >= count:
                 break

@@ -200,6 +200,7 @@ class BankQuery(NamedTuple):
 
     text: str  # the request alone, or for a follow-up every earlier pose request and then it, one per line
     follow_up: bool  # a pose was shown earlier in the conversation
+    words: str  # the last user message alone (the sides it names, the poses it lists)
 
 
 def bank_query(messages: Sequence[Any]) -> BankQuery:
@@ -221,7 +222,7 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
         elif role == "assistant" and POSE_TOKEN in content and request is not None:
             answered.append(request)
             request = None
-    return BankQuery("\n".join([*answered, turns[-1][1]]), bool(answered))
+    return BankQuery("\n".join([*answered, turns[-1][1]]), bool(answered), turns[-1][1])
 
 
 def bank_entries(samples: Iterable[Any], follow_ups: bool = False) -> tuple[list[str], torch.Tensor, list[str], list[bool]]:

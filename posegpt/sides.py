@@ -8,9 +8,9 @@ does something with is plain in its joints, so both are read and, when they disa
 mirror image is shown instead — the same movement, on the side that was asked for.
 
 - `named_sides`: a side word followed within a few words (of its clause) by a body part of a
-  group ("left ARM", "right upper ARM"); "turn left" or "all right, hands up" name nothing; a group named with both sides
-  ("stand on your right foot with the left foot lifted") is left out (its words already say which
-  side does what, and either reading could be the one meant).
+  group ("left ARM", "right upper ARM"); "turn left" or "all right, hands up" name nothing; a
+  group named with both sides ("stand on your right foot with the left foot lifted") is left out
+  (its words already say which side does what, and either reading could be the one meant).
 - `leaning_side`: per group, which side of a pose passes sided checks the other side does not
   ("left_knee_raised" but not "right_knee_raised").
 - `on_named_sides`: the pose, or its mirror image when that agrees with the words and the pose

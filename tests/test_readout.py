@@ -493,11 +493,11 @@ def test_a_bank_with_follow_ups_answers_an_edit_by_the_requests_it_changes(folde
     user = lambda text: {"role": "user", "content": text}  # noqa: E731
     assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
     # a request alone; after small talk still alone; a follow-up with every request a pose answered
-    assert bank_query([user("raise your left arm")]) == BankQuery("raise your left arm", False)
-    assert bank_query([user("hi"), assistant("Hello!"), user("squat")]) == BankQuery("squat", False)
+    assert bank_query([user("raise your left arm")]) == BankQuery("raise your left arm", False, "raise your left arm")
+    assert bank_query([user("hi"), assistant("Hello!"), user("squat")]) == BankQuery("squat", False, "squat")
     assert bank_query([user("hi"), assistant("Hello!"), user("raise your left arm"), assistant("Up: <POSE>"),
                        user("what is that?"), assistant("An arm raise."), user("now the other arm")]) \
-        == BankQuery("raise your left arm\nnow the other arm", True)
+        == BankQuery("raise your left arm\nnow the other arm", True, "now the other arm")
     with pytest.raises(ValueError, match="ends with a user message"):
         bank_query([user("squat"), assistant("<POSE>")])
 

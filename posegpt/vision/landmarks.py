@@ -431,24 +431,13 @@ class LandmarkDetector:
         # kept; if BlazePose reads no body below a clear face that is nobody else's, the person is
         # kept as that face alone (`face_only_view`: the body unseen)
         every_face = self.faces(work) if self.use_faces else []
-        unexplained = [found for found in every_face if not any(_on_face(view, found.box) for view in people)]
-        faces = [found.box for found in unexplained]
-        for found_face in unexplained:
-            face = found_face.box
+        unexplained = [face for face in every_face if not any(_on_face(view, face.box) for view in people)]
+        for face in unexplained:
             if len(people) > self.max_people:
                 return people
-            crops = [face_crop(face, side, shift) for side, shift in FACE_CROPS]
-            if face[3] - face[1] >= FACE_FULL_FRAME * height:
-                crops.insert(0, (0, 0, width, height))
-            alone = _face_alone(painted, work, face, faces, fill)
-            view = next((v for v in (self._run(alone, crop) for crop in crops)
-                         if v is not None and is_face_person(v, face, self.min_score_face)), None)
-            if view is None:
-                alone = _face_alone(work, work, face, [found.box for found in every_face], fill)
-                views = [v for v in self._run_many(alone, crops) if v is not None and is_face_person(v, face, self.min_score_face)]
-                view = max(views, key=view_quality, default=None)
-            if view is None and found_face.score >= FACE_ONLY_SCORE and not any(_overlap(face, _head_box(v)) > 0.3 for v in people):
-                view = face_only_view(found_face, width, height)
+            view = self._person_of_face(face, work, painted, fill, [f.box for f in unexplained], [f.box for f in every_face])
+            if view is None and face.score >= FACE_ONLY_SCORE and not any(_overlap(face.box, _head_box(v)) > 0.3 for v in people):
+                view = face_only_view(face, width, height)
             if view is not None:
                 people.append(view)
                 paint(view)
@@ -471,6 +460,25 @@ class LandmarkDetector:
             again = {v.crop for v in found}  # crops that held someone: who stood beside them?
             crops = [c for c in crops if c in again and covered[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED] if confirmed else []
         return _merge(people)
+
+    def _person_of_face(self, face: Face, work: np.ndarray, painted: np.ndarray, fill: np.ndarray,
+                        unexplained: Sequence[Box], every_face: Sequence[Box]) -> CropView | None:
+        """BlazePose's view of the body below `face`, or None: body crops below it on the painted
+        photo (the face shown again, the other unexplained faces painted over), the first view
+        that is that face's person; else the same crops on the photo itself with every other face
+        painted over (a neighbour's painted box may cover the body), the best such view."""
+        height, width = work.shape[:2]
+        crops = [face_crop(face.box, side, shift) for side, shift in FACE_CROPS]
+        if face.box[3] - face.box[1] >= FACE_FULL_FRAME * height:
+            crops.insert(0, (0, 0, width, height))
+        alone = _face_alone(painted, work, face.box, unexplained, fill)
+        for crop in crops:
+            view = self._run(alone, crop)
+            if view is not None and is_face_person(view, face.box, self.min_score_face):
+                return view
+        alone = _face_alone(work, work, face.box, every_face, fill)
+        views = [v for v in self._run_many(alone, crops) if v is not None and is_face_person(v, face.box, self.min_score_face)]
+        return max(views, key=view_quality, default=None)
 
     def _second_look(self, painted: np.ndarray, candidates: list[CropView], fill: np.ndarray) -> list[CropView]:
         """4. Each candidate looked at again, with context but with the other candidates painted
