@@ -111,6 +111,10 @@ class PoseGPTConfig:
     # the request: a sentence encoder weighs "both arms up" and "left arm up" alike, the words of
     # the two poses do not. 0 = nearest first. Measured in the model card.
     bank_rerank: int = 0
+    # … only for requests whose nearest training request is less similar than this (None: every
+    # request): far from every training phrasing the encoder's nearest is least sure, close to one
+    # the re-rank only adds the captioner's sampling noise. Measured in the model card.
+    bank_rerank_below: float | None = None
     # Each bank pose turned to the sides the message names (`posegpt.sides`: "your right hand" gets
     # the mirror image of a nearest request done with the left). Measured in the model card.
     bank_sides: bool = True
@@ -681,7 +685,8 @@ class PoseGPT(nn.Module):
         queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
         found = self.pose_bank.neighbours(queries, count * 8, follow_up=follow_up)  # (1 + items, K, 145) most similar first
         candidates = found[0, :, :-1]  # (K, 144) 6D poses for the whole message
-        if self.config.bank_rerank:
+        below = self.config.bank_rerank_below
+        if self.config.bank_rerank and (below is None or float(found[0, 0, -1]) < below):
             candidates = candidates[self._reranked(queries[0], candidates, found[0, :, -1])]
         chosen: list[tuple[torch.Tensor, str]] = []  # (6D pose (144,), the words that asked for it)
 

@@ -561,14 +561,16 @@ def test_the_bank_re_ranks_its_nearest_entries_by_the_words_of_their_poses(folde
     rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
     asked = [{"role": "user", "content": "both arms straight up above the head"}]
     first = {}
-    for rerank in (0, 2):
-        model = build(folder, bank_answers=True, bank_rerank=rerank).eval()
+    # (re-rank the nearest k, only when the nearest is less similar than this): a request as close
+    # to a training request as this one (cosine > 0) is re-ranked only with no such limit
+    for rerank, below in ((0, None), (2, None), (2, 2.0), (2, 0.0)):
+        model = build(folder, bank_answers=True, bank_rerank=rerank, bank_rerank_below=below).eval()
         model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
         model._request_encoder = WordEmbedder()
         found = model.bank_poses(asked, count=3)  # (3, 24, 3, 3)
         assert found.shape == (3, 24, 3, 3)
-        first[rerank] = next(n for n, r in zip(names, rotations) if torch.allclose(found[0], r, atol=2e-2))
-    assert first == {0: "wave_left_hand", 2: "arms_up"}
+        first[rerank, below] = next(n for n, r in zip(names, rotations) if torch.allclose(found[0], r, atol=2e-2))
+    assert first == {(0, None): "wave_left_hand", (2, None): "arms_up", (2, 2.0): "arms_up", (2, 0.0): "wave_left_hand"}
 
 
 def test_the_bank_turns_its_pose_to_the_side_the_words_name(folder):
