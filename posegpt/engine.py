@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Literal, Mapping, Sequence, Uni
 
 import torch
 
+from posegpt.intent import declines_pose
 from posegpt.model import PoseGPT, TurnReadout
 from posegpt.photo import Photo, PhotoError, PhotoSource, read_photo
 from posegpt.pose import Pose
@@ -365,17 +366,19 @@ class Engine:
         for notice in notices:
             yield Notice(notice)
         resolution = _resolve(asked, scene) if scene is not None and scene.readings else None
-        # A photo turn may always have a pose; a text-only turn may when the intent gate says so.
+        # A photo turn may always have a pose; a text-only turn may when the intent gate says so;
+        # no turn whose words ask for none ("no picture please").
+        declined = declines_pose(request)
         try:
-            pose_allowed = photo is not None or self.model.wants_pose(asked)
+            pose_allowed = not declined and (photo is not None or self.model.wants_pose(asked))
         except (RuntimeError, OSError) as error:  # no sentence encoder installed: the LLM alone decides
-            pose_allowed = True
+            pose_allowed = not declined
             yield Notice(f"The pose-intent gate cannot run ({error}); the model decides alone whether to show a pose.")
         # A question whose words single out someone in the photo (or describe its only person) is
         # answered with their pose, even when the small LLM would only describe them (or loop)
         # instead of emitting <POSE>.
         pose_due = resolution is not None and (resolution.has_evidence or resolution.describes_the_only_person) \
-            and not resolution.everyone
+            and not resolution.everyone and pose_allowed
         # A text request or follow-up is answered from the pose bank when the model has one.
         bank_asks = asked if self.model.answers_from_bank(asked, reads_photo=scene is not None) else None
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,

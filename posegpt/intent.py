@@ -38,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -71,6 +72,20 @@ class GateTurn:
     text: str  # the last user message
     previous: str = ""  # the user message before it ("" when there is none)
     after_pose: bool = False  # whether the assistant reply between them showed a pose
+
+
+_APOSTROPHES = re.compile(r"['’`]")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def declines_pose(text: str) -> bool:
+    """The message asks for no pose in so many words ("no picture please", "don't show me anything,
+    just tell me what warrior 2 is"; `posegpt/data/catalogues/declines.yaml`): such a turn gets
+    none, whatever the gate and the LLM would do. Whole words, case and apostrophes ignored."""
+    from posegpt.data.catalogue import load
+
+    words = f" {_NOT_WORD.sub(' ', _APOSTROPHES.sub('', text.lower())).strip()} "
+    return any(f" {phrase} " in words for phrase in load("declines")["phrases"])
 
 
 def gate_turn(messages: Sequence[Any]) -> GateTurn:

@@ -22,6 +22,7 @@ from posegpt.intent import (
     IntentGate,
     IntentGateConfig,
     choose_threshold,
+    declines_pose,
     gate_scores,
     gate_turn,
     split_examples,
@@ -223,6 +224,29 @@ def test_no_gate_leaves_decoding_unchanged(tiny_folder):
     chat = reply(engine, "hello how are you")
     assert chat.reply.startswith("<POSE>") and all(engine.adapter_calls)
     assert engine.model._request_encoder is None  # no gate: the sentence encoder is never loaded
+
+
+@pytest.mark.parametrize("text, declines", [
+    ("can you explain in words how to do a squat? no picture please", True),
+    ("Don't show me anything, just tell me what warrior 2 is", True),
+    ("DON’T SHOW ME, describe it in words only", True),
+    ("show me a squat", False),
+    ("no, the other arm", False),  # "no" alone refuses nothing
+    ("a picture-perfect pose please", False),
+    ("", False),
+])
+def test_a_message_can_decline_a_pose_in_words(text, declines):
+    assert declines_pose(text) is declines
+
+
+def test_a_declined_pose_is_not_shown_even_without_a_gate_or_with_a_photo(tiny_folder):
+    engine = PoseLoving(tiny_model(tiny_folder, None))
+    assert reply(engine, "show me a squat").poses  # the model would show one
+    declined = reply(engine, "how do I squat? no picture please")
+    assert "<POSE>" not in declined.reply and not declined.poses
+    events = list(engine.stream([{"role": "user", "content": "just tell me what she is doing, don't show it"}],
+                                photo=np.zeros((8, 8, 3), np.uint8), max_new_tokens=2))
+    assert not any(isinstance(e, PoseEvent) for e in events)
 
 
 def test_photo_turn_is_always_allowed_a_pose(tiny_folder, gate):

@@ -45,6 +45,7 @@ CATALOGUES: dict[str, str] = {
     "referring": "referring",
     "counts": "counts",
     "sides": "sides",
+    "declines": "declines",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -632,6 +633,16 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
     return {"groups": out, "gap": gap}
 
 
+def _declines(file: _File, data: Any) -> dict[str, Any]:
+    """The phrases with which a message asks for no pose."""
+    top = file.record(data, "", 1, ("phrases",))
+    phrases = top.texts("phrases", allowed=())
+    for phrase in phrases:
+        if not re.fullmatch(r"[a-z0-9]+( [a-z0-9]+)*", phrase):
+            raise file.error(top.at("phrases")[2], "phrases", f"{phrase!r}: lower-case words separated by single spaces, no apostrophes")
+    return {"phrases": phrases}
+
+
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
     top = file.record(data, "", 1, ("questions", "refs", "who_states"))
     questions = top.record("questions", tuple(SCENE_QUESTION_FAMILIES))
@@ -800,6 +811,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "referring": _referring,
     "counts": _counts,
     "sides": _sides,
+    "declines": _declines,
 }
 
 
@@ -833,7 +845,7 @@ def load(name: str) -> Any:
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
-    "checks"}}, "gap"}.
+    "checks"}}, "gap"}; "declines" → {"phrases"}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
