@@ -8,9 +8,10 @@ does something with is plain in its joints, so both are read and, when they disa
 mirror image is shown instead — the same movement, on the side that was asked for.
 
 - `named_sides`: a side word followed within a few words (of its clause) by a body part of a
-  group ("left ARM", "right upper ARM"); "turn left" or "all right, hands up" name nothing; a
-  group named with both sides ("stand on your right foot with the left foot lifted") is left out
-  (its words already say which side does what, and either reading could be the one meant).
+  group ("left ARM", "right upper ARM"); "turn left" or "all right, hands up" name nothing. A
+  leg the body rests on ("stand ON your left leg") names the other side as the one doing the
+  group's sided checks (the right foot is the raised one). A group named with both sides is left
+  out (either reading could be the one meant).
 - `leaning_side`: per group, which side of a pose passes sided checks the other side does not
   ("left_knee_raised" but not "right_knee_raised").
 - `on_named_sides`: the pose, or its mirror image when that agrees with the words and the pose
@@ -29,6 +30,7 @@ from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 
 SIDES = ("left", "right")
+_OTHER = {"left": "right", "right": "left"}
 _WORD = re.compile(r"[a-z]+")
 _CLAUSE = re.compile(r"[,.;:!?()]")
 
@@ -42,6 +44,23 @@ def _tables() -> tuple[dict[str, str], dict[str, tuple[str, ...]], int]:
     return parts, checks, int(sides["gap"])
 
 
+@lru_cache(maxsize=1)
+def _support_words() -> tuple[dict[str, frozenset[str]], frozenset[str], frozenset[str]]:
+    """(group → verbs that rest the body on its named part, the words between ("on"), determiners)."""
+    sides = load("sides")
+    verbs = {group: frozenset(listed) for group, listed in sides["support"].items()}
+    return verbs, frozenset(sides["support_words"]), frozenset(sides["determiners"])
+
+
+def _rests_on(words: list[str], index: int, group: str) -> bool:
+    """The side word at `index` names the part of `group` the body rests on ("STAND ON your LEFT leg")."""
+    verbs, support_words, determiners = _support_words()
+    before = index - 1
+    while before >= 0 and words[before] in determiners:
+        before -= 1
+    return before >= 1 and words[before] in support_words and words[before - 1] in verbs.get(group, ())
+
+
 def named_sides(text: str) -> dict[str, str]:
     """{body-part group: "left" or "right"} for each group the words name with one side only."""
     parts, _, gap = _tables()
@@ -52,8 +71,8 @@ def named_sides(text: str) -> dict[str, str]:
             if word not in SIDES:
                 continue
             group = next((parts[after] for after in words[index + 1:index + 1 + gap] if after in parts), None)
-            if group is not None:
-                named.setdefault(group, set()).add(word)
+            if group is not None:  # the side that does the group's sided checks: the other one for a support
+                named.setdefault(group, set()).add(_OTHER[word] if _rests_on(words, index, group) else word)
     return {group: next(iter(sides)) for group, sides in named.items() if len(sides) == 1}
 
 

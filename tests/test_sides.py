@@ -20,7 +20,12 @@ from posegpt.sides import leaning_side, named_sides, on_named_sides
     ("reach up with the right upper arm", {"arm": "right"}),  # a word between side and part
     ("turn left and raise your arms", {}),  # a direction, not a side of the body
     ("all right, hands up", {}),
-    ("stand on your right foot with the left foot lifted behind you", {}),  # both sides of one group
+    ("balance on your left leg with your arms out wide", {"leg": "right"}),  # the leg it rests on: the other one lifts
+    ("kneel on the right knee", {"leg": "left"}),
+    ("rest your chin on your right hand", {"arm": "right"}),  # a chin rests on it: the hand does the checks
+    ("sit and rest your left hand on your left knee", {"arm": "left", "leg": "left"}),  # a hand on a knee: no support
+    ("stand on your right foot with the left foot lifted behind you", {"leg": "left"}),  # both say the left lifts
+    ("lift your left knee and stand on your left leg", {}),  # the words contradict themselves
     ("", {}),
 ])
 def test_named_sides_reads_a_side_word_followed_by_a_body_part(text, sides):
@@ -49,12 +54,16 @@ def test_a_pose_is_mirrored_only_when_its_side_disagrees_with_the_words():
 
 def test_the_sides_file_is_validated(tmp_path):
     path = tmp_path / "sides.yaml"
-    path.write_text("groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n")
+    rest = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\n'
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + rest)
     with pytest.raises(CatalogueError, match="wrist_above_heaven"):
         load_file(path, "sides")
-    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n")
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + rest)
     with pytest.raises(CatalogueError, match="also a part of"):
         load_file(path, "sides")
-    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\ngap: 9\n")
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\ngap: 9\n" + rest)
     with pytest.raises(CatalogueError, match="gap"):
+        load_file(path, "sides")
+    path.write_text("groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\ngap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\n")
+    with pytest.raises(CatalogueError, match="support"):  # YAML reads a bare on as true
         load_file(path, "sides")

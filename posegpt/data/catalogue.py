@@ -603,8 +603,9 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
 
 
 def _sides(file: _File, data: Any) -> dict[str, Any]:
-    """Body-part groups a side word may name: their part words and sided checks; the gap."""
-    top = file.record(data, "", 1, ("groups", "gap"))
+    """Body-part groups a side word may name: their part words and sided checks; the gap; the
+    words that make the named part the one the body rests on."""
+    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one body-part group")
@@ -630,7 +631,22 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
     gap, where, line = top.at("gap")
     if not isinstance(gap, int) or isinstance(gap, bool) or not 1 <= gap <= 4:
         raise file.error(line, where, f"gap is a whole number of words from 1 to 4, got {gap!r}")
-    return {"groups": out, "gap": gap}
+    def words(listed: tuple[str, ...], where: str, line: int) -> tuple[str, ...]:
+        for word in listed:
+            if not re.fullmatch(r"[a-z]+", word):
+                raise file.error(line, where, f"{word!r}: one lower-case word")
+        return listed
+
+    support_table = file.mapping(*top.at("support"))
+    support = {}
+    for group, listed in support_table.items():
+        where, line = f"support.{group}", support_table.lines[group]
+        if group not in out:
+            raise file.error(line, where, f"unknown group {group!r}; known: {_listed(out)}")
+        support[str(group)] = words(file.texts(listed, where, line, allowed=()), where, line)
+    determiners = words(top.texts("determiners", allowed=()), "determiners", top.at("determiners")[2])
+    support_words = words(top.texts("support_words", allowed=()), "support_words", top.at("support_words")[2])
+    return {"groups": out, "gap": gap, "support": support, "support_words": support_words, "determiners": determiners}
 
 
 def _declines(file: _File, data: Any) -> dict[str, Any]:
@@ -845,7 +861,7 @@ def load(name: str) -> Any:
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
-    "checks"}}, "gap"}; "declines" → {"phrases"}.
+    "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
