@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Mapping
+from typing import Mapping, NamedTuple
 
 from posegpt.data.catalogue import load
 from posegpt.pose import Pose
@@ -35,42 +35,47 @@ _WORD = re.compile(r"[a-z]+")
 _CLAUSE = re.compile(r"[,.;:!?()]")
 
 
-@lru_cache(maxsize=1)
-def _tables() -> tuple[dict[str, str], dict[str, tuple[str, ...]], int]:
-    """(part word → its group, group → its sided checks without the side prefix, gap in words)."""
-    sides = load("sides")
-    parts = {part: group for group, entry in sides["groups"].items() for part in entry["parts"]}
-    checks = {group: entry["checks"] for group, entry in sides["groups"].items()}
-    return parts, checks, int(sides["gap"])
+class _SideWords(NamedTuple):
+    """sides.yaml, read for lookups."""
+
+    parts: dict[str, str]  # part word → its group
+    checks: dict[str, tuple[str, ...]]  # group → its sided checks, without the side prefix
+    gap: int  # most words between a side word and its part
+    support: dict[str, frozenset[str]]  # group → verbs that rest the body on its named part
+    support_words: frozenset[str]  # the words between such a verb and the side ("on")
+    determiners: frozenset[str]  # words skipped between them ("your", "the")
 
 
 @lru_cache(maxsize=1)
-def _support_words() -> tuple[dict[str, frozenset[str]], frozenset[str], frozenset[str]]:
-    """(group → verbs that rest the body on its named part, the words between ("on"), determiners)."""
+def _tables() -> _SideWords:
     sides = load("sides")
-    verbs = {group: frozenset(listed) for group, listed in sides["support"].items()}
-    return verbs, frozenset(sides["support_words"]), frozenset(sides["determiners"])
+    groups = sides["groups"]
+    return _SideWords({part: group for group, entry in groups.items() for part in entry["parts"]},
+                      {group: entry["checks"] for group, entry in groups.items()}, int(sides["gap"]),
+                      {group: frozenset(verbs) for group, verbs in sides["support"].items()},
+                      frozenset(sides["support_words"]), frozenset(sides["determiners"]))
 
 
 def _rests_on(words: list[str], index: int, group: str) -> bool:
     """The side word at `index` names the part of `group` the body rests on ("STAND ON your LEFT leg")."""
-    verbs, support_words, determiners = _support_words()
+    tables = _tables()
     before = index - 1
-    while before >= 0 and words[before] in determiners:
+    while before >= 0 and words[before] in tables.determiners:
         before -= 1
-    return before >= 1 and words[before] in support_words and words[before - 1] in verbs.get(group, ())
+    return before >= 1 and words[before] in tables.support_words and words[before - 1] in tables.support.get(group, ())
 
 
 def named_sides(text: str) -> dict[str, str]:
     """{body-part group: "left" or "right"} for each group the words name with one side only."""
-    parts, _, gap = _tables()
+    tables = _tables()
     named: dict[str, set[str]] = {}
     for clause in _CLAUSE.split(text.lower()):  # "all right, hands up": no side across a comma
         words = _WORD.findall(clause)
         for index, word in enumerate(words):
             if word not in SIDES:
                 continue
-            group = next((parts[after] for after in words[index + 1:index + 1 + gap] if after in parts), None)
+            following = words[index + 1:index + 1 + tables.gap]
+            group = next((tables.parts[after] for after in following if after in tables.parts), None)
             if group is not None:  # the side that does the group's sided checks: the other one for a support
                 named.setdefault(group, set()).add(_OTHER[word] if _rests_on(words, index, group) else word)
     return {group: next(iter(sides)) for group, sides in named.items() if len(sides) == 1}
@@ -81,7 +86,7 @@ def leaning_side(pose: Pose, group: str) -> str | None:
     side, or None when neither does more (a symmetric pose, or one doing nothing sided)."""
     from posegpt.eval.checks import run_checks
 
-    _, checks, _ = _tables()
+    checks = _tables().checks
     passed = run_checks(pose, [f"{side}_{check}" for check in checks[group] for side in SIDES])
     left = sum(passed[f"left_{check}"] and not passed[f"right_{check}"] for check in checks[group])
     right = sum(passed[f"right_{check}"] and not passed[f"left_{check}"] for check in checks[group])

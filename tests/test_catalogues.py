@@ -213,6 +213,26 @@ def test_malformed_situations(tmp_path: Path, text: str, expected: str) -> None:
     assert re.search(expected, _error(tmp_path, "situations", text))
 
 
+COUNTS_MARKERS = "sequence: [then]\neach: [one of each]\n"
+SIDES_GROUP = "groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n"
+SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\n'
+
+
+@pytest.mark.parametrize("kind, text, expected", [
+    ("counts", "numbers: {three: 30}\nnouns: [poses]\ngap: 2\n" + COUNTS_MARKERS, "from 2 to 8"),
+    ("counts", "numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\n" + COUNTS_MARKERS, "one plural word"),
+    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nsequence: [And  Then]\neach: [one of each]\n", "lower-case words"),
+    ("sides", "groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + SIDES_SUPPORT, "wrist_above_heaven"),
+    ("sides", SIDES_GROUP + "  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + SIDES_SUPPORT, "also a part of"),
+    ("sides", SIDES_GROUP + "gap: 9\n" + SIDES_SUPPORT, "gap"),
+    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\n",
+     "support"),  # YAML reads a bare on as true
+    ("declines", "phrases: [no picture, \"don't show\"]\n", "no apostrophes"),
+])
+def test_malformed_word_lists(tmp_path: Path, kind: str, text: str, expected: str) -> None:
+    assert expected in _error(tmp_path, kind, text)
+
+
 POSES = """\
 pieces:
   arms_down:

@@ -5,7 +5,6 @@ import torch
 from tiny_models import force_tokens, poses_then, save_tiny_llama
 
 from posegpt.backbones import load_backbone
-from posegpt.data.catalogue import CatalogueError, load_file
 from posegpt.engine import Done, Engine, PoseEvent
 from posegpt.model import PoseGPT, PoseGPTConfig
 from posegpt.pose_count import listed_poses, requested_pose_count
@@ -26,20 +25,6 @@ from posegpt.pose_count import listed_poses, requested_pose_count
 ])
 def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
     assert requested_pose_count(message) == count
-
-
-def test_the_counts_file_is_validated(tmp_path):
-    path = tmp_path / "counts.yaml"
-    markers = "sequence: [then]\neach: [one of each]\n"
-    path.write_text("numbers: {three: 30}\nnouns: [poses]\ngap: 2\n" + markers)
-    with pytest.raises(CatalogueError, match="from 2 to 8"):
-        load_file(path, "counts")
-    path.write_text("numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\n" + markers)
-    with pytest.raises(CatalogueError, match="one plural word"):
-        load_file(path, "counts")
-    path.write_text("numbers: {three: 3}\nnouns: [poses]\ngap: 2\nsequence: [And  Then]\neach: [one of each]\n")
-    with pytest.raises(CatalogueError, match="lower-case words"):
-        load_file(path, "counts")
 
 
 @pytest.mark.parametrize("message, items", [

@@ -36,11 +36,10 @@ from typing import Sequence
 
 import numpy as np
 
-from posegpt.vision.people import NUM_LANDMARKS, Appearance, PersonLandmarks
+from posegpt.vision.people import NUM_LANDMARKS, VISIBLE, Appearance, PersonLandmarks
 
 UNSEEN = "unseen"
 UNSEEN_RGB = (128.0, 128.0, 128.0)
-VISIBLE = 0.5  # landmark visibility that counts as seen
 
 # BlazePose indices
 _LEFT_SHOULDER, _RIGHT_SHOULDER, _LEFT_HIP, _RIGHT_HIP = 11, 12, 23, 24

@@ -25,7 +25,7 @@ import torch
 
 from posegpt.pose import NUM_JOINTS, matrix_to_rotation_6d
 from posegpt.tokens import PERSON_TOKEN
-from posegpt.vision.people import FittedPerson
+from posegpt.vision.people import VISIBLE, FittedPerson, face_alone
 
 # Layout of one person's feature vector.
 POSE_6D_DIM = NUM_JOINTS * 6  # fitted joint rotations, camera frame (6D, first two columns of R)
@@ -37,10 +37,8 @@ PERSON_FEATURE_DIM = POSE_6D_DIM + JOINTS_DIM + BOX_DIM + COLOUR_DIM + VISIBILIT
 
 TALL_RATIO = 1.2  # a person at least this much taller (in pixels) than everyone else is "tall"
 SMALL_RATIO = 0.75  # one at most this fraction of the tallest is "small"
-VISIBLE = 0.5  # landmark visibility that counts as seen
 _UPPER = list(range(0, 23))  # BlazePose face, shoulders, arms, hands
 _LOWER = list(range(23, 33))  # hips, legs, feet
-_BODY = list(range(11, 33))  # everything below the face
 
 # Posture words, first match wins; checks from posegpt/eval/checks.py.
 _POSTURES = (
@@ -177,7 +175,7 @@ def read_people(people: Sequence[FittedPerson], image_size: tuple[int, int]) -> 
         appearance = person.appearance
         top = appearance.top_name if appearance is not None else "unknown"
         bottom = appearance.bottom_name if appearance is not None and legs_seen else "unseen"
-        body_seen = float(visibility[_BODY].max()) >= VISIBLE  # False: a face alone (the fit's body is its prior)
+        body_seen = not face_alone(visibility)  # a face alone: the fit's body is only its prior
         posture = _first(checks, _POSTURES) or ("standing" if checks.get("upright_standing") or legs_seen else "")
         posture = posture if body_seen else ""
         x0, y0, x1, y1 = person.landmarks.box

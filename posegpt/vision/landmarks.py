@@ -40,11 +40,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from posegpt.photo import Photo, read_photo
-from posegpt.vision.people import NUM_LANDMARKS, PersonLandmarks
+from posegpt.vision.people import FACE_LANDMARKS, NUM_LANDMARKS, VISIBLE, PersonLandmarks, face_alone
 
 MIN_IMAGE_SIDE = 32  # pixels; below this no person can be found
 WORK_SIDE = 1280  # larger photos are scaled down to this long side first (speed; BlazePose sees 256 px)
-VISIBLE = 0.5  # landmark visibility that counts as seen
 CONTEXT_SCALES = (2.0, 1.5)  # the second look at a candidate: square crops this many times its box
 MAX_PAINTED = 0.6  # crops mostly painted over (people already found) are not run
 OUTSIDE_CROP_VISIBILITY = 0.35  # a landmark BlazePose placed outside its crop was guessed, not seen
@@ -155,7 +154,7 @@ def person_box(points: np.ndarray, visibility: np.ndarray, width: int, height: i
     the photo's edge on each side where the body goes on beyond it (a portrait cut at the chest
     fills the frame down to its bottom edge); for a face seen alone, the torso placed below it too."""
     x0, y0, x1, y1 = landmark_box(points, visibility, width, height)
-    if not (visibility[11:] >= VISIBLE).any():  # a face alone (`face_only_view`): its torso is there, unseen
+    if face_alone(visibility):  # `face_only_view`: its torso is there, unseen
         torso = np.clip(points[list(_TORSO)], 0, [width, height])  # (4, 2)
         x0, y0, x1, y1 = min(x0, float(torso[:, 0].min())), y0, max(x1, float(torso[:, 0].max())), max(y1, float(torso[:, 1].max()))
     ears = points[[7, 8]]  # (2, 2)
@@ -555,7 +554,7 @@ def face_only_view(face: Face, width: int, height: int) -> CropView:
 
 def _head_box(view: CropView) -> Box:
     """Where a found person's head is: the box of their face landmarks."""
-    face = view.image_points[:11]  # (11, 2) nose, eyes, ears, mouth
+    face = view.image_points[:FACE_LANDMARKS]  # (11, 2) nose, eyes, ears, mouth
     return (*face.min(axis=0), *face.max(axis=0))
 
 

@@ -16,6 +16,8 @@ from posegpt.pose import Pose
 from posegpt.render import Camera
 
 NUM_LANDMARKS = 33  # BlazePose topology
+VISIBLE = 0.5  # landmark visibility that counts as seen (detection, fit, appearance and readings alike)
+FACE_LANDMARKS = 11  # BlazePose's first 11 landmarks are the face (nose, eyes, ears, mouth); the body follows
 
 # BlazePose landmark names, in BlazePose's order.
 LANDMARK_NAMES: tuple[str, ...] = (
@@ -26,6 +28,12 @@ LANDMARK_NAMES: tuple[str, ...] = (
     "left_knee", "right_knee", "left_ankle", "right_ankle", "left_heel", "right_heel",
     "left_foot_index", "right_foot_index",
 )
+
+
+def face_alone(visibility: np.ndarray) -> bool:
+    """Only the face of this person is seen (a person found by their face, whose body BlazePose
+    could not read: `posegpt.vision.landmarks.face_only_view`): nothing below it is claimed."""
+    return not bool((np.asarray(visibility)[FACE_LANDMARKS:] >= VISIBLE).any())
 
 
 @dataclass(frozen=True)
