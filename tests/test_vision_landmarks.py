@@ -26,6 +26,7 @@ from posegpt.vision.landmarks import (
     face_crop,
     face_only_view,
     grid_crops,
+    hiding_mask,
     landmark_box,
     person_box,
     same_person,
@@ -113,6 +114,40 @@ def test_a_face_alone_places_an_unseen_body_below_it():
     x0, y0, x1, y1 = person_box(view.image_points, view.visibility, 200, 160)
     assert y1 == 160 and y0 < 90  # the body goes on below the frame; the head's top above the face
     assert x0 <= shoulders[:, 0].min() + 1 and x1 >= shoulders[:, 0].max() - 1  # the torso placed below is in the box
+
+
+def _standing_with_arms_out(dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
+    """(33, 2) pixels: a person about 200 px tall, arms straight out to the sides."""
+    points = np.zeros((NUM_LANDMARKS, 2), np.float32)
+    points[:11] = (100, 40)  # the face
+    for side, x in (("left", 120), ("right", 80)):
+        out = 1 if side == "left" else -1
+        points[L[f"{side}_shoulder"]] = (x, 60)
+        points[L[f"{side}_elbow"]] = (x + out * 40, 60)
+        for mark in ("wrist", "pinky", "index", "thumb"):
+            points[L[f"{side}_{mark}"]] = (x + out * 80, 60)
+        points[L[f"{side}_hip"]] = (x - out * 8, 130)
+        points[L[f"{side}_knee"]] = (x - out * 8, 180)
+        for mark in ("ankle", "heel", "foot_index"):
+            points[L[f"{side}_{mark}"]] = (x - out * 8, 225)
+    return points + np.array([dx, dy], np.float32)
+
+
+def test_a_whole_body_is_hidden_in_its_shape_and_anyone_else_by_their_box():
+    view = _view(_standing_with_arms_out(dx=100, dy=10))
+    mask = hiding_mask(view, 400, 300)  # (300, 400)
+    assert mask.shape == (300, 400)
+    assert mask[110, 200] and mask[50, 200] and mask[70, 300] and mask[220, 190]  # torso, head, an outstretched hand, a foot
+    assert not mask[200, 285] and not mask[200, 110]  # under the arms, inside the box: someone standing there stays visible
+    points = _standing_with_arms_out(dx=100, dy=120)  # the feet below the frame: hidden by the box
+    cut = CropView(points, np.ones(NUM_LANDMARKS, np.float32), np.zeros((33, 3), np.float32), (0, 0, 400, 300),
+                   inside=points[:, 1] <= 300)
+    x0, y0, x1, y1 = (int(round(v)) for v in landmark_box(cut.image_points, cut.visibility, 400, 300))
+    boxed = hiding_mask(cut, 400, 300)
+    assert boxed[y0:y1, x0:x1].all() and boxed.sum() == (y1 - y0) * (x1 - x0)
+    legs_unseen = _view(_standing_with_arms_out(dx=100, dy=10))
+    legs_unseen.visibility[[L["left_knee"], L["right_knee"]]] = 0.1  # legs guessed: boxed too
+    assert hiding_mask(legs_unseen, 400, 300)[200, 285]
 
 
 def test_padded_crops_keep_the_photo_where_it_is():

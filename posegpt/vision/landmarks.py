@@ -10,8 +10,10 @@ it leaves the photo, so that close-ups, people seen from the waist up and people
 frame are framed the way BlazePose expects (kept when BlazePose's nose lies on that face and
 its shoulders below the nose); a clear face whose body BlazePose cannot read at all (a profile
 behind a chessboard, a head beside a neighbour's shoulder) is a person of its own, the face
-seen and the body unseen (`face_only_view`); then on crop proposals of the painted photo (two
-grids of overlapping squares, optionally OpenCV's HOG pedestrian boxes) for small people,
+seen and the body unseen (`face_only_view`); then on crop proposals of the photo with the people
+found so far hidden — a whole body seen in the photo in its own shape, so that whoever stands
+inside its box stays visible (`hiding_mask`) — (two grids of overlapping squares, optionally
+OpenCV's HOG pedestrian boxes) for small people,
 whose landmarks are mapped back to the photo; each of those candidates is confirmed by a second
 look in a crop centred on it; the same person seen from several crops is merged (the most
 confident, most complete view wins).
@@ -177,6 +179,53 @@ def body_box(points: np.ndarray, width: int, height: int) -> Box:
     return landmark_box(points, np.ones(len(points), dtype=np.float32), width, height)
 
 
+# The body drawn as thick bones (BlazePose landmark pairs), the torso filled and the head a disc
+_BONES = ((11, 12), (23, 24), (11, 23), (12, 24), (11, 13), (13, 15), (12, 14), (14, 16), (15, 19), (16, 20),
+          (23, 25), (25, 27), (24, 26), (26, 28), (27, 31), (28, 32), (27, 29), (28, 30))
+_HIPS_AND_KNEES = (23, 24, 25, 26)
+BONE_WIDTH = 0.45  # a limb's painted width, in body scales (`body_scale`'s measure: the longer of shoulder width and trunk)
+HEAD_RADIUS = 0.45  # the head's painted radius around the face landmarks' centre, in body scales
+
+
+def body_mask(points: np.ndarray, width: int, height: int) -> np.ndarray:
+    """(H, W) bool: where the body whose landmarks are `points` (33, 2 pixels) lies — the torso
+    filled, each limb a thick line, the head a disc. Painting this over hides a person and not
+    whoever stands in their box (beyond an outstretched arm, behind them, or taken into a view
+    that mixed two people up)."""
+    import cv2
+
+    mask = np.zeros((height, width), dtype=np.uint8)
+    p = np.asarray(points, dtype=np.float64)
+    shoulders = float(np.linalg.norm(p[11] - p[12]))
+    trunk = float(np.linalg.norm((p[11] + p[12]) / 2 - (p[23] + p[24]) / 2))
+    thickness = max(int(round(BONE_WIDTH * max(shoulders, trunk, 4.0))), 2)
+    far = 4 * max(width, height)
+    pixel = np.round(p).clip(-far, far).astype(np.int32)  # (33, 2); cv2 draws from ints in range
+    cv2.fillConvexPoly(mask, pixel[[11, 12, 24, 23]], 1)
+    for a, b in _BONES:
+        cv2.line(mask, (int(pixel[a, 0]), int(pixel[a, 1])), (int(pixel[b, 0]), int(pixel[b, 1])), 1, thickness)
+    face = p[:FACE_LANDMARKS]  # (11, 2)
+    centre = face.mean(axis=0)  # (2,)
+    radius = max(int(round(HEAD_RADIUS * max(shoulders, trunk, 4.0))), int(round(0.6 * float(np.ptp(face[:, 0])))) + thickness // 4, 2)
+    cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), radius, 1, -1)
+    return mask.astype(bool)
+
+
+def hiding_mask(view: CropView, width: int, height: int) -> np.ndarray:
+    """(H, W) bool: what to paint over so that the crops of stage 3 no longer see this person.
+
+    A whole body seen in the photo (every landmark inside, hips and knees seen) is hidden in its
+    own shape (`body_mask`), so people inside its box stay visible; anyone else — a close-up, a
+    person cut by the frame, legs guessed — by their box: what a shape would leave of them (a
+    coat, a flag behind a portrait) BlazePose reads as people (measured on the photo benchmark)."""
+    if view.in_photo().all() and (view.visibility[list(_HIPS_AND_KNEES)] >= VISIBLE).all():
+        return body_mask(view.image_points, width, height)
+    x0, y0, x1, y1 = (int(round(v)) for v in body_box(view.image_points, width, height))
+    mask = np.zeros((height, width), dtype=bool)
+    mask[y0:y1, x0:x1] = True
+    return mask
+
+
 def view_quality(view: CropView, whole: bool = False) -> float:
     """How much to trust one view: confidence of the body landmarks inside the photo, favouring
     complete views (a portrait is judged on its head, shoulders and arms, not on legs the photo
@@ -258,8 +307,8 @@ class LandmarkDetector:
     detectors find in the painted photo, each read in a body-shaped crop below it (padded
     outside the photo) and kept when BlazePose's nose lies on that face: close-ups, upper
     bodies and people cut by the frame, whom BlazePose's own detector misses; (3) crop
-    proposals on the painted photo — two grids of overlapping squares and HOG's pedestrian
-    boxes — for small people; (4) each candidate from (3) is looked at again in a crop centred
+    proposals on the photo with everyone found hidden (`hiding_mask`) — two grids of
+    overlapping squares and HOG's pedestrian boxes — for small people; (4) each candidate from (3) is looked at again in a crop centred
     on it with context around, and kept only if BlazePose finds the same person there (this
     removes the "people" a tight crop makes out of a jersey, a hand or a bag). The mediapipe
     graphs are built on first use (about a second each) and shared: `workers` graphs run crops
@@ -398,18 +447,23 @@ class LandmarkDetector:
 
     def _find(self, work: np.ndarray) -> list[CropView]:
         height, width = work.shape[:2]
-        painted = work.copy()  # people found so far are painted over with the photo's mean colour
-        covered = np.zeros((height, width), dtype=bool)  # (H, W) where `painted` was painted
-        fill = work.reshape(-1, 3).mean(axis=0).astype(np.uint8)  # (3,)
-        people: list[CropView] = []
+        # Stages 1-2 see the people found so far painted over by their box (the full frame's person
+        # detector, shown what a shape leaves of someone, finds no one else: a man beside a
+        # painted shape was lost); stage 3's crops see them painted over by `hiding_mask`
+        fill = work.reshape(-1, 3).mean(axis=0).astype(np.uint8)  # (3,) the photo's mean colour
+        painted = work.copy()
         boxes: list[Box] = []
+        shaped = work.copy()
+        hidden = np.zeros((height, width), dtype=bool)  # (H, W) where `shaped` was painted
+        people: list[CropView] = []
 
         def paint(view: CropView) -> None:
             box = body_box(view.image_points, width, height)
             _paint(painted, box, fill)
-            x0, y0, x1, y1 = (int(round(v)) for v in box)
-            covered[y0:y1, x0:x1] = True
             boxes.append(box)
+            mask = hiding_mask(view, width, height)  # (H, W)
+            shaped[mask] = fill
+            hidden[mask] = True
 
         # 1. the full frame, one person per pass; then the same inside a larger canvas
         wide, tall = PADDED_FRAME
@@ -440,24 +494,24 @@ class LandmarkDetector:
             if view is not None:
                 people.append(view)
                 paint(view)
-        # 3. crop proposals on the painted photo; BlazePose sees one person per crop, so crops that
-        # held someone are run again with the people confirmed in them painted over (side by side)
-        crops = [c for c in self.proposals(painted) if covered[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED]
+        # 3. crop proposals on the photo with the people found hidden; BlazePose sees one person per
+        # crop, so crops that held someone are run again with the people confirmed in them hidden too
+        crops = [c for c in self.proposals(shaped) if hidden[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED]
         for _ in range(GRID_ROUNDS):
             if not crops or len(people) > self.max_people:
                 break
-            views = self._run_many(painted, crops)
+            views = self._run_many(shaped, crops)
             found = [v for v in views if v is not None and is_person(v, self.min_score_small, whole=True)
-                     and not _inside_any(v, boxes)]
+                     and not _on_someone(v, hidden)]
             candidates = _merge(found)[: 2 * self.max_people]
             confirmed = []
-            for view in sorted(self._second_look(painted, candidates, fill), key=view_quality, reverse=True):
-                if not _inside_any(view, boxes):  # not a part (a shirt, a leg) of someone confirmed before it
+            for view in sorted(self._second_look(shaped, candidates, fill), key=view_quality, reverse=True):
+                if not _on_someone(view, hidden):  # not a part (a shirt, a leg) of someone confirmed before it
                     confirmed.append(view)
                     people.append(view)
                     paint(view)
             again = {v.crop for v in found}  # crops that held someone: who stood beside them?
-            crops = [c for c in crops if c in again and covered[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED] if confirmed else []
+            crops = [c for c in crops if c in again and hidden[c[1] : c[3], c[0] : c[2]].mean() < MAX_PAINTED] if confirmed else []
         return _merge(people)
 
     def _person_of_face(self, face: Face, work: np.ndarray, painted: np.ndarray, fill: np.ndarray,
@@ -636,6 +690,15 @@ def _inside_any(view: CropView, boxes: list[Box]) -> bool:
         right, bottom = max(box[2] for box in boxes), max(box[3] for box in boxes)
         cx, cy = float(np.clip(cx, 0, right)), float(np.clip(cy, 0, bottom))
     return any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in boxes)
+
+
+def _on_someone(view: CropView, hidden: np.ndarray) -> bool:
+    """The view's body centre (pulled onto the photo) lies where someone found is hidden (`hidden`:
+    (H, W) bool): a part of that person (a shirt, a leg, what painting left of them), not another."""
+    height, width = hidden.shape
+    cx, cy = view.image_points[list(_TORSO)].mean(axis=0)
+    x, y = int(np.clip(round(float(cx)), 0, width - 1)), int(np.clip(round(float(cy)), 0, height - 1))
+    return bool(hidden[y, x])
 
 
 def _resize(image: np.ndarray, scale: float) -> np.ndarray:
