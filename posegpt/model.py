@@ -36,7 +36,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import torch
 import torch.nn as nn
@@ -45,8 +45,11 @@ import torch.nn.functional as F
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, Pose, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
 from posegpt.intent import IntentGate, gate_turn
-from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank, bank_query
+from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank, bank_query, rotations_to_6d
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
+
+if TYPE_CHECKING:
+    from posegpt.follow_ups import FollowUpEdits
 
 _ENCODER_LOCK = threading.Lock()  # see PoseGPT.request_encoder
 
@@ -118,6 +121,11 @@ class PoseGPTConfig:
     # Each bank pose turned to the sides the message names (`posegpt.sides`: "your right hand" gets
     # the mirror image of a nearest request done with the left). Measured in the model card.
     bank_sides: bool = True
+    # A follow-up answered from the bank is first the pose shown before it, changed by the nearest
+    # training edit its words ask for (`posegpt.follow_ups`: "now the other arm" mirrors the arm the
+    # user saw, "put your arms up" keeps the squat); the bank's nearest follow-ups after it.
+    # Measured in the model card.
+    bank_edits: bool = False
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -454,6 +462,7 @@ class PoseGPT(nn.Module):
         # sentence encoder loads on first use.
         self.pose_bank: PoseBank | None = None
         self._request_encoder: Any = None
+        self._follow_up_edits: FollowUpEdits | None = None  # made on first use
         # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
         # checkpoint, fitted by `python -m posegpt train-intent`); None = the LLM alone decides.
         self.intent_gate: IntentGate | None = None
@@ -680,6 +689,7 @@ class PoseGPT(nn.Module):
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
         text, follow_up, asked = bank_query(messages)
+        edited = self._edited_shown_pose(messages, asked) if follow_up and self.config.bank_edits else None
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
         queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
@@ -696,6 +706,8 @@ class PoseGPT(nn.Module):
                 return True
             return False
 
+        if edited is not None:  # the pose the user saw, changed as the follow-up asks
+            offer(rotations_to_6d(edited.rotation_matrices()[0].float()), asked)
         for index, item in enumerate(items):  # each listed pose: its own nearest not shown yet
             for pose in found[1 + index, :, :-1]:
                 if offer(pose, item):
@@ -709,6 +721,25 @@ class PoseGPT(nn.Module):
             rotations = torch.stack([on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words).rotation_matrices()[0]
                                      for i, (_, words) in enumerate(chosen)])
         return rotations.to(self.device)  # (n, 24, 3, 3)
+
+    def _edited_shown_pose(self, messages: Sequence[Any], asked: str) -> Pose | None:
+        """The pose the conversation showed last, changed as the follow-up `asked` says
+        (`posegpt.follow_ups`), or None (no edit near its words, none fits the pose). The shown
+        pose is found again as the engine showed it: the bank's poses for the conversation up to
+        the last reply with a `<POSE>`, the one that reply's last `<POSE>` got."""
+        from posegpt.follow_ups import FollowUpEdits
+        from posegpt.turns import role_and_content
+
+        turns = [role_and_content(message) for message in messages]
+        last = max((i for i, (role, content) in enumerate(turns) if role == "assistant" and POSE_TOKEN in content), default=None)
+        if last is None or last == 0 or turns[last - 1][0] != "user":
+            return None
+        shown_count = turns[last][1].count(POSE_TOKEN)
+        poses = self.bank_poses(messages[:last], count=shown_count)  # (n, 24, 3, 3)
+        shown = Pose.from_rotation_matrices(poses[min(shown_count, poses.shape[0]) - 1].unsqueeze(0).cpu())
+        if self._follow_up_edits is None:
+            self._follow_up_edits = FollowUpEdits(self.request_encoder())
+        return self._follow_up_edits.edited(shown, asked)
 
     def _reranked(self, query: torch.Tensor, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
         """The order in which to offer the bank's `candidates` (K, 144) for a request embedded as

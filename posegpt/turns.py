@@ -10,15 +10,19 @@ from __future__ import annotations
 from typing import Any, Mapping, Sequence
 
 
+def role_and_content(message: Any) -> tuple[str, str]:
+    """(role, content) of one message, a `Message` or a role/content dict."""
+    if isinstance(message, Mapping):
+        return str(message.get("role", "")), str(message.get("content") or "")
+    return str(message.role), str(message.content or "")
+
+
 def asked_turns(messages: Sequence[Any], reader: str) -> list[tuple[str, str]]:
     """(role, content) of every non-system message of a conversation that ends with a user
     message (`Message`s or role/content dicts); ValueError naming `reader` otherwise."""
     turns = []
     for message in messages:
-        if isinstance(message, Mapping):
-            role, content = str(message.get("role", "")), str(message.get("content") or "")
-        else:
-            role, content = str(message.role), str(message.content or "")
+        role, content = role_and_content(message)
         if role != "system":
             turns.append((role, content))
     if not turns or turns[-1][0] != "user":

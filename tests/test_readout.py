@@ -533,6 +533,35 @@ def test_a_bank_with_follow_ups_answers_an_edit_by_the_requests_it_changes(folde
         model.pose_bank.neighbours(torch.from_numpy(WordEmbedder().encode(["squat"])), 1, follow_up=True)
 
 
+def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
+    from dataclasses import replace
+
+    from posegpt.eval.checks import run_checks
+    from posegpt.pose import Pose
+    from posegpt.retrieval import PoseBank
+
+    user = lambda text: {"role": "user", "content": text}  # noqa: E731
+    assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
+    # the bank's nearest follow-up to "raise both arms" is a squat (an edit of another pose)
+    texts = ["stand up straight", "stand up straight\nraise both arms"]
+    rotations = torch.cat([named_pose("stand").rotation_matrices(), named_pose("squat").rotation_matrices()])
+    asked = [user("stand up straight"), assistant("Like this: <POSE>"), user("raise both arms")]
+    found = {}
+    for edits in (False, True):
+        model = build(folder, bank_answers=True, bank_edits=edits).eval()
+        model.pose_bank = PoseBank.build(texts, rotations, ["stand", "squat"], WordEmbedder(), [False, True])
+        model._request_encoder = WordEmbedder()
+        found[edits] = model.bank_poses(asked, count=1)[0]  # (24, 3, 3)
+    assert torch.allclose(found[False], rotations[1], atol=2e-2)  # the bank's follow-up: someone else's pose
+    edited = Pose.from_rotation_matrices(found[True].unsqueeze(0))
+    assert run_checks(edited, ["both_wrists_above_head"])["both_wrists_above_head"]  # what the words ask
+    assert torch.allclose(found[True][[0, 1, 2, 4, 5, 7, 8]], rotations[0][[0, 1, 2, 4, 5, 7, 8]], atol=2e-2)  # the legs shown
+    # no pose shown before (small talk only): the bank answers as a first request
+    model.config = replace(model.config, bank_edits=True)
+    assert torch.allclose(model.bank_poses([user("hi"), assistant("Hello!"), user("stand up straight")], count=1)[0],
+                          rotations[0], atol=2e-2)
+
+
 def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
     from posegpt.engine import WORDS_BEFORE_OWED_POSE
     from posegpt.retrieval import PoseBank

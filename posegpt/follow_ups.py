@@ -1,0 +1,63 @@
+"""A follow-up changes the pose shown before it and keeps the rest.
+
+"Now the other arm", "stay down there but put your arms up", "eyes on the floor now": a follow-up
+names a change, and the user expects the body they were just shown, changed by that much. The
+pose bank's nearest training follow-up (`posegpt.retrieval.bank_query`) is the same change made
+to some *other* pose of the training conversations, so what the follow-up does not name comes
+from a stranger. The changes the project knows how to make to any pose are the training
+conversations' edits (`posegpt.data.conversations.EDITS`, catalogues/edits.yaml: the mirror
+image, the other arm or leg, arms raised / lowered / out / forward, hands on hips, sit down,
+stand up, bend the knees, look up / down, ...). So a follow-up's words are matched to the edits'
+request phrasings with the sentence encoder, and the nearest edit is applied to the pose shown
+last when it fits it (`apply_edit`: what it needs holds, the pose changes visibly and stays
+plausible). A follow-up no edit is near (similarity below `EDIT_SIMILARITY`: "roll over onto
+your tummy"), or whose edit does not fit, is left to the bank.
+
+Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank alone.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from posegpt.pose import Pose
+
+# A follow-up is an edit only when one of the edit's phrasings is at least this similar (cosine
+# of the sentence encoder; below it the nearest edit is about something else).
+EDIT_SIMILARITY = 0.5
+
+
+class FollowUpEdits:
+    """The training edits, their request phrasings embedded once by `encoder` (a `TextEmbedder`)."""
+
+    def __init__(self, encoder: Any) -> None:
+        from posegpt.data.conversations import EDITS
+
+        self._encoder = encoder
+        self._phrasings = [(edit, request) for edit in EDITS for request in edit.requests]
+        self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
+        self._lock = threading.Lock()
+
+    def _embedded(self) -> np.ndarray:
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = np.asarray(self._encoder.encode([request for _, request in self._phrasings]), dtype=np.float32)
+            return self._vectors
+
+    def edited(self, shown: Pose, words: str) -> Pose | None:
+        """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing; None
+        when no phrasing is `EDIT_SIMILARITY` near or that edit does not fit the pose ("raise
+        your arms" when they are up). Only the nearest edit is tried: the next one is as often
+        the opposite change ("lower your arms") as another wording of the same (measured alike on
+        the hand-written follow-ups)."""
+        from posegpt.data.conversations import apply_edit
+
+        query = np.asarray(self._encoder.encode([words]), dtype=np.float32)[0]  # (D,)
+        similarity = self._embedded() @ query  # (R,)
+        nearest = int(np.argmax(similarity))
+        if similarity[nearest] < EDIT_SIMILARITY:
+            return None
+        return apply_edit(self._phrasings[nearest][0], shown)

@@ -1,0 +1,61 @@
+"""A follow-up changes the pose shown before it and keeps the rest (posegpt.follow_ups)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from posegpt.data.named_poses import named_pose
+from posegpt.eval.checks import run_checks
+from posegpt.follow_ups import FollowUpEdits
+
+
+class WordEmbedder:
+    """A stand-in sentence encoder: bag of words hashed into 256 dimensions, unit rows."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def encode(self, texts):
+        self.calls += 1
+        vectors = np.zeros((len(texts), 256), np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().replace(".", " ").replace("!", " ").replace("?", " ").replace(",", " ").split():
+                vectors[row, sum(map(ord, word)) * 31 % 256] += 1.0
+        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+
+
+def _legs(pose):
+    """(12, 3) axis-angle of the pelvis, hips, knees, ankles, feet and spine: what an arm edit keeps."""
+    return pose.axis_angle()[0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]
+
+
+def test_an_arm_follow_up_changes_the_arms_of_the_pose_shown_and_keeps_its_legs():
+    edits = FollowUpEdits(WordEmbedder())
+    squat = named_pose("squat")
+    assert not run_checks(squat, ["both_wrists_above_head"])["both_wrists_above_head"]
+    raised = edits.edited(squat, "Raise both arms.")
+    assert raised is not None
+    assert run_checks(raised, ["both_wrists_above_head"])["both_wrists_above_head"]
+    assert torch.allclose(_legs(raised), _legs(squat), atol=1e-5)  # still the squat the user saw
+
+
+def test_the_other_arm_is_the_mirror_of_the_pose_shown():
+    edits = FollowUpEdits(WordEmbedder())
+    wave = named_pose("wave_left_hand")
+    other = edits.edited(wave, "Now do it with the other arm.")
+    assert other is not None
+    assert torch.allclose(other.rotation_matrices(), wave.mirrored().rotation_matrices(), atol=1e-5)
+
+
+def test_words_no_edit_is_near_and_an_edit_that_does_not_fit_give_nothing():
+    encoder = WordEmbedder()
+    edits = FollowUpEdits(encoder)
+    assert edits.edited(named_pose("squat"), "roll over onto your tummy") is None  # no edit says anything like it
+    # the arms are up already: "raise both arms" changes nothing, and no other edit is tried in its place
+    assert edits.edited(named_pose("arms_up"), "Raise both arms.") is None
+    lowered = edits.edited(named_pose("arms_up"), "Lower your arms.")
+    assert lowered is not None and not run_checks(lowered, ["both_wrists_above_head"])["both_wrists_above_head"]
+    calls = encoder.calls
+    edits.edited(named_pose("squat"), "Now stand up.")
+    assert encoder.calls == calls + 1  # the phrasings are embedded once, each follow-up once
