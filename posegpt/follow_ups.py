@@ -9,8 +9,8 @@ conversations' edits (`posegpt.data.conversations.EDITS`, catalogues/edits.yaml:
 image, the other arm or leg, arms raised / lowered / out / forward, hands on hips, sit down,
 stand up, bend the knees, look up / down, ...). So a follow-up's words are matched to the edits'
 request phrasings with the sentence encoder, and the nearest edit is applied to the pose shown
-last when it fits it (`apply_edit`: what it needs holds, the pose changes visibly and stays
-plausible). A follow-up no edit is near (similarity below `EDIT_SIMILARITY`: "roll over onto
+last when it fits it (`apply_edit`: what it needs holds, what it achieves holds after it, the
+pose stays plausible; the user asked, so no least motion). A follow-up no edit is near (similarity below `EDIT_SIMILARITY`: "roll over onto
 your tummy"), or whose edit does not fit, is left to the bank.
 
 Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank alone.
@@ -50,7 +50,8 @@ class FollowUpEdits:
     def edited(self, shown: Pose, words: str) -> Pose | None:
         """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing; None
         when no phrasing is `EDIT_SIMILARITY` near or that edit does not fit the pose ("raise
-        your arms" when they are up). Only the nearest edit is tried: the next one is as often
+        your arms" when they are up). Any visible change counts: "eyes on the floor" moves the
+        head joint a few centimetres. Only the nearest edit is tried: the next one is as often
         the opposite change ("lower your arms") as another wording of the same (measured alike on
         the hand-written follow-ups)."""
         from posegpt.data.conversations import apply_edit
@@ -60,4 +61,4 @@ class FollowUpEdits:
         nearest = int(np.argmax(similarity))
         if similarity[nearest] < EDIT_SIMILARITY:
             return None
-        return apply_edit(self._phrasings[nearest][0], shown)
+        return apply_edit(self._phrasings[nearest][0], shown, least_motion=0.0)

@@ -59,3 +59,15 @@ def test_words_no_edit_is_near_and_an_edit_that_does_not_fit_give_nothing():
     calls = encoder.calls
     edits.edited(named_pose("squat"), "Now stand up.")
     assert encoder.calls == calls + 1  # the phrasings are embedded once, each follow-up once
+
+
+def test_a_small_change_the_words_ask_for_is_made():
+    from posegpt.data.conversations import EDITS_BY_NAME, apply_edit
+
+    edits = FollowUpEdits(WordEmbedder())
+    hands_on_hips = named_pose("hands_on_hips")
+    # a training edit must move a wrist, an ankle or the head 15 cm; looking down moves the head less
+    assert apply_edit(EDITS_BY_NAME["look_down"], hands_on_hips) is None
+    looking = edits.edited(hands_on_hips, "Now look at the floor.")
+    assert looking is not None and run_checks(looking, ["head_down"])["head_down"]
+    assert torch.allclose(looking.axis_angle()[0, :12], hands_on_hips.axis_angle()[0, :12], atol=1e-5)  # only neck and head move

@@ -487,8 +487,15 @@ def _all_check_names(edit: Edit) -> tuple[str, ...]:
     return tuple(dict.fromkeys(edit.requires + edit.requires_any + edit.excludes + edit.achieves + edit.loses))
 
 
-def apply_edit(edit: Edit, base: Pose) -> Pose | None:
-    """The edited pose, or None when the edit does not fit this pose (see `Edit`)."""
+# A training edit moves a wrist, an ankle or the head at least this far (metres): a change the
+# picture shows. A user's follow-up needs no such margin (`posegpt.follow_ups`): tilting the head
+# down moves the head joint less, and the edit's `achieves` checks already say it happened.
+VISIBLE_EDIT_MOTION = 0.15
+
+
+def apply_edit(edit: Edit, base: Pose, least_motion: float = VISIBLE_EDIT_MOTION) -> Pose | None:
+    """The edited pose, or None when the edit does not fit this pose (see `Edit`) or moves no
+    wrist, ankle or the head by `least_motion` metres."""
     from posegpt.data.plausibility import is_plausible
     from posegpt.eval.checks import run_checks
 
@@ -505,7 +512,7 @@ def apply_edit(edit: Edit, base: Pose) -> Pose | None:
     if edit.valid is not None and not edit.valid(base, after_pose):
         return None
     moved = (after_pose.joints()[0, _END_JOINTS] - base.joints()[0, _END_JOINTS]).norm(dim=-1).max()
-    if float(moved) < 0.15 or not bool(is_plausible(after_pose)[0]):
+    if float(moved) < least_motion or not bool(is_plausible(after_pose)[0]):
         return None
     return after_pose
 
