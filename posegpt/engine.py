@@ -436,12 +436,18 @@ class Engine:
         bank_poses: torch.Tensor | None = None  # (n, 24, 3, 3): this turn's poses from the bank, when it answers
         end_tokens = torch.tensor(sorted(self.end_token_ids), dtype=torch.long, device=device)
         since_pose = 0  # tokens since the reply's last <POSE>
+        # A question whose words single someone out gets their pose (`pose_due`); its words name
+        # them too: the reply opens with their label, as the training replies do ("Person 3 (on
+        # the right): <POSE>"), where the small LLM would often copy another line of the people list.
+        pick = resolution.pick if pose_due and resolution is not None and scene is not None else None
+        lead = self.tokenizer.encode(f"{scene.readings[pick].label}:", add_special_tokens=False) \
+            if pick is not None and pick < len(scene.readings) else []
         for step in range(max_new_tokens):
             owed = poses_wanted - len(poses) if poses else 0  # asked for N poses, began showing them, shown fewer
             if owed > 0:  # the reply goes on
                 logits = logits.clone()
                 logits[end_tokens] = float("-inf")
-            token = sampler(logits, generated)
+            token = lead[step] if step < len(lead) else sampler(logits, generated)
             # An owed pose is shown before the token budget runs out, and in a bank-answered reply
             # (whose words before a pose are replaced by the pose's own) before its words ramble on.
             if owed > 0 and (max_new_tokens - step <= owed or (from_bank and since_pose >= WORDS_BEFORE_OWED_POSE)):

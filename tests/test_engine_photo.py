@@ -164,9 +164,22 @@ def test_people_reach_the_prompt_and_a_pose_is_about_one_of_them(model, script, 
     assert mpjpe_mm(event.pose, truth) < 0.5 * mpjpe_mm(event.head_pose, truth)
 
 
+def test_a_reply_about_the_person_the_words_single_out_names_them(model, script):
+    engine = Engine(model, vision=PersonFinder(ScriptedDetector(two_people())))
+    lead = model.tokenizer.encode("Person 1 (on the left):", add_special_tokens=False)
+    script(*(["text"] * len(lead)), "pose", "end")  # the LLM would write other words before its pose
+    events = run(engine, photo(), max_new_tokens=len(lead) + 4)
+    (pose,) = [e for e in events if isinstance(e, PoseEvent)]
+    assert events[-1].reply.startswith("Person 1 (on the left):") and pose.person == 0
+    script(*(["text"] * len(lead)), "pose", "end")
+    asked = [{"role": "user", "content": "What are they doing?"}]  # no one singled out: the LLM's own words
+    assert not run(engine, photo(), asked, max_new_tokens=len(lead) + 4)[-1].reply.startswith("Person 1")
+
+
 def test_several_poses_each_get_a_person(model, script):
     script("pose", "text", "pose", "end")
-    events = run(Engine(model, vision=PersonFinder(ScriptedDetector(two_people()))), photo())
+    asked = [{"role": "user", "content": "What are they doing?"}]  # no one singled out: the LLM's words as they come
+    events = run(Engine(model, vision=PersonFinder(ScriptedDetector(two_people()))), photo(), asked)
     poses = [e for e in events if isinstance(e, PoseEvent)]
     assert [p.index for p in poses] == [0, 1] and all(p.person in (0, 1) for p in poses)
     assert events[-1].pose_people == tuple(p.person for p in poses)

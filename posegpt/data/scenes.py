@@ -207,10 +207,6 @@ def referring_expressions(readings: Sequence[PersonReading]) -> list[tuple[str, 
     return found
 
 
-def _short(reading: PersonReading) -> str:
-    return f"Person {reading.number} ({reading.position})"
-
-
 class DialogueMaker:
     """Questions and answers about the people of one scene, phrasings of one split."""
 
@@ -242,7 +238,7 @@ class DialogueMaker:
         template_id, template = self._pick("pose", rng)
         question = template.format(ref=phrase)
         question = question[0].upper() + question[1:]
-        answer = f"{_short(readings[index])}: {POSE_TOKEN}"
+        answer = f"{readings[index].label}: {POSE_TOKEN}"
         return Dialogue(question, answer, [index], f"refer_{kind}", [template_id])
 
     def single(self, readings: Sequence[PersonReading], rng: random.Random) -> Dialogue | None:
@@ -255,7 +251,7 @@ class DialogueMaker:
         if len(readings) < 2:
             return None
         template_id, question = self._pick("everyone", rng)
-        answer = "\n".join(f"{_short(r)}: {POSE_TOKEN}" for r in readings)
+        answer = "\n".join(f"{r.label}: {POSE_TOKEN}" for r in readings)
         return Dialogue(question, answer, list(range(len(readings))), "everyone", [template_id])
 
     def count(self, readings: Sequence[PersonReading], rng: random.Random) -> Dialogue:
@@ -274,9 +270,9 @@ class DialogueMaker:
         if not holders:
             answer = f"Nobody in the photo is {WHO_STATES[state_key]}."
         elif len(holders) == 1:
-            answer = f"{_short(holders[0])} is {WHO_STATES[state_key]}."
+            answer = f"{holders[0].label} is {WHO_STATES[state_key]}."
         else:
-            answer = " and ".join(_short(r) for r in holders) + f" are {WHO_STATES[state_key]}."
+            answer = " and ".join(r.label for r in holders) + f" are {WHO_STATES[state_key]}."
         return Dialogue(question, answer, [], "who", [template_id])
 
     def describe(self, readings: Sequence[PersonReading], rng: random.Random) -> Dialogue | None:
@@ -288,7 +284,7 @@ class DialogueMaker:
         ref = f"person {reading.number}" if len(readings) > 1 else "the person"
         question = template.format(ref=ref)
         question = question[0].upper() + question[1:]
-        return Dialogue(question, f"{_short(reading)}: {reading.describe()}.", [], "describe", [template_id])
+        return Dialogue(question, f"{reading.label}: {reading.describe()}.", [], "describe", [template_id])
 
     def empty(self, rng: random.Random) -> Dialogue:
         template_id, question = self._pick("single", rng)

@@ -98,6 +98,11 @@ class PersonReading:
         said = [word for word in self.gesture.split(", ") if word]
         return tuple(dict.fromkeys(said + [implied for word in said for implied in IMPLIED_GESTURES.get(word, ())]))
 
+    @property
+    def label(self) -> str:
+        """How a reply names this person before their pose: "Person 3 (on the right)"."""
+        return f"Person {self.number} ({self.position})"
+
     def describe(self) -> str:
         """The short line the LLM reads (without the number and placeholders)."""
         parts = [self.position, SIZE_WORDS.get(self.size, self.size), f"{self.top} top", f"{self.bottom} trousers" if self.bottom != "unseen" else "",
