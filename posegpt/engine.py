@@ -442,6 +442,8 @@ class Engine:
         pick = resolution.pick if pose_due and resolution is not None and scene is not None else None
         lead = self.tokenizer.encode(f"{scene.readings[pick].label}:", add_special_tokens=False) \
             if pick is not None and pick < len(scene.readings) else []
+        if len(lead) >= max_new_tokens:  # no room for the pose after it: the pose alone
+            lead = []
         for step in range(max_new_tokens):
             owed = poses_wanted - len(poses) if poses else 0  # asked for N poses, began showing them, shown fewer
             if owed > 0:  # the reply goes on

@@ -174,6 +174,8 @@ def test_a_reply_about_the_person_the_words_single_out_names_them(model, script)
     script(*(["text"] * len(lead)), "pose", "end")
     asked = [{"role": "user", "content": "What are they doing?"}]  # no one singled out: the LLM's own words
     assert not run(engine, photo(), asked, max_new_tokens=len(lead) + 4)[-1].reply.startswith("Person 1")
+    script("end")
+    assert run(engine, photo(), max_new_tokens=len(lead))[-1].reply == "<POSE>"  # no room for the label: the pose alone
 
 
 def test_several_poses_each_get_a_person(model, script):
