@@ -7,11 +7,12 @@ to some *other* pose of the training conversations, so what the follow-up does n
 from a stranger. The changes the project knows how to make to any pose are the training
 conversations' edits (`posegpt.data.conversations.EDITS`, catalogues/edits.yaml: the mirror
 image, the other arm or leg, arms raised / lowered / out / forward, hands on hips, sit down,
-stand up, bend the knees, look up / down, ...). So a follow-up's words are matched to the edits'
-request phrasings with the sentence encoder, and the nearest edit is applied to the pose shown
-last when it fits it (`apply_edit`: what it needs holds, what it achieves holds after it, the
-pose stays plausible; the user asked, so no least motion). A follow-up no edit is near (similarity below `EDIT_SIMILARITY`: "roll over onto
-your tummy"), or whose edit does not fit, is left to the bank.
+stand up, kneel, lie down, turn onto the front, cross the legs, squat, bend the knees, look up /
+down, ...). So a follow-up's words are matched to the edits' request phrasings with the sentence
+encoder, and the nearest edit is applied to the pose shown last when it fits it (`apply_edit`:
+what it needs holds, what it achieves holds after it, the pose stays plausible; the user asked,
+so no least motion). A follow-up no edit is near (similarity below `EDIT_SIMILARITY`: "lean
+forward and reach for your feet"), or whose edit does not fit, is left to the bank.
 
 Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank alone.
 """
@@ -19,11 +20,10 @@ Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank
 from __future__ import annotations
 
 import threading
-from typing import Any
-
 import numpy as np
 
 from posegpt.pose import Pose
+from posegpt.retrieval import TextEmbedder
 
 # A follow-up is an edit only when one of the edit's phrasings is at least this similar (cosine
 # of the sentence encoder; below it the nearest edit is about something else).
@@ -33,7 +33,7 @@ EDIT_SIMILARITY = 0.5
 class FollowUpEdits:
     """The training edits, their request phrasings embedded once by `encoder` (a `TextEmbedder`)."""
 
-    def __init__(self, encoder: Any) -> None:
+    def __init__(self, encoder: TextEmbedder) -> None:
         from posegpt.data.conversations import EDITS
 
         self._encoder = encoder

@@ -183,7 +183,7 @@ def body_box(points: np.ndarray, width: int, height: int) -> Box:
 _BONES = ((11, 12), (23, 24), (11, 23), (12, 24), (11, 13), (13, 15), (12, 14), (14, 16), (15, 19), (16, 20),
           (23, 25), (25, 27), (24, 26), (26, 28), (27, 31), (28, 32), (27, 29), (28, 30))
 _HIPS_AND_KNEES = (23, 24, 25, 26)
-BONE_WIDTH = 0.45  # a limb's painted width, in body scales (`body_scale`'s measure: the longer of shoulder width and trunk)
+BONE_WIDTH = 0.45  # a limb's painted width, in body scales (`body_scale`: the longer of shoulder width and trunk)
 HEAD_RADIUS = 0.45  # the head's painted radius around the face landmarks' centre, in body scales
 
 
@@ -196,9 +196,8 @@ def body_mask(points: np.ndarray, width: int, height: int) -> np.ndarray:
 
     mask = np.zeros((height, width), dtype=np.uint8)
     p = np.asarray(points, dtype=np.float64)
-    shoulders = float(np.linalg.norm(p[11] - p[12]))
-    trunk = float(np.linalg.norm((p[11] + p[12]) / 2 - (p[23] + p[24]) / 2))
-    thickness = max(int(round(BONE_WIDTH * max(shoulders, trunk, 4.0))), 2)
+    scale = _pixel_scale(p)  # pixels
+    thickness = max(int(round(BONE_WIDTH * scale)), 2)
     far = 4 * max(width, height)
     pixel = np.round(p).clip(-far, far).astype(np.int32)  # (33, 2); cv2 draws from ints in range
     cv2.fillConvexPoly(mask, pixel[[11, 12, 24, 23]], 1)
@@ -206,7 +205,7 @@ def body_mask(points: np.ndarray, width: int, height: int) -> np.ndarray:
         cv2.line(mask, (int(pixel[a, 0]), int(pixel[a, 1])), (int(pixel[b, 0]), int(pixel[b, 1])), 1, thickness)
     face = p[:FACE_LANDMARKS]  # (11, 2)
     centre = face.mean(axis=0)  # (2,)
-    radius = max(int(round(HEAD_RADIUS * max(shoulders, trunk, 4.0))), int(round(0.6 * float(np.ptp(face[:, 0])))) + thickness // 4, 2)
+    radius = max(int(round(HEAD_RADIUS * scale)), int(round(0.6 * float(np.ptp(face[:, 0])))) + thickness // 4, 2)
     cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), radius, 1, -1)
     return mask.astype(bool)
 
@@ -261,7 +260,12 @@ def is_face_person(view: CropView, face: Box, min_score: float) -> bool:
 
 def body_scale(view: CropView) -> float:
     """Pixel size of the person: the longer of shoulder width and shoulder-to-hip span (never tiny)."""
-    p = view.image_points
+    return _pixel_scale(view.image_points)
+
+
+def _pixel_scale(points: np.ndarray) -> float:
+    """`body_scale` of landmarks `points` (33, 2 pixels)."""
+    p = np.asarray(points, dtype=np.float64)
     shoulders = float(np.linalg.norm(p[11] - p[12]))
     trunk = float(np.linalg.norm((p[11] + p[12]) / 2 - (p[23] + p[24]) / 2))
     return max(shoulders, trunk, 4.0)
@@ -308,9 +312,10 @@ class LandmarkDetector:
     outside the photo) and kept when BlazePose's nose lies on that face: close-ups, upper
     bodies and people cut by the frame, whom BlazePose's own detector misses; (3) crop
     proposals on the photo with everyone found hidden (`hiding_mask`) — two grids of
-    overlapping squares and HOG's pedestrian boxes — for small people; (4) each candidate from (3) is looked at again in a crop centred
-    on it with context around, and kept only if BlazePose finds the same person there (this
-    removes the "people" a tight crop makes out of a jersey, a hand or a bag). The mediapipe
+    overlapping squares and HOG's pedestrian boxes — for small people; (4) each candidate from
+    (3) is looked at again in a crop centred on it with context around, and kept only if
+    BlazePose finds the same person there (this removes the "people" a tight crop makes out of
+    a jersey, a hand or a bag). The mediapipe
     graphs are built on first use (about a second each) and shared: `workers` graphs run crops
     in parallel.
     """
