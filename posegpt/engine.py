@@ -47,7 +47,7 @@ from posegpt.intent import declines_pose
 from posegpt.model import PoseGPT, TurnReadout
 from posegpt.photo import Photo, PhotoError, PhotoSource, read_photo
 from posegpt.pose import Pose
-from posegpt.pose_count import requested_pose_count
+from posegpt.pose_count import counted_poses, requested_pose_count
 from posegpt.render import Camera
 from posegpt.shown_words import ShownWords, said
 
@@ -369,8 +369,11 @@ class Engine:
         # A photo turn may always have a pose; a text-only turn may when the intent gate says so;
         # no turn whose words ask for none ("no picture please").
         declined = declines_pose(request)
+        # A message that counts the poses it wants ("give me 2 ways to stretch my hamstrings") asks
+        # for poses (`counted_poses`): the gate is not asked, and the reply must show them.
+        counted = counted_poses(request) is not None and not declined
         try:
-            pose_allowed = not declined and (photo is not None or self.model.wants_pose(asked))
+            pose_allowed = not declined and (photo is not None or counted or self.model.wants_pose(asked))
         except (RuntimeError, OSError) as error:  # no sentence encoder installed: the LLM alone decides
             pose_allowed = not declined
             yield Notice(f"The pose-intent gate cannot run ({error}); the model decides alone whether to show a pose.")
@@ -382,21 +385,22 @@ class Engine:
         # A text request or follow-up is answered from the pose bank when the model has one.
         bank_asks = asked if self.model.answers_from_bank(asked, reads_photo=scene is not None) else None
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,
-                                requested_pose_count(request) or 0, bank_asks)
+                                requested_pose_count(request) or 0, bank_asks, counted)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
         pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0,
-        bank_asks: Sequence[Message] | None = None,
+        bank_asks: Sequence[Message] | None = None, poses_owed_from_start: bool = False,
     ) -> Iterator[Event]:
         """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
         run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead. `poses_wanted`:
         the number of poses the user asked for (posegpt.pose_count); once the reply shows a pose it
         may not end before it shows that many, and it shows the ones it owes before its token
-        budget ends. `bank_asks`: the conversation (as the user wrote it) whose last message the
-        bank answers — the reply's poses are the bank's for it (`PoseGPT.bank_poses`), the head's
-        after those; None: the head's."""
+        budget ends. `poses_owed_from_start`: the message counted its poses, so they are owed
+        before the first is shown too. `bank_asks`: the conversation (as the user wrote it) whose
+        last message the bank answers — the reply's poses are the bank's for it
+        (`PoseGPT.bank_poses`), the head's after those; None: the head's."""
         from_bank = bank_asks is not None
         device = self.model.device
         inputs = {name: value.to(device) if isinstance(value, torch.Tensor) else value for name, value in inputs.items()}
@@ -445,7 +449,8 @@ class Engine:
         if len(lead) >= max_new_tokens:  # no room for the pose after it: the pose alone
             lead = []
         for step in range(max_new_tokens):
-            owed = poses_wanted - len(poses) if poses else 0  # asked for N poses, began showing them, shown fewer
+            # asked for N poses, began showing them (or counted them: owed from the start), shown fewer
+            owed = poses_wanted - len(poses) if poses or poses_owed_from_start else 0
             if owed > 0:  # the reply goes on
                 logits = logits.clone()
                 logits[end_tokens] = float("-inf")

@@ -580,6 +580,27 @@ def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(f
     assert events[-1].reply.endswith(" and") and events[-1].stats.generated_tokens == WORDS_BEFORE_OWED_POSE + 20
 
 
+def test_a_message_that_counts_its_poses_gets_them_whatever_the_gate_says(folder, monkeypatch):
+    from posegpt.engine import WORDS_BEFORE_OWED_POSE
+    from posegpt.retrieval import PoseBank
+
+    model = build(folder, bank_answers=True).eval()
+    names = ["arms_up", "squat", "wave_left_hand"]
+    texts = ["two poses with arms", "two poses squatting", "two poses waving"]
+    model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    monkeypatch.setattr(model, "wants_pose", lambda messages: False)  # a gate that says no
+    engine = Engine(model)
+    word = model.tokenizer.encode(" and", add_special_tokens=False)[0]
+    budget = 2 * WORDS_BEFORE_OWED_POSE + 20
+    force_tokens(engine, lambda step: word)  # an LLM that only rambles
+    counted = list(engine.stream([{"role": "user", "content": "give me 2 ways to stretch with arms"}], max_new_tokens=budget))
+    assert sum(isinstance(e, PoseEvent) for e in counted) == 2
+    force_tokens(engine, lambda step: word)
+    plain = list(engine.stream([{"role": "user", "content": "stretch with arms"}], max_new_tokens=budget))
+    assert not any(isinstance(e, PoseEvent) for e in plain)  # no count: the gate decides, and said no
+
+
 def test_the_bank_re_ranks_its_nearest_entries_by_the_words_of_their_poses(folder):
     from posegpt.retrieval import PoseBank
 
