@@ -85,3 +85,12 @@ def test_a_reply_that_owes_poses_shows_them_before_its_token_budget_ends(model):
         events = list(engine.stream([{"role": "user", "content": message}], max_new_tokens=12))
         assert sum(isinstance(event, PoseEvent) for event in events) == shown
         assert events[-1].reply.endswith(" and" if shown == 1 else " and<POSE><POSE>")
+
+
+def test_a_count_is_a_number_and_a_word_for_poses_not_a_list():
+    from posegpt.pose_count import counted_poses
+
+    assert counted_poses("give me 2 ways to stretch my hamstrings") == 2
+    assert counted_poses("three yoga poses please") == 3
+    assert counted_poses("can you show a squat and then a lunge") is None  # listed: asks for two, counts none
+    assert counted_poses("hold it for 3 seconds") is None and counted_poses("name four musical instruments") is None
