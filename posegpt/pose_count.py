@@ -43,13 +43,14 @@ def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int]:
-    """(number phrase as words → value, the most words a phrase has, nouns and their singulars, gap)."""
+def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int, frozenset[str]]:
+    """(number phrase as words → value, the most words a phrase has, nouns and their singulars, gap,
+    the words that end a number's phrase)."""
     counts = load("counts")
     numbers = {tuple(_WORD.findall(phrase)): value for phrase, value in counts["numbers"].items()}
     numbers.update({(digit,): value for digit, value in DIGITS.items()})
     nouns = frozenset(counts["nouns"]) | frozenset(noun[:-1] for noun in counts["nouns"] if noun.endswith("s"))
-    return numbers, max(len(phrase) for phrase in numbers), nouns, int(counts["gap"])
+    return numbers, max(len(phrase) for phrase in numbers), nouns, int(counts["gap"]), frozenset(counts["ends"])
 
 
 def requested_pose_count(message: str) -> int | None:
@@ -65,16 +66,18 @@ def counted_poses(message: str) -> int | None:
     3,000 generated training conversations every user turn that counts so was answered with
     poses, and none of the 716 general-chat prompts nor the hand-written set's small talk counts
     so (a list is weaker evidence: "boil an egg and then peel it" lists two steps, not poses)."""
-    numbers, longest, nouns, gap = _tables()
+    numbers, longest, nouns, gap, ends = _tables()
     words = _WORD.findall(message.lower())
     for start in range(len(words)):
         for length in range(min(longest, len(words) - start), 0, -1):
             value = numbers.get(tuple(words[start:start + length]))
             if value is None:
                 continue
-            following = words[start + length:start + length + gap + 1]
-            if any(word in nouns for word in following):
-                return value
+            for word in words[start + length:start + length + gap + 1]:
+                if word in nouns:
+                    return value
+                if word in ends:  # "3 reasons to exercise": the number's phrase ended before a noun for poses
+                    break
             break  # the longest phrase here was a number, but no noun follows it
     return None
 

@@ -44,7 +44,7 @@ EXPECTED_CONTENT = {
     "chat_prompts": "30a4841c3bc008c8effa73377015819f0c8869c1f345ba220d3ae655d4d959b7",
     "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",
     "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
-    "counts": "b29dc480a6939c96ae18e7ed2d8faa5b2f336dc7992c62b4e5d01158747a0b7b",
+    "counts": "9e2eed519c088f45df288779dbabe9e61e62c2d26f6e0463696b68d03e87601f",
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
     "sides": "20fb6b4c78649098f1481f46606d7639583af18b25eb72980760a975d61cbd4f",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
@@ -219,9 +219,10 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
 
 
 @pytest.mark.parametrize("kind, text, expected", [
-    ("counts", "numbers: {three: 30}\nnouns: [poses]\ngap: 2\n" + COUNTS_MARKERS, "from 2 to 8"),
-    ("counts", "numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\n" + COUNTS_MARKERS, "one plural word"),
-    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nsequence: [And  Then]\neach: [one of each]\n", "lower-case words"),
+    ("counts", "numbers: {three: 30}\nnouns: [poses]\ngap: 2\nends: [to]\n" + COUNTS_MARKERS, "from 2 to 8"),
+    ("counts", "numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\nends: [to]\n" + COUNTS_MARKERS, "one plural word"),
+    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [in order to]\n" + COUNTS_MARKERS, "one lower-case word"),
+    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [to]\nsequence: [And  Then]\neach: [one of each]\n", "lower-case words"),
     ("sides", "groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + SIDES_SUPPORT, "wrist_above_heaven"),
     ("sides", SIDES_GROUP + "  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + SIDES_SUPPORT, "also a part of"),
     ("sides", SIDES_GROUP + "gap: 9\n" + SIDES_SUPPORT, "gap"),

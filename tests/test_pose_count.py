@@ -94,3 +94,4 @@ def test_a_count_is_a_number_and_a_word_for_poses_not_a_list():
     assert counted_poses("three yoga poses please") == 3
     assert counted_poses("can you show a squat and then a lunge") is None  # listed: asks for two, counts none
     assert counted_poses("hold it for 3 seconds") is None and counted_poses("name four musical instruments") is None
+    assert counted_poses("give me 3 reasons to exercise every day") is None  # "exercise" is past the phrase's end

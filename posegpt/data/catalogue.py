@@ -574,9 +574,10 @@ def _several(file: _File, data: Any) -> dict[str, Any]:
 
 
 def _counts(file: _File, data: Any) -> dict[str, Any]:
-    """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them;
-    the words that list poses one after another (sequence) or one per item (each)."""
-    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "sequence", "each"))
+    """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them,
+    the words that end the number's phrase before a noun (ends); the words that list poses one
+    after another (sequence) or one per item (each)."""
+    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "ends", "sequence", "each"))
     numbers: dict[str, int] = {}
     table = file.mapping(*top.at("numbers"))
     for phrase, value in table.items():
@@ -593,13 +594,17 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
     gap, where, line = top.at("gap")
     if not isinstance(gap, int) or isinstance(gap, bool) or not 0 <= gap <= 6:
         raise file.error(line, where, f"gap is a whole number of words from 0 to 6, got {gap!r}")
+    ends = top.texts("ends", allowed=())
+    for word in ends:
+        if not re.fullmatch(r"[a-z]+", word):
+            raise file.error(top.at("ends")[2], "ends", f"{word!r}: one lower-case word")
     markers = {}
     for key in ("sequence", "each"):
         markers[key] = top.texts(key, allowed=())
         for marker in markers[key]:
             if marker != marker.lower().strip() or not re.fullmatch(r"[a-z]+( [a-z]+)*", marker):
                 raise file.error(top.at(key)[2], key, f"{marker!r}: lower-case words separated by single spaces")
-    return {"numbers": numbers, "nouns": nouns, "gap": gap, **markers}
+    return {"numbers": numbers, "nouns": nouns, "gap": gap, "ends": ends, **markers}
 
 
 def _sides(file: _File, data: Any) -> dict[str, Any]:
