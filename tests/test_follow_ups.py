@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from posegpt.data.named_poses import named_pose
 from posegpt.eval.checks import run_checks
 from posegpt.follow_ups import FollowUpEdits
-
-
-class WordEmbedder:
-    """A stand-in sentence encoder: bag of words hashed into 256 dimensions, unit rows."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def encode(self, texts):
-        self.calls += 1
-        vectors = np.zeros((len(texts), 256), np.float32)
-        for row, text in enumerate(texts):
-            for word in text.lower().replace(".", " ").replace("!", " ").replace("?", " ").replace(",", " ").split():
-                vectors[row, sum(map(ord, word)) * 31 % 256] += 1.0
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-6)
+from test_eval_text2pose import WordEmbedder
 
 
 def _legs(pose):
