@@ -13,6 +13,8 @@ rule picks first, scored with the evals' geometric checks:
   (`PoseGPTConfig.bank_sides`), or the nearest k re-ranked by how well the captioner's words for
   each pose match the request (`PoseGPTConfig.bank_rerank`), always or only when the nearest is
   less similar than a threshold (`bank_rerank_below`; the default: 4 below 0.7, sides named);
+  and first, for a request that spells out a body, the one of the nearest 32 whose own facts cover
+  most of its body words (`PoseGPTConfig.bank_body_words`, `posegpt.body_words`; the default);
 - follow-ups: the pose shown before them changed by the nearest training edit their words ask for
   (`posegpt.follow_ups`, `PoseGPTConfig.bank_edits`; the default's rule, the bank's when no edit
   is near), or looked up with the request they change (`posegpt.retrieval.bank_query`) among the
@@ -32,14 +34,16 @@ from typing import Any, Callable, Sequence
 
 # Request rules: (re-rank the nearest k, 0 = nearest first; only when the nearest is less similar
 # than this, None = always; turn each pose to the sides the words name; a follow-up first edits
-# the pose shown before it)
-DEFAULT_RULE = (4, 0.7, True, True)
+# the pose shown before it; a request with body words gets the pose covering most of them)
+DEFAULT_RULE = (4, 0.7, True, True, True)
 REQUEST_RULES = {
-    "nearest request": (0, None, False, True),
-    "nearest request, turned to the sides named": (0, None, True, True),
-    "nearest 4 re-ranked by the poses' words when the nearest is below 0.7, sides named (default)": DEFAULT_RULE,
-    "nearest 4 re-ranked by the poses' words, sides named": (4, None, True, True),
-    "nearest 8 re-ranked by the poses' words, sides named": (8, None, True, True),
+    "nearest request": (0, None, False, True, False),
+    "nearest request, turned to the sides named": (0, None, True, True, False),
+    "nearest 4 re-ranked by the poses' words when the nearest is below 0.7, sides named": (4, 0.7, True, True, False),
+    "nearest 4 re-ranked by the poses' words, sides named": (4, None, True, True, False),
+    "nearest 8 re-ranked by the poses' words, sides named": (8, None, True, True, False),
+    "body words first, sides named": (0, None, True, True, True),
+    "body words first, else nearest 4 re-ranked below 0.7, sides named (default)": DEFAULT_RULE,
 }
 
 
@@ -66,12 +70,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Bank of {description}: {len(bank)} entries, {int(bank.follow_ups.sum()) if bank.has_follow_ups else 0} "
           f"of them follow-ups", file=sys.stderr)
 
-    def by_config(rerank: int, below: float | None, sides: bool, edits: bool) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
+    def by_config(rerank: int, below: float | None, sides: bool, edits: bool,
+                  body_words: bool) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
         """The model's own rule (`PoseGPT.bank_poses`) with these settings."""
         def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
             original = model.config
             model.config = dataclasses.replace(original, bank_rerank=rerank, bank_rerank_below=below, bank_sides=sides,
-                                               bank_edits=edits)
+                                               bank_edits=edits, bank_body_words=body_words)
             try:
                 return [Answer("<POSE>", [Pose.from_rotation_matrices(model.bank_poses(p.messages, count=1).cpu())])
                         for p in prompts]
@@ -95,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     follow_ups = [eval_prompt(item) for item in items if item.kind == "follow_up"]
     request_rules = {name: by_config(*settings) for name, settings in REQUEST_RULES.items()}
     follow_up_rules: dict[str, Any] = {"the pose shown before, edited as the words ask; else the default's bank rule (default)": by_config(*DEFAULT_RULE),
-                                       "with the request, among follow-ups, far ones re-ranked, sides named": by_config(4, 0.7, True, False),
-                                       "with the request, among follow-ups, turned to the sides named": by_config(0, None, True, False),
+                                       "with the request, among follow-ups, far ones re-ranked, sides named": by_config(4, 0.7, True, False, True),
+                                       "with the request, among follow-ups, turned to the sides named": by_config(0, None, True, False, True),
                                        "with the request, among follow-ups": among(True),
                                        "with the request, among first requests": among(False),
                                        "with the request, among all entries": among(None),

@@ -49,6 +49,7 @@ from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank, bank
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 if TYPE_CHECKING:
+    from posegpt.body_words import BodyWords
     from posegpt.follow_ups import FollowUpEdits
 
 _ENCODER_LOCK = threading.Lock()  # see PoseGPT.request_encoder
@@ -60,6 +61,10 @@ CHECKPOINT_FORMAT = "posegpt-checkpoint-1"
 FINETUNE_MODES = ("lora",)
 HEAD_TYPES = ("last_state", "turn_attention")
 BANK_ANSWERS = 4  # poses a reply may take from the bank (the engine shows up to 4 when asked for N)
+# The bank's nearest entries a reply's poses are chosen from (distinct ones, by body words): as
+# many however many poses are asked for, so the pose a follow-up edits, found again with the count
+# its reply showed, is the one that reply showed.
+BANK_CANDIDATES = 32
 # Two bank poses count as the same when their 6D rotations differ by less than this on average
 # (measured against standing: float16 copies < 0.0001, a tilted head 0.0097, one hand raised 0.033,
 # a squat 0.125), so poses that differ by little more than the head's angle count as one.
@@ -69,6 +74,10 @@ DISTINCT_POSE_6D = 0.01
 # is added to the bank similarity (weights 0.25 / 0.5 / 1 measured alike; the model card).
 CAPTION_DESCRIPTIONS = 3
 CAPTION_AGREEMENT_WEIGHT = 0.5
+# Choosing among the bank's nearest by a request's body words (`bank_body_words`): a pose's word
+# score (`posegpt.body_words`, a sum of cosines over the body clauses) plus this weight times its
+# bank similarity, so among poses that cover the words alike the nearest request's wins (0.5-2 alike).
+BANK_SIMILARITY_WEIGHT = 2.0
 
 
 class CheckpointError(RuntimeError):
@@ -118,6 +127,10 @@ class PoseGPTConfig:
     # request): far from every training phrasing the encoder's nearest is least sure, close to one
     # the re-rank only adds the captioner's sampling noise. Measured in the model card.
     bank_rerank_below: float | None = None
+    # A request that spells out a body ("left elbow bent, right arm forward") gets, of the bank's
+    # nearest poses, the one whose own facts (posecodes) cover most of its body words
+    # (`posegpt.body_words`); requests without body words keep the order above. Measured in the model card.
+    bank_body_words: bool = False
     # Each bank pose turned to the sides the message names (`posegpt.sides`: "your right hand" gets
     # the mirror image of a nearest request done with the left). Measured in the model card.
     bank_sides: bool = True
@@ -463,6 +476,7 @@ class PoseGPT(nn.Module):
         self.pose_bank: PoseBank | None = None
         self._request_encoder: Any = None
         self._follow_up_edits: FollowUpEdits | None = None  # made on first use
+        self._body_words: BodyWords | None = None  # made on first use
         # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
         # checkpoint, fitted by `python -m posegpt train-intent`); None = the LLM alone decides.
         self.intent_gate: IntentGate | None = None
@@ -693,10 +707,13 @@ class PoseGPT(nn.Module):
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
         queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
-        found = self.pose_bank.neighbours(queries, count * 8, follow_up=follow_up)  # (1 + items, K, 145) most similar first
+        found = self.pose_bank.neighbours(queries, max(BANK_CANDIDATES, count * 8), follow_up=follow_up)  # (1 + items, K, 145) most similar first
         candidates = found[0, :, :-1]  # (K, 144) 6D poses for the whole message
         below = self.config.bank_rerank_below
-        if self.config.bank_rerank and (below is None or float(found[0, 0, -1]) < below):
+        by_words = self._by_body_words(asked, candidates, found[0, :, -1]) if self.config.bank_body_words and not follow_up else None
+        if by_words is not None:
+            candidates = candidates[by_words]
+        elif self.config.bank_rerank and (below is None or float(found[0, 0, -1]) < below):
             candidates = candidates[self._reranked(queries[0], candidates, found[0, :, -1])]
         chosen: list[tuple[torch.Tensor, str]] = []  # (6D pose (144,), the words that asked for it)
 
@@ -740,6 +757,24 @@ class PoseGPT(nn.Module):
         if self._follow_up_edits is None:
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         return self._follow_up_edits.edited(shown, asked)
+
+    def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor | None:
+        """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that
+        says what the body does: by how much of its body words each pose's own facts cover
+        (`posegpt.body_words`, each pose first turned to the sides the words name, as it would be
+        shown) + BANK_SIMILARITY_WEIGHT × its bank `similarity` (K,) → (K,) indices; None when the
+        request has no body words."""
+        from posegpt.body_words import BodyWords
+        from posegpt.sides import on_named_sides
+
+        if self._body_words is None:
+            self._body_words = BodyWords(self.request_encoder())
+        rotations = rotation_6d_to_matrix(candidates.float().unflatten(-1, (NUM_JOINTS, 6)))  # (K, 24, 3, 3)
+        shown = [on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), asked) for i in range(rotations.shape[0])]
+        scores = self._body_words.scores(asked, Pose.from_rotation_matrices(torch.cat([p.rotation_matrices() for p in shown])))
+        if scores is None:
+            return None
+        return torch.argsort(scores + BANK_SIMILARITY_WEIGHT * similarity.float(), descending=True, stable=True)
 
     def _reranked(self, query: torch.Tensor, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
         """The order in which to offer the bank's `candidates` (K, 144) for a request embedded as

@@ -623,6 +623,47 @@ def test_the_bank_re_ranks_its_nearest_entries_by_the_words_of_their_poses(folde
     assert first == {(0, None): "wave_left_hand", (2, None): "arms_up", (2, 2.0): "arms_up", (2, 0.0): "wave_left_hand"}
 
 
+def test_the_bank_gives_a_request_with_body_words_the_pose_that_does_them(folder):
+    from posegpt.retrieval import PoseBank
+
+    names = ["wave_left_hand", "squat", "arms_up"]
+    # by the requests' words the wave is nearest; the arms_up pose's own facts say what was asked
+    texts = ["stand still and raise arms", "squat low", "raise both arms up"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
+    first = {}
+    for body_words in (False, True):
+        model = build(folder, bank_answers=True, bank_body_words=body_words).eval()
+        model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
+        model._request_encoder = WordEmbedder()
+        for asked in ("stand still and raise both arms straight up", "stand still and raise arms"):
+            found = model.bank_poses([{"role": "user", "content": asked}], count=1)  # (n, 24, 3, 3)
+            first[body_words, asked] = next(n for n, r in zip(names, rotations) if torch.allclose(found[0], r, atol=2e-2))
+    assert first == {(False, "stand still and raise both arms straight up"): "wave_left_hand",
+                     (True, "stand still and raise both arms straight up"): "arms_up",
+                     (False, "stand still and raise arms"): "wave_left_hand",
+                     (True, "stand still and raise arms"): "wave_left_hand"}  # an exact request keeps its pose
+
+
+def test_the_bank_chooses_among_as_many_entries_however_many_poses_are_asked_for(folder):
+    from posegpt.retrieval import PoseBank
+
+    # ten entries nearer by their words than the one whose pose does what was asked: a follow-up
+    # finds the pose its reply showed again with count=1, and must find the same one
+    fillers = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    names = ["squat" if i % 2 else "wave_left_hand" for i in range(len(fillers))] + ["arms_up"]
+    texts = [f"stand still, raise both arms straight {word}" for word in fillers] + ["raise both arms up"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (11, 24, 3, 3)
+    model = build(folder, bank_answers=True, bank_body_words=True).eval()
+    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    asked = [{"role": "user", "content": "stand still, raise both arms straight up"}]
+    arms_up = named_pose("arms_up").rotation_matrices()[0]
+    nearest = model.pose_bank.neighbours(torch.from_numpy(WordEmbedder().encode([asked[0]["content"]])), 8)  # (1, 8, 145)
+    assert not any(torch.allclose(pose, model.pose_bank.poses[-1].float(), atol=1e-3) for pose in nearest[0, :, :-1])
+    assert torch.allclose(model.bank_poses(asked)[0], arms_up, atol=2e-2)
+    assert torch.allclose(model.bank_poses(asked, count=1)[0], arms_up, atol=2e-2)
+
+
 def test_the_bank_turns_its_pose_to_the_side_the_words_name(folder):
     from posegpt.retrieval import PoseBank
 

@@ -827,6 +827,33 @@ def _posture_phrases(posture: Posecode, codes: list[Posecode]) -> tuple[tuple[st
     return groups[0], groups[1]
 
 
+def posecode_phrases(code: Posecode) -> tuple[str, ...]:
+    """Every wording the captioner has for one posecode, bare (no possessive): "left arm raised
+    straight up", "raise left arm straight up", "kneeling". What a request's own words are
+    compared with to tell which poses do what they say (`posegpt.body_words`)."""
+    def bare(template: str, part: str = "") -> str:
+        return " ".join(template.replace("{part}", part).replace("{p}", "").split())
+
+    if code.topic == "posture":
+        states, commands = _posture_phrases(code, [])
+        return tuple(dict.fromkeys(bare(text) for text in states + commands))
+    clause = _clause(code)
+    part = bare(clause.parts[0])
+    return tuple(dict.fromkeys([f"{part} {bare(state)}" for state in clause.states]
+                               + [bare(command, part) for command in clause.commands]))
+
+
+def stated_posecodes(poses: Pose) -> list[list[Posecode]]:
+    """Per pose of a batch, every posecode a description of it may say: the merged ones ("both
+    arms up") and the per-side ones they merge ("left arm up"), each once (one forward-kinematics
+    pass for the batch)."""
+    stated = []
+    for body in _bodies(poses):
+        per_side = _codes_of(body)
+        stated.append(list(dict.fromkeys(_aggregate(per_side) + per_side)))
+    return stated
+
+
 # =============================================================================================
 # Sentences
 # =============================================================================================

@@ -1,0 +1,69 @@
+"""posegpt.body_words: which pose does what a request's body words say."""
+
+import torch
+from test_eval_text2pose import WordEmbedder
+
+from posegpt.body_words import BodyWords, clauses, named_side
+from posegpt.data.captioner import posecode_phrases, stated_posecodes
+from posegpt.data.named_poses import named_pose
+from posegpt.pose import Pose
+
+
+def _batch(*poses: Pose) -> Pose:
+    return Pose.from_rotation_matrices(torch.cat([pose.rotation_matrices() for pose in poses]))
+
+
+def test_a_request_is_cut_into_clauses_at_punctuation_and_joining_words():
+    assert clauses("Stand, left arm up and right knee bent; head down") == ["Stand", "left arm up", "right knee bent", "head down"]
+    assert clauses("Create a pose from this description: sit with your hands on your knees") == [
+        "Create a pose from this description", "sit", "your hands on your knees"]
+    assert clauses("ok") == []
+
+
+def test_a_clause_names_a_side_only_when_it_names_one_alone():
+    assert named_side("raise your LEFT arm") == "left"
+    assert named_side("right knee bent") == "right"
+    assert named_side("left hand up, right hand down") is None
+    assert named_side("arms up") is None
+    assert named_side("a bright lamp") is None  # words, not letters
+
+
+def test_every_posecode_of_a_pose_has_bare_phrasings():
+    codes = stated_posecodes(_batch(named_pose("arms_up"), named_pose("squat")))
+    assert len(codes) == 2
+    for pose_codes in codes:
+        assert pose_codes and any(code.topic == "posture" for code in pose_codes)
+        for code in pose_codes:
+            phrases = posecode_phrases(code)
+            assert phrases and all("{" not in phrase and phrase == " ".join(phrase.split()) for phrase in phrases)
+    # merged facts come with the per-side ones they merge
+    arms = [(code.topic, code.value, code.side) for code in codes[0] if code.topic == "arm"]
+    assert {side for _, _, side in arms} >= {"both", "left", "right"}
+
+
+def test_the_pose_whose_facts_cover_the_body_words_scores_highest():
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("squat"), named_pose("arms_up"), named_pose("wave_left_hand"))
+    scores = words.scores("Please make this: both arms raised straight up", poses)
+    assert scores is not None and scores.shape == (3,)
+    assert int(scores.argmax()) == 1
+    squat = words.scores("squatting down", poses)
+    assert squat is not None and int(squat.argmax()) == 0
+
+
+def test_words_about_no_body_get_no_scores():
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("squat"), named_pose("arms_up"))
+    assert words.scores("what would a sprinter look like who just won gold", poses) is None
+    assert words.scores("", poses) is None
+
+
+def test_a_clause_naming_one_side_prefers_that_sides_facts():
+    words = BodyWords(WordEmbedder())
+    wave = named_pose("wave_left_hand")
+    poses = _batch(wave.mirrored(), wave)  # the right hand waving, then the left
+    text = "left hand raised up at head height"
+    scores = words.scores(text, poses)
+    assert scores is not None and int(scores.argmax()) == 1
+    mirrored = words.scores(text.replace("left", "right"), poses)
+    assert mirrored is not None and int(mirrored.argmax()) == 0
