@@ -24,6 +24,7 @@ scores plus the bank's similarity (`model.BANK_SIMILARITY_WEIGHT`).
 from __future__ import annotations
 
 import re
+
 import torch
 
 from posegpt.data.captioner import Posecode, posecode_phrases, stated_posecodes
@@ -90,4 +91,3 @@ class BodyWords:
         if not bool(about_body.any()):
             return None
         return match[:, about_body].sum(1)  # (K,)
-

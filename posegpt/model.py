@@ -76,7 +76,7 @@ CAPTION_DESCRIPTIONS = 3
 CAPTION_AGREEMENT_WEIGHT = 0.5
 # Choosing among the bank's nearest by a request's body words (`bank_body_words`): a pose's word
 # score (`posegpt.body_words`, a sum of cosines over the body clauses) plus this weight times its
-# bank similarity, so among poses that cover the words alike the nearest request's wins (0.5-2 alike).
+# bank similarity, so among poses that cover the words alike the nearest request's wins (0.5-3 alike).
 BANK_SIMILARITY_WEIGHT = 2.0
 
 
