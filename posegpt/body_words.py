@@ -16,6 +16,9 @@ cover most of what was said wins.
   order.
 - The encoder is side-blind, the words are not: a clause that names one side ("my LEFT elbow")
   matches the other side's facts less by `OTHER_SIDE_PENALTY`.
+- It hears directions alike too ("stretch both arms UP" ≈ "arms stretched FORWARD", "lean way
+  BACK" ≈ "leaning forward"): a clause matches a wording that says a conflicting direction
+  (catalogues/directions.yaml) less by `DIRECTION_PENALTY`.
 
 Measured (`eval text2pose`, `eval natural`, the model card): chosen from the nearest 32 by these
 scores plus the bank's similarity (`model.BANK_SIMILARITY_WEIGHT`).
@@ -24,10 +27,12 @@ scores plus the bank's similarity (`model.BANK_SIMILARITY_WEIGHT`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import torch
 
 from posegpt.data.captioner import Posecode, posecode_phrases, stated_posecodes
+from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
 
@@ -36,6 +41,8 @@ from posegpt.retrieval import TextEmbedder
 BODY_CLAUSE = 0.6
 # How much less a clause naming one side matches a fact of the other side (cosine units; 0.2-0.4 alike).
 OTHER_SIDE_PENALTY = 0.3
+# How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
+DIRECTION_PENALTY = 0.2
 # Clauses end at punctuation and at the words that join facts in a description.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b", re.IGNORECASE)
 _OTHER_SIDE = {"left": "right", "right": "left"}
@@ -45,6 +52,25 @@ def clauses(text: str) -> list[str]:
     """The request's clauses: "Stand, left arm up and right knee bent" → ["Stand", "left arm up",
     "right knee bent"] (pieces of fewer than 3 characters dropped)."""
     return [piece.strip() for piece in _CLAUSE_BREAK.split(text) if len(piece.strip()) > 2]
+
+
+@lru_cache(maxsize=1)
+def _direction_words() -> tuple[dict[str, frozenset[str]], frozenset[tuple[str, str]]]:
+    table = load("directions")
+    return {group: frozenset(words) for group, words in table["groups"].items()}, frozenset(table["conflicts"])
+
+
+def directions(text: str) -> frozenset[str]:
+    """The direction groups (catalogues/directions.yaml) whose words `text` says."""
+    found = set(re.findall(r"[a-z]+", text.lower()))
+    return frozenset(group for group, words in _direction_words()[0].items() if found & words)
+
+
+def conflicting(asked: frozenset[str], said: frozenset[str]) -> bool:
+    """Whether words saying the directions `said` contradict words saying `asked`: one says a
+    group the other's conflicts with, and neither says the other's group too."""
+    conflicts = _direction_words()[1]
+    return any((a, b) in conflicts and a not in said and b not in asked for a in asked for b in said)
 
 
 def named_side(clause: str) -> str | None:
@@ -60,28 +86,34 @@ class BodyWords:
 
     def __init__(self, encoder: TextEmbedder) -> None:
         self.encoder = encoder
-        self._phrases: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (P, D) unit rows
+        # code → its wordings' (P, D) unit rows and the direction groups each says
+        self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]]]] = {}
 
-    def _code_vectors(self, code: Posecode) -> torch.Tensor:
+    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]]]:
         key = (code.topic, code.value, code.side)
         if key not in self._phrases:
-            self._phrases[key] = torch.from_numpy(self.encoder.encode(list(posecode_phrases(code))))  # (P, D)
+            wordings = list(posecode_phrases(code))
+            self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)), [directions(w) for w in wordings])  # (P, D), P sets
         return self._phrases[key]
 
     def scores(self, text: str, poses: Pose) -> torch.Tensor | None:
         """(K,) for K poses: the sum over the request's body clauses of each pose's best-matching
-        fact (cosine, less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name);
-        None when no clause of `text` is about the body."""
+        fact (the cosine of its best wording, less `DIRECTION_PENALTY` for a wording that says a
+        conflicting direction, less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not
+        name); None when no clause of `text` is about the body."""
         pieces = clauses(text)
         if not pieces or len(poses) == 0:
             return None
         clause_vectors = torch.from_numpy(self.encoder.encode(pieces))  # (C, D)
         sides = [named_side(piece) for piece in pieces]
+        asked = [directions(piece) for piece in pieces]
         matches = []
         for codes in stated_posecodes(poses):
             per_code = []
             for code in codes:
-                similarity = (clause_vectors @ self._code_vectors(code).T).max(1).values  # (C,)
+                vectors, said = self._code_wordings(code)  # (P, D), P sets
+                contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
+                similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()).max(1).values  # (C,)
                 penalty = torch.tensor([OTHER_SIDE_PENALTY if side is not None and code.side == _OTHER_SIDE[side] else 0.0
                                         for side in sides])
                 per_code.append(similarity - penalty)

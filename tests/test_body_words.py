@@ -67,3 +67,32 @@ def test_a_clause_naming_one_side_prefers_that_sides_facts():
     assert scores is not None and int(scores.argmax()) == 1
     mirrored = words.scores(text.replace("left", "right"), poses)
     assert mirrored is not None and int(mirrored.argmax()) == 0
+
+
+def test_words_saying_conflicting_directions_contradict_each_other():
+    from posegpt.body_words import conflicting, directions
+
+    assert directions("Stretch both arms UP") == {"up"}
+    assert conflicting(directions("stretch both arms up"), directions("arms stretched forward at shoulder height"))
+    assert conflicting(directions("lean way back"), directions("torso leaning forward"))
+    assert conflicting(directions("feet apart"), directions("feet together"))
+    # a wording that says both directions, or a clause that asks for both, contradicts nothing
+    assert not conflicting(directions("arms up"), directions("arms raised up and forward"))
+    assert not conflicting(directions("arms up and forward"), directions("arms stretched forward"))
+    assert not conflicting(directions("bend your knees"), directions("both knees bent"))
+    assert not conflicting(directions("sit"), directions("arms stretched forward"))
+
+
+def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
+    import posegpt.body_words as body_words
+
+    monkeypatch.setattr(body_words, "BODY_CLAUSE", 0.0)  # every clause counts: the scores compare directly
+    poses = _batch(named_pose("arms_up"), named_pose("t_pose"))
+    text = "stretch both arms down"
+    with_penalty = BodyWords(WordEmbedder()).scores(text, poses)
+    monkeypatch.setattr(body_words, "DIRECTION_PENALTY", 0.0)
+    without = BodyWords(WordEmbedder()).scores(text, poses)
+    assert with_penalty is not None and without is not None
+    # by its words alone "stretch both arms up overhead" is the nearest wording; it says the other direction
+    assert float(without[0]) > float(without[1]) and float(with_penalty[0]) < float(without[0])
+    assert float(with_penalty[1]) == float(without[1])  # "both arms out to the sides" says no direction against it

@@ -48,6 +48,7 @@ EXPECTED_CONTENT = {
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
     "sides": "20fb6b4c78649098f1481f46606d7639583af18b25eb72980760a975d61cbd4f",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
+    "directions": "0acfa3bfe4ec083a7f6a772c688e3ac8c77dd000be836fe07706342897b217bc",
 }
 
 
@@ -229,6 +230,10 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\n",
      "support"),  # YAML reads a bare on as true
     ("declines", "phrases: [no picture, \"don't show\"]\n", "no apostrophes"),
+    ("directions", "groups:\n  up: [up, high]\n  down: [down, high]\nconflicts: {up: [down]}\n", "also a word of"),
+    ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [dwn]}\n", "unknown group"),
+    ("directions", "groups:\n  up: [up]\n  down: [Way Down]\nconflicts: {up: [down]}\n", "one lower-case word"),
+    ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [up]}\n", "itself"),
 ])
 def test_malformed_word_lists(tmp_path: Path, kind: str, text: str, expected: str) -> None:
     assert expected in _error(tmp_path, kind, text)

@@ -46,6 +46,7 @@ CATALOGUES: dict[str, str] = {
     "counts": "counts",
     "sides": "sides",
     "declines": "declines",
+    "directions": "directions",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -664,6 +665,38 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
     return {"phrases": phrases}
 
 
+def _directions(file: _File, data: Any) -> dict[str, Any]:
+    """Groups of direction words and which groups conflict ("up" with "down" and "forward")."""
+    top = file.record(data, "", 1, ("groups", "conflicts"))
+    groups = file.mapping(*top.at("groups"))
+    if not groups:
+        raise file.error(groups.line, "groups", "needs at least one group of words")
+    out: dict[str, tuple[str, ...]] = {}
+    seen: dict[str, str] = {}
+    for name, listed in groups.items():
+        where, line = f"groups.{name}", groups.lines[name]
+        words = file.texts(listed, where, line, allowed=())
+        for word in words:
+            if not re.fullmatch(r"[a-z]+", word):
+                raise file.error(line, where, f"{word!r}: one lower-case word")
+            if word in seen:
+                raise file.error(line, where, f"{word!r} is also a word of {seen[word]!r}")
+            seen[word] = str(name)
+        out[str(name)] = words
+    table = file.mapping(*top.at("conflicts"))
+    conflicts: set[tuple[str, str]] = set()
+    for name, listed in table.items():
+        where, line = f"conflicts.{name}", table.lines[name]
+        for group in (name, *file.texts(listed, where, line, allowed=())):
+            if group not in out:
+                raise file.error(line, where, f"unknown group {group!r}; known: {_listed(out)}{_suggest(str(group), out)}")
+        for other in file.texts(listed, where, line, allowed=()):
+            if other == name:
+                raise file.error(line, where, f"a group cannot conflict with itself ({name!r})")
+            conflicts |= {(str(name), other), (other, str(name))}
+    return {"groups": out, "conflicts": tuple(sorted(conflicts))}
+
+
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
     top = file.record(data, "", 1, ("questions", "refs", "who_states"))
     questions = top.record("questions", tuple(SCENE_QUESTION_FAMILIES))
@@ -833,6 +866,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "counts": _counts,
     "sides": _sides,
     "declines": _declines,
+    "directions": _directions,
 }
 
 
@@ -866,7 +900,8 @@ def load(name: str) -> Any:
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
-    "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}.
+    "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
+    ((group, group), ...) both ways, sorted}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
