@@ -107,17 +107,20 @@ class BodyWords:
         clause_vectors = torch.from_numpy(self.encoder.encode(pieces))  # (C, D)
         sides = [named_side(piece) for piece in pieces]
         asked = [directions(piece) for piece in pieces]
-        matches = []
-        for codes in stated_posecodes(poses):
-            per_code = []
-            for code in codes:
+        code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
+
+        def matched(code: Posecode) -> torch.Tensor:
+            key = (code.topic, code.value, code.side)
+            if key not in code_match:
                 vectors, said = self._code_wordings(code)  # (P, D), P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()).max(1).values  # (C,)
                 penalty = torch.tensor([OTHER_SIDE_PENALTY if side is not None and code.side == _OTHER_SIDE[side] else 0.0
                                         for side in sides])
-                per_code.append(similarity - penalty)
-            matches.append(torch.stack(per_code).max(0).values)  # (C,)
+                code_match[key] = similarity - penalty
+            return code_match[key]
+
+        matches = [torch.stack([matched(code) for code in codes]).max(0).values for codes in stated_posecodes(poses)]  # K × (C,)
         match = torch.stack(matches)  # (K, C)
         about_body = match.max(0).values >= BODY_CLAUSE  # (C,)
         if not bool(about_body.any()):
