@@ -46,6 +46,7 @@ DIRECTION_PENALTY = 0.2
 # Clauses end at punctuation and at the words that join facts in a description.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b", re.IGNORECASE)
 _OTHER_SIDE = {"left": "right", "right": "left"}
+_WORD = re.compile(r"[a-z]+")
 
 
 def clauses(text: str) -> list[str]:
@@ -62,7 +63,7 @@ def _direction_words() -> tuple[dict[str, frozenset[str]], frozenset[tuple[str, 
 
 def directions(text: str) -> frozenset[str]:
     """The direction groups (catalogues/directions.yaml) whose words `text` says."""
-    found = set(re.findall(r"[a-z]+", text.lower()))
+    found = set(_WORD.findall(text.lower()))
     return frozenset(group for group, words in _direction_words()[0].items() if found & words)
 
 
@@ -75,9 +76,14 @@ def conflicting(asked: frozenset[str], said: frozenset[str]) -> bool:
 
 def named_side(clause: str) -> str | None:
     """"left" or "right" when the clause names that side alone, else None."""
-    words = set(re.findall(r"[a-z]+", clause.lower()))
+    words = set(_WORD.findall(clause.lower()))
     left, right = "left" in words, "right" in words
     return "left" if left and not right else "right" if right and not left else None
+
+
+def _fact(code: Posecode) -> tuple[str, str, str | None]:
+    """What a posecode says, without how much it defines the pose or its measure."""
+    return code.topic, code.value, code.side
 
 
 class BodyWords:
@@ -90,7 +96,7 @@ class BodyWords:
         self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]]]] = {}
 
     def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]]]:
-        key = (code.topic, code.value, code.side)
+        key = _fact(code)
         if key not in self._phrases:
             wordings = list(posecode_phrases(code))
             self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)), [directions(w) for w in wordings])  # (P, D), P sets
@@ -110,7 +116,7 @@ class BodyWords:
         code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
 
         def matched(code: Posecode) -> torch.Tensor:
-            key = (code.topic, code.value, code.side)
+            key = _fact(code)
             if key not in code_match:
                 vectors, said = self._code_wordings(code)  # (P, D), P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)

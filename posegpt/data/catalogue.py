@@ -637,22 +637,24 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
     gap, where, line = top.at("gap")
     if not isinstance(gap, int) or isinstance(gap, bool) or not 1 <= gap <= 4:
         raise file.error(line, where, f"gap is a whole number of words from 1 to 4, got {gap!r}")
-    def words(listed: tuple[str, ...], where: str, line: int) -> tuple[str, ...]:
-        for word in listed:
-            if not re.fullmatch(r"[a-z]+", word):
-                raise file.error(line, where, f"{word!r}: one lower-case word")
-        return listed
-
     support_table = file.mapping(*top.at("support"))
     support = {}
     for group, listed in support_table.items():
         where, line = f"support.{group}", support_table.lines[group]
         if group not in out:
             raise file.error(line, where, f"unknown group {group!r}; known: {_listed(out)}")
-        support[str(group)] = words(file.texts(listed, where, line, allowed=()), where, line)
-    determiners = words(top.texts("determiners", allowed=()), "determiners", top.at("determiners")[2])
-    support_words = words(top.texts("support_words", allowed=()), "support_words", top.at("support_words")[2])
+        support[str(group)] = _single_words(file, file.texts(listed, where, line, allowed=()), where, line)
+    determiners = _single_words(file, top.texts("determiners", allowed=()), "determiners", top.at("determiners")[2])
+    support_words = _single_words(file, top.texts("support_words", allowed=()), "support_words", top.at("support_words")[2])
     return {"groups": out, "gap": gap, "support": support, "support_words": support_words, "determiners": determiners}
+
+
+def _single_words(file: _File, listed: tuple[str, ...], where: str, line: int) -> tuple[str, ...]:
+    """`listed`, each checked to be one lower-case word."""
+    for word in listed:
+        if not re.fullmatch(r"[a-z]+", word):
+            raise file.error(line, where, f"{word!r}: one lower-case word")
+    return listed
 
 
 def _declines(file: _File, data: Any) -> dict[str, Any]:
@@ -675,10 +677,8 @@ def _directions(file: _File, data: Any) -> dict[str, Any]:
     seen: dict[str, str] = {}
     for name, listed in groups.items():
         where, line = f"groups.{name}", groups.lines[name]
-        words = file.texts(listed, where, line, allowed=())
+        words = _single_words(file, file.texts(listed, where, line, allowed=()), where, line)
         for word in words:
-            if not re.fullmatch(r"[a-z]+", word):
-                raise file.error(line, where, f"{word!r}: one lower-case word")
             if word in seen:
                 raise file.error(line, where, f"{word!r} is also a word of {seen[word]!r}")
             seen[word] = str(name)
@@ -687,10 +687,11 @@ def _directions(file: _File, data: Any) -> dict[str, Any]:
     conflicts: set[tuple[str, str]] = set()
     for name, listed in table.items():
         where, line = f"conflicts.{name}", table.lines[name]
-        for group in (name, *file.texts(listed, where, line, allowed=())):
+        others = file.texts(listed, where, line, allowed=())
+        for group in (name, *others):
             if group not in out:
                 raise file.error(line, where, f"unknown group {group!r}; known: {_listed(out)}{_suggest(str(group), out)}")
-        for other in file.texts(listed, where, line, allowed=()):
+        for other in others:
             if other == name:
                 raise file.error(line, where, f"a group cannot conflict with itself ({name!r})")
             conflicts |= {(str(name), other), (other, str(name))}
