@@ -104,9 +104,16 @@ class BodyWords:
 
     def scores(self, text: str, poses: Pose) -> torch.Tensor | None:
         """(K,) for K poses: the sum over the request's body clauses of each pose's best-matching
-        fact (the cosine of its best wording, less `DIRECTION_PENALTY` for a wording that says a
-        conflicting direction, less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not
-        name); None when no clause of `text` is about the body."""
+        fact (`matches`); None when no clause of `text` is about the body."""
+        match = self.matches(text, poses)
+        return None if match is None else match.sum(1)
+
+    def matches(self, text: str, poses: Pose) -> torch.Tensor | None:
+        """(K, C) for K poses and the C clauses of `text` that some pose's fact matches at least
+        `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
+        less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
+        `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name); None when no clause
+        of `text` is about the body."""
         pieces = clauses(text)
         if not pieces or len(poses) == 0:
             return None
@@ -131,4 +138,4 @@ class BodyWords:
         about_body = match.max(0).values >= BODY_CLAUSE  # (C,)
         if not bool(about_body.any()):
             return None
-        return match[:, about_body].sum(1)  # (K,)
+        return match[:, about_body]  # (K, C)

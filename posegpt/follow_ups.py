@@ -7,12 +7,13 @@ to some *other* pose of the training conversations, so what the follow-up does n
 from a stranger. The changes the project knows how to make to any pose are the training
 conversations' edits (`posegpt.data.conversations.EDITS`, catalogues/edits.yaml: the mirror
 image, the other arm or leg, arms raised / lowered / out / forward, hands on hips, sit down,
-stand up, kneel, lie down, turn onto the front, cross the legs, squat, bend the knees, look up /
-down, ...). So a follow-up's words are matched to the edits' request phrasings with the sentence
-encoder, and the nearest edit is applied to the pose shown last when it fits it (`apply_edit`:
-what it needs holds, what it achieves holds after it, the pose stays plausible; the user asked,
-so no least motion). A follow-up no edit is near (similarity below `EDIT_SIMILARITY`: "lean
-forward and reach for your feet"), or whose edit does not fit, is left to the bank.
+stand up, kneel, lie down, turn onto the front, cross the legs, squat, bend the knees, feet apart
+or together, look up / down, ...). So a follow-up's words are matched to the edits' request
+phrasings with the sentence encoder, and the nearest edit is applied to the pose shown last when
+it fits it (`apply_edit`: what it needs holds, what it achieves holds after it, the pose stays
+plausible; the user asked, so no least motion). A follow-up no edit is near (similarity below
+`EDIT_SIMILARITY`: "lean forward and reach for your feet"), or whose edit does not fit, is left
+to the bank.
 
 Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank alone.
 """

@@ -49,6 +49,7 @@ from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank, bank
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 if TYPE_CHECKING:
+    from posegpt.asked_edits import AskedEdits
     from posegpt.body_words import BodyWords
     from posegpt.follow_ups import FollowUpEdits
 
@@ -131,6 +132,11 @@ class PoseGPTConfig:
     # nearest poses, the one whose own facts (posecodes) cover most of its body words
     # (`posegpt.body_words`); requests without body words keep the order above. Measured in the model card.
     bank_body_words: bool = False
+    # … and the pose so chosen changed by a training edit one of the request's clauses asks for
+    # when that makes its facts match the words better (`posegpt.asked_edits`: "arms down by your
+    # sides, feet together" when every candidate with the feet has the arms out); a request without
+    # body words, by the edit it asks for most ("hands up like you just scored"). Measured in the model card.
+    bank_asked_edits: bool = False
     # Each bank pose turned to the sides the message names (`posegpt.sides`: "your right hand" gets
     # the mirror image of a nearest request done with the left). Measured in the model card.
     bank_sides: bool = True
@@ -477,6 +483,7 @@ class PoseGPT(nn.Module):
         self._request_encoder: Any = None
         self._follow_up_edits: FollowUpEdits | None = None  # made on first use
         self._body_words: BodyWords | None = None  # made on first use
+        self._asked_edits: AskedEdits | None = None  # made on first use
         # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
         # checkpoint, fitted by `python -m posegpt train-intent`); None = the LLM alone decides.
         self.intent_gate: IntentGate | None = None
@@ -695,8 +702,11 @@ class PoseGPT(nn.Module):
         similar first, each one distinct from those before it (a request for three stretches gets
         three stretches, not one three times); a first request that lists its poses ("a squat and
         then a lunge", `posegpt.pose_count.listed_poses`) gets the nearest to each item first, in
-        its order. Each is turned to the sides its words name (`bank_sides`: "your right hand" is
-        not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the model's device."""
+        its order; a request that spells out a body gets the pose whose facts cover most of its
+        words first (`bank_body_words`), changed as its clauses ask when that covers more
+        (`bank_asked_edits`). Each is turned to the sides its words name (`bank_sides`: "your right
+        hand" is not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the
+        model's device."""
         from posegpt.pose_count import listed_poses
         from posegpt.sides import on_named_sides
 
@@ -712,9 +722,17 @@ class PoseGPT(nn.Module):
         below = self.config.bank_rerank_below
         by_words = self._by_body_words(asked, candidates, found[0, :, -1]) if self.config.bank_body_words and not follow_up else None
         if by_words is not None:
-            candidates = candidates[by_words]
+            order, shown = by_words
+            candidates = candidates[order]
+            changed = self._asked_edit(asked, shown, int(order[0])) if self.config.bank_asked_edits else None
+            if changed is not None:  # offered first, the pose it changed after it
+                candidates = torch.cat([changed[None], candidates])  # (K + 1, 144)
         elif self.config.bank_rerank and (below is None or float(found[0, 0, -1]) < below):
             candidates = candidates[self._reranked(queries[0], candidates, found[0, :, -1])]
+        if by_words is None and self.config.bank_asked_edits and not follow_up:
+            changed = self._asked_edit(asked, self._turned(candidates[:1], asked), 0, judged=False)
+            if changed is not None:
+                candidates = torch.cat([changed[None], candidates])  # (K + 1, 144)
         chosen: list[tuple[torch.Tensor, str]] = []  # (6D pose (144,), the words that asked for it)
 
         def offer(pose: torch.Tensor, words: str) -> bool:
@@ -758,23 +776,45 @@ class PoseGPT(nn.Module):
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         return self._follow_up_edits.edited(shown, asked)
 
-    def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor | None:
+    def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that
         says what the body does: by how much of its body words each pose's own facts cover
         (`posegpt.body_words`, each pose first turned to the sides the words name, as it would be
-        shown) + BANK_SIMILARITY_WEIGHT × its bank `similarity` (K,) → (K,) indices; None when the
-        request has no body words."""
+        shown) + BANK_SIMILARITY_WEIGHT × its bank `similarity` (K,) → ((K,) indices, the K poses
+        so turned, in the candidates' order); None when the request has no body words."""
         from posegpt.body_words import BodyWords
-        from posegpt.sides import on_named_sides
 
         if self._body_words is None:
             self._body_words = BodyWords(self.request_encoder())
-        rotations = rotation_6d_to_matrix(candidates.float().unflatten(-1, (NUM_JOINTS, 6)))  # (K, 24, 3, 3)
-        shown = [on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), asked) for i in range(rotations.shape[0])]
-        scores = self._body_words.scores(asked, Pose.from_rotation_matrices(torch.cat([p.rotation_matrices() for p in shown])))
+        shown = self._turned(candidates, asked)
+        scores = self._body_words.scores(asked, shown)
         if scores is None:
             return None
-        return torch.argsort(scores + BANK_SIMILARITY_WEIGHT * similarity.float(), descending=True, stable=True)
+        return torch.argsort(scores + BANK_SIMILARITY_WEIGHT * similarity.float(), descending=True, stable=True), shown
+
+    def _asked_edit(self, asked: str, shown: Pose, chosen: int, judged: bool = True) -> torch.Tensor | None:
+        """The bank's candidates turned to the sides `asked` names (`shown`, K poses), the `chosen`
+        one changed by a training edit the request's clauses ask for (`posegpt.asked_edits`; when
+        not `judged` by body words, the request has none: the edit asked for most) → (144,) 6D, or None."""
+        from posegpt.asked_edits import AskedEdits
+        from posegpt.body_words import BodyWords
+
+        if self._body_words is None:
+            self._body_words = BodyWords(self.request_encoder())
+        if self._asked_edits is None:
+            self._asked_edits = AskedEdits(self.request_encoder(), self._body_words)
+        pose = shown[chosen]
+        changed = self._asked_edits.edited(asked, pose) if judged else self._asked_edits.most_asked(asked, pose)
+        return None if changed is None else rotations_to_6d(changed.rotation_matrices()[0].float())
+
+    @staticmethod
+    def _turned(candidates: torch.Tensor, asked: str) -> Pose:
+        """(K, 144) 6D poses → K poses, each turned to the sides `asked` names, as it would be shown."""
+        from posegpt.sides import on_named_sides
+
+        rotations = rotation_6d_to_matrix(candidates.float().unflatten(-1, (NUM_JOINTS, 6)))  # (K, 24, 3, 3)
+        turned = [on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), asked) for i in range(rotations.shape[0])]
+        return Pose.from_rotation_matrices(torch.cat([pose.rotation_matrices() for pose in turned]))
 
     def _reranked(self, query: torch.Tensor, candidates: torch.Tensor, similarity: torch.Tensor) -> torch.Tensor:
         """The order in which to offer the bank's `candidates` (K, 144) for a request embedded as

@@ -644,6 +644,29 @@ def test_the_bank_gives_a_request_with_body_words_the_pose_that_does_them(folder
                      (True, "stand still and raise arms"): "wave_left_hand"}  # an exact request keeps its pose
 
 
+def test_the_bank_changes_its_pose_as_the_request_asks_when_no_entry_does(folder):
+    from posegpt.eval.checks import run_checks
+    from posegpt.pose import Pose
+    from posegpt.retrieval import PoseBank
+
+    arms_up = named_pose("arms_up")
+    asked = [{"role": "user", "content": "stand tall with your arms down by your sides"}]
+    found = {}
+    for asked_edits in (False, True):
+        model = build(folder, bank_answers=True, bank_body_words=True, bank_asked_edits=asked_edits).eval()
+        model.pose_bank = PoseBank.build(["stand tall"], arms_up.rotation_matrices(), ["arms_up"], WordEmbedder())
+        model._request_encoder = WordEmbedder()
+        found[asked_edits] = model.bank_poses(asked, count=2)  # (n, 24, 3, 3)
+    assert found[False].shape[0] == 1 and torch.allclose(found[False][0], arms_up.rotation_matrices()[0], atol=2e-2)
+    # the changed pose first, the bank's own after it
+    assert found[True].shape[0] == 2 and torch.allclose(found[True][1], arms_up.rotation_matrices()[0], atol=2e-2)
+    assert run_checks(Pose.from_rotation_matrices(found[True][:1]), ["wrists_below_shoulders"])["wrists_below_shoulders"]
+    # words no pose's facts match still get the change they ask for most
+    model.pose_bank = PoseBank.build(["stand like a champion"], named_pose("stand").rotation_matrices(), ["stand"], WordEmbedder())
+    champion = model.bank_poses([{"role": "user", "content": "lift your arms above your head like a champion"}], count=1)
+    assert run_checks(Pose.from_rotation_matrices(champion), ["both_wrists_above_head"])["both_wrists_above_head"]
+
+
 def test_the_bank_chooses_among_as_many_entries_however_many_poses_are_asked_for(folder):
     from posegpt.retrieval import PoseBank
 

@@ -47,6 +47,7 @@ CATALOGUES: dict[str, str] = {
     "sides": "sides",
     "declines": "declines",
     "directions": "directions",
+    "asked_edits": "asked_edits",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -667,6 +668,14 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
     return {"phrases": phrases}
 
 
+def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
+    """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
+    top = file.record(data, "", 1, ("relative", "not_a_change"))
+    relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
+    words = _single_words(file, top.texts("not_a_change", allowed=()), "not_a_change", top.at("not_a_change")[2])
+    return {"relative": relative, "not_a_change": words}
+
+
 def _directions(file: _File, data: Any) -> dict[str, Any]:
     """Groups of direction words and which groups conflict ("up" with "down" and "forward")."""
     top = file.record(data, "", 1, ("groups", "conflicts"))
@@ -868,6 +877,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "sides": _sides,
     "declines": _declines,
     "directions": _directions,
+    "asked_edits": _asked_edits,
 }
 
 
@@ -902,7 +912,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted}.
+    ((group, group), ...) both ways, sorted}; "asked_edits" → {"relative": edit names, "not_a_change": words}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
