@@ -17,8 +17,9 @@ cover most of what was said wins.
 - The encoder is side-blind, the words are not: a clause that names one side ("my LEFT elbow")
   matches the other side's facts less by `OTHER_SIDE_PENALTY`.
 - It hears directions alike too ("stretch both arms UP" ≈ "arms stretched FORWARD", "lean way
-  BACK" ≈ "leaning forward"): a clause matches a wording that says a conflicting direction
-  (catalogues/directions.yaml) less by `DIRECTION_PENALTY`.
+  BACK" ≈ "leaning forward", "arms down BY YOUR SIDES" ≈ "arms out to the SIDES"): a clause
+  matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
+  sides" is an idiom that says down) less by `DIRECTION_PENALTY`.
 
 Measured (`eval text2pose`, `eval natural`, the model card): chosen from the nearest 32 by these
 scores plus the bank's similarity (`model.BANK_SIMILARITY_WEIGHT`).
@@ -56,15 +57,23 @@ def clauses(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1)
-def _direction_words() -> tuple[dict[str, frozenset[str]], frozenset[tuple[str, str]]]:
+def _direction_words() -> tuple[dict[str, frozenset[str]], frozenset[tuple[str, str]], list[tuple[re.Pattern[str], str]]]:
     table = load("directions")
-    return {group: frozenset(words) for group, words in table["groups"].items()}, frozenset(table["conflicts"])
+    idioms = [(re.compile(r"\b" + re.escape(phrase) + r"\b"), group) for phrase, group in table["idioms"].items()]
+    return {group: frozenset(words) for group, words in table["groups"].items()}, frozenset(table["conflicts"]), idioms
 
 
 def directions(text: str) -> frozenset[str]:
-    """The direction groups (catalogues/directions.yaml) whose words `text` says."""
-    found = set(_WORD.findall(text.lower()))
-    return frozenset(group for group, words in _direction_words()[0].items() if found & words)
+    """The direction groups (catalogues/directions.yaml) whose words `text` says; an idiom's
+    words ("at your sides") say its group alone."""
+    lowered = " ".join(_WORD.findall(text.lower()))
+    said = set()
+    for pattern, group in _direction_words()[2]:
+        if pattern.search(lowered):
+            said.add(group)
+            lowered = pattern.sub(" ", lowered)
+    found = set(lowered.split())
+    return frozenset(said | {group for group, words in _direction_words()[0].items() if found & words})
 
 
 def conflicting(asked: frozenset[str], said: frozenset[str]) -> bool:

@@ -83,6 +83,17 @@ def test_words_saying_conflicting_directions_contradict_each_other():
     assert not conflicting(directions("sit"), directions("arms stretched forward"))
 
 
+def test_an_idiom_says_its_direction_and_not_its_words():
+    from posegpt.body_words import conflicting, directions
+
+    assert directions("arms down by your sides") == {"down"}
+    assert directions("Arms relaxed at the sides.") == {"down"}
+    assert directions("arms out to the sides") == {"side"}
+    assert directions("arms by your sides, one hand out to the side") == {"down", "side"}
+    assert conflicting(directions("arms hanging by your sides"), directions("arms held out to the sides"))
+    assert not conflicting(directions("arms hanging by your sides"), directions("both arms relaxed at the sides"))
+
+
 def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
     import posegpt.body_words as body_words
 
@@ -95,4 +106,4 @@ def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
     assert with_penalty is not None and without is not None
     # by its words alone "stretch both arms up overhead" is the nearest wording; it says the other direction
     assert float(without[0]) > float(without[1]) and float(with_penalty[0]) < float(without[0])
-    assert float(with_penalty[1]) == float(without[1])  # "both arms out to the sides" says no direction against it
+    assert float(with_penalty[1]) < float(without[1])  # "both arms out to the sides" says another against it

@@ -27,7 +27,7 @@ from posegpt.data.catalogue import CATALOGUES, CatalogueError, load, load_file, 
 # recorded answers, not a catalogue): [samples, sha256 of (kind, messages, meta) as sorted JSON,
 # sum of |pose values| (a sum, not a hash, so last-bit float differences between machines pass)].
 EXPECTED_GENERATED = {
-    "train": [600, "590cbd815820bb4e45a521b1825fc0407c269fc3c7c7a384c7e3892159e12150", 6471.879],
+    "train": [600, "bff89db345fd5b0c4288d11d73aad66755a6f7e67793c7de9767c9dd8666fb3c", 6471.306],
     "eval": [200, "32b5c2d921b71cf5a8be2253e698a711428b3cd74c33a0614383916fda52ac99", 1896.683],
 }
 # Captioner(seed=0).describe(pose, 3) of every library pose and its mirror image.
@@ -39,7 +39,7 @@ EXPECTED_CONTENT = {
     "situations": "28dacef63cf2621b1fb44a4f567049bf929576dc0a4d9bc2cb57f0e713d49505",
     "templates": "c50b7da4b482e66e9c633ab3d4efa44d1f9e092cfbff783ea81c9b794d07dcb7",
     "qa": "43cac1222e3f3cb6a77ae7ce9de1cf8120295a712bb5f522dec4466bd829c6b4",
-    "edits": "4b4ef9537a19e519228e11f21c871edf4c138686d7b8a5c9a097814c1c21a997",
+    "edits": "b9c91b985010ccbb3a6514e70d00603fa37397f38fc330a078d05caaf101cad1",
     "captioner": "4efe6c65802493b128b87482ed0bed5ad930aa608ae80dfaa789509afcb5168b",
     "chat_prompts": "30a4841c3bc008c8effa73377015819f0c8869c1f345ba220d3ae655d4d959b7",
     "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",
@@ -48,7 +48,7 @@ EXPECTED_CONTENT = {
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
     "sides": "20fb6b4c78649098f1481f46606d7639583af18b25eb72980760a975d61cbd4f",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
-    "directions": "0acfa3bfe4ec083a7f6a772c688e3ac8c77dd000be836fe07706342897b217bc",
+    "directions": "bcf269d5b53cb976a8d0dd4ffd8110d7cbe40db67d59d9b1452ee6589187c4df",
     "asked_edits": "1f054083801321476333d98dd2e9289a345142e8bda783782f614ed6c8dd10bd",
 }
 
@@ -235,6 +235,9 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [dwn]}\n", "unknown group"),
     ("directions", "groups:\n  up: [up]\n  down: [Way Down]\nconflicts: {up: [down]}\n", "one lower-case word"),
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [up]}\n", "itself"),
+    ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {dwn: [at your sides]}\n", "unknown group"),
+    ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {down: [sides]}\n", "two or more"),
+    ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {down: [at sides], up: [at sides]}\n", "also an idiom"),
     ("asked_edits", "relative: [mirorr]\nnot_a_change: [arm]\n", "unknown edit"),
     ("asked_edits", "relative: [mirror]\nnot_a_change: [Left Arm]\n", "one lower-case word"),
 ])

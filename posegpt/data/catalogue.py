@@ -677,8 +677,9 @@ def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
 
 
 def _directions(file: _File, data: Any) -> dict[str, Any]:
-    """Groups of direction words and which groups conflict ("up" with "down" and "forward")."""
-    top = file.record(data, "", 1, ("groups", "conflicts"))
+    """Groups of direction words, which groups conflict ("up" with "down" and "forward"), and idioms
+    that say a group whatever their words say ("at your sides": down)."""
+    top = file.record(data, "", 1, ("groups", "conflicts"), optional=("idioms",))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one group of words")
@@ -704,7 +705,20 @@ def _directions(file: _File, data: Any) -> dict[str, Any]:
             if other == name:
                 raise file.error(line, where, f"a group cannot conflict with itself ({name!r})")
             conflicts |= {(str(name), other), (other, str(name))}
-    return {"groups": out, "conflicts": tuple(sorted(conflicts))}
+    idioms: dict[str, str] = {}
+    if "idioms" in top.data:
+        table = file.mapping(*top.at("idioms"))
+        for name, listed in table.items():
+            where, line = f"idioms.{name}", table.lines[name]
+            if name not in out:
+                raise file.error(line, where, f"unknown group {name!r}; known: {_listed(out)}{_suggest(str(name), out)}")
+            for phrase in file.texts(listed, where, line, allowed=()):
+                if not re.fullmatch(r"[a-z]+( [a-z]+)+", phrase):
+                    raise file.error(line, where, f"{phrase!r}: two or more lower-case words separated by single spaces")
+                if phrase in idioms:
+                    raise file.error(line, where, f"{phrase!r} is also an idiom of {idioms[phrase]!r}")
+                idioms[phrase] = str(name)
+    return {"groups": out, "conflicts": tuple(sorted(conflicts)), "idioms": idioms}
 
 
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
@@ -912,7 +926,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted}; "asked_edits" → {"relative": edit names, "not_a_change": words}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
