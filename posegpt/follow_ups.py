@@ -13,7 +13,9 @@ phrasings with the sentence encoder, and the nearest edit is applied to the pose
 it fits it (`apply_edit`: what it needs holds, what it achieves holds after it, the pose stays
 plausible; the user asked, so no least motion). A follow-up no edit is near (similarity below
 `EDIT_SIMILARITY`: "lean forward and reach for your feet"), or whose edit does not fit, is left
-to the bank.
+to the bank. The sentence encoder hears "put your arms UP" nearer "put your arms DOWN" than "now
+put both arms up", so a phrasing that says a direction conflicting with the words' (as in
+`posegpt.body_words`: catalogues/directions.yaml) is `DIRECTION_PENALTY` less similar.
 
 Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank alone.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import threading
 import numpy as np
 
+from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
 
@@ -39,6 +42,7 @@ class FollowUpEdits:
 
         self._encoder = encoder
         self._phrasings = [(edit, request) for edit in EDITS for request in edit.requests]
+        self._said = [directions(request) for _, request in self._phrasings]
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
 
@@ -58,7 +62,9 @@ class FollowUpEdits:
         from posegpt.data.conversations import apply_edit
 
         query = np.asarray(self._encoder.encode([words]), dtype=np.float32)[0]  # (D,)
-        similarity = self._embedded() @ query  # (R,)
+        asked = directions(words)
+        similarity = self._embedded() @ query - DIRECTION_PENALTY * np.array(
+            [conflicting(asked, said) for said in self._said], dtype=np.float32)  # (R,)
         nearest = int(np.argmax(similarity))
         if similarity[nearest] < EDIT_SIMILARITY:
             return None

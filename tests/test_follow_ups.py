@@ -56,3 +56,16 @@ def test_a_small_change_the_words_ask_for_is_made():
     looking = edits.edited(hands_on_hips, "Now look at the floor.")
     assert looking is not None and run_checks(looking, ["head_down"])["head_down"]
     assert torch.allclose(looking.axis_angle()[0, :12], hands_on_hips.axis_angle()[0, :12], atol=1e-5)  # only neck and head move
+
+
+def test_a_phrasing_in_the_other_direction_is_not_the_edit_asked_for(monkeypatch):
+    import posegpt.follow_ups as follow_ups
+
+    stand = named_pose("stand")
+    # by its words alone "put your arms up" is nearest "Put your arms down." (which does not fit:
+    # the arms are down), not "Now put both arms up."
+    monkeypatch.setattr(follow_ups, "DIRECTION_PENALTY", 0.0)
+    assert FollowUpEdits(WordEmbedder()).edited(stand, "put your arms up") is None
+    monkeypatch.undo()
+    raised = FollowUpEdits(WordEmbedder()).edited(stand, "put your arms up")
+    assert raised is not None and run_checks(raised, ["both_wrists_above_head"])["both_wrists_above_head"]
