@@ -724,14 +724,12 @@ class PoseGPT(nn.Module):
         if by_words is not None:
             order, shown = by_words
             candidates = candidates[order]
-            changed = self._asked_edit(asked, shown, int(order[0])) if self.config.bank_asked_edits else None
-            if changed is not None:  # offered first, the pose it changed after it
-                candidates = torch.cat([changed[None], candidates])  # (K + 1, 144)
         elif self.config.bank_rerank and (below is None or float(found[0, 0, -1]) < below):
             candidates = candidates[self._reranked(queries[0], candidates, found[0, :, -1])]
-        if by_words is None and self.config.bank_asked_edits and not follow_up:
-            changed = self._asked_edit(asked, self._turned(candidates[:1], asked), 0, judged=False)
-            if changed is not None:
+        if self.config.bank_asked_edits and not follow_up:
+            first = shown[int(order[0])] if by_words is not None else self._turned(candidates[:1], asked)
+            changed = self._asked_edit(asked, first, judged=by_words is not None)
+            if changed is not None:  # offered first, the pose it changed after it
                 candidates = torch.cat([changed[None], candidates])  # (K + 1, 144)
         chosen: list[tuple[torch.Tensor, str]] = []  # (6D pose (144,), the words that asked for it)
 
@@ -792,10 +790,11 @@ class PoseGPT(nn.Module):
             return None
         return torch.argsort(scores + BANK_SIMILARITY_WEIGHT * similarity.float(), descending=True, stable=True), shown
 
-    def _asked_edit(self, asked: str, shown: Pose, chosen: int, judged: bool = True) -> torch.Tensor | None:
-        """The bank's candidates turned to the sides `asked` names (`shown`, K poses), the `chosen`
-        one changed by a training edit the request's clauses ask for (`posegpt.asked_edits`; when
-        not `judged` by body words, the request has none: the edit asked for most) → (144,) 6D, or None."""
+    def _asked_edit(self, asked: str, first: Pose, judged: bool) -> torch.Tensor | None:
+        """The bank's first pose for `asked`, turned to the sides it names (`first`), changed by a
+        training edit the request's clauses ask for (`posegpt.asked_edits`: the one whose facts
+        match its body words best when `judged` by them; for a request without body words, the
+        edit it asks for most) → (144,) 6D, or None."""
         from posegpt.asked_edits import AskedEdits
         from posegpt.body_words import BodyWords
 
@@ -803,8 +802,7 @@ class PoseGPT(nn.Module):
             self._body_words = BodyWords(self.request_encoder())
         if self._asked_edits is None:
             self._asked_edits = AskedEdits(self.request_encoder(), self._body_words)
-        pose = shown[chosen]
-        changed = self._asked_edits.edited(asked, pose) if judged else self._asked_edits.most_asked(asked, pose)
+        changed = self._asked_edits.edited(asked, first) if judged else self._asked_edits.most_asked(asked, first)
         return None if changed is None else rotations_to_6d(changed.rotation_matrices()[0].float())
 
     @staticmethod
