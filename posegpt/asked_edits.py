@@ -30,14 +30,13 @@ Measured (bench/bank_rules.py, eval text2pose / natural, the model card).
 from __future__ import annotations
 
 import re
-import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from posegpt.body_words import DIRECTION_PENALTY, BodyWords, clauses, conflicting, directions
+from posegpt.body_words import BodyWords, clauses
 from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
@@ -72,36 +71,24 @@ class AskedEdits:
     which a first request's clauses ask for."""
 
     def __init__(self, encoder: TextEmbedder, words: BodyWords) -> None:
-        from posegpt.data.conversations import EDITS
+        from posegpt.follow_ups import EditPhrasings
 
-        relative = _table()[0]
-        self._encoder = encoder
-        self._words = words
         # a sided edit is "<name>_left" / "<name>_right"; relative names are written unsided
-        self._phrasings = [(edit, request) for edit in EDITS if edit.name not in relative for request in edit.requests]
-        self._said = [directions(request) for _, request in self._phrasings]
-        self._change = [change_words(request) for _, request in self._phrasings]
-        self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
-        self._lock = threading.Lock()
-
-    def _embedded(self) -> np.ndarray:
-        with self._lock:
-            if self._vectors is None:
-                self._vectors = np.asarray(self._encoder.encode([request for _, request in self._phrasings]), dtype=np.float32)
-            return self._vectors
+        self._phrasings = EditPhrasings(encoder, leave_out=_table()[0])
+        self._words = words
+        self._change = [change_words(request) for _, request in self._phrasings.phrasings]
 
     def asked(self, text: str) -> list[Edit]:
         """The edits the clauses of `text` ask for, the most asked first (by its phrasing's similarity)."""
         pieces = clauses(text)
         if not pieces:
             return []
-        similarity = self._embedded() @ np.asarray(self._encoder.encode(pieces), dtype=np.float32).T  # (R, C)
+        similarity = self._phrasings.similarity(pieces)  # (R, C), less for conflicting directions
         found: dict[str, tuple[float, Edit]] = {}
         for column, piece in enumerate(pieces):
-            wanted, words = directions(piece), change_words(piece)
-            near = similarity[:, column] - DIRECTION_PENALTY * np.array([conflicting(wanted, said) for said in self._said])  # (R,)
+            words, near = change_words(piece), similarity[:, column]  # (R,)
             for row in np.argsort(-near)[:NEAREST_PHRASINGS]:
-                edit = self._phrasings[row][0]
+                edit = self._phrasings.phrasings[row][0]
                 if near[row] >= EDIT_ASKED and words & self._change[row] and near[row] > found.get(edit.name, (-1.0,))[0]:
                     found[edit.name] = (float(near[row]), edit)
         return [edit for _, edit in sorted(found.values(), key=lambda pair: -pair[0])]

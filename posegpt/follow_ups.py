@@ -23,6 +23,8 @@ Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank
 from __future__ import annotations
 
 import threading
+from typing import Collection, Sequence
+
 import numpy as np
 
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions
@@ -34,23 +36,40 @@ from posegpt.retrieval import TextEmbedder
 EDIT_SIMILARITY = 0.5
 
 
-class FollowUpEdits:
-    """The training edits, their request phrasings embedded once by `encoder` (a `TextEmbedder`)."""
+class EditPhrasings:
+    """The training edits' request phrasings (all, or all but the edits named in `leave_out`),
+    embedded once by `encoder` (a `TextEmbedder`), and how near some words are to each: what
+    follow-ups and the clauses of a first request (`posegpt.asked_edits`) are matched with."""
 
-    def __init__(self, encoder: TextEmbedder) -> None:
+    def __init__(self, encoder: TextEmbedder, leave_out: Collection[str] = ()) -> None:
         from posegpt.data.conversations import EDITS
 
         self._encoder = encoder
-        self._phrasings = [(edit, request) for edit in EDITS for request in edit.requests]
-        self._said = [directions(request) for _, request in self._phrasings]
+        self.phrasings = [(edit, request) for edit in EDITS if edit.name not in leave_out for request in edit.requests]
+        self._said = [directions(request) for _, request in self.phrasings]
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
 
     def _embedded(self) -> np.ndarray:
         with self._lock:
             if self._vectors is None:
-                self._vectors = np.asarray(self._encoder.encode([request for _, request in self._phrasings]), dtype=np.float32)
+                self._vectors = np.asarray(self._encoder.encode([request for _, request in self.phrasings]), dtype=np.float32)
             return self._vectors
+
+    def similarity(self, texts: Sequence[str]) -> np.ndarray:
+        """(R, T): each phrasing's cosine with each of `texts`, `DIRECTION_PENALTY` less where the
+        phrasing says a direction conflicting with the text's."""
+        cosine = self._embedded() @ np.asarray(self._encoder.encode(list(texts)), dtype=np.float32).T  # (R, T)
+        conflicts = np.array([[conflicting(directions(text), said) for text in texts] for said in self._said],
+                             dtype=np.float32).reshape(cosine.shape)  # (R, T)
+        return cosine - DIRECTION_PENALTY * conflicts
+
+
+class FollowUpEdits:
+    """The training edits, their request phrasings embedded once by `encoder` (a `TextEmbedder`)."""
+
+    def __init__(self, encoder: TextEmbedder) -> None:
+        self._phrasings = EditPhrasings(encoder)
 
     def edited(self, shown: Pose, words: str) -> Pose | None:
         """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing; None
@@ -61,11 +80,8 @@ class FollowUpEdits:
         the hand-written follow-ups)."""
         from posegpt.data.conversations import apply_edit
 
-        query = np.asarray(self._encoder.encode([words]), dtype=np.float32)[0]  # (D,)
-        asked = directions(words)
-        similarity = self._embedded() @ query - DIRECTION_PENALTY * np.array(
-            [conflicting(asked, said) for said in self._said], dtype=np.float32)  # (R,)
+        similarity = self._phrasings.similarity([words])[:, 0]  # (R,)
         nearest = int(np.argmax(similarity))
         if similarity[nearest] < EDIT_SIMILARITY:
             return None
-        return apply_edit(self._phrasings[nearest][0], shown, least_motion=0.0)
+        return apply_edit(self._phrasings.phrasings[nearest][0], shown, least_motion=0.0)

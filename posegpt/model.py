@@ -780,12 +780,8 @@ class PoseGPT(nn.Module):
         (`posegpt.body_words`, each pose first turned to the sides the words name, as it would be
         shown) + BANK_SIMILARITY_WEIGHT × its bank `similarity` (K,) → ((K,) indices, the K poses
         so turned, in the candidates' order); None when the request has no body words."""
-        from posegpt.body_words import BodyWords
-
-        if self._body_words is None:
-            self._body_words = BodyWords(self.request_encoder())
         shown = self._turned(candidates, asked)
-        scores = self._body_words.scores(asked, shown)
+        scores = self._body_word_scores().scores(asked, shown)
         if scores is None:
             return None
         return torch.argsort(scores + BANK_SIMILARITY_WEIGHT * similarity.float(), descending=True, stable=True), shown
@@ -796,14 +792,19 @@ class PoseGPT(nn.Module):
         match its body words best when `judged` by them; for a request without body words, the
         edit it asks for most) → (144,) 6D, or None."""
         from posegpt.asked_edits import AskedEdits
+
+        if self._asked_edits is None:
+            self._asked_edits = AskedEdits(self.request_encoder(), self._body_word_scores())
+        changed = self._asked_edits.edited(asked, first) if judged else self._asked_edits.most_asked(asked, first)
+        return None if changed is None else rotations_to_6d(changed.rotation_matrices()[0].float())
+
+    def _body_word_scores(self) -> BodyWords:
+        """The `BodyWords` that choose among the bank's candidates and judge asked edits (made once)."""
         from posegpt.body_words import BodyWords
 
         if self._body_words is None:
             self._body_words = BodyWords(self.request_encoder())
-        if self._asked_edits is None:
-            self._asked_edits = AskedEdits(self.request_encoder(), self._body_words)
-        changed = self._asked_edits.edited(asked, first) if judged else self._asked_edits.most_asked(asked, first)
-        return None if changed is None else rotations_to_6d(changed.rotation_matrices()[0].float())
+        return self._body_words
 
     @staticmethod
     def _turned(candidates: torch.Tensor, asked: str) -> Pose:
