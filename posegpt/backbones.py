@@ -56,6 +56,15 @@ KNOWN_END_MARKERS = (
     "<|endoftext|>",
     "</s>",
 )
+# Special tokens that start a chat message. A reply that writes one has begun a turn of its own
+# (the 135 M model sometimes goes on "<|im_start|>user\n..." and answers itself): it ends there.
+KNOWN_START_MARKERS = (
+    "<|im_start|>",  # ChatML (SmolLM, Qwen)
+    "<|start_header_id|>",  # Llama 3
+    "<start_of_turn>",  # Gemma
+    "<|user|>",  # Phi-3
+    "<|assistant|>",  # Phi-3
+)
 
 _DTYPES = {
     "float32": torch.float32,
@@ -90,6 +99,7 @@ class Backbone:
     end_token_ids: tuple[int, ...]  # any of these ends an assistant turn
     context_length: int  # max positions the model handles
     info: dict[str, Any] = field(default_factory=dict)  # load details: path, seconds, converted
+    turn_start_token_ids: tuple[int, ...] = ()  # the template's message-start markers: a reply that writes one stops
 
     @property
     def device(self) -> torch.device:
@@ -309,6 +319,7 @@ def _load_transformers(
         image_token_id=image_token_id,
         end_token_ids=find_end_token_ids(tokenizer, generation_config, chat_owner, vlm=is_vlm),
         context_length=context_length_of(config),
+        turn_start_token_ids=find_turn_start_token_ids(tokenizer, chat_owner),
     )
 
 
@@ -361,6 +372,18 @@ def find_end_token_ids(
             if text in template:
                 add(_single_token_id(tokenizer, text))
     return tuple(ids)
+
+
+def find_turn_start_token_ids(tokenizer: Any, chat_owner: Any = None) -> tuple[int, ...]:
+    """Ids of the chat template's message-start markers (KNOWN_START_MARKERS that its template
+    writes and the tokenizer keeps as one token). Generation stops at them as at an end marker
+    (`posegpt.engine`); they are not turn ends for finding where a turn starts (`model.turn_start`)."""
+    owner = chat_owner if chat_owner is not None else tokenizer
+    template = getattr(owner, "chat_template", None) or getattr(tokenizer, "chat_template", None)
+    if not isinstance(template, str):
+        return ()
+    found = (_single_token_id(tokenizer, text) for text in KNOWN_START_MARKERS if text in template)
+    return tuple(dict.fromkeys(token for token in found if token is not None))
 
 
 def _template_end_marker(owner: Any, tokenizer: Any, vlm: bool) -> int | None:

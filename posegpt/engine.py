@@ -224,7 +224,9 @@ class Engine:
         self.tokenizer = model.tokenizer
         self._lock = threading.Lock()  # one forward pass at a time across sessions
         self.pose_token_id = model.pose_token_id
-        self.end_token_ids = frozenset(self.backbone.end_token_ids)
+        # A reply ends at a turn-end marker, and at a message-start marker (the model has begun a
+        # turn of its own: "<|im_start|>user\n..." would be shown as words, its <POSE> as a pose).
+        self.end_token_ids = frozenset(self.backbone.end_token_ids) | frozenset(self.backbone.turn_start_token_ids)
         # transformers 5 renamed `past_key_values` to `cache` for most models; ask the model which it takes.
         forward_parameters = inspect.signature(model.backbone.model.forward).parameters
         self._cache_argument = "cache" if "cache" in forward_parameters else "past_key_values"

@@ -16,6 +16,7 @@ from posegpt.backbones import (
     Backbone,
     BackboneError,
     find_end_token_ids,
+    find_turn_start_token_ids,
     load_backbone,
     resolve_dtype,
     to_content_lists,
@@ -128,6 +129,13 @@ def test_end_tokens_include_template_marker_when_eos_differs():
     ids = find_end_token_ids(tok, Gen())
     assert 9999 in ids and tok.convert_tokens_to_ids("<|im_start|>") in ids
     assert len(ids) == len(set(ids))
+
+
+def test_turn_start_markers_are_found_in_the_template():
+    tok = make_tiny_tokenizer()
+    assert find_turn_start_token_ids(tok) == (tok.convert_tokens_to_ids("<|im_start|>"),)
+    tok.chat_template = None
+    assert find_turn_start_token_ids(tok) == ()
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -117,6 +117,30 @@ def test_engine_matches_generate_token_for_token(untrained):
     assert events[-1].stats.generated_tokens == 24 and events[-1].stats.stop_reason == "max_tokens"
 
 
+def test_a_reply_that_starts_a_message_of_its_own_stops_there(untrained):
+    """The 135 M model sometimes writes "<|im_start|>user\n..." and answers itself: the reply ends
+    at the marker, which is never shown, and the pose after it is not decoded."""
+    engine = Engine(untrained)
+    start = untrained.tokenizer.convert_tokens_to_ids("<|im_start|>")
+    assert start in engine.end_token_ids and start not in untrained.end_token_ids  # turns still start where they did
+    text = untrained.tokenizer("Here", add_special_tokens=False)["input_ids"][0]
+    queue = [text, start, untrained.pose_token_id, text]
+
+    def hook(module, args, kwargs, output):
+        if queue:
+            output.logits[:, -1, queue.pop(0)] = 1e4
+        return output
+
+    handle = untrained.backbone.model.register_forward_hook(hook, with_kwargs=True)
+    try:
+        events = run(engine, ARMS, max_new_tokens=8)
+    finally:
+        handle.remove()
+    done = events[-1]
+    assert "<|im_start|>" not in done.reply and done.poses == () and done.stats.stop_reason == "end"
+    assert done.reply.strip() == "Here"
+
+
 def test_sampling_is_seeded_per_conversation(untrained):
     engine = Engine(untrained)
     first = run(engine, ARMS, max_new_tokens=12, temperature=1.0, top_p=0.9, seed=7)[-1].reply
