@@ -7,10 +7,12 @@ import re
 
 import numpy as np
 import pytest
+import torch
 
 from posegpt.data.captioner import Captioner
 from posegpt.data.catalogue import pose_library
 from posegpt.data.conversations import (
+    BOTH_LEGS,
     EDITS_BY_NAME,
     EXPLICIT_REPLIES,
     EXPLICIT_REQUESTS,
@@ -26,6 +28,7 @@ from posegpt.data.conversations import (
     readable_names,
     save_samples,
     swap_sides,
+    transplant,
 )
 from posegpt.data.named_poses import POSE_LIBRARY, named_pose
 from posegpt.data.plausibility import is_plausible
@@ -187,6 +190,12 @@ def test_edits_on_known_poses() -> None:
     other = apply_edit(EDITS_BY_NAME["other_arm"], named_pose("wave_left_hand"))
     assert other is not None and run_checks(other, ["right_wrist_above_shoulder"])["right_wrist_above_shoulder"]
     assert apply_edit(EDITS_BY_NAME["other_arm"], stand) is None  # symmetric: nothing to switch
+    # the other leg switches the legs alone: a one-legged stand waving its left hand keeps waving it
+    balance = transplant(named_pose("wave_left_hand"), named_pose("stand_on_left_leg"), BOTH_LEGS)
+    switched = apply_edit(EDITS_BY_NAME["other_leg"], balance)
+    assert switched is not None
+    assert run_checks(balance, ["left_foot_raised", "right_foot_raised"]) != run_checks(switched, ["left_foot_raised", "right_foot_raised"])
+    assert torch.allclose(switched.joints()[0, 16:], balance.joints()[0, 16:], atol=1e-4)  # shoulders to hands kept
     bent = apply_edit(EDITS_BY_NAME["bend_knees"], stand)
     assert bent is not None and run_checks(bent, ["knees_bent"])["knees_bent"]
 

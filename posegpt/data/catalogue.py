@@ -64,7 +64,7 @@ TEMPLATE_FAMILIES: dict[str, tuple[frozenset[str], Placeholders, int]] = {
     "pair_reply": (frozenset({"a", "A", "b", "B"}), (), 2),
 }
 #: Names edits.yaml may use; posegpt.data.conversations implements each of them.
-EDIT_VALIDATORS = ("arms_only_asymmetric", "legs_only_asymmetric", "pelvis_lower")
+EDIT_VALIDATORS = ("arms_asymmetric", "legs_asymmetric", "pelvis_lower")
 EDIT_JOINT_GROUPS = ("both_arms", "both_legs", "head")
 EDIT_CHECK_FIELDS = ("requires", "requires_any", "excludes", "achieves", "loses")
 #: Placeholders of the captioner's phrases.
@@ -427,8 +427,8 @@ def _qa(file: _File, data: Any) -> tuple[tuple[str, str], ...]:
 def _edits(file: _File, data: Any) -> dict[str, dict[str, Any]]:
     """Edits by name (a sided one not yet split into its two sides), each with its requests, its
     replies followed by its share of the generic replies, the check names of `EDIT_CHECK_FIELDS`,
-    "valid" (a name of `EDIT_VALIDATORS` or None), and either "change" (("mirror",) | ("from",
-    donor pose, joint group) | ("turns", turns)) or "sided" ({donor, check, achieve}) with
+    "valid" (a name of `EDIT_VALIDATORS` or None), and either "change" (("mirror",) | ("mirror",
+    joint group) | ("from", donor pose, joint group) | ("turns", turns)) or "sided" ({donor, check, achieve}) with
     "right_only_requests"."""
     library, checks = pose_library(), _check_names()
     top = file.record(data, "", 1, ("generic_replies", "edits"))
@@ -475,6 +475,8 @@ def _edits(file: _File, data: Any) -> dict[str, dict[str, Any]]:
 def _edit_change(file: _File, value: Any, where: str, line: int, library: Collection[str]) -> tuple[Any, ...]:
     if value == "mirror":
         return ("mirror",)
+    if "mirror" in file.mapping(value, where, line):
+        return "mirror", file.record(value, where, line, ("mirror",)).name("mirror", EDIT_JOINT_GROUPS, "joint group")
     if "turns" in file.mapping(value, where, line):
         return ("turns", file.record(value, where, line, ("turns",)).turns("turns"))
     change = file.record(value, where, line, ("from", "joints"))

@@ -361,12 +361,12 @@ _ARM_ENDS = ("left_elbow", "right_elbow", "left_wrist", "right_wrist")
 _LEG_ENDS = ("left_knee", "right_knee", "left_ankle", "right_ankle")
 
 
-def _arms_only_asymmetric(before: Pose, after: Pose) -> bool:
-    return _asymmetry(before, _ARM_ENDS) > 0.15 and _asymmetry(before, _LEG_ENDS) < 0.05
+def _arms_asymmetric(before: Pose, after: Pose) -> bool:
+    return _asymmetry(before, _ARM_ENDS) > 0.15
 
 
-def _legs_only_asymmetric(before: Pose, after: Pose) -> bool:
-    return _asymmetry(before, _LEG_ENDS) > 0.15 and _asymmetry(before, _ARM_ENDS) < 0.05
+def _legs_asymmetric(before: Pose, after: Pose) -> bool:
+    return _asymmetry(before, _LEG_ENDS) > 0.15
 
 
 def _pelvis_lower(before: Pose, after: Pose) -> bool:
@@ -437,6 +437,18 @@ def _mirror(pose: Pose) -> Pose:
     return pose.mirrored()
 
 
+def _mirrored_part(joints: Sequence[str]) -> Callable[[Pose], Pose]:
+    """Those joints taken from the pose's own mirror image: "now the other leg" switches the legs
+    of a lunge and keeps its arms, whatever they do. The root is kept (the mirror of a turned body
+    faces the other way: the legs switch, the body does not turn)."""
+    limbs = tuple(joint for joint in joints if joint != "pelvis")
+
+    def apply(base: Pose) -> Pose:
+        return transplant(base, base.mirrored(), limbs)
+
+    return apply
+
+
 def _turning(turns: tuple[tuple[str, str, float], ...]) -> Callable[[Pose], Pose]:
     def apply(base: Pose) -> Pose:
         return turned(base, turns)
@@ -446,8 +458,8 @@ def _turning(turns: tuple[tuple[str, str, float], ...]) -> Callable[[Pose], Pose
 
 #: The names edits.yaml uses (`posegpt.data.catalogue.EDIT_VALIDATORS` / `EDIT_JOINT_GROUPS`).
 EDIT_VALIDATORS: dict[str, Callable[[Pose, Pose], bool]] = {
-    "arms_only_asymmetric": _arms_only_asymmetric,
-    "legs_only_asymmetric": _legs_only_asymmetric,
+    "arms_asymmetric": _arms_asymmetric,
+    "legs_asymmetric": _legs_asymmetric,
     "pelvis_lower": _pelvis_lower,
 }
 EDIT_JOINT_GROUPS: dict[str, tuple[str, ...]] = {"both_arms": BOTH_ARMS, "both_legs": BOTH_LEGS, "head": HEAD_JOINTS}
@@ -464,7 +476,7 @@ def _edits() -> tuple[Edit, ...]:
             continue
         kind, *details = record["change"]
         if kind == "mirror":
-            apply, donors = _mirror, ()
+            apply, donors = (_mirror if not details else _mirrored_part(EDIT_JOINT_GROUPS[details[0]])), ()
         elif kind == "turns":
             apply, donors = _turning(details[0]), ()
         else:
