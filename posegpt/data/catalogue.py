@@ -428,8 +428,8 @@ def _edits(file: _File, data: Any) -> dict[str, dict[str, Any]]:
     """Edits by name (a sided one not yet split into its two sides), each with its requests, its
     replies followed by its share of the generic replies, the check names of `EDIT_CHECK_FIELDS`,
     "valid" (a name of `EDIT_VALIDATORS` or None), and either "change" (("mirror",) | ("mirror",
-    joint group) | ("from", donor pose, joint group) | ("turns", turns)) or "sided" ({donor, check, achieve}) with
-    "right_only_requests"."""
+    joint group) | ("from", donor pose, joint group) | ("turns", turns)) or "sided" ({donor,
+    check, achieve}) with "right_only_requests"."""
     library, checks = pose_library(), _check_names()
     top = file.record(data, "", 1, ("generic_replies", "edits"))
     generic = top.texts("generic_replies", pose_tokens=1)
