@@ -293,6 +293,8 @@ def test_small_templates_and_edits_load(tmp_path: Path) -> None:
     assert load_file(_write(tmp_path, TEMPLATES), "templates")["named_reply"] == ("{Name}: <POSE>",)
     edit = load_file(_write(tmp_path, EDITS), "edits")["raise_arms"]
     assert edit["replies"] == ("Arms up: <POSE>", "<POSE>") and edit["change"] == ("from", "arms_up", "both_arms")
+    mirrored = load_file(_write(tmp_path, EDITS.replace("{from: arms_up, joints: both_arms}", "{mirror: both_legs}")), "edits")
+    assert mirrored["raise_arms"]["change"] == ("mirror", "both_legs")
     scenes = catalogue.catalogue_path("scenes").read_text()
     assert load_file(_write(tmp_path, scenes), "scenes")["who_states"]["sitting"] == "sitting"
 
@@ -322,6 +324,8 @@ BROKEN = [
     ("templates", TEMPLATES, '"<POSE> <POSE>"', '"<POSE>"', r"pair_reply\[0\]: needs exactly 2 <POSE>, has 1"),
     ("templates", TEMPLATES, 'pair_reply:\n  - "<POSE> <POSE>"\n', "", r"missing key 'pair_reply'"),
     ("edits", EDITS, "joints: both_arms", "joints: arms", r":4: edits.raise_arms.change.joints: unknown joint group 'arms'"),
+    ("edits", EDITS, "change: {from: arms_up, joints: both_arms}", "change: {mirror: arms}",
+     r":4: edits.raise_arms.change.mirror: unknown joint group 'arms'"),
     ("edits", EDITS, "generic: 1", "generic: 2",
      r"edits.raise_arms.generic: expected a whole number from 0 to 1 \(generic replies\), got 2"),
     ("edits", EDITS, "    requires:", "    sided: {donor: arms_up, check: x, achieve: true}\n    requires:",
