@@ -44,12 +44,13 @@ def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 @lru_cache(maxsize=1)
 def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int, frozenset[str]]:
-    """(number phrase as words → value, the most words a phrase has, nouns and their singulars, gap,
-    the words that end a number's phrase)."""
+    """(number phrase as words → value, the most words a phrase has, nouns (plural only: a number
+    before a singular noun is part of a pose's name, "the warrior two yoga pose", "a figure four
+    stretch"), gap, the words that end a number's phrase)."""
     counts = load("counts")
     numbers = {tuple(_WORD.findall(phrase)): value for phrase, value in counts["numbers"].items()}
     numbers.update({(digit,): value for digit, value in DIGITS.items()})
-    nouns = frozenset(counts["nouns"]) | frozenset(noun[:-1] for noun in counts["nouns"] if noun.endswith("s"))
+    nouns = frozenset(counts["nouns"])
     return numbers, max(len(phrase) for phrase in numbers), nouns, int(counts["gap"]), frozenset(counts["ends"])
 
 

@@ -21,6 +21,8 @@ from posegpt.pose_count import listed_poses, requested_pose_count
     ("raise 2 arms", None),
     ("I want three", None),
     ("give me a pose", None),
+    ("the warrior two yoga pose", None),  # a number before a singular names one pose
+    ("a figure four stretch, please", None),
     ("", None),
 ])
 def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
