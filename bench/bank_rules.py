@@ -3,6 +3,7 @@
     python bench/bank_rules.py                       # the hand-written requests and follow-ups
     python bench/bank_rules.py --generated           # + the 600 generated text2pose prompts (minutes)
     python bench/bank_rules.py --checkpoint runs/smollm2-135m-bank/final
+    python bench/bank_rules.py --without-heldout     # hand-written sets as if the bank lacked held-out content
 
 A checkpoint with a pose bank (`bank_answers`) answers text turns from it (`PoseGPT.bank_poses`);
 what the LLM writes decides only whether and how many poses a reply shows. So the rule by which
@@ -22,6 +23,10 @@ rule picks first, scored with the evals' geometric checks:
   is near), or looked up with the request they change (`posegpt.retrieval.bank_query`) among the
   bank's follow-ups, among its first requests, or among all its entries; or with the follow-up's
   own words among first requests.
+
+The generated prompts ask for held-out poses and situations: they are looked up without the
+shipped bank's entries for those (`PoseBank.without_heldout`), as `eval text2pose` does; the
+hand-written sets with them, as users are, unless `--without-heldout`.
 
 Prints one Markdown table per set (the model card quotes them).
 """
@@ -55,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--checkpoint", default=None, help="a checkpoint with a pose bank (default: the committed default)")
     parser.add_argument("--generated", action="store_true", help="also the 600 generated prompts of eval text2pose")
+    parser.add_argument("--without-heldout", action="store_true",
+                        help="the hand-written sets too without the bank's entries for held-out poses and situations")
     args = parser.parse_args(argv)
 
     import torch
@@ -95,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
             texts = [str(p.messages[-1]["content"]) if own_words else bank_query(p.messages).text for p in prompts]
             queries = torch.from_numpy(model.request_encoder().encode(texts))  # (Q, D)
-            best = bank.neighbours(queries, 1, follow_up=follow_up)[:, 0, :-1]  # (Q, 144) 6D
+            best = model.pose_bank.neighbours(queries, 1, follow_up=follow_up)[:, 0, :-1]  # (Q, 144) 6D
             rotations = rotation_6d_to_matrix(best.unflatten(-1, (NUM_JOINTS, 6)))  # (Q, 24, 3, 3)
             return [Answer("<POSE>", [Pose.from_rotation_matrices(rotations[i:i + 1])]) for i in range(len(prompts))]
         return answer
@@ -113,19 +120,21 @@ def main(argv: list[str] | None = None) -> int:
                                        "its own words, among first requests": among(False, own_words=True)}
     if not bank.has_follow_ups:
         follow_up_rules = {name: rule for name, rule in follow_up_rules.items() if "among follow-ups" not in name}
-    sets: list[tuple[str, Sequence[EvalPrompt], dict[str, Any], tuple[str, ...]]] = [
-        ("hand-written requests", requests, request_rules, (*POSE_KINDS, "all")),
-        ("hand-written follow-ups", follow_ups, follow_up_rules, ("follow_up",)),
+    sets: list[tuple[str, Sequence[EvalPrompt], dict[str, Any], tuple[str, ...], bool]] = [
+        ("hand-written requests", requests, request_rules, (*POSE_KINDS, "all"), args.without_heldout),
+        ("hand-written follow-ups", follow_ups, follow_up_rules, ("follow_up",), args.without_heldout),
     ]
     if args.generated:
         from posegpt.data.conversations import build_dataset
         from posegpt.eval.text2pose import DEFAULT_EVAL_SIZE, DEFAULT_SEED, KINDS, eval_prompts
 
         generated = eval_prompts(build_dataset("eval", size=DEFAULT_EVAL_SIZE, seed=DEFAULT_SEED))
-        sets.append(("generated prompts (eval text2pose)", generated, request_rules, (*KINDS, "all")))
-    for title, prompts, rules, kinds in sets:
+        sets.append(("generated prompts (eval text2pose)", generated, request_rules, (*KINDS, "all"), True))
+    for title, prompts, rules, kinds, unseen_content in sets:
+        model.pose_bank = bank.without_heldout() if unseen_content else bank
         summary, _, _ = evaluate(prompts, rules, kinds=tuple(k for k in kinds if k != "all"))
-        print(f"\n{title} ({len(prompts)}), checks passed (%):\n")
+        held = "without" if unseen_content or not bank.heldout_entries else "with"
+        print(f"\n{title} ({len(prompts)}; the bank {held} its entries for held-out content), checks passed (%):\n")
         print("| rule | " + " | ".join(kinds) + " |")
         print("|---|" + "---:|" * len(kinds))
         for name, rows in summary.items():

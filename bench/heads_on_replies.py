@@ -62,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for checkpoint in args.checkpoints:
         model = PoseGPT.from_pretrained(checkpoint).merge_for_inference()
+        if args.set == "text2pose" and model.pose_bank is not None:
+            model.pose_bank = model.pose_bank.without_heldout()  # held-out prompts: as eval text2pose answers them
         conversations = [list(p.messages) + [{"role": "assistant", "content": r.reply}] for p, r in zip(prompts, replies)]
         decoded = decode_replies(model, conversations)
         poses = [reply.poses for reply in decoded]

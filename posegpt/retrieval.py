@@ -95,6 +95,9 @@ class PoseBank:
     labels: tuple[str, ...]  # which pose each entry is (a library name, a mocap frame …): for leaving it out
     encoder: str = ENCODER_NAME
     follow_ups: torch.Tensor | None = None  # (N,) bool: the entry is a follow-up turn (`bank_query`); None = none is
+    # (N,) bool: the entry asks for a pose or situation evaluation holds out (the shipped bank holds
+    # them so users get them; `without_heldout` for measuring unseen content); None = none does
+    heldout: torch.Tensor | None = None
 
     @property
     def has_follow_ups(self) -> bool:
@@ -103,10 +106,42 @@ class PoseBank:
     def __len__(self) -> int:
         return int(self.embeddings.shape[0])
 
+    @property
+    def heldout_entries(self) -> int:
+        """How many entries ask for held-out poses or situations."""
+        return 0 if self.heldout is None else int(self.heldout.sum())
+
+    def without_heldout(self) -> "PoseBank":
+        """The bank without the entries that ask for held-out poses or situations: what every
+        evaluation of unseen content (`eval text2pose`) looks requests up in, so that a held-out
+        prompt never finds its own pose or situation."""
+        if self.heldout is None or not bool(self.heldout.any()):
+            return self
+        kept = ~self.heldout  # (N,)
+        indices = kept.nonzero()[:, 0].tolist()
+        return PoseBank(self.embeddings[kept], self.poses[kept], tuple(self.labels[i] for i in indices), self.encoder,
+                        None if self.follow_ups is None else self.follow_ups[kept], None)
+
+    def joined(self, other: "PoseBank") -> "PoseBank":
+        """This bank's entries, then `other`'s (the same encoder)."""
+        if other.encoder != self.encoder:
+            raise ValueError(f"cannot join banks of different encoders ({self.encoder} and {other.encoder})")
+
+        def flags(bank: PoseBank, flag: torch.Tensor | None) -> torch.Tensor:
+            return flag if flag is not None else torch.zeros(len(bank), dtype=torch.bool)
+
+        follow_ups = None if self.follow_ups is None and other.follow_ups is None else \
+            torch.cat([flags(self, self.follow_ups), flags(other, other.follow_ups)])
+        heldout = None if self.heldout is None and other.heldout is None else \
+            torch.cat([flags(self, self.heldout), flags(other, other.heldout)])
+        return PoseBank(torch.cat([self.embeddings, other.embeddings]), torch.cat([self.poses, other.poses]),
+                        self.labels + other.labels, self.encoder, follow_ups, heldout)
+
     @classmethod
     def build(cls, texts: Sequence[str], rotations: torch.Tensor, labels: Sequence[str],
-              embedder: TextEmbedder, follow_ups: Sequence[bool] | None = None) -> "PoseBank":
-        """One entry per (lookup words, pose (24, 3, 3), label[, is a follow-up])."""
+              embedder: TextEmbedder, follow_ups: Sequence[bool] | None = None, heldout: bool = False) -> "PoseBank":
+        """One entry per (lookup words, pose (24, 3, 3), label[, is a follow-up]); `heldout`: every
+        entry asks for held-out content."""
         if not (len(texts) == rotations.shape[0] == len(labels)) or not texts:
             raise ValueError(f"need as many texts, poses and labels (≥ 1), got {len(texts)}, "
                              f"{rotations.shape[0]}, {len(labels)}")
@@ -114,7 +149,8 @@ class PoseBank:
             raise ValueError(f"need one follow-up flag per text, got {len(follow_ups)} for {len(texts)}")
         vectors = torch.from_numpy(embedder.encode(list(texts))).to(torch.float16)
         return cls(vectors, rotations_to_6d(rotations.float()).to(torch.float16), tuple(labels), embedder.name,
-                   None if follow_ups is None else torch.tensor(list(follow_ups), dtype=torch.bool))
+                   None if follow_ups is None else torch.tensor(list(follow_ups), dtype=torch.bool),
+                   torch.ones(len(texts), dtype=torch.bool) if heldout else None)
 
     def neighbours(self, queries: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None,
                    follow_up: bool | None = False) -> torch.Tensor:
@@ -148,6 +184,8 @@ class PoseBank:
                    "pose_index": index.to(torch.int32).contiguous()}
         if self.follow_ups is not None:
             tensors["follow_up"] = self.follow_ups.to(torch.uint8).contiguous()
+        if self.heldout is not None:
+            tensors["heldout"] = self.heldout.to(torch.uint8).contiguous()
         save_file(tensors, str(path),
                   metadata={"labels": json.dumps(list(self.labels)), "encoder": self.encoder})
 
@@ -163,7 +201,8 @@ class PoseBank:
         if "pose_index" in tensors:  # distinct poses + an index per entry (see save)
             poses = poses[tensors["pose_index"].long()]
         follow_ups = tensors["follow_up"].bool() if "follow_up" in tensors else None  # banks before follow-ups: none
-        return cls(tensors["embeddings"], poses, tuple(json.loads(metadata["labels"])), metadata["encoder"], follow_ups)
+        heldout = tensors["heldout"].bool() if "heldout" in tensors else None  # banks before held-out content: none
+        return cls(tensors["embeddings"], poses, tuple(json.loads(metadata["labels"])), metadata["encoder"], follow_ups, heldout)
 
 
 def leave_out(bank: PoseBank, own: Sequence[int | None], labels: Sequence[str | None], share: float,

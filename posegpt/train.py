@@ -90,6 +90,10 @@ class OptimConfig:
     # never see an entry with their very words (posegpt/retrieval.py). A model with bank_answers
     # gets its answering bank from the same N conversations (seed data.seed + 2) at the end.
     retrieval_bank_conversations: int = 0
+    # The answering bank (bank_answers) also holds, flagged, as many conversations per pose and per
+    # situation about the library poses and situations evaluation holds out, in training templates
+    # (`build_heldout_content`): users get them; evaluations of unseen content leave them out.
+    retrieval_bank_heldout_content: bool = False
     # The share of fitting batches that see no neighbours, so the head still poses well alone
     # (photo turns, a missing sentence encoder).
     retrieval_dropout: float = 0.0
@@ -435,7 +439,8 @@ def train(config: TrainConfig, resume: bool = True, samples: tuple[list[Any], li
 
         embedder = MiniLMEmbedder()  # one load for the bank and the gate
         if needs_bank:
-            unwrapped.pose_bank, _ = training_bank(config, embedder, distinct=True, follow_ups=True)
+            unwrapped.pose_bank, _ = training_bank(config, embedder, distinct=True, follow_ups=True,
+                                                   heldout_content=config.optim.retrieval_bank_heldout_content)
         if config.optim.intent_gate_conversations:
             unwrapped.intent_gate = fit_gate(embedder, config.optim.intent_gate_conversations, seed=0)
     final = output / "final"
@@ -492,12 +497,14 @@ def refit_head(model: PoseGPT, examples: Sequence[Any], validation: Sequence[Any
     return scores
 
 
-def training_bank(config: TrainConfig, embedder: Any, distinct: bool = False, follow_ups: bool = False) -> tuple[Any, list[str]]:
+def training_bank(config: TrainConfig, embedder: Any, distinct: bool = False, follow_ups: bool = False,
+                  heldout_content: bool = False) -> tuple[Any, list[str]]:
     """A `PoseBank` of the pose requests of `optim.retrieval_bank_conversations` training
     conversations (the run's data settings, seed data.seed + 2), and each entry's words: first
     requests, and with `follow_ups` the follow-up turns too (`bank_entries`). With `distinct` an
     entry whose words and pose repeat an earlier one is left out (a bank that answers requests
-    ships with the checkpoint: no duplicate rows)."""
+    ships with the checkpoint: no duplicate rows). With `heldout_content` the first requests of
+    `heldout_content_bank`'s conversations follow, flagged."""
     from posegpt.data.conversations import build_dataset
     from posegpt.retrieval import PoseBank, bank_entries
 
@@ -505,14 +512,42 @@ def training_bank(config: TrainConfig, embedder: Any, distinct: bool = False, fo
                             mix=config.data.mix, described=config.data.described_replies)
     texts, rotations, labels, kinds = bank_entries(samples, follow_ups=follow_ups)
     if distinct:
-        first: dict[tuple[str, str], int] = {}
-        for index, key in enumerate(zip(texts, labels)):
-            first.setdefault(key, index)
-        kept = sorted(first.values())
-        texts, rotations, labels, kinds = [texts[i] for i in kept], rotations[kept], [labels[i] for i in kept], [kinds[i] for i in kept]
+        texts, rotations, labels, kinds = _distinct_entries(texts, rotations, labels, kinds)
     print(f"Pose bank: {len(texts) - sum(kinds)} requests and {sum(kinds)} follow-ups from {len(samples)} training conversations",
           file=sys.stderr)
-    return PoseBank.build(texts, rotations, labels, embedder, kinds if follow_ups else None), texts
+    bank = PoseBank.build(texts, rotations, labels, embedder, kinds if follow_ups else None)
+    if heldout_content:
+        bank = bank.joined(heldout_content_bank(config, embedder))
+    return bank, texts
+
+
+def heldout_content_bank(config: TrainConfig, embedder: Any) -> Any:
+    """A `PoseBank`, every entry flagged held-out, of the distinct first requests of the
+    conversations `build_heldout_content` makes about the poses and situations evaluation holds
+    out (as many per item as `optim.retrieval_bank_conversations` of the run's mix hold per
+    training one; seed data.seed + 2). Made apart from the training entries (it asks for other
+    poses and situations), so it can be added to a bank made before it."""
+    from posegpt.data.conversations import TRAIN_MIX, build_heldout_content
+    from posegpt.retrieval import PoseBank, bank_entries
+
+    samples = build_heldout_content(config.optim.retrieval_bank_conversations, config.data.mix or TRAIN_MIX,
+                                    seed=config.data.seed + 2, described=config.data.described_replies)
+    texts, rotations, labels, kinds = _distinct_entries(*bank_entries(samples))
+    print(f"Pose bank: {len(texts)} requests for held-out poses and situations from {len(samples)} conversations",
+          file=sys.stderr)
+    return PoseBank.build(texts, rotations, labels, embedder, [False] * len(texts), heldout=True)
+
+
+def _distinct_entries(texts: list[str], rotations: torch.Tensor, labels: list[str],
+                      kinds: list[bool]) -> tuple[list[str], torch.Tensor, list[str], list[bool]]:
+    """The entries whose (words, label) no earlier one has."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for index, key in enumerate(zip(texts, labels)):
+        if key not in seen:
+            seen.add(key)
+            kept.append(index)
+    return [texts[i] for i in kept], rotations[kept], [labels[i] for i in kept], [kinds[i] for i in kept]
 
 
 @contextmanager

@@ -133,6 +133,23 @@ def test_no_heldout_item_leaks_into_training(train_set: list[Sample]) -> None:
             assert all(np.abs(joints - other).max() > 1e-3 for other in heldout_joints), meta["references"]
 
 
+def test_heldout_content_asks_for_heldout_poses_and_situations_in_training_templates_only() -> None:
+    from posegpt.data.conversations import HELDOUT_CONTENT_KINDS, TRAIN_MIX, build_heldout_content
+
+    samples = build_heldout_content(400, TRAIN_MIX, seed=3)
+    assert samples and {sample.kind for sample in samples} == set(HELDOUT_CONTENT_KINDS)
+    heldout_names = {name for name in POSE_LIBRARY if is_heldout("pose", name)}
+    for sample in samples:
+        meta = sample.meta
+        assert not any(is_heldout("template", tid) for tid in meta["templates"]), meta  # unseen wordings stay unseen
+        if sample.kind == "speculative":
+            assert is_heldout("situation", meta["situation"]), meta
+        else:
+            assert set(meta["pose_sources"]) <= heldout_names and meta["pose_sources"], meta
+    # as many per item as training gives each training item: the held-out fifth, not a flood
+    assert len(samples) < 400 * 0.3
+
+
 def test_evaluation_uses_only_heldout_items(eval_set: list[Sample]) -> None:
     assert {sample.kind for sample in eval_set} == {"explicit", "speculative", "named"}
     unseen = set()

@@ -230,6 +230,29 @@ def test_a_tiny_untrained_model_runs_through_the_real_engine(tmp_path):
     assert all(isinstance(r["reply"], str) for r in records)
 
 
+def test_held_out_prompts_are_answered_without_the_banks_entries_for_held_out_content(monkeypatch):
+    import posegpt.engine
+    import posegpt.model
+    from posegpt.data.named_poses import named_pose
+    from posegpt.retrieval import PoseBank
+    from test_readout import WordEmbedder
+
+    poses = [named_pose(name).rotation_matrices() for name in ("arms_up", "jumping_jack_open")]
+    bank = PoseBank.build(["raise your arms"], poses[0], ["arms_up"], WordEmbedder()).joined(
+        PoseBank.build(["do a jumping jack"], poses[1], ["jack"], WordEmbedder(), heldout=True))
+
+    class Loaded:
+        pose_bank = bank
+
+        def merge_for_inference(self):
+            return self
+
+    monkeypatch.setattr(posegpt.model, "load_posegpt", lambda *args, **kwargs: (Loaded(), "a model with a bank"))
+    monkeypatch.setattr(posegpt.engine, "Engine", lambda model: model)
+    assert text2pose.load_engine(None, None, unseen_content=True)[0].pose_bank.labels == ("arms_up",)
+    assert text2pose.load_engine(None, None)[0].pose_bank.labels == ("arms_up", "jack")  # as users get it
+
+
 def test_main_writes_results_and_reads_batch_replies(tmp_path, monkeypatch, capsys):
     import posegpt.data.conversations as conversations
     import posegpt.eval.retrieval as retrieval

@@ -275,6 +275,31 @@ def test_pose_bank_finds_neighbours_leaves_out_own_and_same_pose_and_round_trips
     bank.save(tmp_path / "bank.safetensors")
     loaded = PoseBank.load(tmp_path / "bank.safetensors")
     assert loaded.labels == bank.labels and torch.equal(loaded.poses, bank.poses)
+    assert loaded.heldout is None and loaded.without_heldout() is loaded
+
+
+def test_a_bank_with_heldout_content_answers_users_with_it_and_evaluations_without(tmp_path):
+    from posegpt.retrieval import PoseBank, rotations_to_6d
+
+    embedder = WordEmbedder()
+    training = PoseBank.build(["raise your arms", "squat down low"],
+                              torch.cat([named_pose(n).rotation_matrices() for n in ("arms_up", "squat")]),
+                              ["arms_up", "squat"], embedder, [False, False])
+    held = PoseBank.build(["do a jumping jack"], named_pose("jumping_jack_open").rotation_matrices(), ["jack"],
+                          embedder, [False], heldout=True)
+    bank = training.joined(held)
+    assert len(bank) == 3 and bank.heldout.tolist() == [False, False, True] and bank.heldout_entries == 1
+    bank.save(tmp_path / "bank.safetensors")
+    loaded = PoseBank.load(tmp_path / "bank.safetensors")
+    assert loaded.heldout.tolist() == [False, False, True] and loaded.follow_ups.tolist() == [False] * 3
+    query = torch.from_numpy(embedder.encode(["do a jumping jack"]))
+    jack = rotations_to_6d(named_pose("jumping_jack_open").rotation_matrices()[0])
+    assert torch.allclose(loaded.neighbours(query, 1)[0, 0, :-1], jack, atol=1e-2)  # a user gets it
+    unseen = loaded.without_heldout()
+    assert len(unseen) == 2 and unseen.labels == ("arms_up", "squat") and unseen.heldout is None
+    assert not torch.allclose(unseen.neighbours(query, 1)[0, 0, :-1], jack, atol=1e-2)  # an evaluation does not
+    with pytest.raises(ValueError, match="different encoders"):
+        training.joined(PoseBank(held.embeddings, held.poses, held.labels, "another-encoder"))
 
 
 def test_cache_records_requests_and_a_retrieving_head_learns_to_copy_a_neighbour(folder):

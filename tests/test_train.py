@@ -135,7 +135,8 @@ def test_a_bank_stage_adds_a_pose_bank_of_training_requests_and_trains_nothing(t
     stage = TrainConfig.from_dict({
         "output_dir": str(tmp_path / "bank"), "init_from": str(text_only), "init_overrides": {"bank_answers": True},
         "data": {"seed": 5, "mix": {"explicit": 0.4, "speculative": 0.3, "edit": 0.3}},
-        "optim": {"max_steps": 0, "retrieval_bank_conversations": 40, "intent_gate_conversations": 100}, "device": "cpu",
+        "optim": {"max_steps": 0, "retrieval_bank_conversations": 40, "retrieval_bank_heldout_content": True,
+                  "intent_gate_conversations": 100}, "device": "cpu",
     })
     final = train(stage, samples=samples())
     model = PoseGPT.from_pretrained(final)
@@ -143,6 +144,10 @@ def test_a_bank_stage_adds_a_pose_bank_of_training_requests_and_trains_nothing(t
     assert model.intent_gate is not None and model.intent_gate.config.fitted_on["size"] == 100
     assert 0 < len(model.pose_bank) <= 80 and len(set(model.pose_bank.labels)) > 1
     assert model.pose_bank.has_follow_ups and not model.pose_bank.follow_ups.all()  # edits' second turns too
+    # then, flagged, first requests for held-out poses and situations (left out by eval text2pose)
+    held = model.pose_bank.heldout
+    assert 0 < int(held.sum()) < len(held) and not held[:int((~held).sum())].any()
+    assert not model.pose_bank.follow_ups[held].any()
     before = PoseGPT.from_pretrained(text_only)
     assert torch.equal(model.pose_head.mlp[0].weight, before.pose_head.mlp[0].weight)  # nothing trained
     assert "Pose bank (bank_answers): the requests and follow-ups of 40 training conversations" in (final / "README.md").read_text()

@@ -621,6 +621,10 @@ class _Builder:
     def templates(self, family: str, texts: Sequence[str]) -> list[tuple[str, str]]:
         return templates_for(family, texts, self.split)
 
+    def library_pool(self) -> tuple[PoseItem, ...]:
+        """The library poses (and mirror images) this builder asks for by name or description."""
+        return library_items(self.split)
+
     def said(self, pose: Pose) -> str:
         """What the body of `pose` does, in a reply's words (`Captioner.said`)."""
         return self.captioner.said(pose)
@@ -639,7 +643,7 @@ class _Builder:
 
     def explicit_item(self, rng: random.Random) -> PoseItem:
         pools = {
-            "library": library_items(self.split),
+            "library": self.library_pool(),
             "sampler": sampler_items(self.split, self.seed, self.sampler_poses) if self.sampler_poses else (),
             "mocap": mocap_items(self.split),
         }
@@ -690,7 +694,7 @@ class _Builder:
 
     def named(self, rng: random.Random) -> Sample:
         for _ in range(EVAL_TRIES):
-            item = rng.choice(library_items(self.split))
+            item = rng.choice(self.library_pool())
             user, assistant, ids = self.named_turn(rng, item)
             meta = self._meta([item], ids, reference=item.label, mirrored=item.mirrored)
             if self.split == "train":
@@ -701,7 +705,7 @@ class _Builder:
         return Sample([user, assistant], [item.pose], "named", meta)
 
     def pair(self, rng: random.Random) -> Sample:
-        first, second = rng.sample(library_items(self.split), 2)
+        first, second = rng.sample(self.library_pool(), 2)
         a = rng.choice(readable_names(first.name or first.label, first.mirrored))
         b = rng.choice(readable_names(second.name or second.label, second.mirrored))
         request_id, request = rng.choice(self.templates("pair_request", PAIR_REQUESTS))
@@ -719,7 +723,7 @@ class _Builder:
         while True:
             category, phrases = rng.choice(list(_SEVERAL["subjects"].items()))
             by_name = {}
-            for item in library_items(self.split):
+            for item in self.library_pool():
                 base = item.name or item.label
                 if category == "any" or (base in library and library[base].category == category):
                     by_name.setdefault(base, []).append(item)
@@ -873,7 +877,7 @@ class _Builder:
             user, assistant, item, extra = self.speculative_turn(rng, rng.choice(self._speculative_choices()))
             ids, situation = extra["templates"], extra["situation"]
         else:
-            item = rng.choice(library_items(self.split))
+            item = rng.choice(self.library_pool())
             if style == "named":
                 user, assistant, ids = self.named_turn(rng, item)
             else:
@@ -885,6 +889,72 @@ class _Builder:
         if situation:
             meta["situation"] = situation
         return Sample(messages, [item.pose], "mixed", meta)
+
+
+class _HeldOutContentBuilder(_Builder):
+    """Training-style conversations (training templates and replies only) that ask for the library
+    poses and situations evaluation holds out: for the shipped pose bank alone
+    (`build_heldout_content`), never for fitting a model."""
+
+    def __init__(self, seed: int, described: bool) -> None:
+        super().__init__("train", seed, sampler_poses=0, described=described)
+
+    def library_pool(self) -> tuple[PoseItem, ...]:
+        return library_items("eval")  # the held-out library poses and their mirror images
+
+    def explicit_item(self, rng: random.Random) -> PoseItem:
+        return rng.choice(self.library_pool())  # described by their geometry, as training library poses are
+
+    def _speculative_choices(self) -> list[tuple[Any, str, str]]:
+        from posegpt.data.speculative import heldout_situations, unheld_phrasings
+
+        return [(situation, pid, text) for situation in heldout_situations() if self.answer_poses(situation)
+                for pid, text in unheld_phrasings(situation)]
+
+    def answer_poses(self, situation: Any) -> list[str]:
+        from posegpt.data.speculative import family_poses
+
+        plausible = plausible_library_names()
+        names = [name for name in family_poses(situation, "train") if name in plausible]
+        return names or [name for name in family_poses(situation, "eval") if name in plausible]
+
+
+# The kinds of conversation the shipped bank adds for held-out content (`build_heldout_content`):
+# those that ask for a library pose (by its description or its name) or a situation.
+HELDOUT_CONTENT_KINDS = ("explicit", "named", "speculative")
+
+
+def build_heldout_content(training_size: int, mix: dict[str, float], seed: int = 0, described: bool = False) -> list[Sample]:
+    """Conversations about the poses and situations evaluation holds out, as many per pose and per
+    situation as `training_size` training conversations of `mix` (`build_dataset`) hold about
+    each training one, in training templates only (held-out templates stay unseen everywhere).
+
+    Why: the split keeps a fifth of the library and the situations out of training so that `eval
+    text2pose` can measure unseen content; but a pose bank that never holds them cannot show a user
+    a jumping jack or a snow angel. The shipped bank holds them, flagged (`PoseBank.heldout`), and
+    every evaluation of unseen content looks them up without those entries
+    (`PoseBank.without_heldout`)."""
+    from posegpt.data.speculative import SITUATIONS
+
+    builder = _HeldOutContentBuilder(seed, described)
+    training = _Builder("train", seed, sampler_poses=0)
+    held_library, train_library = len(builder.library_pool()), len(library_items("train"))
+    held_situations = len({id(choice[0]) for choice in builder._speculative_choices()})
+    train_situations = sum(1 for situation in SITUATIONS.values() if training.answer_poses(situation)
+                           and not is_heldout("situation", situation.name))
+    total = sum(mix.values())
+    per_kind = {
+        "explicit": EXPLICIT_SOURCE_WEIGHTS["library"] * held_library / train_library,
+        "named": held_library / train_library,
+        "speculative": held_situations / max(train_situations, 1),
+    }
+    samples: list[Sample] = []
+    for kind in HELDOUT_CONTENT_KINDS:
+        count = round(training_size * mix.get(kind, 0.0) / total * per_kind[kind])
+        if count:
+            samples += _build_kind(builder, kind, count, random.Random(f"{seed}:heldout_content:{kind}"))
+    random.Random(f"{seed}:heldout_content:shuffle").shuffle(samples)
+    return samples
 
 
 def _sample_key(sample: Sample) -> str:

@@ -86,10 +86,19 @@ def phrasings(situation: str | Situation, split: Split) -> list[tuple[str, str]]
     pairs = [(entry.phrasing_id(i), text) for i, text in enumerate(entry.phrasings)]
     situation_held = is_heldout("situation", entry.name)
     if split == "train":
-        return [] if situation_held else [(tid, text) for tid, text in pairs if not is_heldout("template", tid)]
+        return [] if situation_held else unheld_phrasings(entry)
     if split == "eval":
         return pairs if situation_held else [(tid, text) for tid, text in pairs if is_heldout("template", tid)]
     raise ValueError(f"split must be 'train' or 'eval', got {split!r}")
+
+
+def unheld_phrasings(situation: str | Situation) -> list[tuple[str, str]]:
+    """(template id, phrasing) pairs of one situation whose template is not held out, whether the
+    situation is or not: a held-out situation's are used by the shipped pose bank alone
+    (`posegpt.data.conversations.build_heldout_content`)."""
+    entry = SITUATIONS[situation] if isinstance(situation, str) else situation
+    pairs = [(entry.phrasing_id(i), text) for i, text in enumerate(entry.phrasings)]
+    return [(tid, text) for tid, text in pairs if not is_heldout("template", tid)]
 
 
 def answer_templates(situation: str | Situation, split: Split) -> list[tuple[str, str]]:

@@ -8,7 +8,8 @@
    kind (explicit / speculative / named), the names of the geometric checks any right answer
    passes, and the reference pose (`sample.poses[0]`).
 2. Methods answer every prompt: the model (greedy, through `posegpt.engine.Engine` exactly as
-   `python -m posegpt batch` runs it, one model load), the mean training pose, and
+   `python -m posegpt batch` runs it, one model load; its pose bank without the entries the
+   shipped bank holds for held-out poses and situations, `PoseBank.without_heldout`), the mean training pose, and
    nearest-neighbour retrieval of a training prompt (`posegpt.eval.retrieval`); the reference
    poses themselves are scored too, as the ceiling of the checks.
 3. Scores per prompt: the share of its checks the first pose of the reply passes (no pose in the
@@ -167,12 +168,17 @@ def engine_method(engine: Any, max_new_tokens: int = 96, progress: bool = True) 
     return answer
 
 
-def load_engine(checkpoint: str | None, backbone: str | None, device: str = "cpu") -> tuple[Any, str]:
-    """One model load, as the CLI's `batch` does it: `load_posegpt`, LoRA merged, an `Engine`."""
+def load_engine(checkpoint: str | None, backbone: str | None, device: str = "cpu",
+                unseen_content: bool = False) -> tuple[Any, str]:
+    """One model load, as the CLI's `batch` does it: `load_posegpt`, LoRA merged, an `Engine`.
+    `unseen_content`: the prompts ask for held-out poses and situations, so the pose bank answers
+    without its entries for them (`PoseBank.without_heldout`)."""
     from posegpt.engine import Engine
     from posegpt.model import load_posegpt
 
     model, description = load_posegpt(checkpoint, backbone, device=device)
+    if unseen_content and model.pose_bank is not None:
+        model.pose_bank = model.pose_bank.without_heldout()
     return Engine(model.merge_for_inference()), description
 
 
@@ -363,10 +369,11 @@ def training_pairs(samples: Iterable[Any]) -> tuple[list[str], list[Pose]]:
 
 def model_answers_for(
     prompts: Sequence[EvalPrompt], checkpoint: str | None, backbone: str | None, device: str, max_new_tokens: int,
-    replies: Path | None = None, skip_model: bool = False,
+    replies: Path | None = None, skip_model: bool = False, unseen_content: bool = False,
 ) -> tuple[list[Answer] | None, str | None]:
     """The model's answers to every prompt and what answered: read from a `batch` output file
-    (`replies`), or one model load and greedy `Engine` replies; (None, None) with `skip_model`."""
+    (`replies`), or one model load and greedy `Engine` replies (`load_engine`); (None, None) with
+    `skip_model`."""
     if replies is not None:
         return read_batch_replies(replies, prompts), f"replies read from {replies}"
     if skip_model:
@@ -375,7 +382,7 @@ def model_answers_for(
     from posegpt.model import CheckpointError
 
     try:
-        engine, description = load_engine(checkpoint, backbone, device)
+        engine, description = load_engine(checkpoint, backbone, device, unseen_content)
     except (BackboneError, CheckpointError) as error:
         raise ValueError(str(error)) from None
     print(f"Model: {description}", file=sys.stderr)
@@ -445,7 +452,8 @@ def run(
     print(f"{len(prompts)} held-out prompts: " + ", ".join(f"{sum(p.kind == k for p in prompts)} {k}" for k in KINDS), file=sys.stderr)
 
     methods: dict[str, Method] = {}
-    model_answers, description = model_answers_for(prompts, checkpoint, backbone, device, max_new_tokens, replies, skip_model)
+    model_answers, description = model_answers_for(prompts, checkpoint, backbone, device, max_new_tokens, replies, skip_model,
+                                                   unseen_content=True)  # held-out poses and situations
     if model_answers is not None:
         write_replies(output / "model_replies.jsonl", prompts, model_answers)
         methods["PoseGPT"] = lambda _prompts, answers=model_answers: list(answers)
