@@ -22,7 +22,9 @@ Measured (bench/bank_rules.py, model card): the 24 hand-written follow-ups, bank
 
 from __future__ import annotations
 
+import re
 import threading
+from functools import lru_cache
 from typing import Collection, Sequence
 
 import numpy as np
@@ -34,6 +36,70 @@ from posegpt.retrieval import TextEmbedder
 # A follow-up is an edit only when one of the edit's phrasings is at least this similar (cosine
 # of the sentence encoder; below it the nearest edit is about something else).
 EDIT_SIMILARITY = 0.5
+
+
+_WORD = re.compile(r"[a-z]+")
+_SIDES = ("left", "right")
+
+
+@lru_cache(maxsize=1)
+def _pronouns() -> frozenset[str]:
+    from posegpt.data.catalogue import load
+
+    return frozenset(load("asked_edits")["plural_pronouns"])
+
+
+@lru_cache(maxsize=1)
+def _keep_words() -> frozenset[str]:
+    from posegpt.data.catalogue import load
+
+    return frozenset(load("asked_edits")["keep_words"])
+
+
+def asked_change(words: str, earlier: Sequence[str]) -> str:
+    """What a follow-up asks to change, in words the edits' phrasings can be matched with: its
+    clauses that say what stays ("keep your arms up and sit down" → "sit down"; `without_kept`),
+    with a plural pronoun read as the parts an earlier request named (`with_referent`)."""
+    return with_referent(without_kept(words), earlier)
+
+
+def without_kept(words: str) -> str:
+    """`words` without the clauses that start with a keep word (catalogues/asked_edits.yaml):
+    "stay down there but put your arms up" → "put your arms up". Why: the sentence encoder
+    weighs every word, so "KEEP your arms UP and sit down" is nearest "put your arms up" (or
+    even "put your arms down") rather than "sit down". Unchanged when no clause is dropped, or
+    when every clause would be."""
+    from posegpt.body_words import clauses
+
+    pieces = clauses(words)
+    kept = [piece for piece in pieces if (_WORD.findall(piece.lower()) or [""])[0] not in _keep_words()]
+    return words if len(kept) in (0, len(pieces)) else ", ".join(kept)
+
+
+def with_referent(words: str, earlier: Sequence[str]) -> str:
+    """`words` with a plural pronoun for body parts put back as the parts the latest of the
+    `earlier` requests names: "now lower them" after "raise your arms in a T" → "now lower your
+    arms". Why: the follow-up is matched with the edits' phrasings by a sentence encoder, and
+    "lower them" alone is nearer "go lower" (bend the knees) than "lower your arms". Unchanged
+    when the words name a part themselves, say no such pronoun, or no earlier request names a
+    plural part ("arms", "both hands", "feet"; the last one it names)."""
+    from posegpt.sides import body_part_words
+
+    lowered = words.lower()
+    said = set(_WORD.findall(lowered))
+    parts = body_part_words()
+    if said & parts or not said & _pronouns():
+        return words
+    for request in reversed(earlier):
+        found = [word for word in _WORD.findall(request.lower()) if word in parts and _plural(word)]
+        if found:
+            pattern = re.compile(r"\b(?:" + "|".join(sorted(_pronouns())) + r")\b", re.IGNORECASE)
+            return pattern.sub(f"your {found[-1]}", words)
+    return words
+
+
+def _plural(part: str) -> bool:
+    return part.endswith("s") or part == "feet"
 
 
 class EditPhrasings:

@@ -760,7 +760,7 @@ class PoseGPT(nn.Module):
         (`posegpt.follow_ups`), or None (no edit near its words, none fits the pose). The shown
         pose is found again as the engine showed it: the bank's poses for the conversation up to
         the last reply with a `<POSE>`, the one that reply's last `<POSE>` got."""
-        from posegpt.follow_ups import FollowUpEdits
+        from posegpt.follow_ups import FollowUpEdits, asked_change
         from posegpt.turns import role_and_content
 
         turns = [role_and_content(message) for message in messages]
@@ -772,7 +772,9 @@ class PoseGPT(nn.Module):
         shown = Pose.from_rotation_matrices(poses[min(shown_count, poses.shape[0]) - 1].unsqueeze(0).cpu())
         if self._follow_up_edits is None:
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
-        return self._follow_up_edits.edited(shown, asked)
+        query = bank_query(messages)
+        earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
+        return self._follow_up_edits.edited(shown, asked_change(asked, earlier))
 
     def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that

@@ -56,6 +56,11 @@ def _tables() -> _SideWords:
                       frozenset(sides["support_words"]), frozenset(sides["determiners"]))
 
 
+def body_part_words() -> frozenset[str]:
+    """Every word sides.yaml knows for an arm's or a leg's part ("arm", "hands", "knees", ...)."""
+    return frozenset(_tables().parts)
+
+
 def _rests_on(words: list[str], index: int, group: str) -> bool:
     """The side word at `index` names the part of `group` the body rests on ("STAND ON your LEFT leg")."""
     tables = _tables()

@@ -27,7 +27,7 @@ from posegpt.data.catalogue import CATALOGUES, CatalogueError, load, load_file, 
 # recorded answers, not a catalogue): [samples, sha256 of (kind, messages, meta) as sorted JSON,
 # sum of |pose values| (a sum, not a hash, so last-bit float differences between machines pass)].
 EXPECTED_GENERATED = {
-    "train": [600, "67adad5d746ae75511eeb8f82bb0c29a3209d67fcbdbbc91d0e9e4c869722073", 6445.769],
+    "train": [600, "c413ebac2df6c787136209c2536da7a090035b4f85f903fa9e11e551b48a40ee", 6493.689],
     "eval": [200, "32b5c2d921b71cf5a8be2253e698a711428b3cd74c33a0614383916fda52ac99", 1896.683],
 }
 # Captioner(seed=0).describe(pose, 3) of every library pose and its mirror image.
@@ -39,7 +39,7 @@ EXPECTED_CONTENT = {
     "situations": "28dacef63cf2621b1fb44a4f567049bf929576dc0a4d9bc2cb57f0e713d49505",
     "templates": "c50b7da4b482e66e9c633ab3d4efa44d1f9e092cfbff783ea81c9b794d07dcb7",
     "qa": "43cac1222e3f3cb6a77ae7ce9de1cf8120295a712bb5f522dec4466bd829c6b4",
-    "edits": "4fab5dfd459598508607c2e759986b1b3ea24de67c4ef43e303083a6baef91ad",
+    "edits": "a810fda8202d153db0ed74031c13c05ecb107c37eb9f8ffde01738c62cb171a7",
     "captioner": "4efe6c65802493b128b87482ed0bed5ad930aa608ae80dfaa789509afcb5168b",
     "chat_prompts": "30a4841c3bc008c8effa73377015819f0c8869c1f345ba220d3ae655d4d959b7",
     "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",
@@ -49,7 +49,7 @@ EXPECTED_CONTENT = {
     "sides": "20fb6b4c78649098f1481f46606d7639583af18b25eb72980760a975d61cbd4f",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "bcf269d5b53cb976a8d0dd4ffd8110d7cbe40db67d59d9b1452ee6589187c4df",
-    "asked_edits": "1f054083801321476333d98dd2e9289a345142e8bda783782f614ed6c8dd10bd",
+    "asked_edits": "018123f906120624aab2ec96d05cb2713a4be8c6f27d190db8057555038f40cc",
 }
 
 
@@ -238,8 +238,10 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {dwn: [at your sides]}\n", "unknown group"),
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {down: [sides]}\n", "two or more"),
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {down: [at sides], up: [at sides]}\n", "also an idiom"),
-    ("asked_edits", "relative: [mirorr]\nnot_a_change: [arm]\n", "unknown edit"),
-    ("asked_edits", "relative: [mirror]\nnot_a_change: [Left Arm]\n", "one lower-case word"),
+    ("asked_edits", "relative: [mirorr]\nnot_a_change: [arm]\nplural_pronouns: [them]\nkeep_words: [keep]\n", "unknown edit"),
+    ("asked_edits", "relative: [mirror]\nnot_a_change: [Left Arm]\nplural_pronouns: [them]\nkeep_words: [keep]\n", "one lower-case word"),
+    ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them all]\nkeep_words: [keep]\n", "one lower-case word"),
+    ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them]\n", "keep_words"),
 ])
 def test_malformed_word_lists(tmp_path: Path, kind: str, text: str, expected: str) -> None:
     assert expected in _error(tmp_path, kind, text)

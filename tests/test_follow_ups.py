@@ -69,3 +69,26 @@ def test_a_phrasing_in_the_other_direction_is_not_the_edit_asked_for(monkeypatch
     monkeypatch.undo()
     raised = FollowUpEdits(WordEmbedder()).edited(stand, "put your arms up")
     assert raised is not None and run_checks(raised, ["both_wrists_above_head"])["both_wrists_above_head"]
+
+
+def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
+    from posegpt.follow_ups import with_referent
+
+    assert with_referent("and now lower them", ["raise your arms in a T"]) == "and now lower your arms"
+    assert with_referent("Put THEM down", ["stand tall", "hands on your hips"]) == "Put your hands down"  # the latest
+    assert with_referent("lower them", ["raise your left arm"]) == "lower them"  # no plural part to read
+    assert with_referent("lower your legs", ["raise your arms"]) == "lower your legs"  # names its own part
+    assert with_referent("now mirror it", ["raise your arms"]) == "now mirror it"  # "it" is the pose
+    assert with_referent("lower them", []) == "lower them"
+
+
+def test_what_stays_is_left_out_of_what_a_follow_up_asks_to_change():
+    from posegpt.follow_ups import asked_change, without_kept
+
+    assert without_kept("keep your arms up and sit down") == "sit down"
+    assert without_kept("stay down there but put your arms up") == "put your arms up"
+    assert without_kept("and now sit down, keeping your arms crossed") == "now sit down"
+    assert without_kept("Same, but with the other arm.") == "Same, but with the other arm."  # nothing kept: as written
+    assert without_kept("keep it up") == "keep it up"  # all of it would go: as written
+    assert asked_change("keep them there and sit down", ["put your hands on your head"]) == "sit down"
+    assert asked_change("now lower them", ["arms up in a T"]) == "now lower your arms"

@@ -672,10 +672,12 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
 
 def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
-    top = file.record(data, "", 1, ("relative", "not_a_change"))
+    top = file.record(data, "", 1, ("relative", "not_a_change", "plural_pronouns", "keep_words"))
     relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
     words = _single_words(file, top.texts("not_a_change", allowed=()), "not_a_change", top.at("not_a_change")[2])
-    return {"relative": relative, "not_a_change": words}
+    pronouns = _single_words(file, top.texts("plural_pronouns", allowed=()), "plural_pronouns", top.at("plural_pronouns")[2])
+    keep = _single_words(file, top.texts("keep_words", allowed=()), "keep_words", top.at("keep_words")[2])
+    return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep}
 
 
 def _directions(file: _File, data: Any) -> dict[str, Any]:
@@ -928,7 +930,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
