@@ -14,7 +14,8 @@ eval_out/heads_on_replies/<set>.md and .json. `--write-replies` also writes each
 replies with its own poses in `batch` format (<output>/<set>-<checkpoint folder>.jsonl), which
 `eval text2pose|natural --replies` score with the baselines beside them. Where a checkpoint's
 bank answers a request (`bank_answers`), the words of the reply are those the engine would show
-(`posegpt/shown_words.py`: the bank pose's own words after the lead-in's colon).
+(`posegpt/shown_words.py`: the bank pose's own words after the lead-in's colon, the lead-in of
+one asked pose only when it fits them).
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ def main(argv: list[str] | None = None) -> int:
     from posegpt.eval.text2pose import Answer, markdown_table, read_batch_replies, score_answer, summarise
     from posegpt.model import PoseGPT
     from posegpt.readout import decode_replies
+    from posegpt.pose_count import requested_pose_count
     from posegpt.shown_words import rewrite, said
+
+    def one_pose_request(words: str) -> str | None:
+        """The user's words when they ask for one pose (as the engine judges a lead-in), else None."""
+        return words if (requested_pose_count(words) or 0) <= 1 else None
 
     torch.set_num_threads(2)
     if args.set == "text2pose":
@@ -67,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         conversations = [list(p.messages) + [{"role": "assistant", "content": r.reply}] for p, r in zip(prompts, replies)]
         decoded = decode_replies(model, conversations)
         poses = [reply.poses for reply in decoded]
-        # a reply whose poses come from the bank says them in their own words, as the engine shows it
-        shown = [rewrite(str(conversation[-1]["content"]), [said(pose) for pose in reply.poses[:reply.from_bank]])
+        # a reply whose poses come from the bank says them in their own words, as the engine shows
+        # it (and the lead-in of a single asked pose only when it fits them)
+        shown = [rewrite(str(conversation[-1]["content"]), [said(pose) for pose in reply.poses[:reply.from_bank]],
+                         one_pose_request(str(conversation[-2]["content"])))
                  if reply.from_bank else str(conversation[-1]["content"]) for conversation, reply in zip(conversations, decoded)]
         scores = [score_answer(p, Answer(text, found)) for p, text, found in zip(prompts, shown, poses) if p.kind in kinds]
         summary[checkpoint] = summarise(scores, kinds)

@@ -50,6 +50,7 @@ from posegpt.pose import Pose
 from posegpt.pose_count import counted_poses, requested_pose_count
 from posegpt.render import Camera
 from posegpt.shown_words import ShownWords, said
+from posegpt.turns import role_and_content
 
 if TYPE_CHECKING:
     from posegpt.vision.pipeline import SceneReading, Vision
@@ -416,7 +417,9 @@ class Engine:
             adapter = not (self.base_model_for_words and self.model.can_disable_adapter)
         sampler = _Sampler(options, device, banned)
         decoder = _TextDecoder(self.tokenizer)
-        shown_words = ShownWords(active=from_bank and pose_allowed)  # the reply as shown: bank poses said in their own words
+        # the reply as shown: bank poses said in their own words, the lead-in of one asked pose judged by them
+        asked = role_and_content(bank_asks[-1])[1] if from_bank and bank_asks and poses_wanted <= 1 else None
+        shown_words = ShownWords(active=from_bank and pose_allowed, request=asked)
         poses: list[Pose] = []
         pose_people: list[int | None] = []
         generated: list[int] = []

@@ -19,7 +19,9 @@ of many training conversations (`bank_entries`), explicit ones included.
 The same bank answers text turns outright (`PoseGPTConfig.bank_answers`): a request with the pose
 of its nearest training request, and — when the bank holds training follow-ups too — a
 follow-up ("now the other arm") with the pose of its nearest training follow-up, both looked up
-by the words `bank_query` gives.
+by the words `bank_query` gives. Such a bank also holds, flagged (`PoseBank.heldout`), requests for
+the poses and situations evaluation holds out (`posegpt.data.conversations.build_heldout_content`):
+users get them, and every evaluation of unseen content looks up `PoseBank.without_heldout`.
 """
 
 from __future__ import annotations

@@ -12,6 +12,15 @@ newline, a colon, the end of the reply) they go out unchanged: a lead-in ("Sure:
 stays the model's. Only turns that may show a pose are filtered (the engine bans `<POSE>` in turns
 the intent gate says ask for none), and held words wait at most until the end of their line.
 
+The lead-in can say what the body does too, and the small LLM's restatement of a request is
+often wrong ("stretch your arms out in front of you" → "Arms out to the sides: Arms stretched
+forward at shoulder height."; "hands behind your back" → "Okay, hands behind the head: …"): in 28
+of the 121 one-pose bank replies of `eval natural` a lead-in word was said by neither the request
+nor the shown pose's words. So when the reply answers a request for one pose (`request`), the
+first pose's lead-in is held too, and it stays only when it claims nothing the request or the
+pose's own words do not say (`lead_in_fits`); else the pose's words stand alone. Lead-ins of
+several poses ("1. Tree:") name what the bank looked up and always stay.
+
 `ShownWords` is that filter for a stream of text pieces (the engine); `rewrite` applies it to a
 finished reply (bench/heads_on_replies.py, so stored replies are scored as the engine would show
 them); `said` gives the words of a pose (the same pose, the same words).
@@ -19,10 +28,15 @@ them); `said` gives the words of a pose (the same pose, the same words).
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from typing import Sequence
 
 from posegpt.pose import Pose
 from posegpt.tokens import POSE_TOKEN
+
+_WORD = re.compile(r"[a-z]+")
+SHORTEST_CLAIM = 3  # shorter words claim nothing ("a", "s", "to"), unless they say a direction ("up")
 
 
 def said(pose: Pose) -> str:
@@ -32,13 +46,42 @@ def said(pose: Pose) -> str:
     return shared_captioner().said(pose)
 
 
+@lru_cache(maxsize=1)
+def _words_of_lead_ins() -> tuple[frozenset[str], frozenset[str]]:
+    from posegpt.data.catalogue import load
+
+    directions = frozenset(word for words in load("directions")["groups"].values() for word in words)
+    return frozenset(load("lead_ins")["not_a_claim"]) - directions, directions
+
+
+def lead_in_fits(lead: str, request: str, words: str) -> bool:
+    """Whether a lead-in ("Okay, lying on the back:") claims only what the `request` or the shown
+    pose's `words` say: each of its words is a `not_a_claim` word of catalogues/lead_ins.yaml, or
+    shorter than `SHORTEST_CLAIM` and no direction word, or one the request or the pose's words say
+    (or that starts like one of theirs: "kneeling" / "kneel", "arm" / "arms")."""
+    filler, directions = _words_of_lead_ins()
+    said = set(_WORD.findall(request.lower())) | set(_WORD.findall(words.lower()))
+
+    def backed(word: str) -> bool:
+        return word in said or any(min(len(word), len(other)) >= SHORTEST_CLAIM
+                                   and (word.startswith(other) or other.startswith(word)) for other in said)
+
+    claims = [word for word in _WORD.findall(lead.lower())
+              if word not in filler and (len(word) >= SHORTEST_CLAIM or word in directions)]
+    return all(backed(word) for word in claims)
+
+
 class ShownWords:
     """Streams reply text, holding back the words since the start, the last colon, newline or
     `<POSE>` until it is known whether a `<POSE>` follows them. Inactive, it passes everything
-    through. `shown` is the reply as the user saw it (with `<POSE>` markers), for the history."""
+    through. With a `request` (the user's words, when the reply answers a request for one pose)
+    the first pose's lead-in is held too, and kept only when it fits (`lead_in_fits`). `shown` is
+    the reply as the user saw it (with `<POSE>` markers), for the history."""
 
-    def __init__(self, active: bool) -> None:
+    def __init__(self, active: bool, request: str | None = None) -> None:
         self.active = active
+        self.request = request if active else None  # None once the first pose is shown
+        self.lead = ""  # the first pose's lead-in, while it is judged
         self.held = ""
         self.shown = ""
 
@@ -50,9 +93,12 @@ class ShownWords:
         out = []
         for char in text:
             self.held += char
-            if char in ":\n":  # what was held was a lead-in, or its line ended: show it
-                out.append(self.held)
+            if char == ":" and self.request is not None:  # the first pose's lead-in: judged with that pose
+                self.lead += self.held
                 self.held = ""
+            elif char in ":\n":  # what was held was a lead-in, or its line ended: show it
+                out.append(self.lead + self.held)
+                self.lead = self.held = ""
         shown = "".join(out)
         self.shown += shown
         return shown
@@ -62,25 +108,28 @@ class ShownWords:
         the bank's) replace the words held since the last colon, newline or pose; None shows them
         as written."""
         if self.active and words is not None:
-            lead = " " if self.shown and not self.shown.endswith((" ", "\n")) else ""
-            text = lead + words.strip() + " "
+            kept = self.lead if self.request is None or lead_in_fits(self.lead, self.request, words) else ""
+            before = self.shown + kept
+            text = kept + (" " if before and not before.endswith((" ", "\n")) else "") + words.strip() + " "
         else:
-            text = self.held
-        self.held = ""
+            text = self.lead + self.held
+        self.lead = self.held = ""
+        self.request = None
         self.shown += text + POSE_TOKEN
         return text
 
     def finish(self) -> str:
         """The reply ended: whatever is still held, as written."""
-        text, self.held = self.held, ""
+        text, self.lead, self.held = self.lead + self.held, "", ""
         self.shown += text
         return text
 
 
-def rewrite(reply: str, words: Sequence[str | None]) -> str:
-    """A finished reply as `ShownWords` would have shown it, `words[i]` for its i-th `<POSE>`."""
+def rewrite(reply: str, words: Sequence[str | None], request: str | None = None) -> str:
+    """A finished reply as `ShownWords` would have shown it, `words[i]` for its i-th `<POSE>`
+    (`request`: the user's words, when the reply answers a request for one pose)."""
     parts = reply.split(POSE_TOKEN)
-    filter_ = ShownWords(active=True)
+    filter_ = ShownWords(active=True, request=request)
     for index, part in enumerate(parts[:-1]):
         filter_.push(part)
         filter_.pose(words[index] if index < len(words) else None)

@@ -610,7 +610,9 @@ def _encoder_lines(config: TrainConfig, model: PoseGPTConfig) -> str:
     return gate + (f"\n- Pose bank (bank_answers): the requests and follow-ups of {config.optim.retrieval_bank_conversations} "
             f"training conversations (seed {config.data.seed + 2}) and their poses, embedded with all-MiniLM-L6-v2; a text "
             f"request is answered with its nearest requests' poses, a follow-up with its nearest follow-ups' (looked up "
-            f"with the requests it changes), photos by the head")
+            f"with the requests it changes), photos by the head"
+            + ("; it also holds, flagged, requests for the poses and situations evaluation holds out (eval text2pose "
+               "looks up the bank without them)" if config.optim.retrieval_bank_heldout_content else ""))
 
 
 def model_card(config: TrainConfig, history: list[dict[str, float]], num_examples: int, elapsed_s: float,

@@ -50,6 +50,7 @@ EXPECTED_CONTENT = {
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "bcf269d5b53cb976a8d0dd4ffd8110d7cbe40db67d59d9b1452ee6589187c4df",
     "asked_edits": "018123f906120624aab2ec96d05cb2713a4be8c6f27d190db8057555038f40cc",
+    "lead_ins": "3a6ce7199804f529c891a6c52ce2b363823e46b4c0569433cf063fbc88e6da97",
 }
 
 
@@ -242,6 +243,8 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("asked_edits", "relative: [mirror]\nnot_a_change: [Left Arm]\nplural_pronouns: [them]\nkeep_words: [keep]\n", "one lower-case word"),
     ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them all]\nkeep_words: [keep]\n", "one lower-case word"),
     ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them]\n", "keep_words"),
+    ("lead_ins", "not_a_claim: [here, Like This]\n", "one lower-case word"),
+    ("lead_ins", "words: [here]\n", "not_a_claim"),
 ])
 def test_malformed_word_lists(tmp_path: Path, kind: str, text: str, expected: str) -> None:
     assert expected in _error(tmp_path, kind, text)

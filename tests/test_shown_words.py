@@ -36,3 +36,25 @@ def test_text_without_a_pose_is_shown_as_written_line_by_line():
 def test_words_without_a_lead_in_and_after_a_pose_are_replaced_too():
     assert rewrite("Standing upright. <POSE>", ["Arms up."]) == "Arms up. <POSE>"
     assert rewrite("One <POSE> and two <POSE> done", ["A.", "B."]) == "A. <POSE> B. <POSE> done"
+
+
+def test_a_lead_in_that_says_what_neither_the_request_nor_the_pose_says_is_left_out():
+    from posegpt.shown_words import lead_in_fits
+
+    forward = "Arms stretched forward at shoulder height."
+    request = "stretch your arms out in front of you"
+    assert not lead_in_fits("Arms out to the sides", request, forward)  # "sides": said by neither
+    assert lead_in_fits("Okay, like this", request, forward)  # claims nothing
+    assert lead_in_fits("Kneeling", "and kneeling?", "Kneeling on both knees.")
+    assert lead_in_fits("Here's a jumping jack", "do a jumping jack", "Feet apart, arms up in a V.")
+    assert not lead_in_fits("Arms up", "lower your arms", "Arms hanging down.")  # a direction word is a claim
+    assert rewrite("Arms out to the sides: arms out <POSE>", [forward], request) == f"{forward} <POSE>"
+    assert rewrite("Okay, like this: arms <POSE>", [forward], request) == f"Okay, like this: {forward} <POSE>"
+    assert rewrite("Arms out to the sides: arms out <POSE>", [forward]) == f"Arms out to the sides: {forward} <POSE>"  # several poses
+    shown, reply = stream(["Arms out", " to the sides:", " arms", "<POSE>", " Done."], [forward])  # not judged
+    assert shown.startswith("Arms out to the sides:")
+    judged = ShownWords(True, request)
+    assert judged.push("Arms out to the sides:") == ""  # held until the pose is known
+    assert judged.pose(forward) == f"{forward} " and judged.shown == f"{forward} <POSE>"
+    line = ShownWords(True, request)
+    assert line.push("Note: no pose\n") == "Note: no pose\n"  # a line ends: shown as written

@@ -48,6 +48,7 @@ CATALOGUES: dict[str, str] = {
     "declines": "declines",
     "directions": "directions",
     "asked_edits": "asked_edits",
+    "lead_ins": "lead_ins",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -680,6 +681,13 @@ def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep}
 
 
+def _lead_ins(file: _File, data: Any) -> dict[str, Any]:
+    """The words a pose reply's lead-in may say that claim nothing about the body."""
+    top = file.record(data, "", 1, ("not_a_claim",))
+    words = _single_words(file, top.texts("not_a_claim", allowed=()), "not_a_claim", top.at("not_a_claim")[2])
+    return {"not_a_claim": words}
+
+
 def _directions(file: _File, data: Any) -> dict[str, Any]:
     """Groups of direction words, which groups conflict ("up" with "down" and "forward"), and idioms
     that say a group whatever their words say ("at your sides": down)."""
@@ -896,6 +904,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "declines": _declines,
     "directions": _directions,
     "asked_edits": _asked_edits,
+    "lead_ins": _lead_ins,
 }
 
 
@@ -930,7 +939,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words}; "lead_ins" → {"not_a_claim": words}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
