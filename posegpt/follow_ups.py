@@ -82,7 +82,8 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     arms". Why: the follow-up is matched with the edits' phrasings by a sentence encoder, and
     "lower them" alone is nearer "go lower" (bend the knees) than "lower your arms". Unchanged
     when the words name a part themselves, say no such pronoun, or no earlier request names a
-    plural part ("arms", "both hands", "feet"; the last one it names)."""
+    plural part ("arms", "both hands", "feet"; the first one it names, the part that acts:
+    "hands on your hips" → "hands")."""
     from posegpt.sides import body_part_words
 
     lowered = words.lower()
@@ -94,7 +95,7 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
         found = [word for word in _WORD.findall(request.lower()) if word in parts and _plural(word)]
         if found:
             pattern = re.compile(r"\b(?:" + "|".join(sorted(_pronouns())) + r")\b", re.IGNORECASE)
-            return pattern.sub(f"your {found[-1]}", words)
+            return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
     return words
 
 

@@ -75,7 +75,7 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     from posegpt.follow_ups import with_referent
 
     assert with_referent("and now lower them", ["raise your arms in a T"]) == "and now lower your arms"
-    assert with_referent("Put THEM down", ["stand tall", "hands on your hips"]) == "Put your hands down"  # the latest
+    assert with_referent("Put THEM down", ["stand tall", "hands on your hips"]) == "Put your hands down"  # the latest, its actor
     assert with_referent("lower them", ["raise your left arm"]) == "lower them"  # no plural part to read
     assert with_referent("lower your legs", ["raise your arms"]) == "lower your legs"  # names its own part
     assert with_referent("now mirror it", ["raise your arms"]) == "now mirror it"  # "it" is the pose
