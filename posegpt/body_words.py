@@ -15,7 +15,9 @@ cover most of what was said wins.
   request with no such clause gets no scores (`scores` → None), so situations keep the bank's
   order.
 - The encoder is side-blind, the words are not: a clause that names one side ("my LEFT elbow")
-  matches the other side's facts less by `OTHER_SIDE_PENALTY`.
+  matches the other side's facts less by `OTHER_SIDE_PENALTY` — but for the posture, whose side
+  is the leg or knee the body rests on ("kick your RIGHT leg forward" is done balancing on the
+  left one).
 - It hears directions alike too ("stretch both arms UP" ≈ "arms stretched FORWARD", "lean way
   BACK" ≈ "leaning forward", "arms down BY YOUR SIDES" ≈ "arms out to the SIDES"): a clause
   matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
@@ -44,6 +46,8 @@ BODY_CLAUSE = 0.6
 OTHER_SIDE_PENALTY = 0.3
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
+# The posecode topic of the body's posture (standing, balancing on one leg, kneeling on one knee ...).
+POSTURE_TOPIC = "posture"
 # Clauses end at punctuation and at the words that join facts in a description.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b", re.IGNORECASE)
 _OTHER_SIDE = {"left": "right", "right": "left"}
@@ -137,8 +141,11 @@ class BodyWords:
                 vectors, said = self._code_wordings(code)  # (P, D), P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()).max(1).values  # (C,)
-                penalty = torch.tensor([OTHER_SIDE_PENALTY if side is not None and code.side == _OTHER_SIDE[side] else 0.0
-                                        for side in sides])
+                # a posture's side is the one the body rests on ("balancing on the left leg" when
+                # the RIGHT leg kicks): the poses were turned to the named sides with that in
+                # mind (`posegpt.sides`), so a posture is never the other side's
+                penalty = torch.tensor([OTHER_SIDE_PENALTY if side is not None and code.side == _OTHER_SIDE[side]
+                                        and code.topic != POSTURE_TOPIC else 0.0 for side in sides])
                 code_match[key] = similarity - penalty
             return code_match[key]
 

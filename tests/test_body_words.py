@@ -1,5 +1,6 @@
 """posegpt.body_words: which pose does what a request's body words say."""
 
+import pytest
 import torch
 from test_eval_text2pose import WordEmbedder
 
@@ -107,3 +108,16 @@ def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
     # by its words alone "stretch both arms up overhead" is the nearest wording; it says the other direction
     assert float(without[0]) > float(without[1]) and float(with_penalty[0]) < float(without[0])
     assert float(with_penalty[1]) < float(without[1])  # "both arms out to the sides" says another against it
+
+
+def test_a_posture_is_not_the_other_side_of_a_clause_naming_a_side(monkeypatch):
+    import posegpt.body_words as body_words
+    from posegpt.data.captioner import Posecode
+
+    # two poses whose only fact is worded alike: the posture (its side the supporting leg) and a knee fact
+    facts = [[Posecode("posture", "standing_one_leg", "left")], [Posecode("knee", "raised", "left")]]
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: ["left leg up"])
+    words = BodyWords(WordEmbedder())
+    match = words.matches("right leg up", _batch(named_pose("stand"), named_pose("stand")))
+    assert match is not None and float(match[0, 0] - match[1, 0]) == pytest.approx(body_words.OTHER_SIDE_PENALTY)
