@@ -94,8 +94,7 @@ class PoseGPTInterface:
 
     @staticmethod
     def _options(temperature: float, max_new_tokens: float) -> GenerationOptions:
-        return GenerationOptions(max_new_tokens=max(1, int(max_new_tokens)), temperature=max(0.0, float(temperature)),
-                                 repetition_penalty=1.1 if temperature == 0 else 1.0)
+        return GenerationOptions.for_chat(max(1, int(max_new_tokens)), max(0.0, float(temperature)))
 
     # -- handlers -----------------------------------------------------------------------------
 

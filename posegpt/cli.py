@@ -282,7 +282,7 @@ def chat(
 
     stdin = stdin if stdin is not None else sys.stdin
     stdout = stdout if stdout is not None else sys.stdout
-    options = GenerationOptions(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p)
+    options = GenerationOptions.for_chat(max_new_tokens, temperature, top_p)  # as the app chats
     body_kind, body_line = _plan_body(body)
     model, description = _load_model(checkpoint, backbone, device, dtype)
     engine = Engine(model)
@@ -512,7 +512,8 @@ def _add_model_arguments(parser: argparse.ArgumentParser) -> None:
                        help="default float32 on CPU, bfloat16 on CUDA")
     generation = parser.add_argument_group("generation")
     generation.add_argument("--max-new-tokens", type=int, default=256, help="longest reply in tokens (default 256)")
-    generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
+    generation.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default; chat, like the app, "
+                            "then penalises repeated tokens ×1.1)")
     generation.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling with temperature > 0 (default 1)")
 
 

@@ -126,6 +126,12 @@ class Done:
 Event = Union[TextDelta, PoseEvent, Notice, ErrorEvent, Done]
 
 
+# A chat's greedy replies penalise repeated tokens this much: the 135 M base model, asked "what is a
+# good warm up before running?", repeats one sentence to the token limit without it. `batch` and
+# the evals decode plain greedy (1.0), as they were measured.
+CHAT_REPETITION_PENALTY = 1.1
+
+
 @dataclass
 class GenerationOptions:
     max_new_tokens: int = 256
@@ -133,6 +139,13 @@ class GenerationOptions:
     top_p: float = 1.0
     seed: int | None = None
     repetition_penalty: float = 1.0
+
+    @classmethod
+    def for_chat(cls, max_new_tokens: int, temperature: float, top_p: float = 1.0) -> "GenerationOptions":
+        """A person's chat (the app, `python -m posegpt chat`): greedy replies with
+        `CHAT_REPETITION_PENALTY`, sampled ones as they are."""
+        return cls(max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p,
+                   repetition_penalty=CHAT_REPETITION_PENALTY if temperature == 0 else 1.0)
 
     def __post_init__(self) -> None:
         if self.max_new_tokens < 1:

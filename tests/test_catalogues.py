@@ -39,7 +39,7 @@ EXPECTED_CONTENT = {
     "situations": "28dacef63cf2621b1fb44a4f567049bf929576dc0a4d9bc2cb57f0e713d49505",
     "templates": "c50b7da4b482e66e9c633ab3d4efa44d1f9e092cfbff783ea81c9b794d07dcb7",
     "qa": "43cac1222e3f3cb6a77ae7ce9de1cf8120295a712bb5f522dec4466bd829c6b4",
-    "edits": "637be9f38810a0c02a44837fb2a462393dd5e71eed7c117a50e7e826c6a3825b",
+    "edits": "4ec3d12c8542cfc2e9e15154c29db2586ca3610e82f3d4687e1c1c2dee3a27ac",
     "captioner": "4efe6c65802493b128b87482ed0bed5ad930aa608ae80dfaa789509afcb5168b",
     "chat_prompts": "30a4841c3bc008c8effa73377015819f0c8869c1f345ba220d3ae655d4d959b7",
     "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",

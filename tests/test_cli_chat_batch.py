@@ -249,6 +249,20 @@ def test_chat_saves_each_pose_as_png_and_npz_and_prints_the_paths(tiny_backbone,
     assert recorded_conversations[1][1]["content"].startswith("<POSE>")  # the history keeps the marker
 
 
+def test_chat_decodes_greedy_with_the_apps_repetition_penalty(tiny_backbone, tmp_path, monkeypatch):
+    from posegpt.engine import CHAT_REPETITION_PENALTY, Done, Engine, GenerationStats
+
+    seen = []
+
+    def stream(self, messages, *args, options=None, **kwargs):
+        seen.append(options)
+        yield Done("", (), GenerationStats(1, 0, 0.0, 0.0, 0.0, "end"))
+
+    monkeypatch.setattr(Engine, "stream", stream)
+    assert _run_chat(tiny_backbone, "Hi\n", tmp_path)[0] == 0
+    assert seen[0].temperature == 0 and seen[0].repetition_penalty == CHAT_REPETITION_PENALTY > 1
+
+
 def test_chat_engine_notices_and_errors_are_marked(tiny_backbone, tmp_path, monkeypatch):
     from posegpt.engine import Done, Engine, ErrorEvent, GenerationStats, Notice, TextDelta
 
