@@ -20,7 +20,8 @@ rule picks first, scored with the evals' geometric checks:
   `posegpt.asked_edits`; a request without body words gets the edit it asks for most; the default);
 - follow-ups: the pose shown before them changed by the nearest training edit their words ask for
   (`posegpt.follow_ups`, `PoseGPTConfig.bank_edits`; the default's rule, the bank's when no edit
-  is near), or looked up with the request they change (`posegpt.retrieval.bank_query`) among the
+  is near; the default also answers one as a fresh request when its own words are nearer a first
+  request, `bank_fresh_requests`), or looked up with the request they change (`posegpt.retrieval.bank_query`) among the
   bank's follow-ups, among its first requests, or among all its entries; or with the follow-up's
   own words among first requests.
 
@@ -42,16 +43,17 @@ from typing import Any, Callable, Sequence
 # Request rules: (re-rank the nearest k, 0 = nearest first; only when the nearest is less similar
 # than this, None = always; turn each pose to the sides the words name; a follow-up first edits
 # the pose shown before it; a request with body words gets the pose covering most of them; that
-# pose changed by an edit its clauses ask for)
-DEFAULT_RULE = (4, 0.7, True, True, True, True)
+# pose changed by an edit its clauses ask for; a follow-up no edit fits, whose own words are nearer
+# a first request than its lookup words a follow-up, answered as a fresh request)
+DEFAULT_RULE = (4, 0.7, True, True, True, True, True)
 REQUEST_RULES = {
-    "nearest request": (0, None, False, True, False, False),
-    "nearest request, turned to the sides named": (0, None, True, True, False, False),
-    "nearest 4 re-ranked by the poses' words when the nearest is below 0.7, sides named": (4, 0.7, True, True, False, False),
-    "nearest 4 re-ranked by the poses' words, sides named": (4, None, True, True, False, False),
-    "nearest 8 re-ranked by the poses' words, sides named": (8, None, True, True, False, False),
-    "body words first, sides named": (0, None, True, True, True, False),
-    "body words first, else nearest 4 re-ranked below 0.7, sides named": (4, 0.7, True, True, True, False),
+    "nearest request": (0, None, False, True, False, False, False),
+    "nearest request, turned to the sides named": (0, None, True, True, False, False, False),
+    "nearest 4 re-ranked by the poses' words when the nearest is below 0.7, sides named": (4, 0.7, True, True, False, False, False),
+    "nearest 4 re-ranked by the poses' words, sides named": (4, None, True, True, False, False, False),
+    "nearest 8 re-ranked by the poses' words, sides named": (8, None, True, True, False, False, False),
+    "body words first, sides named": (0, None, True, True, True, False, False),
+    "body words first, else nearest 4 re-ranked below 0.7, sides named": (4, 0.7, True, True, True, False, False),
     "body words first and edited as its clauses ask, else nearest 4 re-ranked below 0.7 and edited as most asked, sides named (default)": DEFAULT_RULE,
 }
 
@@ -81,14 +83,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Bank of {description}: {len(bank)} entries, {int(bank.follow_ups.sum()) if bank.has_follow_ups else 0} "
           f"of them follow-ups", file=sys.stderr)
 
-    def by_config(rerank: int, below: float | None, sides: bool, edits: bool,
-                  body_words: bool, asked_edits: bool) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
+    def by_config(rerank: int, below: float | None, sides: bool, edits: bool, body_words: bool, asked_edits: bool,
+                  fresh: bool) -> Callable[[Sequence[EvalPrompt]], list[Answer]]:
         """The model's own rule (`PoseGPT.bank_poses`) with these settings."""
         def answer(prompts: Sequence[EvalPrompt]) -> list[Answer]:
             original = model.config
             model.config = dataclasses.replace(original, bank_rerank=rerank, bank_rerank_below=below, bank_sides=sides,
                                                bank_edits=edits, bank_body_words=body_words,
-                                               bank_asked_edits=asked_edits)
+                                               bank_asked_edits=asked_edits, bank_fresh_requests=fresh)
             try:
                 return [Answer("<POSE>", [Pose.from_rotation_matrices(model.bank_poses(p.messages, count=1).cpu())])
                         for p in prompts]
@@ -112,8 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     follow_ups = [eval_prompt(item) for item in items if item.kind == "follow_up"]
     request_rules = {name: by_config(*settings) for name, settings in REQUEST_RULES.items()}
     follow_up_rules: dict[str, Any] = {"the pose shown before, edited as the words ask; else the default's bank rule (default)": by_config(*DEFAULT_RULE),
-                                       "with the request, among follow-ups, far ones re-ranked, sides named": by_config(4, 0.7, True, False, True, True),
-                                       "with the request, among follow-ups, turned to the sides named": by_config(0, None, True, False, True, True),
+                                       "the same, never as a fresh request": by_config(*DEFAULT_RULE[:-1], False),
+                                       "with the request, among follow-ups, far ones re-ranked, sides named": by_config(4, 0.7, True, False, True, True, False),
+                                       "with the request, among follow-ups, turned to the sides named": by_config(0, None, True, False, True, True, False),
                                        "with the request, among follow-ups": among(True),
                                        "with the request, among first requests": among(False),
                                        "with the request, among all entries": among(None),

@@ -145,6 +145,11 @@ class PoseGPTConfig:
     # user saw, "put your arms up" keeps the squat); the bank's nearest follow-ups after it.
     # Measured in the model card.
     bank_edits: bool = False
+    # A message after a pose that no edit fits is answered as a fresh request (its own words among
+    # the first requests) when they are at least as near a first request as the conversation's
+    # words are to a follow-up: "show me someone catching their breath" after a squat is a new
+    # pose, not a change of the squat. Measured in the model card.
+    bank_fresh_requests: bool = False
     pose_loss_weight: float = 0.1  # λ on L1(rotation matrices), ChatPose's value
     joint_loss_weight: float = 0.0  # μ on L1(FK joint positions, metres)
     # Photos as people (0 = this model reads no photos through the vision module).
@@ -714,6 +719,8 @@ class PoseGPT(nn.Module):
             raise RuntimeError("this model has no pose bank")
         text, follow_up, asked = bank_query(messages)
         edited = self._edited_shown_pose(messages, asked) if follow_up and self.config.bank_edits else None
+        if follow_up and edited is None and self.config.bank_fresh_requests and self._reads_as_fresh(text, asked):
+            return self.bank_poses([{"role": "user", "content": asked}], count)  # a new request, by its own words
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
         queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
@@ -754,6 +761,15 @@ class PoseGPT(nn.Module):
             rotations = torch.stack([on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words).rotation_matrices()[0]
                                      for i, (_, words) in enumerate(chosen)])
         return rotations.to(self.device)  # (n, 24, 3, 3)
+
+    def _reads_as_fresh(self, text: str, asked: str) -> bool:
+        """Whether a follow-up's own words `asked` are at least as near the bank's nearest first
+        request as its lookup words `text` (the requests before it and it) are to the nearest
+        training follow-up: then it asks for a new pose, not a change of the one shown."""
+        queries = torch.from_numpy(self.request_encoder().encode([asked, text]))  # (2, D)
+        as_request = float(self.pose_bank.neighbours(queries[:1], 1, follow_up=False)[0, 0, -1])
+        as_follow_up = float(self.pose_bank.neighbours(queries[1:], 1, follow_up=True)[0, 0, -1])
+        return as_request >= as_follow_up
 
     def _edited_shown_pose(self, messages: Sequence[Any], asked: str) -> Pose | None:
         """The pose the conversation showed last, changed as the follow-up `asked` says

@@ -558,6 +558,30 @@ def test_a_bank_with_follow_ups_answers_an_edit_by_the_requests_it_changes(folde
         model.pose_bank.neighbours(torch.from_numpy(WordEmbedder().encode(["squat"])), 1, follow_up=True)
 
 
+def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
+    from dataclasses import replace
+
+    from posegpt.retrieval import PoseBank
+
+    user = lambda text: {"role": "user", "content": text}  # noqa: E731
+    assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
+    texts = ["raise your arms", "wave with one hand", "raise your arms\nnow squat down"]
+    names = ["arms_up", "wave_left_hand", "squat"]
+    rotations = torch.cat([named_pose(name).rotation_matrices() for name in names])
+    model = build(folder, bank_answers=True).eval()
+    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder(), [False, False, True])
+    model._request_encoder = WordEmbedder()
+    fresh = [user("raise your arms"), assistant("Up: <POSE>"), user("wave with one hand")]
+    change = [user("raise your arms"), assistant("Up: <POSE>"), user("now squat down")]
+    for on in (False, True):
+        model.config = replace(model.config, bank_fresh_requests=on)
+        # its own words are a first request's (cosine 1) and further from any follow-up: a new pose
+        wave = torch.allclose(model.bank_poses(fresh, count=1)[0], rotations[1], atol=2e-2)
+        assert wave == on
+        # words nearer a follow-up stay one
+        assert torch.allclose(model.bank_poses(change, count=1)[0], rotations[2], atol=2e-2)
+
+
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     from dataclasses import replace
 
