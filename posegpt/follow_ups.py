@@ -39,7 +39,6 @@ EDIT_SIMILARITY = 0.5
 
 
 _WORD = re.compile(r"[a-z]+")
-_SIDES = ("left", "right")
 
 
 @lru_cache(maxsize=1)

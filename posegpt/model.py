@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, Pose, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
 from posegpt.intent import IntentGate, gate_turn
-from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, PoseBank, bank_query, rotations_to_6d
+from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, BankQuery, PoseBank, bank_query, rotations_to_6d
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 if TYPE_CHECKING:
@@ -709,16 +709,19 @@ class PoseGPT(nn.Module):
         then a lunge", `posegpt.pose_count.listed_poses`) gets the nearest to each item first, in
         its order; a request that spells out a body gets the pose whose facts cover most of its
         words first (`bank_body_words`), changed as its clauses ask when that covers more
-        (`bank_asked_edits`). Each is turned to the sides its words name (`bank_sides`: "your right
-        hand" is not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the
+        (`bank_asked_edits`); a follow-up is first the pose shown changed as it asks (`bank_edits`),
+        and one no edit fits whose own words read as a request is answered as one
+        (`bank_fresh_requests`). Each is turned to the sides its words name (`bank_sides`: "your
+        right hand" is not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the
         model's device."""
         from posegpt.pose_count import listed_poses
         from posegpt.sides import on_named_sides
 
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
-        text, follow_up, asked = bank_query(messages)
-        edited = self._edited_shown_pose(messages, asked) if follow_up and self.config.bank_edits else None
+        query = bank_query(messages)
+        text, follow_up, asked = query
+        edited = self._edited_shown_pose(messages, query) if follow_up and self.config.bank_edits else None
         if follow_up and edited is None and self.config.bank_fresh_requests and self._reads_as_fresh(text, asked):
             return self.bank_poses([{"role": "user", "content": asked}], count)  # a new request, by its own words
         items = () if follow_up else listed_poses(asked)
@@ -771,9 +774,10 @@ class PoseGPT(nn.Module):
         as_follow_up = float(self.pose_bank.neighbours(queries[1:], 1, follow_up=True)[0, 0, -1])
         return as_request >= as_follow_up
 
-    def _edited_shown_pose(self, messages: Sequence[Any], asked: str) -> Pose | None:
-        """The pose the conversation showed last, changed as the follow-up `asked` says
-        (`posegpt.follow_ups`), or None (no edit near its words, none fits the pose). The shown
+    def _edited_shown_pose(self, messages: Sequence[Any], query: BankQuery) -> Pose | None:
+        """The pose the conversation showed last, changed as the follow-up says (its `query`'s
+        words, read with the requests before it: `posegpt.follow_ups.asked_change`), or None (no
+        edit near its words, none fits the pose). The shown
         pose is found again as the engine showed it: the bank's poses for the conversation up to
         the last reply with a `<POSE>`, the one that reply's last `<POSE>` got."""
         from posegpt.follow_ups import FollowUpEdits, asked_change
@@ -788,9 +792,8 @@ class PoseGPT(nn.Module):
         shown = Pose.from_rotation_matrices(poses[min(shown_count, poses.shape[0]) - 1].unsqueeze(0).cpu())
         if self._follow_up_edits is None:
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
-        query = bank_query(messages)
         earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
-        return self._follow_up_edits.edited(shown, asked_change(asked, earlier))
+        return self._follow_up_edits.edited(shown, asked_change(query.words, earlier))
 
     def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that
