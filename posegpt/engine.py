@@ -388,16 +388,18 @@ class Engine:
         # A message that counts the poses it wants ("give me 2 ways to stretch my hamstrings") asks
         # for poses (`counted_poses`): the gate is not asked, and the reply must show them.
         counted = counted_poses(request) is not None and not declined
+        edit_asked = False  # a follow-up a training edit makes to the pose shown (`PoseGPT.asks_for_edit`)
         try:
-            pose_allowed = not declined and (photo is not None or counted or self.model.wants_pose(asked))
+            edit_asked = photo is None and not declined and not counted and self.model.asks_for_edit(asked)
+            pose_allowed = not declined and (photo is not None or counted or edit_asked or self.model.wants_pose(asked))
         except (RuntimeError, OSError) as error:  # no sentence encoder installed: the LLM alone decides
             pose_allowed = not declined
             yield Notice(f"The pose-intent gate cannot run ({error}); the model decides alone whether to show a pose.")
         # A question whose words single out someone in the photo (or describe its only person) is
         # answered with their pose, even when the small LLM would only describe them (or loop)
-        # instead of emitting <POSE>.
-        pose_due = resolution is not None and (resolution.has_evidence or resolution.describes_the_only_person) \
-            and not resolution.everyone and pose_allowed
+        # instead of emitting <POSE>; so is a follow-up an edit makes.
+        pose_due = (resolution is not None and (resolution.has_evidence or resolution.describes_the_only_person)
+                    and not resolution.everyone and pose_allowed) or edit_asked
         # A text request or follow-up is answered from the pose bank when the model has one.
         bank_asks = asked if self.model.answers_from_bank(asked, reads_photo=scene is not None) else None
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,

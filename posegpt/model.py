@@ -765,6 +765,16 @@ class PoseGPT(nn.Module):
                                      for i, (_, words) in enumerate(chosen)])
         return rotations.to(self.device)  # (n, 24, 3, 3)
 
+    def asks_for_edit(self, messages: Sequence[Any]) -> bool:
+        """Whether the conversation's last message is a follow-up that one of the training edits
+        makes to the pose shown before it (`bank_edits`, `posegpt.follow_ups`: its words near an
+        edit's phrasing, the edit fitting the pose): such a message asks for a pose whatever the
+        intent gate says ("ok now bring them down" read as small talk got "No, no.")."""
+        if self.pose_bank is None or not (self.config.bank_answers and self.config.bank_edits and self.pose_bank.has_follow_ups):
+            return False
+        query = bank_query(messages)
+        return query.follow_up and self._edited_shown_pose(messages, query) is not None
+
     def _reads_as_fresh(self, text: str, asked: str) -> bool:
         """Whether a follow-up's own words `asked` are at least as near the bank's nearest first
         request as its lookup words `text` (the requests before it and it) are to the nearest

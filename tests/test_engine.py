@@ -266,3 +266,17 @@ def test_repetition_penalty_works_outside_inference_mode(untrained):
     """Regression: the penalty once edited the model's inference-mode logits in place and crashed."""
     events = run(Engine(untrained), ARMS, max_new_tokens=8, repetition_penalty=1.3)
     assert events[-1].stats.generated_tokens >= 1
+
+
+def test_a_follow_up_an_edit_makes_gets_its_pose_whatever_the_gate_says(untrained, monkeypatch):
+    """"ok now bring them down" read as small talk by the gate got "No, no.": a follow-up one of the
+    training edits makes to the pose shown (`PoseGPT.asks_for_edit`) is shown, even when the LLM
+    would end its reply first."""
+    from tiny_models import force_tokens, poses_then
+
+    engine = Engine(untrained)
+    monkeypatch.setattr(untrained, "wants_pose", lambda messages: False)  # the gate: no pose
+    for edit, shown in ((True, 1), (False, 0)):
+        monkeypatch.setattr(untrained, "asks_for_edit", lambda messages, edit=edit: edit)
+        force_tokens(engine, poses_then(untrained, 0))  # the LLM ends its reply at once
+        assert len(run(engine, ARMS, max_new_tokens=4)[-1].poses) == shown

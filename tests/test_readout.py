@@ -609,6 +609,10 @@ def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     model.config = replace(model.config, bank_edits=True)
     assert torch.allclose(model.bank_poses([user("hi"), assistant("Hello!"), user("stand up straight")], count=1)[0],
                           rotations[0], atol=2e-2)
+    # a follow-up an edit makes asks for a pose (whatever the gate says); one no edit makes does not
+    assert model.asks_for_edit(asked)
+    assert not model.asks_for_edit([user("stand up straight"), assistant("Like this: <POSE>"), user("zebras graze quietly")])
+    assert not model.asks_for_edit([user("raise both arms")])  # no pose shown before
 
 
 def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
