@@ -42,12 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from posegpt.eval.text2pose import Answer, markdown_table, read_batch_replies, score_answer, summarise
     from posegpt.model import PoseGPT
     from posegpt.readout import decode_replies
-    from posegpt.pose_count import requested_pose_count
-    from posegpt.shown_words import rewrite, said
-
-    def one_pose_request(words: str) -> str | None:
-        """The user's words when they ask for one pose (as the engine judges a lead-in), else None."""
-        return words if (requested_pose_count(words) or 0) <= 1 else None
+    from posegpt.shown_words import judged_request, rewrite, said
 
     torch.set_num_threads(2)
     if args.set == "text2pose":
@@ -76,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         # a reply whose poses come from the bank says them in their own words, as the engine shows
         # it (and the lead-in of a single asked pose only when it fits them)
         shown = [rewrite(str(conversation[-1]["content"]), [said(pose) for pose in reply.poses[:reply.from_bank]],
-                         one_pose_request(str(conversation[-2]["content"])))
+                         judged_request(str(conversation[-2]["content"])))
                  if reply.from_bank else str(conversation[-1]["content"]) for conversation, reply in zip(conversations, decoded)]
         scores = [score_answer(p, Answer(text, found)) for p, text, found in zip(prompts, shown, poses) if p.kind in kinds]
         summary[checkpoint] = summarise(scores, kinds)

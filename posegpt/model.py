@@ -487,6 +487,8 @@ class PoseGPT(nn.Module):
         self.pose_bank: PoseBank | None = None
         self._request_encoder: Any = None
         self._follow_up_edits: FollowUpEdits | None = None  # made on first use
+        # the last `_edited_shown_pose` read: (bank, config, encoder, the conversation's turns, its pose)
+        self._last_edit: tuple[Any, ...] | None = None
         self._body_words: BodyWords | None = None  # made on first use
         self._asked_edits: AskedEdits | None = None  # made on first use
         # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
@@ -789,11 +791,17 @@ class PoseGPT(nn.Module):
         words, read with the requests before it: `posegpt.follow_ups.asked_change`), or None (no
         edit near its words, none fits the pose). The shown
         pose is found again as the engine showed it: the bank's poses for the conversation up to
-        the last reply with a `<POSE>`, the one that reply's last `<POSE>` got."""
+        the last reply with a `<POSE>`, the one that reply's last `<POSE>` got. The engine asks
+        twice per follow-up (`asks_for_edit` when the turn starts, `bank_poses` at its first
+        `<POSE>`), so the last answer is kept for the same conversation, bank, config and encoder."""
         from posegpt.follow_ups import FollowUpEdits, asked_change
         from posegpt.turns import role_and_content
 
         turns = [role_and_content(message) for message in messages]
+        last_edit = self._last_edit
+        if (last_edit is not None and last_edit[0] is self.pose_bank and last_edit[1] == self.config
+                and last_edit[2] is self._request_encoder and last_edit[3] == turns):
+            return last_edit[4]
         last = max((i for i, (role, content) in enumerate(turns) if role == "assistant" and POSE_TOKEN in content), default=None)
         if last is None or last == 0 or turns[last - 1][0] != "user":
             return None
@@ -803,7 +811,9 @@ class PoseGPT(nn.Module):
         if self._follow_up_edits is None:
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
-        return self._follow_up_edits.edited(shown, asked_change(query.words, earlier))
+        edited = self._follow_up_edits.edited(shown, asked_change(query.words, earlier))
+        self._last_edit = (self.pose_bank, self.config, self._request_encoder, turns, edited)
+        return edited
 
     def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that

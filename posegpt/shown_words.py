@@ -54,6 +54,15 @@ def _words_of_lead_ins() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(load("lead_ins")["not_a_claim"]) - directions, directions
 
 
+def judged_request(words: str) -> str | None:
+    """The user's `words` when they ask for one pose (or name no number), by which the reply's
+    lead-in is judged (`ShownWords`); None when they ask for several, whose lead-ins name what the
+    bank looked up ("1. Tree:")."""
+    from posegpt.pose_count import requested_pose_count
+
+    return words if (requested_pose_count(words) or 0) <= 1 else None
+
+
 def lead_in_fits(lead: str, request: str, words: str) -> bool:
     """Whether a lead-in ("Okay, lying on the back:") claims only what the `request` or the shown
     pose's `words` say: each of its words is a `not_a_claim` word of catalogues/lead_ins.yaml, or

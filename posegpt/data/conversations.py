@@ -912,11 +912,11 @@ class _HeldOutContentBuilder(_Builder):
                 for pid, text in unheld_phrasings(situation)]
 
     def answer_poses(self, situation: Any) -> list[str]:
+        """Training family poses as training answers them, else held-out ones (as evaluation does)."""
         from posegpt.data.speculative import family_poses
 
-        plausible = plausible_library_names()
-        names = [name for name in family_poses(situation, "train") if name in plausible]
-        return names or [name for name in family_poses(situation, "eval") if name in plausible]
+        return super().answer_poses(situation) or [name for name in family_poses(situation, "eval")
+                                                   if name in plausible_library_names()]
 
 
 # The kinds of conversation the shipped bank adds for held-out content (`build_heldout_content`):
