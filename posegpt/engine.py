@@ -61,6 +61,12 @@ Role = Literal["system", "user", "assistant"]
 # there are replaced by the pose's own (posegpt/shown_words.py), and a small LLM listing four
 # poses otherwise describes the third until the token budget ends (eval natural, N = 4).
 WORDS_BEFORE_OWED_POSE = 48
+# A greedy reply of the small LLM can fall into a loop ("Halt! Halt! Halt! …", "no no no …") and
+# spend its whole budget there without the `<POSE>` its turn asked for (2 of 50 replies to a
+# second hand-written set, greedy as `batch`). A tail that repeats a span of `period` tokens this
+# many times in a row is a loop (`repeating_tail`); longer spans need fewer copies to be sure.
+LOOP_COPIES = ((1, 6), (2, 4), (6, 3))  # (shortest period, copies that make a loop) …
+LONGEST_LOOP_PERIOD = 24
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ class GenerationStats:
     time_to_first_token_s: float
     decode_tokens_per_s: float  # tokens after the first ÷ time after the first
     total_s: float
-    stop_reason: Literal["end", "max_tokens", "context_full"]
+    stop_reason: Literal["end", "max_tokens", "context_full", "loop"]
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,7 @@ class GenerationOptions:
     top_p: float = 1.0
     seed: int | None = None
     repetition_penalty: float = 1.0
+    break_loops: bool = True  # end a loop (`repeating_tail`) in the pose its turn wants, or the reply's end
 
     @classmethod
     def for_chat(cls, max_new_tokens: int, temperature: float, top_p: float = 1.0) -> "GenerationOptions":
@@ -193,6 +200,17 @@ class _TextDecoder:
         text = self.tokenizer.decode(self.ids, skip_special_tokens=False) if self.ids else ""
         delta, self.emitted = text[len(self.emitted):], text
         return delta
+
+
+def repeating_tail(tokens: Sequence[int]) -> bool:
+    """Whether `tokens` end in a loop: one span of up to `LONGEST_LOOP_PERIOD` tokens repeated
+    back to back as many times as `LOOP_COPIES` asks for its length."""
+    for period in range(1, LONGEST_LOOP_PERIOD + 1):
+        copies = [count for shortest, count in LOOP_COPIES if period >= shortest][-1]
+        span = period * copies
+        if len(tokens) >= span and all(tokens[-span + i] == tokens[-period + i % period] for i in range(span)):
+            return True
+    return False
 
 
 class _Sampler:
@@ -389,9 +407,14 @@ class Engine:
         # for poses (`counted_poses`): the gate is not asked, and the reply must show them.
         counted = counted_poses(request) is not None and not declined
         edit_asked = False  # a follow-up a training edit makes to the pose shown (`PoseGPT.asks_for_edit`)
+        # Whether the words ask for a pose (a count, an edit, or the intent gate's yes), not only allow one:
+        # a reply that loops without one ends in it (`repeating_tail`).
+        pose_asked = False
         try:
             edit_asked = photo is None and not declined and not counted and self.model.asks_for_edit(asked)
-            pose_allowed = not declined and (photo is not None or counted or edit_asked or self.model.wants_pose(asked))
+            gate_says = photo is None and not declined and not counted and not edit_asked and self.model.wants_pose(asked)
+            pose_allowed = not declined and (photo is not None or counted or edit_asked or gate_says)
+            pose_asked = counted or edit_asked or (gate_says and self.model.intent_gate is not None)
         except (RuntimeError, OSError) as error:  # no sentence encoder installed: the LLM alone decides
             pose_allowed = not declined
             yield Notice(f"The pose-intent gate cannot run ({error}); the model decides alone whether to show a pose.")
@@ -403,20 +426,22 @@ class Engine:
         # A text request or follow-up is answered from the pose bank when the model has one.
         bank_asks = asked if self.model.answers_from_bank(asked, reads_photo=scene is not None) else None
         yield from self._decode(inputs, options, started, scene, request, resolution, pose_allowed, pose_due,
-                                requested_pose_count(request) or 0, bank_asks, counted)
+                                requested_pose_count(request) or 0, bank_asks, counted, pose_asked)
 
     def _decode(
         self, inputs: dict[str, torch.Tensor], options: GenerationOptions, started: float,
         scene: SceneReading | None = None, request: str = "", resolution: Resolution | None = None,
         pose_allowed: bool = True, pose_due: bool = False, poses_wanted: int = 0,
-        bank_asks: Sequence[Message] | None = None, poses_owed_from_start: bool = False,
+        bank_asks: Sequence[Message] | None = None, poses_owed_from_start: bool = False, pose_asked: bool = False,
     ) -> Iterator[Event]:
         """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
         run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead. `poses_wanted`:
         the number of poses the user asked for (posegpt.pose_count); once the reply shows a pose it
         may not end before it shows that many, and it shows the ones it owes before its token
         budget ends. `poses_owed_from_start`: the message counted its poses, so they are owed
-        before the first is shown too. `bank_asks`: the conversation (as the user wrote it) whose
+        before the first is shown too. `pose_asked`: the words ask for a pose (not only allow
+        one), so a reply that loops before showing any ends in one (`repeating_tail`; any other
+        loop ends the reply). `bank_asks`: the conversation (as the user wrote it) whose
         last message the bank answers — the reply's poses are the bank's for it
         (`PoseGPT.bank_poses`), the head's after those; None: the head's."""
         from_bank = bank_asks is not None
@@ -475,6 +500,14 @@ class Engine:
                 logits = logits.clone()
                 logits[end_tokens] = float("-inf")
             token = lead[step] if step < len(lead) else sampler(logits, generated)
+            # A loop ends: in the pose its turn asks for, when it has shown none (or owes more), else in the end of the reply.
+            if options.break_loops and step >= len(lead) and token != self.pose_token_id and token not in self.end_token_ids \
+                    and repeating_tail([*generated, token]):
+                if owed > 0 or ((pose_asked or pose_due) and self.pose_token_id not in generated):
+                    token = self.pose_token_id
+                else:
+                    stop_reason = "loop"
+                    break
             # An owed pose is shown before the token budget runs out, and in a bank-answered reply
             # (whose words before a pose are replaced by the pose's own) before its words ramble on.
             if owed > 0 and (max_new_tokens - step <= owed or (from_bank and since_pose >= WORDS_BEFORE_OWED_POSE)):

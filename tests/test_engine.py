@@ -106,7 +106,7 @@ def test_engine_matches_generate_token_for_token(untrained):
     """The KV-cache loop must produce exactly what transformers' greedy generate produces."""
     engine = Engine(untrained)
     engine.end_token_ids = frozenset()  # run the full length on both sides
-    events = run(engine, ARMS, max_new_tokens=24)
+    events = run(engine, ARMS, max_new_tokens=24, break_loops=False)  # an untrained model loops; generate does not stop it
     inputs = untrained.backbone.apply_chat_template(ARMS, add_generation_prompt=True)
     with torch.no_grad():
         reference = untrained.language_model.generate(
@@ -139,6 +139,63 @@ def test_a_reply_that_starts_a_message_of_its_own_stops_there(untrained):
     done = events[-1]
     assert "<|im_start|>" not in done.reply and done.poses == () and done.stats.stop_reason == "end"
     assert done.reply.strip() == "Here"
+
+
+def _forced(model: PoseGPT, tokens: list[int]):
+    """A forward hook that makes the model write `tokens`, one per step, then whatever it would."""
+    queue = list(tokens)
+
+    def hook(module, args, kwargs, output):
+        if queue:
+            output.logits[:, -1, queue.pop(0)] = 1e4
+        return output
+
+    return model.backbone.model.register_forward_hook(hook, with_kwargs=True)
+
+
+def test_a_loop_ends_in_the_pose_its_turn_asks_for(untrained, monkeypatch):
+    """The 135 M model sometimes loops ("Halt! Halt! Halt! …") to the token limit without the
+    `<POSE>` its turn asked for: the copy that makes it a loop becomes that `<POSE>`. Without a
+    gate that says the words ask for one (a bare model), the loop just ends the reply."""
+    halt, bang = untrained.tokenizer(" Halt!", add_special_tokens=False)["input_ids"][:2]
+    engine = Engine(untrained)
+
+    def looped():
+        handle = _forced(untrained, [halt, bang] * 8)
+        try:
+            return run(engine, ARMS, max_new_tokens=30)[-1]
+        finally:
+            handle.remove()
+
+    ended = looped()
+    assert ended.poses == () and ended.stats.stop_reason == "loop" and ended.stats.generated_tokens == 7
+    monkeypatch.setattr(untrained, "intent_gate", object())  # a gate …
+    monkeypatch.setattr(untrained, "wants_pose", lambda messages: True)  # … that says yes
+    done = looped()
+    assert len(done.poses) >= 1  # the fourth copy's second token was the pose
+    assert done.reply.split("<POSE>")[0] == untrained.tokenizer.decode([halt, bang] * 3 + [halt])
+
+
+def test_a_loop_after_the_pose_ends_the_reply(untrained):
+    """A reply that shows none (a turn that asks for no pose) and loops ends; it is not spun out."""
+    word = untrained.tokenizer(" no", add_special_tokens=False)["input_ids"][0]
+    engine = Engine(untrained)
+    handle = _forced(untrained, [word] * 30)
+    try:
+        done = run(engine, [{"role": "user", "content": "No picture please, just say no."}], max_new_tokens=30)[-1]
+    finally:
+        handle.remove()
+    assert done.poses == () and done.stats.stop_reason == "loop"
+    assert done.stats.generated_tokens == 5  # the sixth copy was not written
+
+
+def test_repeating_tail_needs_more_copies_of_shorter_spans():
+    from posegpt.engine import repeating_tail
+
+    assert repeating_tail([7] * 6) and not repeating_tail([7] * 5)
+    assert repeating_tail([1, 2] * 4) and not repeating_tail([9, 2] + [1, 2] * 3)
+    assert repeating_tail(list(range(6)) * 3) and not repeating_tail(list(range(6)) * 2)
+    assert not repeating_tail(list(range(40)))
 
 
 def test_sampling_is_seeded_per_conversation(untrained):
