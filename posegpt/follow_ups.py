@@ -55,11 +55,34 @@ def _keep_words() -> frozenset[str]:
     return frozenset(load("asked_edits")["keep_words"])
 
 
+@lru_cache(maxsize=1)
+def _filler_words() -> frozenset[str]:
+    from posegpt.data.catalogue import load
+
+    return frozenset(load("asked_edits")["filler_words"])
+
+
 def asked_change(words: str, earlier: Sequence[str]) -> str:
-    """What a follow-up asks to change, in words the edits' phrasings can be matched with: its
-    clauses that say what stays ("keep your arms up and sit down" → "sit down"; `without_kept`),
-    with a plural pronoun read as the parts an earlier request named (`with_referent`)."""
-    return with_referent(without_kept(words), earlier)
+    """What a follow-up asks to change, in words the edits' phrasings can be matched with: no
+    opening fillers ("ok now put them down" → "now put them down"; `without_fillers`), without
+    its clauses that say what stays ("keep your arms up and sit down" → "sit down";
+    `without_kept`), with a plural pronoun read as the parts an earlier request named
+    (`with_referent`)."""
+    return with_referent(without_kept(without_fillers(words)), earlier)
+
+
+_OPENING_WORD = re.compile(r"\s*([A-Za-z]+)[\s,.!;:-]*")
+
+
+def without_fillers(words: str) -> str:
+    """`words` without the filler words it opens with (catalogues/asked_edits.yaml): "OK, now
+    put them down" → "now put them down". Why: the sentence encoder weighs every word, and "ok"
+    alone takes "ok now put your hands down" from 0.65 to 0.49 near "Bring your hands down.",
+    under `EDIT_SIMILARITY`. Unchanged when nothing would be left."""
+    rest = words
+    while (opening := _OPENING_WORD.match(rest)) and opening.group(1).lower() in _filler_words():
+        rest = rest[opening.end():]
+    return rest if rest.strip() else words
 
 
 def without_kept(words: str) -> str:
@@ -144,11 +167,45 @@ class FollowUpEdits:
         your arms" when they are up). Any visible change counts: "eyes on the floor" moves the
         head joint a few centimetres. Only the nearest edit is tried: the next one is as often
         the opposite change ("lower your arms") as another wording of the same (measured alike on
-        the hand-written follow-ups)."""
+        the hand-written follow-ups). Words whose clauses ask for different edits ("stand up and
+        raise your arms") get each (`_clause_edits`)."""
         from posegpt.data.conversations import apply_edit
 
+        by_clause = self._clause_edits(shown, words)
+        if by_clause is not None:
+            return by_clause
         similarity = self._phrasings.similarity([words])[:, 0]  # (R,)
         nearest = int(np.argmax(similarity))
         if similarity[nearest] < EDIT_SIMILARITY:
             return None
         return apply_edit(self._phrasings.phrasings[nearest][0], shown, least_motion=0.0)
+
+    def _clause_edits(self, shown: Pose, words: str) -> Pose | None:
+        """`shown` changed by the edits of two or more clauses, in their order, when the clauses
+        ask for different edits — each clause's nearest phrasing `EDIT_SIMILARITY` near and
+        sharing a word that says what to do (`posegpt.asked_edits.change_words`: "same" in "same
+        but bend your knees" asks for nothing); an edit that does not fit (already so) is
+        skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
+        → raise the arms, 0.79), and the other change asked for was lost. None when fewer than
+        two clauses ask, or nothing changed."""
+        from posegpt.asked_edits import change_words
+        from posegpt.body_words import clauses
+        from posegpt.data.conversations import apply_edit
+
+        pieces = clauses(words)
+        if len(pieces) < 2:
+            return None
+        similarity = self._phrasings.similarity(pieces)  # (R, C)
+        asked = []
+        for column, piece in enumerate(pieces):
+            nearest = int(np.argmax(similarity[:, column]))
+            edit, phrasing = self._phrasings.phrasings[nearest]
+            if similarity[nearest, column] >= EDIT_SIMILARITY and change_words(piece) & change_words(phrasing) \
+                    and all(edit.name != other.name for other in asked):
+                asked.append(edit)
+        if len(asked) < 2:
+            return None
+        pose = shown
+        for edit in asked:
+            pose = apply_edit(edit, pose, least_motion=0.0) or pose
+        return None if pose is shown else pose

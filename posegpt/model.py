@@ -45,7 +45,7 @@ import torch.nn.functional as F
 from posegpt.backbones import DEFAULT_BACKBONE, Backbone, load_backbone
 from posegpt.pose import NUM_JOINTS, Pose, forward_kinematics, matrix_to_rotation_6d, rotation_6d_to_matrix
 from posegpt.intent import IntentGate, gate_turn
-from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, BankQuery, PoseBank, bank_query, rotations_to_6d
+from posegpt.retrieval import NEIGHBOUR_FEATURES, POSE_BANK_NAME, BankQuery, PoseBank, bank_query, lookup_words, rotations_to_6d
 from posegpt.tokens import PERSON_TOKEN, POSE_TOKEN
 
 if TYPE_CHECKING:
@@ -728,7 +728,8 @@ class PoseGPT(nn.Module):
             return self.bank_poses([{"role": "user", "content": asked}], count)  # a new request, by its own words
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
-        queries = torch.from_numpy(self.request_encoder().encode([text, *items]))  # (1 + items, D)
+        looked_up = [text, *items] if follow_up else [lookup_words(words) for words in (text, *items)]
+        queries = torch.from_numpy(self.request_encoder().encode(looked_up))  # (1 + items, D)
         found = self.pose_bank.neighbours(queries, max(BANK_CANDIDATES, count * 8), follow_up=follow_up)  # (1 + items, K, 145) most similar first
         candidates = found[0, :, :-1]  # (K, 144) 6D poses for the whole message
         below = self.config.bank_rerank_below

@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol, Sequence
 
@@ -242,6 +244,22 @@ class BankQuery(NamedTuple):
     text: str  # the request alone, or for a follow-up every earlier pose request and then it, one per line
     follow_up: bool  # a pose was shown earlier in the conversation
     words: str  # the last user message alone (the sides it names, the poses it lists)
+
+
+@lru_cache(maxsize=1)
+def _courtesy_pattern() -> re.Pattern[str]:
+    from posegpt.data.catalogue import load
+
+    words = "|".join(re.escape(word) for word in load("courtesy")["words"])
+    return re.compile(r"[,;]?\s*\b(?:" + words + r")\b[!.,]*", re.IGNORECASE)
+
+
+def lookup_words(request: str) -> str:
+    """A first request as the pose bank looks it up: without the words it says to be polite
+    (catalogues/courtesy.yaml: "t pose pls" → "t pose"). Why: in a short request the sentence
+    encoder weighs "pls" as much as the pose. Unchanged when nothing else would be left."""
+    stripped = _courtesy_pattern().sub("", request).strip()
+    return stripped if stripped else request
 
 
 def bank_query(messages: Sequence[Any]) -> BankQuery:

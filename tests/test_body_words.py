@@ -93,6 +93,10 @@ def test_an_idiom_says_its_direction_and_not_its_words():
     assert directions("arms by your sides, one hand out to the side") == {"down", "side"}
     assert conflicting(directions("arms hanging by your sides"), directions("arms held out to the sides"))
     assert not conflicting(directions("arms hanging by your sides"), directions("both arms relaxed at the sides"))
+    # a head tilted back looks up, a bowed one down
+    assert directions("Head tilted back.") == {"up"} and directions("chin tucked in, head bowed") == {"down"}
+    assert conflicting(directions("tilt your head down"), directions("Head tilted back."))
+    assert not conflicting(directions("look up at the sky"), directions("head thrown back"))
 
 
 def test_a_wording_in_the_other_direction_matches_less(monkeypatch):

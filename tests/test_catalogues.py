@@ -48,9 +48,10 @@ EXPECTED_CONTENT = {
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
     "sides": "20fb6b4c78649098f1481f46606d7639583af18b25eb72980760a975d61cbd4f",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
-    "directions": "bcf269d5b53cb976a8d0dd4ffd8110d7cbe40db67d59d9b1452ee6589187c4df",
-    "asked_edits": "018123f906120624aab2ec96d05cb2713a4be8c6f27d190db8057555038f40cc",
+    "directions": "d36130b63e3862caaf06e9052597f1ab92c1a2d0135e6783b398907753109ffe",
+    "asked_edits": "97eb612e28e31a0dfa15cfa844f728217ba81a785988b514f3066b934efa37b6",
     "lead_ins": "3a6ce7199804f529c891a6c52ce2b363823e46b4c0569433cf063fbc88e6da97",
+    "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
 }
 
 
@@ -239,12 +240,15 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {dwn: [at your sides]}\n", "unknown group"),
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {down: [sides]}\n", "two or more"),
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [down]}\nidioms: {down: [at sides], up: [at sides]}\n", "also an idiom"),
-    ("asked_edits", "relative: [mirorr]\nnot_a_change: [arm]\nplural_pronouns: [them]\nkeep_words: [keep]\n", "unknown edit"),
-    ("asked_edits", "relative: [mirror]\nnot_a_change: [Left Arm]\nplural_pronouns: [them]\nkeep_words: [keep]\n", "one lower-case word"),
-    ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them all]\nkeep_words: [keep]\n", "one lower-case word"),
+    ("asked_edits", "relative: [mirorr]\nnot_a_change: [arm]\nplural_pronouns: [them]\nkeep_words: [keep]\nfiller_words: [ok]\n", "unknown edit"),
+    ("asked_edits", "relative: [mirror]\nnot_a_change: [Left Arm]\nplural_pronouns: [them]\nkeep_words: [keep]\nfiller_words: [ok]\n", "one lower-case word"),
+    ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them all]\nkeep_words: [keep]\nfiller_words: [ok]\n", "one lower-case word"),
+    ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them]\nkeep_words: [keep]\nfiller_words: [ok now]\n", "one lower-case word"),
     ("asked_edits", "relative: [mirror]\nnot_a_change: [arm]\nplural_pronouns: [them]\n", "keep_words"),
     ("lead_ins", "not_a_claim: [here, Like This]\n", "one lower-case word"),
     ("lead_ins", "words: [here]\n", "not_a_claim"),
+    ("courtesy", "words: [thank you]\n", "one lower-case word"),
+    ("courtesy", "polite: [pls]\n", "words"),
 ])
 def test_malformed_word_lists(tmp_path: Path, kind: str, text: str, expected: str) -> None:
     assert expected in _error(tmp_path, kind, text)

@@ -92,3 +92,25 @@ def test_what_stays_is_left_out_of_what_a_follow_up_asks_to_change():
     assert without_kept("keep it up") == "keep it up"  # all of it would go: as written
     assert asked_change("keep them there and sit down", ["put your hands on your head"]) == "sit down"
     assert asked_change("now lower them", ["arms up in a T"]) == "now lower your arms"
+
+
+def test_opening_fillers_are_left_out_of_what_a_follow_up_asks_to_change():
+    from posegpt.follow_ups import asked_change, without_fillers
+
+    assert without_fillers("ok now put them down") == "now put them down"
+    assert without_fillers("OK, alright... sit") == "sit"
+    assert without_fillers("okay") == "okay"  # nothing would be left: as written
+    assert without_fillers("so good, lower your arms") == "lower your arms"
+    assert without_fillers("now lower your arms") == "now lower your arms"  # "now" is said by the phrasings too
+    assert asked_change("ok now put them down", ["put your hands on your hips"]) == "now put your hands down"
+
+
+def test_each_clause_that_asks_for_a_different_edit_gets_it_in_order():
+    edits = FollowUpEdits(WordEmbedder())
+    squat = named_pose("squat")
+    both = edits.edited(squat, "Now stand up, then raise both arms.")
+    assert both is not None
+    checks = run_checks(both, ["upright_standing", "both_wrists_above_head"])
+    assert all(checks.values()), checks
+    # one clause asks ("same" names no change): the words as a whole are matched, as before
+    assert edits._clause_edits(squat, "same, but raise both arms") is None

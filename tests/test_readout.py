@@ -627,7 +627,7 @@ def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(f
     engine = Engine(model)
     force_tokens(engine, poses_then(model, 1, then=model.tokenizer.encode(" and", add_special_tokens=False)[0]))
     events = list(engine.stream([{"role": "user", "content": "show me two poses with arms"}],
-                                max_new_tokens=WORDS_BEFORE_OWED_POSE + 20))
+                                max_new_tokens=WORDS_BEFORE_OWED_POSE + 20, break_loops=False))  # " and and …" is a loop
     assert sum(isinstance(e, PoseEvent) for e in events) == 2
     # the second pose came after WORDS_BEFORE_OWED_POSE words, not as the budget's last token
     assert events[-1].reply.endswith(" and") and events[-1].stats.generated_tokens == WORDS_BEFORE_OWED_POSE + 20
@@ -768,3 +768,13 @@ def test_the_bank_answers_a_listed_request_item_by_item(folder):
     assert found.shape == (2, 24, 3, 3)  # as many as it lists, whatever `count` says
     order = [next(n for n, r in zip(names, rotations) if torch.allclose(pose, r, atol=2e-2)) for pose in found]
     assert order == ["wave_left_hand", "arms_up"]  # each item's own nearest, in the message's order
+
+
+def test_a_first_request_is_looked_up_without_its_courtesy_words():
+    from posegpt.retrieval import lookup_words
+
+    assert lookup_words("t pose pls") == "t pose"
+    assert lookup_words("A squat please, thx!") == "A squat"
+    assert lookup_words("Please raise your arms") == "raise your arms"
+    assert lookup_words("please") == "please"  # nothing else would be left: as written
+    assert lookup_words("splits") == "splits"  # whole words only

@@ -49,6 +49,7 @@ CATALOGUES: dict[str, str] = {
     "directions": "directions",
     "asked_edits": "asked_edits",
     "lead_ins": "lead_ins",
+    "courtesy": "courtesy",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -673,12 +674,13 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
 
 def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
-    top = file.record(data, "", 1, ("relative", "not_a_change", "plural_pronouns", "keep_words"))
+    top = file.record(data, "", 1, ("relative", "not_a_change", "plural_pronouns", "keep_words", "filler_words"))
     relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
     words = _single_words(file, top.texts("not_a_change", allowed=()), "not_a_change", top.at("not_a_change")[2])
     pronouns = _single_words(file, top.texts("plural_pronouns", allowed=()), "plural_pronouns", top.at("plural_pronouns")[2])
     keep = _single_words(file, top.texts("keep_words", allowed=()), "keep_words", top.at("keep_words")[2])
-    return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep}
+    fillers = _single_words(file, top.texts("filler_words", allowed=()), "filler_words", top.at("filler_words")[2])
+    return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep, "filler_words": fillers}
 
 
 def _lead_ins(file: _File, data: Any) -> dict[str, Any]:
@@ -686,6 +688,12 @@ def _lead_ins(file: _File, data: Any) -> dict[str, Any]:
     top = file.record(data, "", 1, ("not_a_claim",))
     words = _single_words(file, top.texts("not_a_claim", allowed=()), "not_a_claim", top.at("not_a_claim")[2])
     return {"not_a_claim": words}
+
+
+def _courtesy(file: _File, data: Any) -> dict[str, Any]:
+    """The words a request says to be polite that say nothing about the body."""
+    top = file.record(data, "", 1, ("words",))
+    return {"words": _single_words(file, top.texts("words", allowed=()), "words", top.at("words")[2])}
 
 
 def _directions(file: _File, data: Any) -> dict[str, Any]:
@@ -905,6 +913,7 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "directions": _directions,
     "asked_edits": _asked_edits,
     "lead_ins": _lead_ins,
+    "courtesy": _courtesy,
 }
 
 
@@ -939,7 +948,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words}; "lead_ins" → {"not_a_claim": words}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words, "filler_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
