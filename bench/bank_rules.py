@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--generated", action="store_true", help="also the 600 generated prompts of eval text2pose")
     parser.add_argument("--without-heldout", action="store_true",
                         help="the hand-written sets too without the bank's entries for held-out poses and situations")
+    parser.add_argument("--set-dir", default=None,
+                        help="a hand-written set of your own (the format of posegpt/eval/data/natural) instead of the shipped one")
     args = parser.parse_args(argv)
 
     import torch
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             return [Answer("<POSE>", [Pose.from_rotation_matrices(rotations[i:i + 1])]) for i in range(len(prompts))]
         return answer
 
-    items = load_items()
+    items = load_items() if args.set_dir is None else load_items(args.set_dir)
     requests = [eval_prompt(item) for item in items if item.kind in POSE_KINDS]
     follow_ups = [eval_prompt(item) for item in items if item.kind == "follow_up"]
     request_rules = {name: by_config(*settings) for name, settings in REQUEST_RULES.items()}

@@ -265,3 +265,24 @@ def test_help_lists_the_command(capsys):
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_a_set_of_ones_own_is_scored_in_place_of_the_shipped_one(tmp_path):
+    """`--set-dir`: a second hand-written set, written after a change, checks it did not just fit the first."""
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "poses.jsonl").write_text(
+        '# two requests of my own\n'
+        '{"id": "mine-1", "kind": "explicit", "text": "reach for the sky", "checks": ["both_wrists_above_head"]}\n'
+        '{"id": "mine-2", "kind": "explicit", "text": "have a seat", "checks": ["sitting"]}\n')
+    arms_up = _pose_record("arms_up")
+    replies = tmp_path / "replies.jsonl"
+    replies.write_text("".join(json.dumps({"id": f"mine-{n}", "reply": f"Here: {POSE_TOKEN}", "poses": [arms_up]}) + "\n"
+                               for n in (1, 2)))
+    out = tmp_path / "out"
+    assert natural.main(["--set-dir", str(own), "--replies", str(replies), "--skip-baselines", "--output", str(out)]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["set"]["folder"] == str(own) and results["set"]["sizes"]["explicit"] == 2
+    assert results["pose_requests"]["PoseGPT"]["explicit"]["all_checks_passed_pct"] == pytest.approx(50.0)
+    (own / "poses.jsonl").write_text('{"id": "mine-1", "kind": "explicit", "text": "x", "checks": ["no_such_check"]}\n')
+    assert natural.main(["--set-dir", str(own), "--replies", str(replies), "--skip-baselines", "--output", str(out)]) == 2
