@@ -71,6 +71,24 @@ def asked_change(words: str, earlier: Sequence[str]) -> str:
     return with_referent(without_kept(without_fillers(words)), earlier)
 
 
+@lru_cache(maxsize=1)
+def _question_words() -> frozenset[str]:
+    from posegpt.data.catalogue import load
+
+    return frozenset(load("asked_edits")["question_words"])
+
+
+def asks_for_words(words: str) -> bool:
+    """Whether a follow-up is a question that wants words, not a change: it ends with "?" and
+    opens (after its fillers) with a question word (catalogues/asked_edits.yaml) not followed by
+    "about" ("thanks! what muscles does that stretch?" yes; "and sitting?", "what about kneeling?",
+    "can you sit down?" no). Why: such words can still be near an edit's phrasing ("stretch"), and
+    an edit overrides the intent gate (`PoseGPT.asks_for_edit`)."""
+    opening = _WORD.findall(without_fillers(words).lower())[:2]
+    return words.rstrip().endswith("?") and bool(opening) and opening[0] in _question_words() \
+        and opening[1:] != ["about"]
+
+
 _OPENING_WORD = re.compile(r"\s*([A-Za-z]+)[\s,.!;:-]*")
 
 

@@ -772,11 +772,15 @@ class PoseGPT(nn.Module):
         """Whether the conversation's last message is a follow-up that one of the training edits
         makes to the pose shown before it (`bank_edits`, `posegpt.follow_ups`: its words near an
         edit's phrasing, the edit fitting the pose): such a message asks for a pose whatever the
-        intent gate says ("ok now bring them down" read as small talk got "No, no.")."""
+        intent gate says ("ok now bring them down" read as small talk got "No, no."); a question
+        that wants words ("what muscles does that stretch?", `posegpt.follow_ups.asks_for_words`)
+        is left to the gate."""
         if self.pose_bank is None or not (self.config.bank_answers and self.config.bank_edits and self.pose_bank.has_follow_ups):
             return False
+        from posegpt.follow_ups import asks_for_words
+
         query = bank_query(messages)
-        return query.follow_up and self._edited_shown_pose(messages, query) is not None
+        return query.follow_up and not asks_for_words(query.words) and self._edited_shown_pose(messages, query) is not None
 
     def _reads_as_fresh(self, text: str, asked: str) -> bool:
         """Whether a follow-up's own words `asked` are at least as near the bank's nearest first

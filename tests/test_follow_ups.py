@@ -114,3 +114,14 @@ def test_each_clause_that_asks_for_a_different_edit_gets_it_in_order():
     assert all(checks.values()), checks
     # one clause asks ("same" names no change): the words as a whole are matched, as before
     assert edits._clause_edits(squat, "same, but raise both arms") is None
+
+
+def test_a_question_that_wants_words_is_not_taken_for_an_edit():
+    from posegpt.follow_ups import asks_for_words
+
+    assert asks_for_words("thanks! what muscles does sitting like that stretch?")
+    assert asks_for_words("is that hard?") and asks_for_words("Why?")
+    assert not asks_for_words("and sitting?")  # no question word: a follow-up that asks for a pose
+    assert not asks_for_words("what about kneeling?") and not asks_for_words("How about on one leg?")  # suggestions
+    assert not asks_for_words("can you sit down?")  # a polite request
+    assert not asks_for_words("what muscles does that stretch")  # no question mark: not read as a question

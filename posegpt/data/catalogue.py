@@ -674,13 +674,16 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
 
 def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
-    top = file.record(data, "", 1, ("relative", "not_a_change", "plural_pronouns", "keep_words", "filler_words"))
+    top = file.record(data, "", 1, ("relative", "not_a_change", "plural_pronouns", "keep_words", "filler_words",
+                                        "question_words"))
     relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
     words = _single_words(file, top.texts("not_a_change", allowed=()), "not_a_change", top.at("not_a_change")[2])
     pronouns = _single_words(file, top.texts("plural_pronouns", allowed=()), "plural_pronouns", top.at("plural_pronouns")[2])
     keep = _single_words(file, top.texts("keep_words", allowed=()), "keep_words", top.at("keep_words")[2])
     fillers = _single_words(file, top.texts("filler_words", allowed=()), "filler_words", top.at("filler_words")[2])
-    return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep, "filler_words": fillers}
+    questions = _single_words(file, top.texts("question_words", allowed=()), "question_words", top.at("question_words")[2])
+    return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep, "filler_words": fillers,
+            "question_words": questions}
 
 
 def _lead_ins(file: _File, data: Any) -> dict[str, Any]:
@@ -948,7 +951,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words, "filler_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words, "filler_words": words, "question_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
