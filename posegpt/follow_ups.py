@@ -41,25 +41,12 @@ EDIT_SIMILARITY = 0.5
 _WORD = re.compile(r"[a-z]+")
 
 
-@lru_cache(maxsize=1)
-def _pronouns() -> frozenset[str]:
+@lru_cache(maxsize=None)
+def _listed(key: str) -> frozenset[str]:
+    """One word list of catalogues/asked_edits.yaml (plural_pronouns, keep_words, filler_words, question_words)."""
     from posegpt.data.catalogue import load
 
-    return frozenset(load("asked_edits")["plural_pronouns"])
-
-
-@lru_cache(maxsize=1)
-def _keep_words() -> frozenset[str]:
-    from posegpt.data.catalogue import load
-
-    return frozenset(load("asked_edits")["keep_words"])
-
-
-@lru_cache(maxsize=1)
-def _filler_words() -> frozenset[str]:
-    from posegpt.data.catalogue import load
-
-    return frozenset(load("asked_edits")["filler_words"])
+    return frozenset(load("asked_edits")[key])
 
 
 def asked_change(words: str, earlier: Sequence[str]) -> str:
@@ -71,13 +58,6 @@ def asked_change(words: str, earlier: Sequence[str]) -> str:
     return with_referent(without_kept(without_fillers(words)), earlier)
 
 
-@lru_cache(maxsize=1)
-def _question_words() -> frozenset[str]:
-    from posegpt.data.catalogue import load
-
-    return frozenset(load("asked_edits")["question_words"])
-
-
 def asks_for_words(words: str) -> bool:
     """Whether a follow-up is a question that wants words, not a change: it ends with "?" and
     opens (after its fillers) with a question word (catalogues/asked_edits.yaml) not followed by
@@ -85,7 +65,7 @@ def asks_for_words(words: str) -> bool:
     "can you sit down?" no). Why: such words can still be near an edit's phrasing ("stretch"), and
     an edit overrides the intent gate (`PoseGPT.asks_for_edit`)."""
     opening = _WORD.findall(without_fillers(words).lower())[:2]
-    return words.rstrip().endswith("?") and bool(opening) and opening[0] in _question_words() \
+    return words.rstrip().endswith("?") and bool(opening) and opening[0] in _listed("question_words") \
         and opening[1:] != ["about"]
 
 
@@ -98,7 +78,7 @@ def without_fillers(words: str) -> str:
     alone takes "ok now put your hands down" from 0.65 to 0.49 near "Bring your hands down.",
     under `EDIT_SIMILARITY`. Unchanged when nothing would be left."""
     rest = words
-    while (opening := _OPENING_WORD.match(rest)) and opening.group(1).lower() in _filler_words():
+    while (opening := _OPENING_WORD.match(rest)) and opening.group(1).lower() in _listed("filler_words"):
         rest = rest[opening.end():]
     return rest if rest.strip() else words
 
@@ -112,7 +92,7 @@ def without_kept(words: str) -> str:
     from posegpt.body_words import clauses
 
     pieces = clauses(words)
-    kept = [piece for piece in pieces if (_WORD.findall(piece.lower()) or [""])[0] not in _keep_words()]
+    kept = [piece for piece in pieces if (_WORD.findall(piece.lower()) or [""])[0] not in _listed("keep_words")]
     return words if len(kept) in (0, len(pieces)) else ", ".join(kept)
 
 
@@ -129,12 +109,12 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     lowered = words.lower()
     said = set(_WORD.findall(lowered))
     parts = body_part_words()
-    if said & parts or not said & _pronouns():
+    if said & parts or not said & _listed("plural_pronouns"):
         return words
     for request in reversed(earlier):
         found = [word for word in _WORD.findall(request.lower()) if word in parts and _plural(word)]
         if found:
-            pattern = re.compile(r"\b(?:" + "|".join(sorted(_pronouns())) + r")\b", re.IGNORECASE)
+            pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("plural_pronouns"))) + r")\b", re.IGNORECASE)
             return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
     return words
 
