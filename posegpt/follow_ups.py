@@ -180,13 +180,15 @@ class FollowUpEdits:
 
     def _clause_edits(self, shown: Pose, words: str) -> Pose | None:
         """`shown` changed by the edits of two or more clauses, in their order, when the clauses
-        ask for different edits — each clause's nearest phrasing `EDIT_SIMILARITY` near and
-        sharing a word that says what to do (`posegpt.asked_edits.change_words`: "same" in "same
-        but bend your knees" asks for nothing); an edit that does not fit (already so) is
-        skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
+        ask for different edits — a clause asks for the edit of its nearest phrasing (of the
+        `NEAREST_PHRASINGS`, at least `EDIT_SIMILARITY` near) that shares a word saying what to
+        do (`posegpt.asked_edits.change_words`: "same" in "same but bend your knees" asks for
+        nothing; "sit on the floor" is nearer "Now look at the floor." than "Now sit down." and
+        asks for the second: "floor" says where, not what); an edit that does not fit (already
+        so) is skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
         → raise the arms, 0.79), and the other change asked for was lost. None when fewer than
         two clauses ask, or nothing changed."""
-        from posegpt.asked_edits import change_words
+        from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
         from posegpt.body_words import clauses
         from posegpt.data.conversations import apply_edit
 
@@ -196,11 +198,15 @@ class FollowUpEdits:
         similarity = self._phrasings.similarity(pieces)  # (R, C)
         asked = []
         for column, piece in enumerate(pieces):
-            nearest = int(np.argmax(similarity[:, column]))
-            edit, phrasing = self._phrasings.phrasings[nearest]
-            if similarity[nearest, column] >= EDIT_SIMILARITY and change_words(piece) & change_words(phrasing) \
-                    and all(edit.name != other.name for other in asked):
-                asked.append(edit)
+            said = change_words(piece)
+            for row in np.argsort(-similarity[:, column])[:NEAREST_PHRASINGS]:  # the nearest that says its change
+                edit, phrasing = self._phrasings.phrasings[row]
+                if similarity[row, column] < EDIT_SIMILARITY:
+                    break
+                if said & change_words(phrasing):
+                    if all(edit.name != other.name for other in asked):
+                        asked.append(edit)
+                    break
         if len(asked) < 2:
             return None
         pose = shown

@@ -12,7 +12,7 @@ from posegpt.pose import Pose
 
 
 def test_change_words_leave_out_parts_sides_and_glue():
-    assert change_words("Put your LEFT hand on your hip") == {"put", "on", "hip"}
+    assert change_words("Put your LEFT hand on your hip") == {"put", "hip"}  # "on" says where, not what
     assert change_words("ur left hand") == {"ur"}
     assert change_words("both arms") == frozenset()
 

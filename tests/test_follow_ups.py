@@ -125,3 +125,18 @@ def test_a_question_that_wants_words_is_not_taken_for_an_edit():
     assert not asks_for_words("what about kneeling?") and not asks_for_words("How about on one leg?")  # suggestions
     assert not asks_for_words("can you sit down?")  # a polite request
     assert not asks_for_words("what muscles does that stretch")  # no question mark: not read as a question
+
+
+def test_a_clause_asks_for_the_nearest_edit_that_says_its_change():
+    from posegpt.follow_ups import EditPhrasings
+
+    encoder = WordEmbedder()
+    phrasings = EditPhrasings(encoder)
+    similarity = phrasings.similarity(["now sit down on the floor"])[:, 0]
+    nearest = phrasings.phrasings[int(similarity.argmax())]
+    assert nearest[0].name != "sit_down"  # by its words alone, another edit ("Now on the other foot.") is nearest
+    edits = FollowUpEdits(encoder)
+    changed = edits._clause_edits(named_pose("stand"), "now sit down on the floor, then cross your arms")
+    assert changed is not None
+    checks = run_checks(changed, ["sitting", "elbows_bent"])
+    assert all(checks.values()), checks
