@@ -29,13 +29,17 @@ from typing import Collection, Sequence
 
 import numpy as np
 
-from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions
+from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
 
 # A follow-up is an edit only when one of the edit's phrasings is at least this similar (cosine
 # of the sentence encoder; below it the nearest edit is about something else).
 EDIT_SIMILARITY = 0.5
+# How much less similar a phrasing that names one side is to words that name both ("both hands",
+# "your arms") and neither side: "now raise both hands over your head" was 0.72 near "Now raise
+# your right arm." and 0.71 near "Raise both arms." (the encoder is side-blind).
+ONE_SIDE_FOR_BOTH_PENALTY = 0.1
 
 
 _WORD = re.compile(r"[a-z]+")
@@ -119,6 +123,17 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     return words
 
 
+def says_both_sides(words: str) -> bool:
+    """Whether `words` name no side and say "both" or a plural arm or leg part ("both hands",
+    "your arms", "feet together")."""
+    from posegpt.sides import body_part_words
+
+    said = _WORD.findall(words.lower())
+    if named_side(words) is not None or "left" in said or "right" in said:
+        return False
+    return "both" in said or any(word in body_part_words() and _plural(word) for word in said)
+
+
 def _plural(part: str) -> bool:
     return part.endswith("s") or part == "feet"
 
@@ -134,6 +149,7 @@ class EditPhrasings:
         self._encoder = encoder
         self.phrasings = [(edit, request) for edit in EDITS if edit.name not in leave_out for request in edit.requests]
         self._said = [directions(request) for _, request in self.phrasings]
+        self._one_sided = np.array([named_side(request) is not None for _, request in self.phrasings], dtype=np.float32)  # (R,)
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
 
@@ -150,7 +166,8 @@ class EditPhrasings:
         asked = [directions(text) for text in texts]  # read once per text, not once per phrasing
         conflicts = np.array([[conflicting(wanted, said) for wanted in asked] for said in self._said],
                              dtype=np.float32).reshape(cosine.shape)  # (R, T)
-        return cosine - DIRECTION_PENALTY * conflicts
+        both = np.array([says_both_sides(text) for text in texts], dtype=np.float32)  # (T,)
+        return cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
 
 
 class FollowUpEdits:
