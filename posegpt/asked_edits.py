@@ -33,7 +33,6 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import numpy as np
 import torch
 
 from posegpt.body_words import BodyWords, clauses
@@ -76,7 +75,6 @@ class AskedEdits:
         # a sided edit is "<name>_left" / "<name>_right"; relative names are written unsided
         self._phrasings = EditPhrasings(encoder, leave_out=_table()[0])
         self._words = words
-        self._change = [change_words(request) for _, request in self._phrasings.phrasings]
 
     def asked(self, text: str) -> list[Edit]:
         """The edits the clauses of `text` ask for, the most asked first (by its phrasing's similarity)."""
@@ -85,12 +83,10 @@ class AskedEdits:
             return []
         similarity = self._phrasings.similarity(pieces)  # (R, C), less for conflicting directions
         found: dict[str, tuple[float, Edit]] = {}
-        for column, piece in enumerate(pieces):
-            words, near = change_words(piece), similarity[:, column]  # (R,)
-            for row in np.argsort(-near)[:NEAREST_PHRASINGS]:
-                edit = self._phrasings.phrasings[row][0]
-                if near[row] >= EDIT_ASKED and words & self._change[row] and near[row] > found.get(edit.name, (-1.0,))[0]:
-                    found[edit.name] = (float(near[row]), edit)
+        for clause in self._phrasings.asked_by(pieces, similarity, EDIT_ASKED):
+            for near, edit in clause:
+                if near > found.get(edit.name, (-1.0,))[0]:
+                    found[edit.name] = (near, edit)
         return [edit for _, edit in sorted(found.values(), key=lambda pair: -pair[0])]
 
     def most_asked(self, text: str, chosen: Pose) -> Pose | None:

@@ -25,13 +25,16 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
-from typing import Collection, Sequence
+from typing import TYPE_CHECKING, Collection, Sequence
 
 import numpy as np
 
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
+
+if TYPE_CHECKING:
+    from posegpt.data.conversations import Edit
 
 # A follow-up is an edit only when one of the edit's phrasings is at least this similar (cosine
 # of the sentence encoder; below it the nearest edit is about something else).
@@ -129,7 +132,7 @@ def says_both_sides(words: str) -> bool:
     from posegpt.sides import body_part_words
 
     said = _WORD.findall(words.lower())
-    if named_side(words) is not None or "left" in said or "right" in said:
+    if "left" in said or "right" in said:
         return False
     return "both" in said or any(word in body_part_words() and _plural(word) for word in said)
 
@@ -144,11 +147,13 @@ class EditPhrasings:
     follow-ups and the clauses of a first request (`posegpt.asked_edits`) are matched with."""
 
     def __init__(self, encoder: TextEmbedder, leave_out: Collection[str] = ()) -> None:
+        from posegpt.asked_edits import change_words
         from posegpt.data.conversations import EDITS
 
         self._encoder = encoder
         self.phrasings = [(edit, request) for edit in EDITS if edit.name not in leave_out for request in edit.requests]
         self._said = [directions(request) for _, request in self.phrasings]
+        self._change = [change_words(request) for _, request in self.phrasings]  # the words that say what to do
         self._one_sided = np.array([named_side(request) is not None for _, request in self.phrasings], dtype=np.float32)  # (R,)
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
@@ -169,6 +174,20 @@ class EditPhrasings:
         both = np.array([says_both_sides(text) for text in texts], dtype=np.float32)  # (T,)
         return cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
 
+    def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit]]]:
+        """Per clause of `pieces` (their `similarity`, (R, C)): the edits its `NEAREST_PHRASINGS`
+        nearest phrasings ask for, nearest first, each phrasing at least `least` near and sharing
+        a word with the clause that says what to do (`posegpt.asked_edits.change_words`: "ur left
+        hand" is near "lower your left arm" but asks for nothing)."""
+        from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
+
+        asked = []
+        for column, piece in enumerate(pieces):
+            said, near = change_words(piece), similarity[:, column]  # (R,)
+            asked.append([(float(near[row]), self.phrasings[row][0]) for row in np.argsort(-near)[:NEAREST_PHRASINGS]
+                          if near[row] >= least and said & self._change[row]])
+        return asked
+
 
 class FollowUpEdits:
     """The training edits, their request phrasings embedded once by `encoder` (a `TextEmbedder`)."""
@@ -184,19 +203,24 @@ class FollowUpEdits:
         the opposite change ("lower your arms") as another wording of the same (measured alike on
         the hand-written follow-ups). Words whose clauses ask for different edits ("stand up and
         raise your arms") get each (`_clause_edits`)."""
+        from posegpt.body_words import clauses
         from posegpt.data.conversations import apply_edit
 
-        by_clause = self._clause_edits(shown, words)
+        pieces = clauses(words)
+        pieces = pieces if len(pieces) >= 2 else []  # one clause is the words themselves
+        similarity = self._phrasings.similarity([words, *pieces])  # (R, 1 + C): one encoder call
+        by_clause = self._clause_edits(shown, pieces, similarity[:, 1:])
         if by_clause is not None:
             return by_clause
-        similarity = self._phrasings.similarity([words])[:, 0]  # (R,)
+        similarity = similarity[:, 0]  # (R,)
         nearest = int(np.argmax(similarity))
         if similarity[nearest] < EDIT_SIMILARITY:
             return None
         return apply_edit(self._phrasings.phrasings[nearest][0], shown, least_motion=0.0)
 
-    def _clause_edits(self, shown: Pose, words: str) -> Pose | None:
-        """`shown` changed by the edits of two or more clauses, in their order, when the clauses
+    def _clause_edits(self, shown: Pose, pieces: Sequence[str], similarity: np.ndarray) -> Pose | None:
+        """`shown` changed by the edits of two or more clauses (`pieces`, their phrasings'
+        `similarity` (R, C)), in their order, when the clauses
         ask for different edits — a clause asks for the edit of its nearest phrasing (of the
         `NEAREST_PHRASINGS`, at least `EDIT_SIMILARITY` near) that shares a word saying what to
         do (`posegpt.asked_edits.change_words`: "same" in "same but bend your knees" asks for
@@ -205,25 +229,14 @@ class FollowUpEdits:
         so) is skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
         → raise the arms, 0.79), and the other change asked for was lost. None when fewer than
         two clauses ask, or nothing changed."""
-        from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
-        from posegpt.body_words import clauses
         from posegpt.data.conversations import apply_edit
 
-        pieces = clauses(words)
         if len(pieces) < 2:
             return None
-        similarity = self._phrasings.similarity(pieces)  # (R, C)
-        asked = []
-        for column, piece in enumerate(pieces):
-            said = change_words(piece)
-            for row in np.argsort(-similarity[:, column])[:NEAREST_PHRASINGS]:  # the nearest that says its change
-                edit, phrasing = self._phrasings.phrasings[row]
-                if similarity[row, column] < EDIT_SIMILARITY:
-                    break
-                if said & change_words(phrasing):
-                    if all(edit.name != other.name for other in asked):
-                        asked.append(edit)
-                    break
+        asked: list[Edit] = []
+        for clause in self._phrasings.asked_by(pieces, similarity, EDIT_SIMILARITY):
+            if clause and all(clause[0][1].name != other.name for other in asked):  # its nearest that says its change
+                asked.append(clause[0][1])
         if len(asked) < 2:
             return None
         pose = shown

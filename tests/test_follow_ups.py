@@ -10,6 +10,14 @@ from posegpt.follow_ups import FollowUpEdits
 from test_eval_text2pose import WordEmbedder
 
 
+def _by_clauses(edits, pose, words):
+    """`FollowUpEdits._clause_edits` on the clauses of `words`, as `edited` calls it."""
+    from posegpt.body_words import clauses
+
+    pieces = clauses(words)
+    return edits._clause_edits(pose, pieces, edits._phrasings.similarity(pieces))
+
+
 def _legs(pose):
     """(12, 3) axis-angle of the pelvis, hips, knees, ankles, feet and spine: what an arm edit keeps."""
     return pose.axis_angle()[0, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]]
@@ -113,7 +121,7 @@ def test_each_clause_that_asks_for_a_different_edit_gets_it_in_order():
     checks = run_checks(both, ["upright_standing", "both_wrists_above_head"])
     assert all(checks.values()), checks
     # one clause asks ("same" names no change): the words as a whole are matched, as before
-    assert edits._clause_edits(squat, "same, but raise both arms") is None
+    assert _by_clauses(edits, squat, "same, but raise both arms") is None
 
 
 def test_a_question_that_wants_words_is_not_taken_for_an_edit():
@@ -136,7 +144,7 @@ def test_a_clause_asks_for_the_nearest_edit_that_says_its_change():
     nearest = phrasings.phrasings[int(similarity.argmax())]
     assert nearest[0].name != "sit_down"  # by its words alone, another edit ("Now on the other foot.") is nearest
     edits = FollowUpEdits(encoder)
-    changed = edits._clause_edits(named_pose("stand"), "now sit down on the floor, then cross your arms")
+    changed = _by_clauses(edits, named_pose("stand"), "now sit down on the floor, then cross your arms")
     assert changed is not None
     checks = run_checks(changed, ["sitting", "elbows_bent"])
     assert all(checks.values()), checks
