@@ -22,7 +22,7 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
         "swimming_backstroke", "surfing", "ice_skating_glide_left", "rowing", "archery_left",
         "uppercut_left", "hook_punch_left", "basketball_dribble_left", "soccer_throw_in", "hurdle_left",
         "catch_ball", "bowling_left", "catcher_crouch", "jump_rope", "front_splits_left", "handstand",
-        "rock_climbing", "volleyball_spike_left", "kayaking",
+        "rock_climbing", "volleyball_spike_left", "kayaking", "cartwheel", "sprint_start_left",
     ),
     "everyday": (
         "wave_left_hand", "walk", "carry_box", "lift_box", "phone_call_left", "text_on_phone", "typing",
@@ -456,3 +456,15 @@ def test_facepalm_seated_sits_with_the_face_in_the_hand(joints):
     j = joints["facepalm_seated"]
     assert abs(j["left_knee"][1] - j["left_hip"][1]) < 0.1  # thighs level
     assert j.distance("right_hand", j.face("eyes")) < 0.12
+
+
+def test_cartwheel_and_sprint_start(joints):
+    cartwheel = joints["cartwheel"]
+    assert cartwheel["head"][1] < cartwheel["pelvis"][1] - 0.4  # upside down
+    assert cartwheel.distance("left_wrist", "right_wrist") > 0.6 and cartwheel.distance("left_ankle", "right_ankle") > 0.8
+    start = joints["sprint_start_left"]
+    lowest = start.positions[:, 1].min()
+    assert start["left_wrist"][1] - lowest < 0.2 and start["right_knee"][1] - lowest < 0.12  # hands and back knee down
+    assert start["left_ankle"][2] > start["right_knee"][2] + 0.05  # left foot in front of the back knee
+    assert start["left_wrist"][2] > start["left_ankle"][2] + 0.3  # hands on the track ahead of the feet
+    assert start.bend("left_hip", "left_knee", "left_ankle") > 100

@@ -27,15 +27,15 @@ from posegpt.data.catalogue import CATALOGUES, CatalogueError, load, load_file, 
 # recorded answers, not a catalogue): [samples, sha256 of (kind, messages, meta) as sorted JSON,
 # sum of |pose values| (a sum, not a hash, so last-bit float differences between machines pass)].
 EXPECTED_GENERATED = {
-    "train": [600, "15639500314e69fd966146b2aedfe49cc61f0ce320f8bbc3232015b5ded00b02", 6503.649],
-    "eval": [200, "32b5c2d921b71cf5a8be2253e698a711428b3cd74c33a0614383916fda52ac99", 1896.683],
+    "train": [600, "8ea62f47374578390b4377e4d75f391507836e0cd256da0faaa957649991b614", 6708.186],
+    "eval": [200, "81939e3575babdfa24bb73332e37195171e1e2cb61b0f66705e2d360834962bb", 1883.58],
 }
 # Captioner(seed=0).describe(pose, 3) of every library pose and its mirror image.
-EXPECTED_CAPTIONS = "1c16cd9ba8b4bec08cb0d208c683a392a5ad0d5ddca618afcd4864435703c1e8"
+EXPECTED_CAPTIONS = "cd63443912548482a410b9ea80e9e5a58656b4f0321baaf7fd81480cc8181b39"
 # sha256 of each catalogue's loaded content (sorted JSON).
 EXPECTED_CONTENT = {
-    "postures": "deac6566b4b78c3389a646f16c1604be2563b07b6d16d22cb9c48e447f040a87",
-    "actions": "a24d825524ab189c89fc6b83c30c71febfd9afaa3427a998c380c580a11bf194",
+    "postures": "438149cc81bd6ea691b27cd7c4faabb4d44bc0e240e952022e2740cf1af473ef",
+    "actions": "250e6b5114d41caec0580068eea665cfbc5a1432528a70c06265572b51229434",
     "situations": "28dacef63cf2621b1fb44a4f567049bf929576dc0a4d9bc2cb57f0e713d49505",
     "templates": "c50b7da4b482e66e9c633ab3d4efa44d1f9e092cfbff783ea81c9b794d07dcb7",
     "qa": "43cac1222e3f3cb6a77ae7ce9de1cf8120295a712bb5f522dec4466bd829c6b4",

@@ -40,7 +40,7 @@ from posegpt.vision.pipeline import PersonFinder
 SIZE = (320, 240)
 # Scene seed 0: with the 255-pose library it draws two single-person scenes and a group of three
 # (with 118 poses: one single and two groups of three).
-SCENE_SEED = 0
+SCENE_SEED = 20  # a seed whose first three scenes are one person, one person and a group of three
 
 
 class TruthDetector:
@@ -245,9 +245,9 @@ def test_image_eval_scores_every_path(model, scripted, scenes):
 def test_text_only_model_is_said_to_be_unable_to_read_photos(scenes, scene_folder, tmp_path, capsys):
     output = tmp_path / "rpe"
     (output / "scenes").mkdir(parents=True)
-    (output / "scenes" / f"seed0_{SIZE[0]}x{SIZE[1]}_1-4people").symlink_to(scene_folder)  # reuse the rendered cache
+    (output / "scenes" / f"seed{SCENE_SEED}_{SIZE[0]}x{SIZE[1]}_1-4people").symlink_to(scene_folder)  # reuse the rendered cache
     finder = PersonFinder(TruthDetector(scenes))
-    assert image_eval.run_rpe(scenes=3, output=output, size=SIZE, _loaded=(None, finder, "tiny text model")) == 0
+    assert image_eval.run_rpe(scenes=3, output=output, size=SIZE, seed=SCENE_SEED, _loaded=(None, finder, "tiny text model")) == 0
     printed = capsys.readouterr().out
     assert "Tiny text model cannot read photos" in printed and "| Recall (%)" in printed
     results = json.loads((output / "results.json").read_text())
@@ -268,8 +268,9 @@ def test_cli_wires_eval_image_and_rpe(model, scripted, scenes, scene_folder, tmp
     monkeypatch.setattr(image_eval, "baseline_poses", lambda: {"mean training pose": named_pose("stand")})
     output = tmp_path / "image"
     (output / "scenes").mkdir(parents=True)
-    (output / "scenes" / f"seed0_{SIZE[0]}x{SIZE[1]}_1-4people").symlink_to(scene_folder)
-    code = cli.main(["eval", "image", "--scenes", "3", "--size", "320x240", "--skip-photos", "--output", str(output)])
+    (output / "scenes" / f"seed{SCENE_SEED}_{SIZE[0]}x{SIZE[1]}_1-4people").symlink_to(scene_folder)
+    code = cli.main(["eval", "image", "--scenes", "3", "--size", "320x240", "--skip-photos", "--seed", str(SCENE_SEED),
+                     "--output", str(output)])
     assert code == 0
     results = json.loads((output / "results.json").read_text())
     people = sum(len(scene.people) for scene in scenes)

@@ -21,7 +21,8 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
         "arms_forward", "arms_out_to_sides_low", "stand_on_left_leg", "lean_forward", "lean_back",
         "look_up", "look_down", "turn_head_left", "hands_in_pockets", "hand_on_hip_left", "at_ease",
         "head_tilt_left", "look_over_left_shoulder", "raise_hand_left", "hands_clasped_in_front",
-        "arms_wide_open", "stand_feet_wide", "hands_on_lower_back", "prayer_hands",
+        "arms_wide_open", "stand_feet_wide", "hands_on_lower_back", "prayer_hands", "mountain_pose",
+        "calf_raise", "scarecrow",
     ),
     "sitting": (
         "sit_chair", "sit_chair_legs_crossed", "sit_floor_cross_legged", "sit_floor_legs_straight",
@@ -51,7 +52,9 @@ CATALOGUE: dict[str, tuple[str, ...]] = {
         "neck_stretch_left", "chest_stretch", "calf_stretch", "hamstring_stretch_left", "bent_over_row",
         "barbell_back_squat", "garland_pose", "extended_side_angle_left", "reverse_warrior_left",
         "russian_twist", "single_leg_bridge_left", "fire_hydrant_left", "bird_dog_left", "knees_to_chest",
-        "seated_twist_left", "lunge_twist_left", "goddess_pose",
+        "seated_twist_left", "lunge_twist_left", "goddess_pose", "crow_pose", "eagle_pose_left", "headstand",
+        "shoulder_stand", "plow_pose", "wheel_pose", "camel_pose", "standing_split_left", "pyramid_pose_left",
+        "wall_sit", "dead_bug", "half_moon_left", "bow_pose",
     ),
 }
 ALL_NAMES = [name for names in CATALOGUE.values() for name in names]
@@ -153,7 +156,10 @@ def test_standing_poses_are_upright_on_both_feet(body):
         lowest = b.lowest()
         if name != "stand_on_left_leg":
             assert abs(b["left_ankle"][1] - b["right_ankle"][1]) < 0.02, name
-        assert b["left_ankle"][1] - lowest < 0.06, name
+        if name == "calf_raise":  # up on the toes: the heels lifted off the floor
+            assert 0.08 < b["left_ankle"][1] - lowest < 0.2, name
+        else:
+            assert b["left_ankle"][1] - lowest < 0.06, name
         assert b["head"][1] > 0.35, name
 
 
@@ -367,3 +373,62 @@ def test_floor_yoga(body):
     sit_up = body["sit_up"]
     assert 0.4 < sit_up.torso_axis()[1] < 0.95 and sit_up["left_knee"][1] > sit_up["pelvis"][1]
     assert sit_up.distance("left_hand", "head") < 0.15
+
+
+# ---------------------------------------------------------------------------------------------
+# Common yoga and exercise names people ask for (added 2026-12-05)
+
+
+def test_standing_and_balancing_poses_grown_later(body):
+    mountain = body["mountain_pose"]
+    for side, sign in (("left", 1), ("right", -1)):
+        assert 0 < mountain[f"{side}_wrist"][0] * sign < 0.25  # arms straight down close to the body
+        assert mountain[f"{side}_wrist"][1] < mountain["pelvis"][1]
+    assert mountain.distance("left_ankle", "right_ankle") < 0.15  # feet together
+    scarecrow = body["scarecrow"]
+    assert abs(scarecrow["left_elbow"][1] - scarecrow["left_shoulder"][1]) < 0.05 and scarecrow["left_elbow"][0] > 0.35
+    assert scarecrow["left_wrist"][1] < scarecrow["left_elbow"][1] - 0.2  # forearms hanging limp
+    eagle = body["eagle_pose_left"]
+    assert eagle["left_knee"][0] < 0  # the left thigh crosses over to the right
+    assert eagle.knee_angle("right") > 40  # standing leg bent
+    assert eagle["left_wrist"][1] > eagle["left_shoulder"][1] + 0.15 and eagle["left_wrist"][2] > 0.2  # forearms up in front
+    split = body["standing_split_left"]
+    assert split["left_ankle"][1] > split["pelvis"][1] + 0.4 and split["left_ankle"][2] < -0.3  # leg high behind
+    assert split["left_wrist"][1] - split.lowest() < 0.25  # hands hang to the floor
+    pyramid = body["pyramid_pose_left"]
+    assert pyramid.knee_angle("left") < 5 and pyramid.knee_angle("right") < 5
+    assert pyramid["left_ankle"][2] > pyramid["right_ankle"][2] + 0.4 and abs(pyramid.torso_axis()[1]) < 0.4
+
+
+def test_inversions_and_floor_poses_grown_later(body):
+    headstand = body["headstand"]
+    assert headstand["head"][1] - headstand.lowest() < 0.1 and headstand["left_ankle"][1] > headstand["pelvis"][1] + 0.7
+    shoulder_stand = body["shoulder_stand"]
+    assert shoulder_stand["left_ankle"][1] > shoulder_stand["pelvis"][1] + 0.7  # legs straight up
+    assert shoulder_stand["pelvis"][1] > shoulder_stand["neck"][1] + 0.3 and shoulder_stand["head"][1] - shoulder_stand.lowest() < 0.1
+    plow = body["plow_pose"]
+    assert plow["pelvis"][1] > plow["neck"][1] + 0.3 and plow["left_ankle"][1] < plow["pelvis"][1] - 0.25
+    assert plow["left_ankle"][2] < plow["head"][2] - 0.2  # the feet go over and beyond the head
+    wheel = body["wheel_pose"]
+    assert wheel.front()[1] > 0.5 and wheel["pelvis"][1] > wheel["neck"][1] + 0.2  # belly up, hips highest
+    for joint in ("left_wrist", "right_wrist", "left_ankle", "right_ankle"):
+        assert wheel[joint][1] - wheel.lowest() < 0.12, joint  # hands and feet on the floor
+    camel = body["camel_pose"]
+    assert camel["left_knee"][1] - camel.lowest() < 0.05 and camel.torso_axis()[2] < -0.4  # kneeling, arched back
+    assert camel.distance("left_wrist", "left_ankle") < 0.3
+    crow = body["crow_pose"]
+    assert crow["left_wrist"][1] - crow.lowest() < 0.1 and crow["left_ankle"][1] - crow.lowest() > 0.1  # feet lifted
+    assert crow.distance("left_knee", "left_elbow") < 0.12  # knees on the upper arms
+    wall = body["wall_sit"]
+    assert wall.torso_axis()[1] > 0.95 and abs(wall["left_knee"][1] - wall["left_hip"][1]) < 0.1
+    assert wall["left_ankle"][1] < wall["left_knee"][1] - 0.3
+    bug = body["dead_bug"]
+    assert bug.front()[1] > 0.9 and bug["left_wrist"][1] > bug["left_shoulder"][1] + 0.4
+    assert bug["left_knee"][1] > bug["left_hip"][1] + 0.3 and bug["left_ankle"][1] > bug["left_hip"][1] + 0.3
+    half_moon = body["half_moon_left"]
+    assert half_moon.knee_angle("left") < 5 and abs(half_moon.torso_axis()[1]) < 0.35  # body level, on the left leg
+    assert half_moon["right_ankle"][1] > half_moon["left_knee"][1] + 0.3  # right leg lifted
+    assert half_moon["right_wrist"][1] > half_moon["head"][1] + 0.4 and half_moon["left_wrist"][1] < half_moon["pelvis"][1] - 0.3
+    bow = body["bow_pose"]
+    assert bow.front()[1] < -0.5 and bow.distance("left_wrist", "left_ankle") < 0.2  # face down, holding the ankles
+    assert bow["left_knee"][1] - bow.lowest() > 0.1 and bow["neck"][1] - bow.lowest() > 0.15  # thighs and chest lifted
