@@ -674,16 +674,10 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
 
 def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
-    top = file.record(data, "", 1, ("relative", "not_a_change", "plural_pronouns", "keep_words", "filler_words",
-                                        "question_words"))
+    word_lists = ("not_a_change", "plural_pronouns", "keep_words", "filler_words", "question_words")
+    top = file.record(data, "", 1, ("relative", *word_lists))
     relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
-    words = _single_words(file, top.texts("not_a_change", allowed=()), "not_a_change", top.at("not_a_change")[2])
-    pronouns = _single_words(file, top.texts("plural_pronouns", allowed=()), "plural_pronouns", top.at("plural_pronouns")[2])
-    keep = _single_words(file, top.texts("keep_words", allowed=()), "keep_words", top.at("keep_words")[2])
-    fillers = _single_words(file, top.texts("filler_words", allowed=()), "filler_words", top.at("filler_words")[2])
-    questions = _single_words(file, top.texts("question_words", allowed=()), "question_words", top.at("question_words")[2])
-    return {"relative": relative, "not_a_change": words, "plural_pronouns": pronouns, "keep_words": keep, "filler_words": fillers,
-            "question_words": questions}
+    return {"relative": relative, **{key: _single_words(file, top.texts(key, allowed=()), key, top.at(key)[2]) for key in word_lists}}
 
 
 def _lead_ins(file: _File, data: Any) -> dict[str, Any]:
