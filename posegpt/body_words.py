@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 import torch
 
@@ -46,6 +47,10 @@ BODY_CLAUSE = 0.6
 OTHER_SIDE_PENALTY = 0.3
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
+# A clause at least this near a library pose's name (MiniLM cosine) is that name, not body words,
+# when the named pose's own facts match the clause less than its name does: "chair pose" is a
+# crouch with the arms up, not "sitting on a chair"; "hands on the hips" does what it says.
+NAME_CLAUSE = 0.9
 # The posecode topic of the body's posture (standing, balancing on one leg, kneeling on one knee ...).
 POSTURE_TOPIC = "posture"
 # Clauses end at punctuation and at the words that join facts in a description.
@@ -87,6 +92,21 @@ def conflicting(asked: frozenset[str], said: frozenset[str]) -> bool:
     return any((a, b) in conflicts and a not in said and b not in asked for a in asked for b in said)
 
 
+@lru_cache(maxsize=1)
+def _part_words() -> frozenset[str]:
+    """Words that name a body part or say whose and which one (catalogues/sides.yaml) and no more."""
+    table = load("sides")
+    parts = {word for group in table["groups"].values() for word in group["parts"]}
+    return frozenset(parts | set(table["determiners"]) | {"left", "right", "both", "a", "an"})
+
+
+def names_a_part(clause: str) -> bool:
+    """Whether the clause only names a part ("your left hand", cut from "wave with your left hand"):
+    it says which part, not what it does, so it is not a body word to match facts with."""
+    words = _WORD.findall(clause.lower())
+    return bool(words) and set(words) <= _part_words()
+
+
 def named_side(clause: str) -> str | None:
     """"left" or "right" when the clause names that side alone, else None."""
     words = set(_WORD.findall(clause.lower()))
@@ -107,6 +127,23 @@ class BodyWords:
         self.encoder = encoder
         # code → its wordings' (P, D) unit rows and the direction groups each says
         self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]]]] = {}
+        self._names: tuple[torch.Tensor, list[list[Posecode]]] | None = None  # see `_pose_names`
+
+    def _pose_names(self) -> tuple[torch.Tensor, list[list[Posecode]]]:
+        """(N, D) unit rows of the N names of the library's poses ("chair pose", "a T-pose") and per
+        name the facts its pose states (made once)."""
+        if self._names is None:
+            from posegpt.data import captioner  # its own stated_posecodes: a test may stand in for the one above
+            from posegpt.data.catalogue import pose_library
+            from posegpt.data.named_poses import named_pose
+
+            library = [entry for entry in pose_library().values() if entry.names]
+            poses = Pose.from_rotation_matrices(torch.cat([named_pose(entry.name).rotation_matrices() for entry in library]))
+            codes = captioner.stated_posecodes(poses)
+            texts = [text for entry in library for text in entry.names]
+            per_name = [codes[index] for index, entry in enumerate(library) for _ in entry.names]
+            self._names = torch.from_numpy(self.encoder.encode(texts)), per_name  # (N, D), N lists
+        return self._names
 
     def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]]]:
         key = _fact(code)
@@ -151,7 +188,20 @@ class BodyWords:
 
         matches = [torch.stack([matched(code) for code in codes]).max(0).values for codes in stated_posecodes(poses)]  # K × (C,)
         match = torch.stack(matches)  # (K, C)
-        about_body = match.max(0).values >= BODY_CLAUSE  # (C,)
+        bare = torch.tensor([names_a_part(piece) for piece in pieces])  # (C,)
+        about_body = (match.max(0).values >= BODY_CLAUSE) & ~bare & ~self._names_a_pose(clause_vectors, matched)  # (C,)
         if not bool(about_body.any()):
             return None
         return match[:, about_body]  # (K, C)
+
+    def _names_a_pose(self, clause_vectors: torch.Tensor, matched: Callable[[Posecode], torch.Tensor]) -> torch.Tensor:
+        """(C,) whether each clause (C, D) is a library pose's name rather than body words: at least
+        `NAME_CLAUSE` near the name, and nearer it than any fact of the named pose (`matched`: a
+        fact → its (C,) match to the clauses)."""
+        names, facts = self._pose_names()  # (N, D), N lists
+        similarity, nearest = (clause_vectors @ names.T).max(1)  # (C,), (C,)
+        named = torch.zeros(len(clause_vectors), dtype=torch.bool)
+        for clause in torch.nonzero(similarity >= NAME_CLAUSE).flatten().tolist():
+            own = torch.stack([matched(code)[clause] for code in facts[int(nearest[clause])]]).max()
+            named[clause] = bool(own < similarity[clause])
+        return named

@@ -62,10 +62,12 @@ CHECKPOINT_FORMAT = "posegpt-checkpoint-1"
 FINETUNE_MODES = ("lora",)
 HEAD_TYPES = ("last_state", "turn_attention")
 BANK_ANSWERS = 4  # poses a reply may take from the bank (the engine shows up to 4 when asked for N)
-# The bank's nearest entries a reply's poses are chosen from (distinct ones, by body words): as
-# many however many poses are asked for, so the pose a follow-up edits, found again with the count
-# its reply showed, is the one that reply showed.
-BANK_CANDIDATES = 32
+# The bank's nearest distinct poses a reply's poses are chosen from (by body words): as many
+# however many poses are asked for, so the pose a follow-up edits, found again with the count its
+# reply showed, is the one that reply showed. Measured (bench/bank_rules.py, model card): 32
+# entries (often a few poses, a common one has hundreds of requests) → 32 distinct poses → 64 gained
+# hand-written requests; 128 and 256 gained nothing more and cost time.
+BANK_CANDIDATES = 64
 # Two bank poses count as the same when their 6D rotations differ by less than this on average
 # (measured against standing: float16 copies < 0.0001, a tilted head 0.0097, one hand raised 0.033,
 # a squat 0.125), so poses that differ by little more than the head's angle count as one.
@@ -730,15 +732,17 @@ class PoseGPT(nn.Module):
         count = max(count, len(items))
         looked_up = [text, *items] if follow_up else [lookup_words(words) for words in (text, *items)]
         queries = torch.from_numpy(self.request_encoder().encode(looked_up))  # (1 + items, D)
-        found = self.pose_bank.neighbours(queries, max(BANK_CANDIDATES, count * 8), follow_up=follow_up)  # (1 + items, K, 145) most similar first
-        candidates = found[0, :, :-1]  # (K, 144) 6D poses for the whole message
+        found = self.pose_bank.neighbours(queries, max(BANK_CANDIDATES, count * 8), follow_up=follow_up,
+                                          distinct=True)  # (1 + items, K, 145) most similar distinct poses first
+        whole = found[0]  # (K, 145)
+        candidates = whole[:, :-1]  # (K, 144) 6D poses for the whole message
         below = self.config.bank_rerank_below
-        by_words = self._by_body_words(asked, candidates, found[0, :, -1]) if self.config.bank_body_words and not follow_up else None
+        by_words = self._by_body_words(asked, candidates, whole[:, -1]) if self.config.bank_body_words and not follow_up else None
         if by_words is not None:
             order, shown = by_words
             candidates = candidates[order]
-        elif self.config.bank_rerank and (below is None or float(found[0, 0, -1]) < below):
-            candidates = candidates[self._reranked(queries[0], candidates, found[0, :, -1])]
+        elif self.config.bank_rerank and (below is None or float(whole[0, -1]) < below):
+            candidates = candidates[self._reranked(queries[0], candidates, whole[:, -1])]
         if self.config.bank_asked_edits and not follow_up:
             first = shown[int(order[0])] if by_words is not None else self._turned(candidates[:1], asked)
             changed = self._asked_edit(asked, first, judged=by_words is not None)

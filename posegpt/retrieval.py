@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple, Protocol, Sequence
@@ -102,6 +102,7 @@ class PoseBank:
     # (N,) bool: the entry asks for a pose or situation evaluation holds out (the shipped bank holds
     # them so users get them; `without_heldout` for measuring unseen content); None = none does
     heldout: torch.Tensor | None = None
+    _distinct_poses: tuple[torch.Tensor, torch.Tensor] | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def has_follow_ups(self) -> bool:
@@ -156,13 +157,22 @@ class PoseBank:
                    None if follow_ups is None else torch.tensor(list(follow_ups), dtype=torch.bool),
                    torch.ones(len(texts), dtype=torch.bool) if heldout else None)
 
+    def _distinct(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """((U, 144) the bank's U distinct poses, (N,) which one each entry has), made once."""
+        if self._distinct_poses is None:
+            distinct, index = torch.unique(self.poses, dim=0, return_inverse=True)  # (U, 144), (N,)
+            self._distinct_poses = (distinct, index)
+        return self._distinct_poses
+
     def neighbours(self, queries: torch.Tensor, k: int, exclude: Sequence[Sequence[int]] | None = None,
-                   follow_up: bool | None = False) -> torch.Tensor:
+                   follow_up: bool | None = False, distinct: bool = False) -> torch.Tensor:
         """(Q, D) unit query embeddings → (Q, k, NEIGHBOUR_FEATURES): the k most similar entries'
         poses and similarities, most similar first; `exclude[q]` lists entries query q may not get.
         Only entries of the query's kind (`follow_up`) are candidates: a first request is never
         answered with an edit of some other pose, nor a follow-up with a fresh request's pose
-        (None: every entry, for comparing rules; bench/bank_rules.py)."""
+        (None: every entry, for comparing rules; bench/bank_rules.py). `distinct`: the k most
+        similar distinct poses instead, each with its most similar entry's similarity — many
+        requests share a pose (a common one has hundreds), and k entries are then often a few poses."""
         similarity = queries.float() @ self.embeddings.float().T  # (Q, N)
         kinds = self.follow_ups if self.follow_ups is not None else torch.zeros(len(self), dtype=torch.bool)
         candidates = torch.ones_like(kinds) if follow_up is None else kinds == follow_up  # (N,)
@@ -173,6 +183,14 @@ class PoseBank:
             for row, entries in enumerate(exclude):
                 if len(entries):
                     similarity[row, torch.as_tensor(list(entries), dtype=torch.long)] = -2.0
+        if distinct:
+            poses_of, index = self._distinct()  # (U, 144), (N,)
+            per_pose = torch.full((similarity.shape[0], poses_of.shape[0]), -2.0)  # (Q, U)
+            similarity = per_pose.scatter_reduce(1, index.expand_as(similarity), similarity, "amax")  # (Q, U)
+            k = min(k, int(torch.unique(index[candidates]).numel()))
+            best = similarity.topk(k, dim=1)  # (Q, k)
+            poses = poses_of.float()[best.indices]  # (Q, k, 144)
+            return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
         k = min(k, int(candidates.sum()))
         best = similarity.topk(k, dim=1)  # (Q, k)
         poses = self.poses.float()[best.indices]  # (Q, k, 144)
@@ -268,11 +286,13 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
     looked up by its own words; a follow-up ("now the other arm", "and sitting?") means nothing
     without what it changes, so by every user message a pose answered, then its own, one per
     line: training follow-ups are stored under the same key (`bank_entries`), so the nearest one
-    is an edit of a similar pose that asks for a similar change."""
+    is an edit of a similar pose that asks for a similar change. User messages are read as
+    `posegpt.spelling.spelled` says them ("rase ur rigth arm" → "raise your right arm")."""
+    from posegpt.spelling import spelled
     from posegpt.tokens import POSE_TOKEN
     from posegpt.turns import asked_turns
 
-    turns = asked_turns(messages, "the pose bank")
+    turns = [(role, spelled(content) if role == "user" else content) for role, content in asked_turns(messages, "the pose bank")]
     answered: list[str] = []  # the user messages whose replies showed a pose
     request = None
     for role, content in turns[:-1]:

@@ -125,3 +125,40 @@ def test_a_posture_is_not_the_other_side_of_a_clause_naming_a_side(monkeypatch):
     words = BodyWords(WordEmbedder())
     match = words.matches("right leg up", _batch(named_pose("stand"), named_pose("stand")))
     assert match is not None and float(match[0, 0] - match[1, 0]) == pytest.approx(body_words.OTHER_SIDE_PENALTY)
+
+
+def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
+    from posegpt.data.captioner import Posecode
+
+    both = posecode_phrases(Posecode("arm", "up", "both"))
+    left = posecode_phrases(Posecode("arm", "up", "left"))
+    assert "hands in the air" in both and "reach for the sky" in both
+    assert "left hand in the air" in left and "reach for the sky" not in left  # names no part: both sides
+    assert "legs apart" in posecode_phrases(Posecode("feet", "apart", None))
+    assert "stand on one leg" in posecode_phrases(Posecode("posture", "standing_one_leg", "left"))  # a posture's side is its support
+
+
+def test_a_clause_that_only_names_a_part_is_not_body_words():
+    from posegpt.body_words import names_a_part
+
+    assert names_a_part("your left hand") and names_a_part("both arms")
+    assert not names_a_part("raise your left hand") and not names_a_part("wave")
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("squat"), named_pose("arms_up"))
+    assert words.scores("your left hand", poses) is None
+
+
+def test_a_clause_that_is_a_pose_name_its_facts_do_not_say_is_not_body_words(monkeypatch):
+    import posegpt.body_words as body_words
+
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("squat"), named_pose("arms_up"))
+    assert words.scores("squatting down", poses) is not None
+    # "squatting down" as the name of a pose whose facts say nothing like it: a name, not body words
+    names = torch.from_numpy(WordEmbedder().encode(["squatting down"]))  # (1, D)
+    monkeypatch.setattr(words, "_names", (names, [stated_posecodes(named_pose("arms_up"))[0]]))
+    assert words.scores("squatting down", poses) is None
+    # … and as the name of a pose whose facts do say it: still body words
+    monkeypatch.setattr(words, "_names", (names, [stated_posecodes(named_pose("squat"))[0]]))
+    assert words.scores("squatting down", poses) is not None
+    assert body_words.NAME_CLAUSE > body_words.BODY_CLAUSE

@@ -52,6 +52,8 @@ EXPECTED_CONTENT = {
     "asked_edits": "ca6fd6442699eb920bc088d2f41a3a58369caadc8aa5a7a788f4274b0dd55e00",
     "lead_ins": "3a6ce7199804f529c891a6c52ce2b363823e46b4c0569433cf063fbc88e6da97",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
+    "everyday_words": "404131d8e34b455634b9b24b4778be3ac438179d4ff621a8e3c7df36f01e7e3b",
+    "shorthand": "606ae387a1b00acace38137b7cff558ea1fb41a468a7a64637ced03428920b6c",
 }
 
 
@@ -249,6 +251,14 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("lead_ins", "words: [here]\n", "not_a_claim"),
     ("courtesy", "words: [thank you]\n", "one lower-case word"),
     ("courtesy", "polite: [pls]\n", "words"),
+    ("everyday_words", "facts:\n  arm/upp: [hands up]\n", "no fact of captioner.yaml"),
+    ("everyday_words", "facts:\n  arm: [hands up]\n", "no fact of captioner.yaml"),
+    ("everyday_words", "facts:\n  arm/up: [\"{hands} up\"]\n", "unknown placeholder"),
+    ("everyday_words", "facts:\n  arm/up: [Hands Up]\n", "lower-case words"),
+    ("everyday_words", "facts:\n  arm/up: [hands up, hands up]\n", "repeats"),
+    ("shorthand", "words:\n  U R: you are\n", "one lower-case token"),
+    ("shorthand", "words:\n  ur: Your\n", "lower case"),
+    ("shorthand", "shorthand:\n  ur: your\n", "words"),
 ])
 def test_malformed_word_lists(tmp_path: Path, kind: str, text: str, expected: str) -> None:
     assert expected in _error(tmp_path, kind, text)

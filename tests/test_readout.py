@@ -778,3 +778,20 @@ def test_a_first_request_is_looked_up_without_its_courtesy_words():
     assert lookup_words("Please raise your arms") == "raise your arms"
     assert lookup_words("please") == "please"  # nothing else would be left: as written
     assert lookup_words("splits") == "splits"  # whole words only
+
+
+def test_the_pose_bank_finds_the_nearest_distinct_poses():
+    from posegpt.retrieval import PoseBank, rotations_to_6d
+
+    embedder = WordEmbedder()
+    texts = ["raise your arms", "raise your arms high", "raise your arms up", "raise a squat"]
+    labels = ["arms_up", "arms_up", "arms_up", "squat"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in labels])  # (4, 24, 3, 3)
+    bank = PoseBank.build(texts, rotations, labels, embedder)
+    query = torch.from_numpy(embedder.encode(["raise your arms"]))
+    entries = bank.neighbours(query, 2)  # two requests for one pose
+    assert torch.allclose(entries[0, 0, :-1], entries[0, 1, :-1])
+    poses = bank.neighbours(query, 2, distinct=True)  # two poses, each at its nearest request
+    assert torch.allclose(poses[0, 0, :-1], rotations_to_6d(rotations[0]), atol=1e-2) and poses[0, 0, -1] > 0.99
+    assert torch.allclose(poses[0, 1, :-1], rotations_to_6d(rotations[3]), atol=1e-2)
+    assert bank.neighbours(query, 5, distinct=True).shape[1] == 2  # no more poses than it has

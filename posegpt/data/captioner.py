@@ -21,6 +21,7 @@ import functools
 import hashlib
 import os
 import random
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -35,6 +36,7 @@ __all__ = ["Captioner", "Description", "Posecode", "POSTURES", "compute_posecode
 _J = {name: index for index, name in enumerate(SMPL_JOINT_NAMES)}
 _SIDES = ("left", "right")
 _OTHER = {"left": "right", "right": "left"}
+_PART_PLACEHOLDER = re.compile(r"\{([a-z]+)\}")  # {hand} in an everyday wording
 _UP = np.array([0.0, 1.0, 0.0])
 
 # How far the body surface lies below each joint (m) when that part rests on the floor; used to
@@ -836,11 +838,30 @@ def posecode_phrases(code: Posecode) -> tuple[str, ...]:
 
     if code.topic == "posture":
         states, commands = _posture_phrases(code, [])
-        return tuple(dict.fromkeys(bare(text) for text in states + commands))
+        return tuple(dict.fromkeys([bare(text) for text in states + commands] + list(_everyday_phrases(code))))
     clause = _clause(code)
     part = bare(clause.parts[0])
     return tuple(dict.fromkeys([f"{part} {bare(state)}" for state in clause.states]
-                               + [bare(command, part) for command in clause.commands]))
+                               + [bare(command, part) for command in clause.commands] + list(_everyday_phrases(code))))
+
+
+def _everyday_phrases(code: Posecode) -> tuple[str, ...]:
+    """The fact's everyday wordings (catalogues/everyday_words.yaml), parts said on its side: "left
+    hand up" for the left arm raised, "hands up" for both. A wording that names no part says both
+    sides, so a one-sided fact has none of those — but a posture, whose side is the leg it rests on."""
+    wordings = load("everyday_words")["facts"].get((code.topic, code.value), ())
+    one_side = code.side in _SIDES
+    nouns = load("captioner")["nouns"]
+    filled = []
+    for wording in wordings:
+        names = set(_PART_PLACEHOLDER.findall(wording))
+        if one_side and not names and code.topic != "posture":
+            continue
+        for name in names:
+            singular, plural = nouns[name]
+            wording = wording.replace("{" + name + "}", f"{code.side} {singular}" if one_side else plural)
+        filled.append(wording)
+    return tuple(filled)
 
 
 def stated_posecodes(poses: Pose) -> list[list[Posecode]]:

@@ -50,6 +50,8 @@ CATALOGUES: dict[str, str] = {
     "asked_edits": "asked_edits",
     "lead_ins": "lead_ins",
     "courtesy": "courtesy",
+    "everyday_words": "everyday_words",
+    "shorthand": "shorthand",
 }
 POSE_FILES = ("postures", "actions")  # the pose library, in this order
 SEVERAL_ANY = "any"  # the subject category of several.yaml that draws from the whole library
@@ -71,6 +73,8 @@ EDIT_JOINT_GROUPS = ("both_arms", "both_legs", "head")
 EDIT_CHECK_FIELDS = ("requires", "requires_any", "excludes", "achieves", "loses")
 #: Placeholders of the captioner's phrases.
 CAPTION_PLACEHOLDERS = frozenset({"p", "part", "side", "other", "sides"})
+#: Placeholders of everyday_words.yaml: a body part on the fact's side (the captioner's nouns).
+EVERYDAY_PART_PLACEHOLDERS = frozenset({"arm", "elbow", "hand", "knee", "leg", "thigh", "foot"})
 #: Question families of scenes.yaml and the placeholder each needs (None: no placeholder).
 SCENE_QUESTION_FAMILIES: dict[str, str | None] = {
     "pose": "ref", "single": None, "everyone": None, "count": None, "describe": "ref", "who": "state",
@@ -693,6 +697,46 @@ def _courtesy(file: _File, data: Any) -> dict[str, Any]:
     return {"words": _single_words(file, top.texts("words", allowed=()), "words", top.at("words")[2])}
 
 
+def _shorthand(file: _File, data: Any) -> dict[str, Any]:
+    """Chat shorthand → the words it stands for ("ur" → "your")."""
+    top = file.record(data, "", 1, ("words",))
+    table = file.mapping(*top.at("words"))
+    words: dict[str, str] = {}
+    for key, value in table.items():
+        where, line = f"words.{key}", table.lines[key]
+        if not isinstance(key, str) or not re.fullmatch(r"[a-z0-9/]+", key):
+            raise file.error(line, where, f"a shorthand is one lower-case token of letters, digits and '/', got {key!r}")
+        said = file.text(value, where, line)
+        if said != said.lower():
+            raise file.error(line, where, f"{said!r}: lower case")
+        words[key] = said
+    return {"words": words}
+
+
+def _everyday_words(file: _File, data: Any) -> dict[str, Any]:
+    """Everyday wordings of the captioner's facts, by (topic, value): each fact one the captioner says."""
+    words = load("captioner")  # read lazily: captioner.yaml is the list of facts
+    known = {("posture", name) for name in words["postures"]}
+    known |= {(limb, bend) for limb in ("elbow", "knee") for bend in words["bends"]}
+    known |= {("hand_on", target) for target in words["hand_targets"]}
+    known |= {(topic, value) for topic, values in words["clauses"].items() for value in values}
+    top = file.record(data, "", 1, ("facts",))
+    table = file.mapping(*top.at("facts"))
+    facts: dict[tuple[str, str], tuple[str, ...]] = {}
+    for key, listed in table.items():
+        where, line = f"facts.{key}", table.lines[key]
+        fact = tuple(str(key).split("/"))
+        if len(fact) != 2 or fact not in known:
+            names = ["/".join(pair) for pair in sorted(known)]
+            raise file.error(line, where, f"{key!r} is no fact of captioner.yaml (topic/value){_suggest(str(key), names)}")
+        texts = file.texts(listed, where, line, allowed=EVERYDAY_PART_PLACEHOLDERS)
+        for text in texts:
+            if text != text.lower() or text != " ".join(text.split()):
+                raise file.error(line, where, f"{text!r}: lower-case words separated by single spaces")
+        facts[(fact[0], fact[1])] = texts
+    return {"facts": facts}
+
+
 def _directions(file: _File, data: Any) -> dict[str, Any]:
     """Groups of direction words, which groups conflict ("up" with "down" and "forward"), and idioms
     that say a group whatever their words say ("at your sides": down)."""
@@ -911,6 +955,8 @@ _SCHEMAS: dict[str, Callable[[_File, Any], Any]] = {
     "asked_edits": _asked_edits,
     "lead_ins": _lead_ins,
     "courtesy": _courtesy,
+    "everyday_words": _everyday_words,
+    "shorthand": _shorthand,
 }
 
 
@@ -945,7 +991,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words, "filler_words": words, "question_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words, "filler_words": words, "question_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
