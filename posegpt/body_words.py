@@ -48,8 +48,9 @@ OTHER_SIDE_PENALTY = 0.3
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
 # A clause at least this near a library pose's name (MiniLM cosine) is that name, not body words,
-# when the named pose's own facts match the clause less than its name does: "chair pose" is a
-# crouch with the arms up, not "sitting on a chair"; "hands on the hips" does what it says.
+# when none of the named pose's own facts matches it as body words (< BODY_CLAUSE): "chair pose"
+# is a crouch with the arms up (its facts 0.48), not "sitting on a chair"; "your hands on your
+# hips" does what it says (0.9; at "less than the name", 0.91, it had counted as a name).
 NAME_CLAUSE = 0.9
 # The posecode topic of the body's posture (standing, balancing on one leg, kneeling on one knee ...).
 POSTURE_TOPIC = "posture"
@@ -196,12 +197,12 @@ class BodyWords:
 
     def _names_a_pose(self, clause_vectors: torch.Tensor, matched: Callable[[Posecode], torch.Tensor]) -> torch.Tensor:
         """(C,) whether each clause (C, D) is a library pose's name rather than body words: at least
-        `NAME_CLAUSE` near the name, and nearer it than any fact of the named pose (`matched`: a
-        fact → its (C,) match to the clauses)."""
+        `NAME_CLAUSE` near the name, and no fact of the named pose matching it `BODY_CLAUSE` or more
+        (`matched`: a fact → its (C,) match to the clauses)."""
         names, facts = self._pose_names()  # (N, D), N lists
         similarity, nearest = (clause_vectors @ names.T).max(1)  # (C,), (C,)
         named = torch.zeros(len(clause_vectors), dtype=torch.bool)
         for clause in torch.nonzero(similarity >= NAME_CLAUSE).flatten().tolist():
             own = torch.stack([matched(code)[clause] for code in facts[int(nearest[clause])]]).max()
-            named[clause] = bool(own < similarity[clause])
+            named[clause] = bool(own < BODY_CLAUSE)
         return named
