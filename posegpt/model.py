@@ -81,6 +81,10 @@ CAPTION_AGREEMENT_WEIGHT = 0.5
 # score (`posegpt.body_words`, a sum of cosines over the body clauses) plus this weight times its
 # bank similarity, so among poses that cover the words alike the nearest request's wins (0.5-3 alike).
 BANK_SIMILARITY_WEIGHT = 2.0
+# A follow-up no edit fits is answered as a fresh request when its own words' pose covers its
+# body words by more than this over the nearest training follow-up's pose (`posegpt.body_words`
+# units: a clause's match; measured on hand-written multi-turn requests, model card).
+FRESH_COVERS_MORE = 0.1
 
 
 class CheckpointError(RuntimeError):
@@ -726,7 +730,8 @@ class PoseGPT(nn.Module):
         query = bank_query(messages)
         text, follow_up, asked = query
         edited = self._edited_shown_pose(messages, query) if follow_up and self.config.bank_edits else None
-        if follow_up and edited is None and self.config.bank_fresh_requests and self._reads_as_fresh(text, asked):
+        if (follow_up and edited is None and self.config.bank_fresh_requests
+                and (self._reads_as_fresh(text, asked) or self._fresh_covers_more(text, asked))):
             return self.bank_poses([{"role": "user", "content": asked}], count)  # a new request, by its own words
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
@@ -794,6 +799,19 @@ class PoseGPT(nn.Module):
         as_request = float(self.pose_bank.neighbours(queries[:1], 1, follow_up=False)[0, 0, -1])
         as_follow_up = float(self.pose_bank.neighbours(queries[1:], 1, follow_up=True)[0, 0, -1])
         return as_request >= as_follow_up
+
+    def _fresh_covers_more(self, text: str, asked: str) -> bool:
+        """Whether a follow-up no edit fits says a body its words alone find better than the
+        conversation does: the pose the bank answers its own words `asked` with as a first request
+        covers its body words (`posegpt.body_words`) by more than `FRESH_COVERS_MORE` than the
+        nearest training follow-up's pose for the conversation (`text`). "kneel with your hands on
+        your head" after "lie on your stomach" asks for a new body, and was answered lying."""
+        fresh = self.bank_poses([{"role": "user", "content": asked}], 1).cpu()  # (1, 24, 3, 3)
+        query = torch.from_numpy(self.request_encoder().encode([text]))  # (1, D)
+        nearest = self.pose_bank.neighbours(query, 1, follow_up=True, distinct=True)[0, :, :-1]  # (1, 144)
+        follow = self._turned(nearest, asked).rotation_matrices().cpu()  # (1, 24, 3, 3)
+        scores = self._body_word_scores().scores(asked, Pose.from_rotation_matrices(torch.cat([fresh, follow])))
+        return scores is not None and float(scores[0] - scores[1]) > FRESH_COVERS_MORE
 
     def _edited_shown_pose(self, messages: Sequence[Any], query: BankQuery) -> Pose | None:
         """The pose the conversation showed last, changed as the follow-up says (its `query`'s

@@ -162,3 +162,12 @@ def test_a_clause_that_is_a_pose_name_its_facts_do_not_say_is_not_body_words(mon
     monkeypatch.setattr(words, "_names", (names, [stated_posecodes(named_pose("squat"))[0]]))
     assert words.scores("squatting down", poses) is not None
     assert body_words.NAME_CLAUSE > body_words.BODY_CLAUSE
+
+
+def test_which_way_a_lying_body_faces_is_a_direction():
+    from posegpt.body_words import conflicting, directions
+
+    assert directions("lie face down") == {"face_down"}  # the idiom's words say no "down" of their own
+    assert directions("lying flat on your back") == {"face_up"}
+    assert conflicting(directions("lie face down"), directions("lying on back"))
+    assert not conflicting(directions("lie on your stomach"), directions("lying face down"))

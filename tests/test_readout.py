@@ -582,6 +582,28 @@ def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
         assert torch.allclose(model.bank_poses(change, count=1)[0], rotations[2], atol=2e-2)
 
 
+def test_a_follow_up_whose_own_words_find_a_body_that_does_what_they_say_is_a_new_request(folder):
+    from dataclasses import replace
+
+    from posegpt.retrieval import PoseBank
+
+    user = lambda text: {"role": "user", "content": text}  # noqa: E731
+    assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
+    # the conversation's words are a training follow-up's (a standing pose); the message's own words
+    # are less near the first request for kneeling than that, but its pose does what they say
+    texts = ["stand up straight", "please kneel down on the floor", "stand up straight\nkneel down"]
+    names = ["stand", "kneel_both_knees", "stand"]
+    rotations = torch.cat([named_pose(name).rotation_matrices() for name in names])
+    model = build(folder, bank_answers=True, bank_fresh_requests=True).eval()
+    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder(), [False, False, True])
+    model._request_encoder = WordEmbedder()
+    asked = [user("stand up straight"), assistant("Up: <POSE>"), user("kneel down")]
+    assert not model._reads_as_fresh("stand up straight\nkneel down", "kneel down")
+    assert torch.allclose(model.bank_poses(asked, count=1)[0], rotations[1], atol=2e-2)
+    model.config = replace(model.config, bank_fresh_requests=False)
+    assert torch.allclose(model.bank_poses(asked, count=1)[0], rotations[2], atol=2e-2)
+
+
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     from dataclasses import replace
 
