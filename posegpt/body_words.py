@@ -23,8 +23,14 @@ cover most of what was said wins.
   matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
   sides" is an idiom that says down) less by `DIRECTION_PENALTY`.
 
-Measured (`eval text2pose`, `eval natural`, the model card): chosen from the nearest 32 by these
-scores plus the bank's similarity (`model.BANK_SIMILARITY_WEIGHT`).
+- Not every clause near a fact says a body. One that is a library pose's name none of whose
+  own facts match it ("chair pose": a crouch, not "sitting on a chair") is that name, and one that
+  only names a part ("your left hand", from "wave with your left hand") says nothing it does.
+- The facts are said in the captioner's words and in everyday ones (catalogues/everyday_words.yaml:
+  "hands in the air", "legs apart"), which the encoder hears apart from the captioner's.
+
+Measured (`eval text2pose`, `eval natural`, the model card): chosen from the bank's nearest 64
+distinct poses by these scores plus the bank's similarity (`model.BANK_SIMILARITY_WEIGHT`).
 """
 
 from __future__ import annotations
