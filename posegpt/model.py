@@ -730,9 +730,13 @@ class PoseGPT(nn.Module):
         query = bank_query(messages)
         text, follow_up, asked = query
         edited = self._edited_shown_pose(messages, query) if follow_up and self.config.bank_edits else None
-        if (follow_up and edited is None and self.config.bank_fresh_requests
-                and (self._reads_as_fresh(text, asked) or self._fresh_covers_more(text, asked))):
-            return self.bank_poses([{"role": "user", "content": asked}], count)  # a new request, by its own words
+        if follow_up and edited is None and self.config.bank_fresh_requests:
+            own_words = [{"role": "user", "content": asked}]  # a new request, by its own words
+            if self._reads_as_fresh(text, asked):
+                return self.bank_poses(own_words, count)
+            fresh = self.bank_poses(own_words, count)  # (n, 24, 3, 3)
+            if self._fresh_covers_more(text, asked, fresh[0]):
+                return fresh
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
         looked_up = [text, *items] if follow_up else [lookup_words(words) for words in (text, *items)]
@@ -800,13 +804,14 @@ class PoseGPT(nn.Module):
         as_follow_up = float(self.pose_bank.neighbours(queries[1:], 1, follow_up=True)[0, 0, -1])
         return as_request >= as_follow_up
 
-    def _fresh_covers_more(self, text: str, asked: str) -> bool:
+    def _fresh_covers_more(self, text: str, asked: str, fresh: torch.Tensor) -> bool:
         """Whether a follow-up no edit fits says a body its words alone find better than the
-        conversation does: the pose the bank answers its own words `asked` with as a first request
-        covers its body words (`posegpt.body_words`) by more than `FRESH_COVERS_MORE` than the
-        nearest training follow-up's pose for the conversation (`text`). "kneel with your hands on
-        your head" after "lie on your stomach" asks for a new body, and was answered lying."""
-        fresh = self.bank_poses([{"role": "user", "content": asked}], 1).cpu()  # (1, 24, 3, 3)
+        conversation does: `fresh` (24, 3, 3), the pose the bank answers its own words `asked` with
+        as a first request, covers its body words (`posegpt.body_words`) by more than
+        `FRESH_COVERS_MORE` than the nearest training follow-up's pose for the conversation
+        (`text`). "kneel with your hands on your head" after "lie on your stomach" asks for a new
+        body, and was answered lying."""
+        fresh = fresh[None].cpu()  # (1, 24, 3, 3)
         query = torch.from_numpy(self.request_encoder().encode([text]))  # (1, D)
         nearest = self.pose_bank.neighbours(query, 1, follow_up=True, distinct=True)[0, :, :-1]  # (1, 144)
         follow = self._turned(nearest, asked).rotation_matrices().cpu()  # (1, 24, 3, 3)

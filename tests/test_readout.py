@@ -558,21 +558,34 @@ def test_a_bank_with_follow_ups_answers_an_edit_by_the_requests_it_changes(folde
         model.pose_bank.neighbours(torch.from_numpy(WordEmbedder().encode(["squat"])), 1, follow_up=True)
 
 
+def _user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": text}
+
+
+def _assistant(text: str) -> dict[str, str]:
+    return {"role": "assistant", "content": text}
+
+
+def _answering_from_bank(folder, texts, names, follow_ups, **config):
+    """(a tiny model answering text turns from a bank of `texts` whose poses are the library's
+    `names`, (N, 24, 3, 3) those poses); the bank and the requests read by the word embedder."""
+    from posegpt.retrieval import PoseBank
+
+    rotations = torch.cat([named_pose(name).rotation_matrices() for name in names])
+    model = build(folder, bank_answers=True, **config).eval()
+    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder(), follow_ups)
+    model._request_encoder = WordEmbedder()
+    return model, rotations
+
+
 def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
     from dataclasses import replace
 
-    from posegpt.retrieval import PoseBank
-
-    user = lambda text: {"role": "user", "content": text}  # noqa: E731
-    assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
-    texts = ["raise your arms", "wave with one hand", "raise your arms\nnow squat down"]
-    names = ["arms_up", "wave_left_hand", "squat"]
-    rotations = torch.cat([named_pose(name).rotation_matrices() for name in names])
-    model = build(folder, bank_answers=True).eval()
-    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder(), [False, False, True])
-    model._request_encoder = WordEmbedder()
-    fresh = [user("raise your arms"), assistant("Up: <POSE>"), user("wave with one hand")]
-    change = [user("raise your arms"), assistant("Up: <POSE>"), user("now squat down")]
+    model, rotations = _answering_from_bank(
+        folder, ["raise your arms", "wave with one hand", "raise your arms\nnow squat down"],
+        ["arms_up", "wave_left_hand", "squat"], [False, False, True])
+    fresh = [_user("raise your arms"), _assistant("Up: <POSE>"), _user("wave with one hand")]
+    change = [_user("raise your arms"), _assistant("Up: <POSE>"), _user("now squat down")]
     for on in (False, True):
         model.config = replace(model.config, bank_fresh_requests=on)
         # its own words are a first request's (cosine 1) and further from any follow-up: a new pose
@@ -585,19 +598,12 @@ def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
 def test_a_follow_up_whose_own_words_find_a_body_that_does_what_they_say_is_a_new_request(folder):
     from dataclasses import replace
 
-    from posegpt.retrieval import PoseBank
-
-    user = lambda text: {"role": "user", "content": text}  # noqa: E731
-    assistant = lambda text: {"role": "assistant", "content": text}  # noqa: E731
     # the conversation's words are a training follow-up's (a standing pose); the message's own words
     # are less near the first request for kneeling than that, but its pose does what they say
-    texts = ["stand up straight", "please kneel down on the floor", "stand up straight\nkneel down"]
-    names = ["stand", "kneel_both_knees", "stand"]
-    rotations = torch.cat([named_pose(name).rotation_matrices() for name in names])
-    model = build(folder, bank_answers=True, bank_fresh_requests=True).eval()
-    model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder(), [False, False, True])
-    model._request_encoder = WordEmbedder()
-    asked = [user("stand up straight"), assistant("Up: <POSE>"), user("kneel down")]
+    model, rotations = _answering_from_bank(
+        folder, ["stand up straight", "please kneel down on the floor", "stand up straight\nkneel down"],
+        ["stand", "kneel_both_knees", "stand"], [False, False, True], bank_fresh_requests=True)
+    asked = [_user("stand up straight"), _assistant("Up: <POSE>"), _user("kneel down")]
     assert not model._reads_as_fresh("stand up straight\nkneel down", "kneel down")
     assert torch.allclose(model.bank_poses(asked, count=1)[0], rotations[1], atol=2e-2)
     model.config = replace(model.config, bank_fresh_requests=False)
