@@ -51,6 +51,10 @@ from posegpt.retrieval import TextEmbedder
 BODY_CLAUSE = 0.6
 # How much less a clause naming one side matches a fact of the other side (cosine units; 0.2-0.4 alike).
 OTHER_SIDE_PENALTY = 0.3
+# How much less a clause naming a pair without a side ("your arms", "bend your knees") matches a
+# fact of one side (cosine units): the encoder hears "put your arms out in front" 0.83 near "right
+# arm stretched forward", 0.92 near "both arms pointing forward" (0.1-0.3 alike on hand-written requests).
+ONE_SIDE_PENALTY = 0.2
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
 # A clause at least this near a library pose's name (MiniLM cosine) is that name, not body words,
@@ -121,6 +125,20 @@ def named_side(clause: str) -> str | None:
     return "left" if left and not right else "right" if right and not left else None
 
 
+@lru_cache(maxsize=1)
+def _pair_words() -> tuple[frozenset[str], frozenset[str]]:
+    table = load("sides")
+    return frozenset(table["pairs"]), frozenset(table["one_of"])
+
+
+def names_a_pair(clause: str) -> bool:
+    """Whether the clause asks something of both of a pair: it says "arms", "knees" …
+    (catalogues/sides.yaml pairs) and names neither a side nor one of them ("one of your arms")."""
+    words = set(_WORD.findall(clause.lower()))
+    pairs, one_of = _pair_words()
+    return bool(words & pairs) and not words & (one_of | {"left", "right"})
+
+
 def _fact(code: Posecode) -> tuple[str, str, str | None]:
     """What a posecode says, without how much it defines the pose or its measure."""
     return code.topic, code.value, code.side
@@ -176,6 +194,7 @@ class BodyWords:
             return None
         clause_vectors = torch.from_numpy(self.encoder.encode(pieces))  # (C, D)
         sides = [named_side(piece) for piece in pieces]
+        pairs = [names_a_pair(piece) for piece in pieces]
         asked = [directions(piece) for piece in pieces]
         code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
 
@@ -189,7 +208,9 @@ class BodyWords:
                 # the RIGHT leg kicks): the poses were turned to the named sides with that in
                 # mind (`posegpt.sides`), so a posture is never the other side's
                 penalty = torch.tensor([OTHER_SIDE_PENALTY if side is not None and code.side == _OTHER_SIDE[side]
-                                        and code.topic != POSTURE_TOPIC else 0.0 for side in sides])
+                                        and code.topic != POSTURE_TOPIC else
+                                        ONE_SIDE_PENALTY if pair and code.side in _OTHER_SIDE and code.topic != POSTURE_TOPIC
+                                        else 0.0 for side, pair in zip(sides, pairs)])
                 code_match[key] = similarity - penalty
             return code_match[key]
 

@@ -127,6 +127,26 @@ def test_a_posture_is_not_the_other_side_of_a_clause_naming_a_side(monkeypatch):
     assert match is not None and float(match[0, 0] - match[1, 0]) == pytest.approx(body_words.OTHER_SIDE_PENALTY)
 
 
+def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
+    import posegpt.body_words as body_words
+    from posegpt.body_words import names_a_pair
+    from posegpt.data.captioner import Posecode
+
+    assert names_a_pair("put your arms out in front") and names_a_pair("bend your knees a little")
+    assert not names_a_pair("raise your left arm") and not names_a_pair("lift one of your legs")
+    assert not names_a_pair("bend over") and not names_a_pair("stretch your arm")
+    # two poses whose only fact is worded alike: one arm forward, both arms forward
+    facts = [[Posecode("arm", "forward", "right")], [Posecode("arm", "forward", "both")]]
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: ["arms forward"])
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("stand"), named_pose("stand"))
+    match = words.matches("arms forward", poses)
+    assert match is not None and float(match[1, 0] - match[0, 0]) == pytest.approx(body_words.ONE_SIDE_PENALTY)
+    one = words.matches("one of the arms forward", poses)  # "one": either side does it
+    assert one is not None and float(one[0, 0]) == pytest.approx(float(one[1, 0]))
+
+
 def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     from posegpt.data.captioner import Posecode
 

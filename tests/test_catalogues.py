@@ -46,13 +46,13 @@ EXPECTED_CONTENT = {
     "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
     "counts": "9e2eed519c088f45df288779dbabe9e61e62c2d26f6e0463696b68d03e87601f",
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
-    "sides": "20fb6b4c78649098f1481f46606d7639583af18b25eb72980760a975d61cbd4f",
+    "sides": "8c62125284a6cb8de1a1c7b528c8705d44577b5f6f5a42f1d7db9805030b7c58",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "6cec0acc754ad9c405b2b51934f74182d77539cdaf7394ece761d886ac7d609b",
     "asked_edits": "ca6fd6442699eb920bc088d2f41a3a58369caadc8aa5a7a788f4274b0dd55e00",
     "lead_ins": "3a6ce7199804f529c891a6c52ce2b363823e46b4c0569433cf063fbc88e6da97",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
-    "everyday_words": "85bbe276974b156cfae61ea1dcffb3ff8d969e8d16895fd16ee79d9467cde23d",
+    "everyday_words": "fcffa44d38ea7575c82c0174c20d48cbe77e664af742ea33cfe971dac02c6334",
     "shorthand": "606ae387a1b00acace38137b7cff558ea1fb41a468a7a64637ced03428920b6c",
 }
 
@@ -221,7 +221,7 @@ def test_malformed_situations(tmp_path: Path, text: str, expected: str) -> None:
 
 COUNTS_MARKERS = "sequence: [then]\neach: [one of each]\n"
 SIDES_GROUP = "groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n"
-SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\n'
+SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\n'
 
 
 @pytest.mark.parametrize("kind, text, expected", [
@@ -232,8 +232,10 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("sides", "groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + SIDES_SUPPORT, "wrist_above_heaven"),
     ("sides", SIDES_GROUP + "  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + SIDES_SUPPORT, "also a part of"),
     ("sides", SIDES_GROUP + "gap: 9\n" + SIDES_SUPPORT, "gap"),
-    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\n",
+    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\n",
      "support"),  # YAML reads a bare on as true
+    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [\"on\"]\ndeterminers: [your]\npairs: [arms]\none_of: [one]\n",
+     "no group's part"),
     ("declines", "phrases: [no picture, \"don't show\"]\n", "no apostrophes"),
     ("directions", "groups:\n  up: [up, high]\n  down: [down, high]\nconflicts: {up: [down]}\n", "also a word of"),
     ("directions", "groups:\n  up: [up]\n  down: [down]\nconflicts: {up: [dwn]}\n", "unknown group"),

@@ -722,7 +722,7 @@ def test_the_bank_gives_a_request_with_body_words_the_pose_that_does_them(folder
     assert first == {(False, "stand still and raise both arms straight up"): "wave_left_hand",
                      (True, "stand still and raise both arms straight up"): "arms_up",
                      (False, "stand still and raise arms"): "wave_left_hand",
-                     (True, "stand still and raise arms"): "wave_left_hand"}  # an exact request keeps its pose
+                     (True, "stand still and raise arms"): "arms_up"}  # "arms" asks both; the wave raises one
 
 
 def test_the_bank_changes_its_pose_as_the_request_asks_when_no_entry_does(folder):

@@ -620,7 +620,7 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
 def _sides(file: _File, data: Any) -> dict[str, Any]:
     """Body-part groups a side word may name: their part words and sided checks; the gap; the
     words that make the named part the one the body rests on."""
-    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners"))
+    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners", "pairs", "one_of"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one body-part group")
@@ -655,7 +655,13 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
         support[str(group)] = _single_words(file, file.texts(listed, where, line, allowed=()), where, line)
     determiners = _single_words(file, top.texts("determiners", allowed=()), "determiners", top.at("determiners")[2])
     support_words = _single_words(file, top.texts("support_words", allowed=()), "support_words", top.at("support_words")[2])
-    return {"groups": out, "gap": gap, "support": support, "support_words": support_words, "determiners": determiners}
+    pairs = _single_words(file, top.texts("pairs", allowed=()), "pairs", top.at("pairs")[2])
+    for part in pairs:
+        if part not in seen_parts:
+            raise file.error(top.at("pairs")[2], "pairs", f"{part!r} is no group's part; parts: {_listed(seen_parts)}")
+    one_of = _single_words(file, top.texts("one_of", allowed=()), "one_of", top.at("one_of")[2])
+    return {"groups": out, "gap": gap, "support": support, "support_words": support_words, "determiners": determiners,
+            "pairs": pairs, "one_of": one_of}
 
 
 def _single_words(file: _File, listed: tuple[str, ...], where: str, line: int) -> tuple[str, ...]:
@@ -990,7 +996,7 @@ def load(name: str) -> Any:
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
-    "checks"}}, "gap", "support", "support_words", "determiners"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
+    "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
     ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "keep_words": words, "filler_words": words, "question_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
