@@ -55,6 +55,12 @@ OTHER_SIDE_PENALTY = 0.3
 # fact of one side (cosine units): the encoder hears "put your arms out in front" 0.83 near "right
 # arm stretched forward", 0.92 near "both arms pointing forward" (0.1-0.3 alike on hand-written requests).
 ONE_SIDE_PENALTY = 0.2
+# How much less a pose scores that lies on the floor (or holds a plank) when no clause asks for that
+# posture (none matches it `BODY_CLAUSE` or more): "legs wide apart and arms up in a V" was a snow
+# angel, "stick your arms straight out to the sides" a body face down, because the bank's nearest
+# requests were those (0.1: +1 of 385 hand-written requests, generated prompts alike; 0.2 lost one).
+FLOOR_UNASKED_PENALTY = 0.1
+FLOOR_POSTURES = ("lying_back", "lying_stomach", "lying_side", "horizontal_face_down", "horizontal_face_up")
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
 # A clause at least this near a library pose's name (MiniLM cosine) is that name, not body words,
@@ -179,16 +185,27 @@ class BodyWords:
 
     def scores(self, text: str, poses: Pose) -> torch.Tensor | None:
         """(K,) for K poses: the sum over the request's body clauses of each pose's best-matching
-        fact (`matches`); None when no clause of `text` is about the body."""
-        match = self.matches(text, poses)
-        return None if match is None else match.sum(1)
+        fact (`matches`), less `FLOOR_UNASKED_PENALTY` for a pose on the floor no clause asks
+        for; None when no clause of `text` is about the body."""
+        judged = self._judged(text, poses)
+        if judged is None:
+            return None
+        match, floor_unasked = judged
+        return match.sum(1) - FLOOR_UNASKED_PENALTY * floor_unasked.float()
 
     def matches(self, text: str, poses: Pose) -> torch.Tensor | None:
         """(K, C) for K poses and the C clauses of `text` that some pose's fact matches at least
         `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
-        `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name); None when no clause
+        `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
+        `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
         of `text` is about the body."""
+        judged = self._judged(text, poses)
+        return None if judged is None else judged[0]
+
+    def _judged(self, text: str, poses: Pose) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """`matches` and (K,) whether each pose's posture is one of `FLOOR_POSTURES` that no clause
+        of `text` matches `BODY_CLAUSE` or more; None when no clause is about the body."""
         pieces = clauses(text)
         if not pieces or len(poses) == 0:
             return None
@@ -214,13 +231,16 @@ class BodyWords:
                 code_match[key] = similarity - penalty
             return code_match[key]
 
-        matches = [torch.stack([matched(code) for code in codes]).max(0).values for codes in stated_posecodes(poses)]  # K × (C,)
+        stated = stated_posecodes(poses)
+        matches = [torch.stack([matched(code) for code in codes]).max(0).values for codes in stated]  # K × (C,)
         match = torch.stack(matches)  # (K, C)
         bare = torch.tensor([names_a_part(piece) for piece in pieces])  # (C,)
         about_body = (match.max(0).values >= BODY_CLAUSE) & ~bare & ~self._names_a_pose(clause_vectors, matched)  # (C,)
         if not bool(about_body.any()):
             return None
-        return match[:, about_body]  # (K, C)
+        floor_unasked = torch.tensor([any(code.topic == POSTURE_TOPIC and code.value in FLOOR_POSTURES
+                                          and float(matched(code).max()) < BODY_CLAUSE for code in codes) for codes in stated])  # (K,)
+        return match[:, about_body], floor_unasked
 
     def _names_a_pose(self, clause_vectors: torch.Tensor, matched: Callable[[Posecode], torch.Tensor]) -> torch.Tensor:
         """(C,) whether each clause (C, D) is a library pose's name rather than body words: at least

@@ -147,6 +147,20 @@ def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
     assert one is not None and float(one[0, 0]) == pytest.approx(float(one[1, 0]))
 
 
+def test_a_pose_on_the_floor_no_clause_asks_for_scores_less():
+    import posegpt.body_words as body_words
+
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("lie_on_back"), named_pose("stand"))  # both with the arms along the body
+    unasked = words.matches("arms down", poses), words.scores("arms down", poses)
+    assert unasked[0] is not None and unasked[1] is not None
+    assert float(unasked[1][0]) == pytest.approx(float(unasked[0][0].sum()) - body_words.FLOOR_UNASKED_PENALTY)
+    assert float(unasked[1][1]) == pytest.approx(float(unasked[0][1].sum()))
+    asked = words.matches("lie on back, arms down", poses), words.scores("lie on back, arms down", poses)
+    assert asked[0] is not None and asked[1] is not None
+    assert torch.allclose(asked[1], asked[0].sum(1))  # the posture asked for: no penalty
+
+
 def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     from posegpt.data.captioner import Posecode
 
