@@ -18,6 +18,8 @@ cover most of what was said wins.
   matches the other side's facts less by `OTHER_SIDE_PENALTY` — but for the posture, whose side
   is the leg or knee the body rests on ("kick your RIGHT leg forward" is done balancing on the
   left one).
+- It hears "arms" and "right arm" alike too: a clause naming a pair without a side ("put your arms
+  out in front", `names_a_pair`) matches a fact of one side less by `ONE_SIDE_PENALTY`.
 - It hears directions alike too ("stretch both arms UP" ≈ "arms stretched FORWARD", "lean way
   BACK" ≈ "leaning forward", "arms down BY YOUR SIDES" ≈ "arms out to the SIDES"): a clause
   matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
@@ -26,6 +28,8 @@ cover most of what was said wins.
 - Not every clause near a fact says a body. One that is a library pose's name none of whose
   own facts match it ("chair pose": a crouch, not "sitting on a chair") is that name, and one that
   only names a part ("your left hand", from "wave with your left hand") says nothing it does.
+- A body lying on the floor (or holding a plank) that no clause asks for scores
+  `FLOOR_UNASKED_PENALTY` less: "arms out to the sides" is seldom asked of someone lying down.
 - The facts are said in the captioner's words and in everyday ones (catalogues/everyday_words.yaml:
   "hands in the air", "legs apart"), which the encoder hears apart from the captioner's.
 

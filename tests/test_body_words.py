@@ -149,6 +149,9 @@ def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
 
 def test_a_pose_on_the_floor_no_clause_asks_for_scores_less():
     import posegpt.body_words as body_words
+    from posegpt.data.catalogue import load
+
+    assert set(body_words.FLOOR_POSTURES) <= set(load("captioner")["postures"])
 
     words = BodyWords(WordEmbedder())
     poses = _batch(named_pose("lie_on_back"), named_pose("stand"))  # both with the arms along the body
@@ -169,6 +172,7 @@ def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     assert "hands in the air" in both and "reach for the sky" in both
     assert "left hand in the air" in left and "reach for the sky" not in left  # names no part: both sides
     assert "legs apart" in posecode_phrases(Posecode("feet", "apart", None))
+    assert "arms out" in posecode_phrases(Posecode("arm", "side", "both"))  # "arms out" is sideways, not forward
     assert "stand on one leg" in posecode_phrases(Posecode("posture", "standing_one_leg", "left"))  # a posture's side is its support
 
 

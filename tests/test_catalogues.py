@@ -52,7 +52,7 @@ EXPECTED_CONTENT = {
     "asked_edits": "ca6fd6442699eb920bc088d2f41a3a58369caadc8aa5a7a788f4274b0dd55e00",
     "lead_ins": "3a6ce7199804f529c891a6c52ce2b363823e46b4c0569433cf063fbc88e6da97",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
-    "everyday_words": "ae1780afb94714e84612a0df2e9173e8c85e760ea3884fc493740761342954d5",
+    "everyday_words": "09a5b36cd344cab0d9a780c8c452919a4ab92eb690e86cc2a1d80a96bbc30546",
     "shorthand": "606ae387a1b00acace38137b7cff558ea1fb41a468a7a64637ced03428920b6c",
 }
 

@@ -619,7 +619,8 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
 
 def _sides(file: _File, data: Any) -> dict[str, Any]:
     """Body-part groups a side word may name: their part words and sided checks; the gap; the
-    words that make the named part the one the body rests on."""
+    words that make the named part the one the body rests on; the part words that name a pair and
+    the words that pick one of it."""
     top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners", "pairs", "one_of"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
