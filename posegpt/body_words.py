@@ -64,6 +64,7 @@ ONE_SIDE_PENALTY = 0.2
 # angel, "stick your arms straight out to the sides" a body face down, because the bank's nearest
 # requests were those (0.1: +1 of 385 hand-written requests, generated prompts alike; 0.2 lost one).
 FLOOR_UNASKED_PENALTY = 0.1
+# The captioner's postures (captioner.yaml `postures`) of a body on the floor or held level above it.
 FLOOR_POSTURES = ("lying_back", "lying_stomach", "lying_side", "horizontal_face_down", "horizontal_face_up")
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
@@ -137,6 +138,7 @@ def named_side(clause: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _pair_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(part words that name a pair, words that pick one of it), from catalogues/sides.yaml."""
     table = load("sides")
     return frozenset(table["pairs"]), frozenset(table["one_of"])
 
