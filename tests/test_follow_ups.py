@@ -130,6 +130,7 @@ def test_a_question_that_wants_words_is_not_taken_for_an_edit():
     assert asks_for_words("thanks! what muscles does sitting like that stretch?")
     assert asks_for_words("is that hard?") and asks_for_words("Why?")
     assert not asks_for_words("and sitting?")  # no question word: a follow-up that asks for a pose
+    assert asks_for_words("hmm ok, and how do i get better at balance?")  # "and" opens it, a question follows
     assert not asks_for_words("what about kneeling?") and not asks_for_words("How about on one leg?")  # suggestions
     assert not asks_for_words("can you sit down?")  # a polite request
     assert not asks_for_words("what muscles does that stretch")  # no question mark: not read as a question
