@@ -151,6 +151,19 @@ def names_a_pair(clause: str) -> bool:
     return bool(words & pairs) and not words & (one_of | {"left", "right"})
 
 
+def _side_penalty(code: Posecode, side: str | None, pair: bool) -> float:
+    """How much less a clause naming `side` (or a `pair` without a side) matches the fact `code`:
+    `OTHER_SIDE_PENALTY` for the other side's fact, `ONE_SIDE_PENALTY` for one side's fact when
+    the clause asks both. A posture's side is the one the body rests on ("balancing on the left
+    leg" when the RIGHT leg kicks): the poses were turned to the named sides with that in mind
+    (`posegpt.sides`), so a posture is never penalised."""
+    if code.topic == POSTURE_TOPIC:
+        return 0.0
+    if side is not None and code.side == _OTHER_SIDE[side]:
+        return OTHER_SIDE_PENALTY
+    return ONE_SIDE_PENALTY if pair and code.side in _OTHER_SIDE else 0.0
+
+
 def _fact(code: Posecode) -> tuple[str, str, str | None]:
     """What a posecode says, without how much it defines the pose or its measure."""
     return code.topic, code.value, code.side
@@ -227,13 +240,7 @@ class BodyWords:
                 vectors, said = self._code_wordings(code)  # (P, D), P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()).max(1).values  # (C,)
-                # a posture's side is the one the body rests on ("balancing on the left leg" when
-                # the RIGHT leg kicks): the poses were turned to the named sides with that in
-                # mind (`posegpt.sides`), so a posture is never the other side's
-                penalty = torch.tensor([OTHER_SIDE_PENALTY if side is not None and code.side == _OTHER_SIDE[side]
-                                        and code.topic != POSTURE_TOPIC else
-                                        ONE_SIDE_PENALTY if pair and code.side in _OTHER_SIDE and code.topic != POSTURE_TOPIC
-                                        else 0.0 for side, pair in zip(sides, pairs)])
+                penalty = torch.tensor([_side_penalty(code, side, pair) for side, pair in zip(sides, pairs)])  # (C,)
                 code_match[key] = similarity - penalty
             return code_match[key]
 
