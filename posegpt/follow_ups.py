@@ -60,9 +60,10 @@ def asked_change(words: str, earlier: Sequence[str]) -> str:
     """What a follow-up asks to change, in words the edits' phrasings can be matched with: no
     opening fillers ("ok now put them down" → "now put them down"; `without_fillers`), without
     its clauses that say what stays ("keep your arms up and sit down" → "sit down";
-    `without_kept`), with a plural pronoun read as the parts an earlier request named
+    `without_kept`), without who is to do it ("have them sit down" → "sit down";
+    `without_causatives`), with a plural pronoun read as the parts an earlier request named
     (`with_referent`)."""
-    return with_referent(without_kept(without_fillers(words)), earlier)
+    return with_referent(without_kept(without_causatives(without_fillers(words))), earlier)
 
 
 def asks_for_words(words: str) -> bool:
@@ -90,6 +91,17 @@ def without_fillers(words: str) -> str:
     return rest if rest.strip() else words
 
 
+def without_causatives(words: str) -> str:
+    """`words` without "have / make / let / get" + a person pronoun (+ "to") before a whole-body
+    verb (catalogues/asked_edits.yaml): "now have them sit on a park bench" → "now sit on a park
+    bench". Why: they say who is to do it, not what, and the sentence encoder weighs every word:
+    the whole words were 0.46 near "Now sit down.", under `EDIT_SIMILARITY`; without them 0.51."""
+    pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("causatives"))) + r")\s+(?:"
+                         + "|".join(sorted(_listed("person_pronouns"))) + r")\s+(?:to\s+)?(?=(?:"
+                         + "|".join(sorted(_listed("whole_body_verbs"))) + r")\b)", re.IGNORECASE)
+    return pattern.sub("", words)
+
+
 def without_kept(words: str) -> str:
     """`words` without the clauses that start with a keep word (catalogues/asked_edits.yaml):
     "stay down there but put your arms up" → "put your arms up". Why: the sentence encoder
@@ -108,15 +120,15 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     `earlier` requests names: "now lower them" after "raise your arms in a T" → "now lower your
     arms". Why: the follow-up is matched with the edits' phrasings by a sentence encoder, and
     "lower them" alone is nearer "go lower" (bend the knees) than "lower your arms". Unchanged
-    when the words name a part themselves, say no such pronoun, or no earlier request names a
-    plural part ("arms", "both hands", "feet"; the first one it names, the part that acts:
+    when the words name a part themselves, say no such pronoun, the pronoun means the people
+    (`means_the_people`: "have them sit"), or no earlier request names a plural part ("arms", "both hands", "feet"; the first one it names, the part that acts:
     "hands on your hips" → "hands")."""
     from posegpt.sides import body_part_words
 
     lowered = words.lower()
     said = set(_WORD.findall(lowered))
     parts = body_part_words()
-    if said & parts or not said & _listed("plural_pronouns"):
+    if said & parts or not said & _listed("plural_pronouns") or means_the_people(lowered):
         return words
     for request in reversed(earlier):
         found = [word for word in _WORD.findall(request.lower()) if word in parts and _plural(word)]
@@ -124,6 +136,20 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
             pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("plural_pronouns"))) + r")\b", re.IGNORECASE)
             return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
     return words
+
+
+def means_the_people(words: str) -> bool:
+    """Whether a plural pronoun in `words` is followed by a whole-body verb (or "to" and one,
+    catalogues/asked_edits.yaml): "now have them sit on a park bench", "get them to kneel" mean
+    the people shown, not the body parts an earlier request named. Why: read as "your arms",
+    "have them sit" was nearest "lower your arms" and lowered the arms of a scarecrow pose."""
+    said = _WORD.findall(words.lower())
+    for index, word in enumerate(said[:-1]):
+        if word in _listed("plural_pronouns"):
+            following = said[index + 2] if said[index + 1] == "to" and index + 2 < len(said) else said[index + 1]
+            if following in _listed("whole_body_verbs"):
+                return True
+    return False
 
 
 def says_both_sides(words: str) -> bool:

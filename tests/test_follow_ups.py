@@ -88,6 +88,20 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     assert with_referent("lower your legs", ["raise your arms"]) == "lower your legs"  # names its own part
     assert with_referent("now mirror it", ["raise your arms"]) == "now mirror it"  # "it" is the pose
     assert with_referent("lower them", []) == "lower them"
+    assert with_referent("now have them sit on a bench", ["arms out like a scarecrow"]) == "now have them sit on a bench"  # the people
+    assert with_referent("them sitting?", ["arms out"]) == "them sitting?"
+
+
+def test_who_is_to_do_it_is_left_out_of_what_a_follow_up_asks_to_change():
+    from posegpt.follow_ups import asked_change, means_the_people, without_causatives
+
+    assert without_causatives("now have them sit on a park bench") == "now sit on a park bench"
+    assert without_causatives("Get her to kneel down") == "kneel down"
+    assert without_causatives("make him stand up") == "stand up"
+    assert without_causatives("have them up high") == "have them up high"  # no whole-body verb: the parts
+    assert means_the_people("what about them kneeling") and not means_the_people("now lower them")
+    assert asked_change("ok, now have them sit on a park bench", ["arms out like a scarecrow"]) == "now sit on a park bench"
+    assert asked_change("have them up high", ["arms out"]) == "have your arms up high"
 
 
 def test_what_stays_is_left_out_of_what_a_follow_up_asks_to_change():
