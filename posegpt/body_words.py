@@ -19,7 +19,7 @@ cover most of what was said wins.
   is the leg or knee the body rests on ("kick your RIGHT leg forward" is done balancing on the
   left one).
 - It hears "arms" and "right arm" alike too: a clause naming a pair without a side ("put your arms
-  out in front", `names_a_pair`) matches a fact of one side less by `ONE_SIDE_PENALTY`.
+  out in front", `posegpt.sides.says_both_sides`) matches a fact of one side less by `ONE_SIDE_PENALTY`.
 - It hears directions alike too ("stretch both arms UP" ≈ "arms stretched FORWARD", "lean way
   BACK" ≈ "leaning forward", "arms down BY YOUR SIDES" ≈ "arms out to the SIDES"): a clause
   matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
@@ -49,6 +49,7 @@ from posegpt.data.captioner import Posecode, posecode_phrases, stated_posecodes
 from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
+from posegpt.sides import says_both_sides
 
 # A clause is about the body when some pose's fact matches it at least this well (MiniLM cosine;
 # measured: 0.4-0.7 alike on explicit prompts; below 0.6 situations' words start to count).
@@ -136,21 +137,6 @@ def named_side(clause: str) -> str | None:
     return "left" if left and not right else "right" if right and not left else None
 
 
-@lru_cache(maxsize=1)
-def _pair_words() -> tuple[frozenset[str], frozenset[str]]:
-    """(part words that name a pair, words that pick one of it), from catalogues/sides.yaml."""
-    table = load("sides")
-    return frozenset(table["pairs"]), frozenset(table["one_of"])
-
-
-def names_a_pair(clause: str) -> bool:
-    """Whether the clause asks something of both of a pair: it says "arms", "knees" …
-    (catalogues/sides.yaml pairs) and names neither a side nor one of them ("one of your arms")."""
-    words = set(_WORD.findall(clause.lower()))
-    pairs, one_of = _pair_words()
-    return bool(words & pairs) and not words & (one_of | {"left", "right"})
-
-
 def _side_penalty(code: Posecode, side: str | None, pair: bool) -> float:
     """How much less a clause naming `side` (or a `pair` without a side) matches the fact `code`:
     `OTHER_SIDE_PENALTY` for the other side's fact, `ONE_SIDE_PENALTY` for one side's fact when
@@ -230,7 +216,7 @@ class BodyWords:
             return None
         clause_vectors = torch.from_numpy(self.encoder.encode(pieces))  # (C, D)
         sides = [named_side(piece) for piece in pieces]
-        pairs = [names_a_pair(piece) for piece in pieces]
+        pairs = [says_both_sides(piece) for piece in pieces]
         asked = [directions(piece) for piece in pieces]
         code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
 

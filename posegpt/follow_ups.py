@@ -32,6 +32,7 @@ import numpy as np
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
+from posegpt.sides import pair_words, says_both_sides
 
 if TYPE_CHECKING:
     from posegpt.data.conversations import Edit
@@ -121,8 +122,9 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     arms". Why: the follow-up is matched with the edits' phrasings by a sentence encoder, and
     "lower them" alone is nearer "go lower" (bend the knees) than "lower your arms". Unchanged
     when the words name a part themselves, say no such pronoun, the pronoun means the people
-    (`means_the_people`: "have them sit"), or no earlier request names a plural part ("arms", "both hands", "feet"; the first one it names, the part that acts:
-    "hands on your hips" → "hands")."""
+    (`means_the_people`: "have them sit"), or no earlier request names a pair's part ("arms",
+    "both hands", "feet": `posegpt.sides.pair_words`; the first one it names, the part that
+    acts: "hands on your hips" → "hands")."""
     from posegpt.sides import body_part_words
 
     lowered = words.lower()
@@ -131,7 +133,7 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     if said & parts or not said & _listed("plural_pronouns") or means_the_people(lowered):
         return words
     for request in reversed(earlier):
-        found = [word for word in _WORD.findall(request.lower()) if word in parts and _plural(word)]
+        found = [word for word in _WORD.findall(request.lower()) if word in pair_words()]
         if found:
             pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("plural_pronouns"))) + r")\b", re.IGNORECASE)
             return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
@@ -150,21 +152,6 @@ def means_the_people(words: str) -> bool:
             if following in _listed("whole_body_verbs"):
                 return True
     return False
-
-
-def says_both_sides(words: str) -> bool:
-    """Whether `words` name no side and say "both" or a plural arm or leg part ("both hands",
-    "your arms", "feet together")."""
-    from posegpt.sides import body_part_words
-
-    said = _WORD.findall(words.lower())
-    if "left" in said or "right" in said:
-        return False
-    return "both" in said or any(word in body_part_words() and _plural(word) for word in said)
-
-
-def _plural(part: str) -> bool:
-    return part.endswith("s") or part == "feet"
 
 
 class EditPhrasings:

@@ -61,6 +61,29 @@ def body_part_words() -> frozenset[str]:
     return frozenset(_tables().parts)
 
 
+@lru_cache(maxsize=1)
+def _pair_words() -> tuple[frozenset[str], frozenset[str]]:
+    """(part words that name a pair, words that pick one of it), from catalogues/sides.yaml."""
+    sides = load("sides")
+    return frozenset(sides["pairs"]), frozenset(sides["one_of"])
+
+
+def pair_words() -> frozenset[str]:
+    """The part words that name both of a pair ("arms", "knees", "feet"; catalogues/sides.yaml `pairs`)."""
+    return _pair_words()[0]
+
+
+def says_both_sides(words: str) -> bool:
+    """Whether `words` ask something of both of a pair: they say "both" or a pair's part ("arms",
+    "knees", "feet", catalogues/sides.yaml `pairs`) and name neither a side nor one of the pair
+    ("one of your arms", `one_of`). Why: the sentence encoder is side-blind, so a request or
+    follow-up saying "your arms" is as near a one-armed fact or phrasing as a two-armed one;
+    `posegpt.body_words` and `posegpt.follow_ups` make the one-sided ones less near."""
+    said = set(_WORD.findall(words.lower()))
+    pairs, one_of = _pair_words()
+    return bool(said & (pairs | {"both"})) and not said & (one_of | {"left", "right"})
+
+
 def _rests_on(words: list[str], index: int, group: str) -> bool:
     """The side word at `index` names the part of `group` the body rests on ("STAND ON your LEFT leg")."""
     tables = _tables()

@@ -129,12 +129,8 @@ def test_a_posture_is_not_the_other_side_of_a_clause_naming_a_side(monkeypatch):
 
 def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
     import posegpt.body_words as body_words
-    from posegpt.body_words import names_a_pair
     from posegpt.data.captioner import Posecode
 
-    assert names_a_pair("put your arms out in front") and names_a_pair("bend your knees a little")
-    assert not names_a_pair("raise your left arm") and not names_a_pair("lift one of your legs")
-    assert not names_a_pair("bend over") and not names_a_pair("stretch your arm")
     # two poses whose only fact is worded alike: one arm forward, both arms forward
     facts = [[Posecode("arm", "forward", "right")], [Posecode("arm", "forward", "both")]]
     monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)

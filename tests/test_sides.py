@@ -9,7 +9,7 @@ import torch
 
 from posegpt.eval.checks import run_checks
 from posegpt.pose import NUM_JOINTS, SMPL_JOINT_NAMES, Pose
-from posegpt.sides import leaning_side, named_sides, on_named_sides
+from posegpt.sides import leaning_side, named_sides, on_named_sides, says_both_sides
 
 
 @pytest.mark.parametrize("text, sides", [
@@ -49,3 +49,11 @@ def test_a_pose_is_mirrored_only_when_its_side_disagrees_with_the_words():
         "left_wrist_above_shoulder": False, "right_wrist_above_shoulder": True}
     for agreeing in ("raise your left hand please", "raise a hand", "lift your right knee"):  # agrees / names nothing it does
         assert on_named_sides(pose, agreeing) is pose
+
+
+def test_words_asking_both_of_a_pair():
+    assert says_both_sides("put your arms out in front") and says_both_sides("bend your knees a little")
+    assert says_both_sides("now raise both over your head")  # "both" alone
+    assert not says_both_sides("raise your left arm") and not says_both_sides("lift one of your legs")
+    assert not says_both_sides("bend over") and not says_both_sides("stretch your arm")
+    assert not says_both_sides("both arms, the left one higher")  # a side is named
