@@ -150,6 +150,23 @@ def test_heldout_content_asks_for_heldout_poses_and_situations_in_training_templ
     assert len(samples) < 400 * 0.3
 
 
+def test_situations_show_one_sided_poses_on_the_right(train_set: list[Sample]) -> None:
+    from posegpt.data.conversations import _is_mirror_distinct
+    from posegpt.data.speculative import SHOWN_SIDE
+
+    assert SHOWN_SIDE == "right"
+    sided = [s for s in train_set if s.kind == "speculative" and _is_mirror_distinct(s.meta["pose_sources"][0])]
+    assert sided, "no speculative sample drew a one-sided pose"
+    for sample in sided:
+        name = sample.meta["pose_sources"][0]
+        assert sample.meta["references"] == [f"{name}~mirrored"] and sample.meta["mirrored"], sample.meta
+        assert np.allclose(_joints(sample.poses[0]), _joints(named_pose(name).mirrored()), atol=1e-5)
+        situation = SITUATIONS[sample.meta["situation"]]
+        assert all(check.replace("left", "right") == shown.replace("left", "right")  # the same check, mirrored
+                   for check, shown in zip(situation.checks, sample.meta["checks"]))
+        assert all(run_checks(sample.poses[0], sample.meta["checks"]).values()), sample.meta
+
+
 def test_evaluation_uses_only_heldout_items(eval_set: list[Sample]) -> None:
     assert {sample.kind for sample in eval_set} == {"explicit", "speculative", "named"}
     unseen = set()

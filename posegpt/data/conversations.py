@@ -769,20 +769,25 @@ class _Builder:
         return names
 
     def speculative_turn(self, rng: random.Random, choice: tuple[Any, str, str]) -> tuple[Message, Message, PoseItem, dict[str, Any]]:
-        from posegpt.data.speculative import answer_templates, mirrored_check
+        from posegpt.data.speculative import SHOWN_SIDE, answer_templates, mirrored_check
 
         situation, phrasing_id, phrasing = choice
         name = rng.choice(self.answer_poses(situation))
-        # Always the authored side: a prompt that names no side would otherwise get two opposite
-        # targets and a regression loss would average them into neither. Evaluation accepts the
-        # mirror image of a side-free answer ("any_side").
-        item = PoseItem(_library_pose(name), name, (name,), name=name)
+        # Always one side, SHOWN_SIDE: a prompt that names no side would otherwise get two opposite
+        # targets and a regression loss would average them into neither. The checks are written
+        # for the authored (left) side, so a mirrored pose gets them mirrored. Evaluation accepts
+        # the mirror image of a side-free answer ("any_side").
+        mirrored = SHOWN_SIDE == "right" and _is_mirror_distinct(name)
+        pose = _library_pose(name)
+        item = PoseItem(pose.mirrored(), f"{name}~mirrored", (name,), name=name, mirrored=True) if mirrored \
+            else PoseItem(pose, name, (name,), name=name)
+        checks = [mirrored_check(c) for c in situation.checks] if mirrored else list(situation.checks)
         answer_id, answer = rng.choice(answer_templates(situation, self.split))
         extra = {
             "situation": situation.name,
-            "checks": list(situation.checks),
+            "checks": checks,
             "any_side": situation.side_free,
-            "mirrored_checks": [mirrored_check(c) for c in situation.checks],
+            "mirrored_checks": [mirrored_check(c) for c in checks],
             "unseen": "situation" if self.split == "eval" and is_heldout("situation", situation.name) else "phrasing",
         }
         answer = self.described_reply(rng, answer, [item.pose])

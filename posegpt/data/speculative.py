@@ -17,8 +17,9 @@ training pose (the test is generalising the situation, not learning a new body).
 Checks are written for the poses as authored (sided poses for their left side) and hold for
 every pose of the family (tests/test_speculative.py runs them). In a ``side_free`` situation
 either side is a right answer: the mirrored pose satisfies the mirrored checks
-(`mirrored_check`); training answers with the authored side only, so one prompt never has two
-opposite targets.
+(`mirrored_check`); training answers with one side only, so one prompt never has two opposite
+targets: `SHOWN_SIDE`, the right one, since most people are right-handed (a salute, a wave, a
+throw); the poses are authored for the left side, so they are shown mirrored.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ from posegpt.data.catalogue import load
 from posegpt.data.splits import is_heldout
 
 Split = Literal["train", "eval"]
+
+# The side a situation's one-sided poses are shown on (the conversations' answers, so the pose bank
+# too): right, as most people salute, wave, point and throw with the right hand. Poses are authored
+# for the left side; "left" would show them as authored.
+SHOWN_SIDE: Literal["left", "right"] = "right"
 
 
 @dataclass(frozen=True)
