@@ -32,7 +32,7 @@ import numpy as np
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
-from posegpt.sides import pair_words, says_both_sides
+from posegpt.sides import body_part_words, pair_words, says_both_sides
 
 if TYPE_CHECKING:
     from posegpt.data.conversations import Edit
@@ -125,8 +125,6 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     (`means_the_people`: "have them sit"), or no earlier request names a pair's part ("arms",
     "both hands", "feet": `posegpt.sides.pair_words`; the first one it names, the part that
     acts: "hands on your hips" → "hands")."""
-    from posegpt.sides import body_part_words
-
     lowered = words.lower()
     said = set(_WORD.findall(lowered))
     parts = body_part_words()
