@@ -78,6 +78,20 @@ def asks_for_words(words: str) -> bool:
         and opening[1:] != ["about"]
 
 
+def asks_for_someone_new(words: str) -> bool:
+    """Whether a message after a pose asks for a new person, so is a first request and not a
+    change of the pose shown: it says "someone" / "somebody" … or an indefinite article and a
+    person noun (catalogues/asked_edits.yaml): "show me somebody with their hands in their
+    pockets looking up at the sky", "now a guy doing a handstand"; not "now make him kneel".
+    Why: read as a follow-up, its "looking up" was an edit that fitted the kneeling salute shown
+    before it, and the user got that salute looking up."""
+    said = _WORD.findall(words.lower())
+    if set(said) & _listed("new_people"):
+        return True
+    return any(article in _listed("indefinite_articles") and noun in _listed("person_nouns")
+               for article, noun in zip(said, said[1:]))
+
+
 _OPENING_WORD = re.compile(r"\s*([A-Za-z]+)[\s,.!;:-]*")
 
 

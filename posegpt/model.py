@@ -723,10 +723,11 @@ class PoseGPT(nn.Module):
         (`bank_asked_edits`); a follow-up is first the pose shown changed as it asks (`bank_edits`),
         and one no edit fits whose own words read as a request is answered as one
         (`bank_fresh_requests`). Each is turned to the sides its words name (`bank_sides`: "your
-        right hand" is not the nearest request's left one) → (≤ max(count, items), 24, 3, 3) on the
+        right hand" is not the nearest request's left one), and a first request's pose whose words
+        name no side to the default one (`posegpt.sides.on_default_side`: every salute right-handed) → (≤ max(count, items), 24, 3, 3) on the
         model's device."""
         from posegpt.pose_count import listed_poses
-        from posegpt.sides import on_named_sides
+        from posegpt.sides import on_default_side, on_named_sides
 
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
@@ -779,9 +780,10 @@ class PoseGPT(nn.Module):
                 break
             offer(pose, asked)
         rotations = rotation_6d_to_matrix(torch.stack([pose for pose, _ in chosen]).unflatten(-1, (NUM_JOINTS, 6)))  # (n, 24, 3, 3)
-        if self.config.bank_sides:
-            rotations = torch.stack([on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words).rotation_matrices()[0]
-                                     for i, (_, words) in enumerate(chosen)])
+        if self.config.bank_sides:  # a first request that names no side: shown on the default side
+            turned = [on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words) for i, (_, words) in enumerate(chosen)]
+            turned = turned if follow_up else [on_default_side(pose, words) for pose, (_, words) in zip(turned, chosen)]
+            rotations = torch.stack([pose.rotation_matrices()[0] for pose in turned])
         return rotations.to(self.device)  # (n, 24, 3, 3)
 
     def asks_for_edit(self, messages: Sequence[Any]) -> bool:

@@ -287,7 +287,10 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
     without what it changes, so by every user message a pose answered, then its own, one per
     line: training follow-ups are stored under the same key (`bank_entries`), so the nearest one
     is an edit of a similar pose that asks for a similar change. User messages are read as
-    `posegpt.spelling.spelled` says them ("rase ur rigth arm" → "raise your right arm")."""
+    `posegpt.spelling.spelled` says them ("rase ur rigth arm" → "raise your right arm"). A
+    message that asks for someone new ("now show me somebody sitting",
+    `posegpt.follow_ups.asks_for_someone_new`) is a first request whatever came before it."""
+    from posegpt.follow_ups import asks_for_someone_new
     from posegpt.spelling import spelled
     from posegpt.tokens import POSE_TOKEN
     from posegpt.turns import asked_turns
@@ -301,7 +304,10 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
         elif role == "assistant" and POSE_TOKEN in content and request is not None:
             answered.append(request)
             request = None
-    return BankQuery("\n".join([*answered, turns[-1][1]]), bool(answered), turns[-1][1])
+    last = turns[-1][1]
+    if asks_for_someone_new(last):
+        answered = []
+    return BankQuery("\n".join([*answered, last]), bool(answered), last)
 
 
 def bank_entries(samples: Iterable[Any], follow_ups: bool = False) -> tuple[list[str], torch.Tensor, list[str], list[bool]]:

@@ -135,3 +135,21 @@ def on_named_sides(pose: Pose, text: str) -> Pose:
         return pose
     mirrored = pose.mirrored()
     return mirrored if side_agreement(mirrored, sides) > 0 else pose
+
+
+def on_default_side(pose: Pose, text: str) -> Pose:
+    """`pose` (length 1) for words that name no side at all, shown with its one-sided gesture on
+    `posegpt.data.speculative.SHOWN_SIDE` (the arms' lean decides, else the legs'): its mirror
+    image when it leans the other way. Why: the bank holds a one-sided pose asked without a side
+    in whichever side its nearest entry had ("a guy saluting the flag" was nearest "someone
+    saluting with the left hand"), so the same kind of request got either hand; situations are
+    shown on that side too."""
+    from posegpt.data.speculative import SHOWN_SIDE
+
+    if set(_WORD.findall(text.lower())) & set(SIDES):
+        return pose
+    for group in ("arm", "leg"):
+        lean = leaning_side(pose, group)
+        if lean is not None:
+            return pose if lean == SHOWN_SIDE else pose.mirrored()
+    return pose

@@ -92,6 +92,20 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     assert with_referent("them sitting?", ["arms out"]) == "them sitting?"
 
 
+def test_a_message_asking_for_someone_new_is_a_first_request():
+    from posegpt.follow_ups import asks_for_someone_new
+    from posegpt.retrieval import bank_query
+
+    assert asks_for_someone_new("show me somebody with their hands in their pockets")
+    assert asks_for_someone_new("now a guy doing a handstand") and asks_for_someone_new("what about another kid?")
+    assert not asks_for_someone_new("now make him kneel down") and not asks_for_someone_new("and sitting?")
+    shown = [{"role": "user", "content": "salute"}, {"role": "assistant", "content": "Here: <POSE>"}]
+    fresh = bank_query([*shown, {"role": "user", "content": "now someone sitting on a bench"}])
+    assert not fresh.follow_up and fresh.text == "now someone sitting on a bench"
+    follow = bank_query([*shown, {"role": "user", "content": "now make him kneel"}])
+    assert follow.follow_up and follow.text == "salute\nnow make him kneel"
+
+
 def test_who_is_to_do_it_is_left_out_of_what_a_follow_up_asks_to_change():
     from posegpt.follow_ups import asked_change, means_the_people, without_causatives
 

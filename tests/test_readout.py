@@ -578,6 +578,14 @@ def _answering_from_bank(folder, texts, names, follow_ups, **config):
     return model, rotations
 
 
+def _shown(name: str):
+    """A library pose as the bank shows it to a request that names no side: one-sided ones on the
+    default side (`posegpt.sides.on_default_side`)."""
+    from posegpt.sides import on_default_side
+
+    return on_default_side(named_pose(name), "")
+
+
 def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
     from dataclasses import replace
 
@@ -586,10 +594,11 @@ def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
         ["arms_up", "wave_left_hand", "squat"], [False, False, True])
     fresh = [_user("raise your arms"), _assistant("Up: <POSE>"), _user("wave with one hand")]
     change = [_user("raise your arms"), _assistant("Up: <POSE>"), _user("now squat down")]
+    shown_wave = _shown("wave_left_hand").rotation_matrices()[0]  # no side named: the default side
     for on in (False, True):
         model.config = replace(model.config, bank_fresh_requests=on)
         # its own words are a first request's (cosine 1) and further from any follow-up: a new pose
-        wave = torch.allclose(model.bank_poses(fresh, count=1)[0], rotations[1], atol=2e-2)
+        wave = torch.allclose(model.bank_poses(fresh, count=1)[0], shown_wave, atol=2e-2)
         assert wave == on
         # words nearer a follow-up stay one
         assert torch.allclose(model.bank_poses(change, count=1)[0], rotations[2], atol=2e-2)
@@ -689,7 +698,7 @@ def test_the_bank_re_ranks_its_nearest_entries_by_the_words_of_their_poses(folde
     # by the words of the requests alone, the one-handed wave is nearest; the arms_up pose's own
     # descriptions ("both arms are raised straight up") match the request far better
     texts = ["raise arms up above the head", "both arms straight up", "squat down low"]
-    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
+    rotations = torch.cat([_shown(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
     asked = [{"role": "user", "content": "both arms straight up above the head"}]
     first = {}
     # (re-rank the nearest k, only when the nearest is less similar than this): a request as close
@@ -710,7 +719,7 @@ def test_the_bank_gives_a_request_with_body_words_the_pose_that_does_them(folder
     names = ["wave_left_hand", "squat", "arms_up"]
     # by the requests' words the wave is nearest; the arms_up pose's own facts say what was asked
     texts = ["stand still and raise arms", "squat low", "raise both arms up"]
-    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
+    rotations = torch.cat([_shown(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
     first = {}
     for body_words in (False, True):
         model = build(folder, bank_answers=True, bank_body_words=body_words).eval()
@@ -788,7 +797,7 @@ def test_the_bank_answers_a_listed_request_item_by_item(folder):
 
     names = ["squat", "arms_up", "wave_left_hand"]
     texts = ["squat down low", "both arms straight up", "wave hello"]
-    rotations = torch.cat([named_pose(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
+    rotations = torch.cat([_shown(n).rotation_matrices() for n in names])  # (3, 24, 3, 3)
     model = build(folder, bank_answers=True).eval()
     model.pose_bank = PoseBank.build(texts, rotations, names, WordEmbedder())
     model._request_encoder = WordEmbedder()

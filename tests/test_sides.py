@@ -9,7 +9,7 @@ import torch
 
 from posegpt.eval.checks import run_checks
 from posegpt.pose import NUM_JOINTS, SMPL_JOINT_NAMES, Pose
-from posegpt.sides import leaning_side, named_sides, on_named_sides, says_both_sides
+from posegpt.sides import leaning_side, named_sides, on_default_side, on_named_sides, says_both_sides
 
 
 @pytest.mark.parametrize("text, sides", [
@@ -57,3 +57,16 @@ def test_words_asking_both_of_a_pair():
     assert not says_both_sides("raise your left arm") and not says_both_sides("lift one of your legs")
     assert not says_both_sides("bend over") and not says_both_sides("stretch your arm")
     assert not says_both_sides("both arms, the left one higher")  # a side is named
+
+
+def test_words_that_name_no_side_get_the_default_side():
+    from posegpt.data.named_poses import named_pose
+
+    salute = named_pose("salute_left")  # authored with the left hand
+    assert leaning_side(salute, "arm") == "left"
+    assert leaning_side(on_default_side(salute, "a guy saluting the flag"), "arm") == "right"
+    assert on_default_side(salute, "salute with your left hand") is salute  # a side is named
+    right = salute.mirrored()
+    assert on_default_side(right, "a military salute") is right  # already on the default side
+    stand = named_pose("stand")
+    assert on_default_side(stand, "just stand") is stand  # leans neither way
