@@ -289,7 +289,8 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
     is an edit of a similar pose that asks for a similar change. User messages are read as
     `posegpt.spelling.spelled` says them ("rase ur rigth arm" → "raise your right arm"). A
     message that asks for someone new ("now show me somebody sitting",
-    `posegpt.follow_ups.asks_for_someone_new`) is a first request whatever came before it."""
+    `posegpt.follow_ups.asks_for_someone_new`) is a first request whatever came before it, and
+    the follow-ups after it are read with it and not with the requests before it."""
     from posegpt.follow_ups import asks_for_someone_new
     from posegpt.spelling import spelled
     from posegpt.tokens import POSE_TOKEN
@@ -302,7 +303,7 @@ def bank_query(messages: Sequence[Any]) -> BankQuery:
         if role == "user":
             request = content
         elif role == "assistant" and POSE_TOKEN in content and request is not None:
-            answered.append(request)
+            answered = [request] if asks_for_someone_new(request) else [*answered, request]  # someone new: a fresh start
             request = None
     last = turns[-1][1]
     if asks_for_someone_new(last):

@@ -104,6 +104,9 @@ def test_a_message_asking_for_someone_new_is_a_first_request():
     assert not fresh.follow_up and fresh.text == "now someone sitting on a bench"
     follow = bank_query([*shown, {"role": "user", "content": "now make him kneel"}])
     assert follow.follow_up and follow.text == "salute\nnow make him kneel"
+    after = bank_query([*shown, {"role": "user", "content": "a guy waving"}, {"role": "assistant", "content": "<POSE>"},
+                        {"role": "user", "content": "have him sit"}])
+    assert after.follow_up and after.text == "a guy waving\nhave him sit"  # read with the new person's request only
 
 
 def test_who_is_to_do_it_is_left_out_of_what_a_follow_up_asks_to_change():
