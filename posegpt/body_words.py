@@ -84,8 +84,20 @@ _WORD = re.compile(r"[a-z]+")
 
 def clauses(text: str) -> list[str]:
     """The request's clauses: "Stand, left arm up and right knee bent" → ["Stand", "left arm up",
-    "right knee bent"] (pieces of fewer than 3 characters dropped)."""
-    return [piece.strip() for piece in _CLAUSE_BREAK.split(text) if len(piece.strip()) > 2]
+    "right knee bent"] (pieces of fewer than 3 characters dropped). A piece after "with" that only
+    names a part stays with the clause whose part it names: "kick forward with your right leg" is
+    one clause (cut in two, the kick lost its side and a kick with the left leg matched it as well)."""
+    pieces: list[str] = []
+    start, joining = 0, False
+    for cut in [*_CLAUSE_BREAK.finditer(text), None]:
+        piece = text[start:None if cut is None else cut.start()].strip()
+        if joining and pieces and names_a_part(piece):
+            pieces[-1] = f"{pieces[-1]} with {piece}"
+        elif len(piece) > 2:
+            pieces.append(piece)
+        if cut is not None:
+            start, joining = cut.end(), cut.group(0).lower() == "with"
+    return pieces
 
 
 @lru_cache(maxsize=1)

@@ -63,8 +63,26 @@ def asked_change(words: str, earlier: Sequence[str]) -> str:
     its clauses that say what stays ("keep your arms up and sit down" → "sit down";
     `without_kept`), without who is to do it ("have them sit down" → "sit down";
     `without_causatives`), with a plural pronoun read as the parts an earlier request named
-    (`with_referent`)."""
-    return with_referent(without_kept(without_causatives(without_fillers(words))), earlier)
+    (`with_referent`), with the change an earlier request asked when it says only which parts
+    ("both hands now", `with_earlier_change`)."""
+    return with_earlier_change(with_referent(without_kept(without_causatives(without_fillers(words))), earlier), earlier)
+
+
+def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
+    """`words` that ask something of both of a pair but say no change ("both hands now",
+    `posegpt.sides.says_both_sides`, no `posegpt.asked_edits.change_words`) after the words of
+    change of the latest `earlier` request that says one: "both hands now" after "raise your
+    right hand" → "raise both hands now". Why: alone they were as near "Hands on hips now." as
+    "Now put both arms up.", and the user who had a hand raised got both on the hips."""
+    from posegpt.asked_edits import change_words
+
+    if change_words(words) or not says_both_sides(words):
+        return words
+    for request in reversed(earlier):
+        said = change_words(request)
+        if said:
+            return " ".join([*(word for word in _WORD.findall(request.lower()) if word in said), words])
+    return words
 
 
 def asks_for_words(words: str) -> bool:
@@ -166,6 +184,15 @@ def means_the_people(words: str) -> bool:
     return False
 
 
+def already_so(edit: Edit, shown: Pose) -> bool:
+    """Whether `shown` already passes every check `edit` achieves ("higher!" when both arms are
+    up, "raise your arms": nearest "Hands up high!"). Why: such a follow-up asks for the pose as it
+    is; answered as a fresh request instead, "higher!" got both arms held out in front."""
+    from posegpt.eval.checks import run_checks
+
+    return bool(edit.achieves) and all(run_checks(shown, edit.achieves).values())
+
+
 class EditPhrasings:
     """The training edits' request phrasings (all, or all but the edits named in `leave_out`),
     embedded once by `encoder` (a `TextEmbedder`), and how near some words are to each: what
@@ -179,7 +206,10 @@ class EditPhrasings:
         self.phrasings = [(edit, request) for edit in EDITS if edit.name not in leave_out for request in edit.requests]
         self._said = [directions(request) for _, request in self.phrasings]
         self._change = [change_words(request) for _, request in self.phrasings]  # the words that say what to do
-        self._one_sided = np.array([named_side(request) is not None for _, request in self.phrasings], dtype=np.float32)  # (R,)
+        # a phrasing names one side, or its edit moves one side's pose to the other ("Now use the
+        # other hand.": "both hands now" after a raised right hand is not a swap of hands)
+        self._one_sided = np.array([named_side(request) is not None or edit.apply_mirrors
+                                    for edit, request in self.phrasings], dtype=np.float32)  # (R,)
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
 
@@ -198,6 +228,14 @@ class EditPhrasings:
                              dtype=np.float32).reshape(cosine.shape)  # (R, T)
         both = np.array([says_both_sides(text) for text in texts], dtype=np.float32)  # (T,)
         return cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
+
+    def change_words_of(self, row: int) -> frozenset[str]:
+        """The words of the phrasing at `row` that may say what to do (`posegpt.asked_edits.change_words`)."""
+        return self._change[row]
+
+    def directions_of(self, row: int) -> frozenset[str]:
+        """The direction groups the phrasing at `row` says (`posegpt.body_words.directions`)."""
+        return self._said[row]
 
     def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit]]]:
         """Per clause of `pieces` (their `similarity`, (R, C)): the edits its `NEAREST_PHRASINGS`
@@ -224,10 +262,14 @@ class FollowUpEdits:
         """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing; None
         when no phrasing is `EDIT_SIMILARITY` near or that edit does not fit the pose ("raise
         your arms" when they are up). Any visible change counts: "eyes on the floor" moves the
-        head joint a few centimetres. Only the nearest edit is tried: the next one is as often
-        the opposite change ("lower your arms") as another wording of the same (measured alike on
-        the hand-written follow-ups). Words whose clauses ask for different edits ("stand up and
-        raise your arms") get each (`_clause_edits`)."""
+        head joint a few centimetres. When the nearest edit does not fit, and its phrasing says a
+        word of change the follow-up says (`posegpt.asked_edits.change_words`) and the pose
+        already is as it makes it (`already_so`), the follow-up gets the pose as it is; else the
+        next edit whose phrasing says such a word and no direction against the follow-up's is
+        tried (the next edit is as often the opposite change, "lower your arms", as another
+        wording of the same), and failing that the pose as it is when it is already so. Words whose clauses
+        ask for different edits ("stand up and raise your arms") get each (`_clause_edits`)."""
+        from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
         from posegpt.body_words import clauses
         from posegpt.data.conversations import apply_edit
 
@@ -238,10 +280,47 @@ class FollowUpEdits:
         if by_clause is not None:
             return by_clause
         similarity = similarity[:, 0]  # (R,)
-        nearest = int(np.argmax(similarity))
-        if similarity[nearest] < EDIT_SIMILARITY:
+        near = [int(row) for row in np.argsort(-similarity)[:NEAREST_PHRASINGS] if similarity[row] >= EDIT_SIMILARITY]
+        if not near:
             return None
-        return apply_edit(self._phrasings.phrasings[nearest][0], shown, least_motion=0.0)
+        edit = self._phrasings.phrasings[near[0]][0]
+        changed = apply_edit(edit, shown, least_motion=0.0)
+        if changed is not None:
+            return changed
+        said, wanted = change_words(words), directions(words)
+        saying = [row for row in near if said & self._phrasings.change_words_of(row)]
+        if saying[:1] == near[:1] and already_so(edit, shown):  # "arms out wider" when they are out
+            return shown
+        # the nearest does not fit: the next other edit whose phrasing says a word of change the
+        # follow-up says and no direction against its own ("now bend your knees a little" is
+        # nearest "Bend your knees more.", which needs bent knees: "Bend your knees."; "now get up
+        # off the chair" nearest "Now do that sitting on a chair.", which shares only where: "Now
+        # stand up.")
+        for row in saying:
+            other = self._phrasings.phrasings[row][0]
+            if other.name != edit.name and not conflicting(wanted, self._phrasings.directions_of(row)):
+                return apply_edit(other, shown, least_motion=0.0)
+        return shown if already_so(edit, shown) else None  # "higher!" (nearest "Hands up high!") when they are up
+        # the nearest phrasing that says a word of change the follow-up says, if one does ("now
+        # get up off the chair" is nearest "Now do that sitting on a chair.", which shares only
+        # where; then "Now stand up."), else the nearest ("higher!": "Hands up high!")
+        said, wanted = change_words(words), directions(words)
+        saying = [row for row in near if said & self._phrasings.change_words_of(row)]
+        nearest = (saying or near)[0]
+        edit = self._phrasings.phrasings[nearest][0]
+        changed = apply_edit(edit, shown, least_motion=0.0)
+        if changed is not None:
+            return changed
+        if already_so(edit, shown):  # "arms out wider" when they are out: the pose as it is
+            return shown
+        # it does not fit ("now bend your knees a little" is nearest "Bend your knees more.",
+        # which needs bent knees): the next other edit that says a word of change the follow-up
+        # says ("Bend your knees.") and no direction against its own
+        for row in saying:
+            other = self._phrasings.phrasings[row][0]
+            if other.name != edit.name and not conflicting(wanted, self._phrasings.directions_of(row)):
+                return apply_edit(other, shown, least_motion=0.0)
+        return None
 
     def _clause_edits(self, shown: Pose, pieces: Sequence[str], similarity: np.ndarray) -> Pose | None:
         """`shown` changed by the edits of two or more clauses (`pieces`, their phrasings'

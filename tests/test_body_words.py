@@ -19,6 +19,10 @@ def test_a_request_is_cut_into_clauses_at_punctuation_and_joining_words():
     assert clauses("Create a pose from this description: sit with your hands on your knees") == [
         "Create a pose from this description", "sit", "your hands on your knees"]
     assert clauses("ok") == []
+    # a part named after "with" stays with the clause whose part it is
+    assert clauses("kick forward with your right leg") == ["kick forward with your right leg"]
+    assert clauses("stand with your feet apart, wave with your left hand") == ["stand", "your feet apart", "wave with your left hand"]
+    assert clauses("your left hand") == ["your left hand"]
 
 
 def test_a_clause_names_a_side_only_when_it_names_one_alone():

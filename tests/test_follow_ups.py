@@ -45,8 +45,10 @@ def test_words_no_edit_is_near_and_an_edit_that_does_not_fit_give_nothing():
     encoder = WordEmbedder()
     edits = FollowUpEdits(encoder)
     assert edits.edited(named_pose("squat"), "roll over onto your tummy") is None  # no edit says anything like it
-    # the arms are up already: "raise both arms" changes nothing, and no other edit is tried in its place
-    assert edits.edited(named_pose("arms_up"), "Raise both arms.") is None
+    # the arms are up already: "raise both arms" asks for the pose as it is, and no other edit
+    # ("Lower your arms.") is tried in its place
+    arms_up = named_pose("arms_up")
+    assert edits.edited(arms_up, "Raise both arms.") is arms_up
     lowered = edits.edited(named_pose("arms_up"), "Lower your arms.")
     assert lowered is not None and not run_checks(lowered, ["both_wrists_above_head"])["both_wrists_above_head"]
     calls = encoder.calls
@@ -70,13 +72,49 @@ def test_a_phrasing_in_the_other_direction_is_not_the_edit_asked_for(monkeypatch
     import posegpt.follow_ups as follow_ups
 
     stand = named_pose("stand")
-    # by its words alone "put your arms up" is nearest "Put your arms down." (which does not fit:
-    # the arms are down), not "Now put both arms up."
+    # by its words alone "put your arms up" is nearest "Put your arms down.", not "Now put both arms up."
+    def nearest() -> str:
+        phrasings = follow_ups.EditPhrasings(WordEmbedder())
+        return phrasings.phrasings[int(phrasings.similarity(["put your arms up"])[:, 0].argmax())][1]
+
     monkeypatch.setattr(follow_ups, "DIRECTION_PENALTY", 0.0)
-    assert FollowUpEdits(WordEmbedder()).edited(stand, "put your arms up") is None
+    assert nearest() == "Put your arms down."
     monkeypatch.undo()
+    assert nearest() != "Put your arms down."
     raised = FollowUpEdits(WordEmbedder()).edited(stand, "put your arms up")
     assert raised is not None and run_checks(raised, ["both_wrists_above_head"])["both_wrists_above_head"]
+
+
+def test_when_the_nearest_edit_does_not_fit_the_next_that_says_the_same_change_is_made():
+    edits = FollowUpEdits(WordEmbedder())
+    stand = named_pose("stand")
+    # "Bend your knees more." needs bent knees; "Bend your knees." says "bend" too
+    bent = edits.edited(stand, "bend your knees more")
+    assert bent is not None and run_checks(bent, ["knees_bent"])["knees_bent"]
+    # the pose is already as the nearest edit (whose phrasing says the follow-up's "sit") makes
+    # it: it stays as it is, and no other edit that says "down" ("Put your arms down.") is tried
+    sitting = named_pose("sit_chair")
+    assert edits.edited(sitting, "Now sit down.") is sitting
+
+
+def test_a_lean_is_an_edit_of_the_torso():
+    edits = FollowUpEdits(WordEmbedder())
+    stand = named_pose("stand")
+    bowed = edits.edited(stand, "Bend over.")
+    assert bowed is not None and run_checks(bowed, ["torso_bent_forward"])["torso_bent_forward"]
+    back = edits.edited(stand, "Now lean back.")
+    assert back is not None and run_checks(back, ["torso_leaning_back"])["torso_leaning_back"]
+
+
+def test_words_that_name_only_both_parts_ask_the_change_asked_before():
+    from posegpt.follow_ups import asked_change, with_earlier_change
+
+    assert with_earlier_change("both hands now", ["raise your right hand"]) == "raise both hands now"
+    assert with_earlier_change("both hands now", ["stand tall", "wave with your left hand"]) == "wave both hands now"
+    assert with_earlier_change("now the other arm", ["raise your right arm"]) == "now the other arm"  # one side
+    assert with_earlier_change("lower both arms", ["raise your right arm"]) == "lower both arms"  # says its change
+    assert with_earlier_change("both arms", []) == "both arms"
+    assert asked_change("ok both arms", ["put your left arm up"]) == "put up both arms"
 
 
 def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
@@ -192,3 +230,6 @@ def test_words_for_both_sides_prefer_an_edit_that_names_no_side():
     right, both = row["Now raise your right arm."], row["Raise both arms."]
     assert abs(less[right, 0] - ONE_SIDE_FOR_BOTH_PENALTY) < 1e-5 and abs(less[right, 1]) < 1e-5
     assert abs(less[both, 0]) < 1e-5
+    # an edit that moves one side's pose to the other is one-sided too: "both hands" is not "the other hand"
+    other = row["Now use the other hand."]
+    assert abs(less[other, 0] - ONE_SIDE_FOR_BOTH_PENALTY) < 1e-5
