@@ -156,17 +156,36 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     when the words name a part themselves, say no such pronoun, the pronoun means the people
     (`means_the_people`: "have them sit"), or no earlier request names a pair's part ("arms",
     "both hands", "feet": `posegpt.sides.pair_words`; the first one it names, the part that
-    acts: "hands on your hips" → "hands")."""
+    acts: "hands on your hips" → "hands"). A singular pronoun said with a direction is read as
+    one part with its side (`_with_sided_part`: "lower it" after "raise your left arm")."""
     lowered = words.lower()
     said = set(_WORD.findall(lowered))
     parts = body_part_words()
-    if said & parts or not said & _listed("plural_pronouns") or means_the_people(lowered):
+    if said & parts:
+        return words
+    if said & _listed("singular_pronouns") and directions(words):
+        return _with_sided_part(words, earlier)
+    if not said & _listed("plural_pronouns") or means_the_people(lowered):
         return words
     for request in reversed(earlier):
         found = [word for word in _WORD.findall(request.lower()) if word in pair_words()]
         if found:
             pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("plural_pronouns"))) + r")\b", re.IGNORECASE)
             return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
+    return words
+
+
+def _with_sided_part(words: str, earlier: Sequence[str]) -> str:
+    """`words` with a singular pronoun put back as the one part, with its side, that the latest
+    of the `earlier` requests naming such a part names ("lower it" after "raise your left arm" →
+    "lower your left arm"); unchanged when none does."""
+    parts = body_part_words()
+    for request in reversed(earlier):
+        said = _WORD.findall(request.lower())
+        named = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in ("left", "right") and part in parts]
+        if named:
+            pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("singular_pronouns"))) + r")\b", re.IGNORECASE)
+            return pattern.sub(f"your {named[0]}", words)
     return words
 
 

@@ -128,6 +128,11 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     assert with_referent("lower them", []) == "lower them"
     assert with_referent("now have them sit on a bench", ["arms out like a scarecrow"]) == "now have them sit on a bench"  # the people
     assert with_referent("them sitting?", ["arms out"]) == "them sitting?"
+    # "it" said with a direction is the one part an earlier request named with its side
+    assert with_referent("lower it", ["raise your left arm"]) == "lower your left arm"
+    assert with_referent("put it down", ["stand tall", "wave with your right hand"]) == "put your right hand down"
+    assert with_referent("now mirror it", ["raise your left arm"]) == "now mirror it"  # no direction: the pose
+    assert with_referent("lower it", ["raise your arms"]) == "lower it"  # no one part with a side
 
 
 def test_a_message_asking_for_someone_new_is_a_first_request():
