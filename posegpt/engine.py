@@ -541,8 +541,13 @@ class Engine:
                 if from_bank and bank_poses is not None and len(poses) < bank_poses.shape[0]:
                     answer = bank_poses[len(poses):len(poses) + 1]
                 event = self._pose_event(len(poses), readout, scene, people_states, resolution, answer)
-                # a pose from the bank is said in its own words (posegpt/shown_words.py)
-                before += shown_words.pose(said(event.pose) if answer is not None and isinstance(event, PoseEvent) else None)
+                # a pose from the bank is said in its own words (posegpt/shown_words.py), a
+                # follow-up's edit of the pose shown by what changed
+                if answer is not None and isinstance(event, PoseEvent):
+                    edited_from = self.model.edited_from(bank_asks) if not poses else None
+                    before += shown_words.pose(said(event.pose, edited_from))
+                else:
+                    before += shown_words.pose(None)
                 if before:
                     yield TextDelta(before)
                 if isinstance(event, PoseEvent):

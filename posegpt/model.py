@@ -849,8 +849,19 @@ class PoseGPT(nn.Module):
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
         edited = self._follow_up_edits.edited(shown, asked_change(query.words, earlier))
-        self._last_edit = (self.pose_bank, self.config, self._request_encoder, turns, edited)
+        self._last_edit = (self.pose_bank, self.config, self._request_encoder, turns, edited, shown)
         return edited
+
+    def edited_from(self, messages: Sequence[Any]) -> Pose | None:
+        """The pose shown before a follow-up when the bank's first pose for it is that pose
+        changed as the follow-up asks (`bank_edits`), else None: the reply then says what changed
+        (`posegpt.shown_words.said`)."""
+        if self.pose_bank is None or not self.config.bank_edits:
+            return None
+        query = bank_query(messages)
+        if not query.follow_up or self._edited_shown_pose(messages, query) is None:
+            return None
+        return self._last_edit[5] if self._last_edit is not None else None
 
     def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that

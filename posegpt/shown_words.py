@@ -39,11 +39,12 @@ _WORD = re.compile(r"[a-z]+")
 SHORTEST_CLAIM = 3  # shorter words claim nothing ("a", "s", "to"), unless they say a direction ("up")
 
 
-def said(pose: Pose) -> str:
-    """The words a reply says for `pose` (`Captioner.said`, seed 0: deterministic per pose)."""
+def said(pose: Pose, before: Pose | None = None) -> str:
+    """The words a reply says for `pose` (`Captioner.said`, seed 0: deterministic per pose), for
+    a pose made by changing `before` those that say most of the change."""
     from posegpt.data.captioner import shared_captioner  # its phrase tables load with the first bank pose
 
-    return shared_captioner().said(pose)
+    return shared_captioner().said(pose, before)
 
 
 @lru_cache(maxsize=1)

@@ -227,3 +227,22 @@ def test_describe_with_posecodes_reports_what_each_text_says():
                for d in captioner.describe_with_posecodes(pose("left_arm_up"), 4))
     squat = captioner.describe_with_posecodes(pose("squat"), 4)
     assert all(any(c.topic == "posture" and c.value == "squatting" for c in d.posecodes) for d in squat)
+
+
+def test_a_follow_ups_pose_is_said_by_what_changed():
+    from posegpt.data.captioner import _aggregate, _bodies, _codes_of
+    from posegpt.data.conversations import EDITS_BY_NAME, apply_edit
+    from posegpt.data.named_poses import named_pose
+
+    captioner = Captioner(seed=0)
+    before = named_pose("t_pose")
+    after = apply_edit(EDITS_BY_NAME["lean_back"], before, least_motion=0.0)
+    assert after is not None
+    had = {(c.topic, c.value, c.side) for c in _aggregate(_codes_of(_bodies(before)[0]))}
+    changed = {(c.topic, c.value, c.side) for c in _aggregate(_codes_of(_bodies(after)[0]))} - had
+    assert changed  # the lean is a fact the captioner says
+    text = captioner.said(after, before)
+    chosen = next(d for d in captioner.describe_with_posecodes(after, Captioner.SAID_CHOICES, styles=Captioner.SAID_STYLES)
+                  if d.text == text)
+    assert any((c.topic, c.value, c.side) in changed for c in chosen.posecodes)
+    assert captioner.said(after) == Captioner(seed=0).said(after)  # without `before`: as always, per pose

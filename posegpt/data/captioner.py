@@ -1064,6 +1064,11 @@ def _merge_same_part(clauses: list[_Clause]) -> list[_Clause]:
     return merged
 
 
+def _said_fact(code: Posecode) -> tuple[str, str, str | None]:
+    """A posecode as a fact a description may say: topic, value and side."""
+    return code.topic, code.value, code.side
+
+
 @dataclass(frozen=True)
 class Description:
     """One description and the posecodes it puts into words (aggregated: side may be "both";
@@ -1084,6 +1089,7 @@ class Captioner:
 
     STYLES = ("third_person", "first_person", "imperative", "terse")
     SAID_STYLES = ("third_person", "terse")  # the voices a reply describes the pose it shows in
+    SAID_CHOICES = 6  # descriptions a follow-up's reply chooses among (`said` with `before`)
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
@@ -1116,12 +1122,19 @@ class Captioner:
         return [Description(text, tuple(said))
                 for text, said in self._describe_codes(codes, self._rng_seed(pose), n, record=True, styles=styles)]
 
-    def said(self, pose: Pose) -> str:
+    def said(self, pose: Pose, before: Pose | None = None) -> str:
         """What the body of `pose` does, as a reply says it before showing it: the shorter of two
         descriptions in a reply's voices (true to the pose; short, so a reply stays quick to write
         and to train on). Training replies (posegpt/data/conversations.py) and the engine's words
-        for a pose it shows from the bank (posegpt/shown_words.py) both come from here."""
-        return min((d.text for d in self.describe_with_posecodes(pose, 2, styles=self.SAID_STYLES)), key=len)
+        for a pose it shows from the bank (posegpt/shown_words.py) both come from here. For a pose
+        made by changing `before` (a follow-up's edit), the shortest of `SAID_CHOICES`
+        descriptions that says the most of what changed: "ok lean back a little" was answered
+        "Head facing left, feet apart, arms raised above head." — true, but silent on the lean."""
+        if before is None:
+            return min((d.text for d in self.describe_with_posecodes(pose, 2, styles=self.SAID_STYLES)), key=len)
+        had = {_said_fact(code) for code in _aggregate(_codes_of(_bodies(before)[0]))}
+        choices = self.describe_with_posecodes(pose, self.SAID_CHOICES, styles=self.SAID_STYLES)
+        return max(choices, key=lambda d: (sum(_said_fact(code) not in had for code in d.posecodes), -len(d.text))).text
 
     def describe_batch(self, poses: Pose, n: int = 3) -> list[list[str]]:
         """``describe`` for every pose of a batch (faster: one forward-kinematics pass)."""
