@@ -286,8 +286,9 @@ class FollowUpEdits:
         already is as it makes it (`already_so`), the follow-up gets the pose as it is; else the
         next edit whose phrasing says such a word and no direction against the follow-up's is
         tried (the next edit is as often the opposite change, "lower your arms", as another
-        wording of the same), and failing that the pose as it is when it is already so. Words whose clauses
-        ask for different edits ("stand up and raise your arms") get each (`_clause_edits`)."""
+        wording of the same), and failing that the pose as it is when it is already so. Words
+        whose clauses ask for different edits ("stand up and raise your arms") get each
+        (`_clause_edits`)."""
         from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
         from posegpt.body_words import clauses
         from posegpt.data.conversations import apply_edit
@@ -320,26 +321,6 @@ class FollowUpEdits:
             if other.name != edit.name and not conflicting(wanted, self._phrasings.directions_of(row)):
                 return apply_edit(other, shown, least_motion=0.0)
         return shown if already_so(edit, shown) else None  # "higher!" (nearest "Hands up high!") when they are up
-        # the nearest phrasing that says a word of change the follow-up says, if one does ("now
-        # get up off the chair" is nearest "Now do that sitting on a chair.", which shares only
-        # where; then "Now stand up."), else the nearest ("higher!": "Hands up high!")
-        said, wanted = change_words(words), directions(words)
-        saying = [row for row in near if said & self._phrasings.change_words_of(row)]
-        nearest = (saying or near)[0]
-        edit = self._phrasings.phrasings[nearest][0]
-        changed = apply_edit(edit, shown, least_motion=0.0)
-        if changed is not None:
-            return changed
-        if already_so(edit, shown):  # "arms out wider" when they are out: the pose as it is
-            return shown
-        # it does not fit ("now bend your knees a little" is nearest "Bend your knees more.",
-        # which needs bent knees): the next other edit that says a word of change the follow-up
-        # says ("Bend your knees.") and no direction against its own
-        for row in saying:
-            other = self._phrasings.phrasings[row][0]
-            if other.name != edit.name and not conflicting(wanted, self._phrasings.directions_of(row)):
-                return apply_edit(other, shown, least_motion=0.0)
-        return None
 
     def _clause_edits(self, shown: Pose, pieces: Sequence[str], similarity: np.ndarray) -> Pose | None:
         """`shown` changed by the edits of two or more clauses (`pieces`, their phrasings'
