@@ -45,7 +45,7 @@ from typing import Callable
 
 import torch
 
-from posegpt.data.captioner import Posecode, posecode_phrases, stated_posecodes
+from posegpt.data.captioner import Posecode, posecode_fact, posecode_phrases, stated_posecodes
 from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
@@ -162,11 +162,6 @@ def _side_penalty(code: Posecode, side: str | None, pair: bool) -> float:
     return ONE_SIDE_PENALTY if pair and code.side in _OTHER_SIDE else 0.0
 
 
-def _fact(code: Posecode) -> tuple[str, str, str | None]:
-    """What a posecode says, without how much it defines the pose or its measure."""
-    return code.topic, code.value, code.side
-
-
 class BodyWords:
     """Scores poses by how much of a request's body words their posecodes cover. The wordings of
     each posecode are embedded once and kept (a few hundred codes in all)."""
@@ -194,7 +189,7 @@ class BodyWords:
         return self._names
 
     def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]]]:
-        key = _fact(code)
+        key = posecode_fact(code)
         if key not in self._phrases:
             wordings = list(posecode_phrases(code))
             self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)), [directions(w) for w in wordings])  # (P, D), P sets
@@ -233,7 +228,7 @@ class BodyWords:
         code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
 
         def matched(code: Posecode) -> torch.Tensor:
-            key = _fact(code)
+            key = posecode_fact(code)
             if key not in code_match:
                 vectors, said = self._code_wordings(code)  # (P, D), P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)

@@ -32,7 +32,7 @@ import numpy as np
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
-from posegpt.sides import body_part_words, pair_words, says_both_sides
+from posegpt.sides import SIDES, body_part_words, pair_words, says_both_sides
 
 if TYPE_CHECKING:
     from posegpt.data.conversations import Edit
@@ -182,7 +182,7 @@ def _with_sided_part(words: str, earlier: Sequence[str]) -> str:
     parts = body_part_words()
     for request in reversed(earlier):
         said = _WORD.findall(request.lower())
-        named = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in ("left", "right") and part in parts]
+        named = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in SIDES and part in parts]
         if named:
             pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("singular_pronouns"))) + r")\b", re.IGNORECASE)
             return pattern.sub(f"your {named[0]}", words)
@@ -307,9 +307,9 @@ class FollowUpEdits:
         changed = apply_edit(edit, shown, least_motion=0.0)
         if changed is not None:
             return changed
-        said, wanted = change_words(words), directions(words)
+        said, wanted, so = change_words(words), directions(words), already_so(edit, shown)
         saying = [row for row in near if said & self._phrasings.change_words_of(row)]
-        if saying[:1] == near[:1] and already_so(edit, shown):  # "arms out wider" when they are out
+        if saying[:1] == near[:1] and so:  # "arms out wider" when they are out
             return shown
         # the nearest does not fit: the next other edit whose phrasing says a word of change the
         # follow-up says and no direction against its own ("now bend your knees a little" is
@@ -320,7 +320,7 @@ class FollowUpEdits:
             other = self._phrasings.phrasings[row][0]
             if other.name != edit.name and not conflicting(wanted, self._phrasings.directions_of(row)):
                 return apply_edit(other, shown, least_motion=0.0)
-        return shown if already_so(edit, shown) else None  # "higher!" (nearest "Hands up high!") when they are up
+        return shown if so else None  # "higher!" (nearest "Hands up high!") when they are up
 
     def _clause_edits(self, shown: Pose, pieces: Sequence[str], similarity: np.ndarray) -> Pose | None:
         """`shown` changed by the edits of two or more clauses (`pieces`, their phrasings'

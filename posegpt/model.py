@@ -36,7 +36,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
 import torch
 import torch.nn as nn
@@ -399,6 +399,17 @@ class PersonPointer(nn.Module):
             return query @ keys.T * self.scale
 
 
+class _ShownEdit(NamedTuple):
+    """The last `PoseGPT._edited_shown_pose` read, kept for the same conversation, bank, config and encoder."""
+
+    bank: PoseBank | None
+    config: PoseGPTConfig
+    encoder: Any
+    turns: list[tuple[str, str]]
+    edited: Pose | None  # the pose shown, changed as the follow-up asks (None: no edit fits)
+    shown: Pose
+
+
 @dataclass
 class PoseGPTOutput:
     loss: torch.Tensor  # total = ce + λ·pose + μ·joints
@@ -496,8 +507,7 @@ class PoseGPT(nn.Module):
         self.pose_bank: PoseBank | None = None
         self._request_encoder: Any = None
         self._follow_up_edits: FollowUpEdits | None = None  # made on first use
-        # the last `_edited_shown_pose` read: (bank, config, encoder, the conversation's turns, its pose)
-        self._last_edit: tuple[Any, ...] | None = None
+        self._last_edit: _ShownEdit | None = None  # the last `_edited_shown_pose` read
         self._body_words: BodyWords | None = None  # made on first use
         self._asked_edits: AskedEdits | None = None  # made on first use
         # Whether a text-only turn asks for a pose (posegpt.intent; intent_gate.safetensors in the
@@ -836,9 +846,9 @@ class PoseGPT(nn.Module):
 
         turns = [role_and_content(message) for message in messages]
         last_edit = self._last_edit
-        if (last_edit is not None and last_edit[0] is self.pose_bank and last_edit[1] == self.config
-                and last_edit[2] is self._request_encoder and last_edit[3] == turns):
-            return last_edit[4]
+        if (last_edit is not None and last_edit.bank is self.pose_bank and last_edit.config == self.config
+                and last_edit.encoder is self._request_encoder and last_edit.turns == turns):
+            return last_edit.edited
         last = max((i for i, (role, content) in enumerate(turns) if role == "assistant" and POSE_TOKEN in content), default=None)
         if last is None or last == 0 or turns[last - 1][0] != "user":
             return None
@@ -849,7 +859,7 @@ class PoseGPT(nn.Module):
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
         edited = self._follow_up_edits.edited(shown, asked_change(query.words, earlier))
-        self._last_edit = (self.pose_bank, self.config, self._request_encoder, turns, edited, shown)
+        self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown)
         return edited
 
     def edited_from(self, messages: Sequence[Any]) -> Pose | None:
@@ -861,7 +871,7 @@ class PoseGPT(nn.Module):
         query = bank_query(messages)
         if not query.follow_up or self._edited_shown_pose(messages, query) is None:
             return None
-        return self._last_edit[5] if self._last_edit is not None else None
+        return self._last_edit.shown if self._last_edit is not None else None
 
     def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that

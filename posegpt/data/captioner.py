@@ -1064,8 +1064,8 @@ def _merge_same_part(clauses: list[_Clause]) -> list[_Clause]:
     return merged
 
 
-def _said_fact(code: Posecode) -> tuple[str, str, str | None]:
-    """A posecode as a fact a description may say: topic, value and side."""
+def posecode_fact(code: Posecode) -> tuple[str, str, str | None]:
+    """What a posecode says (topic, value, side), without how much it defines the pose or its measure."""
     return code.topic, code.value, code.side
 
 
@@ -1132,9 +1132,9 @@ class Captioner:
         "Head facing left, feet apart, arms raised above head." — true, but silent on the lean."""
         if before is None:
             return min((d.text for d in self.describe_with_posecodes(pose, 2, styles=self.SAID_STYLES)), key=len)
-        had = {_said_fact(code) for code in _aggregate(_codes_of(_bodies(before)[0]))}
+        had = {posecode_fact(code) for code in _aggregate(compute_posecodes(before))}
         choices = self.describe_with_posecodes(pose, self.SAID_CHOICES, styles=self.SAID_STYLES)
-        return max(choices, key=lambda d: (sum(_said_fact(code) not in had for code in d.posecodes), -len(d.text))).text
+        return max(choices, key=lambda d: (sum(posecode_fact(code) not in had for code in d.posecodes), -len(d.text))).text
 
     def describe_batch(self, poses: Pose, n: int = 3) -> list[list[str]]:
         """``describe`` for every pose of a batch (faster: one forward-kinematics pass)."""
