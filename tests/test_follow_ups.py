@@ -238,3 +238,55 @@ def test_words_for_both_sides_prefer_an_edit_that_names_no_side():
     # an edit that moves one side's pose to the other is one-sided too: "both hands" is not "the other hand"
     other = row["Now use the other hand."]
     assert abs(less[other, 0] - ONE_SIDE_FOR_BOTH_PENALTY) < 1e-5
+
+
+def test_words_naming_one_side_and_no_change_ask_the_change_asked_before():
+    from posegpt.follow_ups import asked_change, with_earlier_change
+
+    assert with_earlier_change("and the left arm too", ["raise your right arm"]) == "raise and the left arm too"
+    assert asked_change("and the left arm too", ["raise your right arm"]) == "raise the left arm too"
+    assert with_earlier_change("now the other arm", ["raise your right arm"]) == "now the other arm"  # no side named
+
+
+def test_polite_words_and_a_state_kept_are_left_out_of_what_a_follow_up_asks():
+    from posegpt.follow_ups import asked_change, without_kept
+
+    assert asked_change("hands down please", ["arms out like a T"]) == "hands down"
+    assert without_kept("arms up while you're down there") == "arms up"
+    assert without_kept("raise your arms while bending your knees") == "raise your arms while bending your knees"  # a part
+    assert without_kept("while you're at it") == "while you're at it"  # nothing would be left
+
+
+def test_a_pronoun_no_request_explains_is_read_from_the_reply_that_showed_the_pose():
+    from posegpt.follow_ups import asked_change
+
+    shown = "Arms straight out to the sides, feet together: "
+    assert asked_change("bring them in front of you", ["do a t pose"], shown) == "bring your arms in front of you"
+    assert asked_change("bring them in front of you", ["hands on your hips"], shown) == "bring your hands in front of you"  # the request first
+
+
+def test_a_phrasing_naming_other_body_regions_only_is_less_near_and_one_saying_the_change_nearer():
+    from posegpt.follow_ups import REGION_PENALTY, SHARED_CHANGE_BONUS, EditPhrasings, body_regions
+
+    assert body_regions("tilt your head down") == {"head"} and body_regions("Tilt your upper body back.") == {"trunk"}
+    assert body_regions("left hand on your hip") == {"arm", "leg"} and body_regions("now sit down") == frozenset()
+    phrasings = EditPhrasings(WordEmbedder())
+    texts = ["tilt your head down"]
+    cosine = phrasings._embedded() @ phrasings._encoder.encode(texts).T  # (R, 1)
+    row = {request: row for row, (_, request) in enumerate(phrasings.phrasings)}
+    plain, bonus = phrasings.similarity(texts) - cosine, phrasings.similarity(texts, shared_bonus=True) - cosine
+    trunk, head = row["Tilt your upper body back."], row["Lower your head."]
+    assert abs(plain[trunk, 0] + REGION_PENALTY) < 1e-5 and abs(plain[head, 0]) < 1e-5
+    assert abs(bonus[trunk, 0] - (SHARED_CHANGE_BONUS - REGION_PENALTY)) < 1e-5  # it says "tilt" too
+    assert abs(bonus[head, 0]) < 1e-5
+
+
+def test_elbows_bend_and_a_raised_foot_comes_down():
+    edits = FollowUpEdits(WordEmbedder())
+    bent = edits.edited(named_pose("stand"), "Bend your elbows.")
+    assert bent is not None and run_checks(bent, ["elbows_bent"])["elbows_bent"]
+    assert not run_checks(named_pose("stand"), ["elbows_bent"])["elbows_bent"]
+    one_leg = named_pose("stand_on_left_leg")  # the right foot raised
+    down = edits.edited(one_leg, "Stand on both feet.")
+    assert down is not None and run_checks(down, ["upright_standing"])["upright_standing"]
+    assert not run_checks(down, ["right_foot_raised"])["right_foot_raised"]

@@ -652,6 +652,20 @@ def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     assert not model.asks_for_edit([user("raise both arms")])  # no pose shown before
 
 
+def test_a_follow_up_edit_of_one_side_is_not_turned_to_the_side_its_words_name(folder):
+    from posegpt.eval.checks import run_checks
+    from posegpt.pose import Pose
+
+    # "drop your left arm" with both up leaves the RIGHT one raised: the words' "left" must not
+    # mirror the edited pose to put a raised arm on the left
+    model, _ = _answering_from_bank(folder, ["arms up", "arms up\nnow lower your left arm"], ["arms_up", "stand"],
+                                    [False, True], bank_edits=True)
+    asked = [_user("arms up"), _assistant("Up: <POSE>"), _user("now lower your left arm")]
+    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
+    checks = run_checks(pose, ["right_wrist_above_head", "left_wrist_above_shoulder"])
+    assert checks == {"right_wrist_above_head": True, "left_wrist_above_shoulder": False}, checks
+
+
 def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
     from posegpt.engine import WORDS_BEFORE_OWED_POSE
     from posegpt.retrieval import PoseBank

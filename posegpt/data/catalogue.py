@@ -685,7 +685,7 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
 
 def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
-    word_lists = ("not_a_change", "plural_pronouns", "singular_pronouns", "whole_body_verbs", "causatives", "person_pronouns", "new_people", "person_nouns", "indefinite_articles", "keep_words", "filler_words", "question_words")
+    word_lists = ("not_a_change", "plural_pronouns", "singular_pronouns", "whole_body_verbs", "causatives", "person_pronouns", "new_people", "person_nouns", "indefinite_articles", "keep_words", "filler_words", "question_words", "head_words", "trunk_words", "state_words")
     top = file.record(data, "", 1, ("relative", *word_lists))
     relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
     return {"relative": relative, **{key: _single_words(file, top.texts(key, allowed=()), key, top.at(key)[2]) for key in word_lists}}
