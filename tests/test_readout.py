@@ -666,6 +666,25 @@ def test_a_follow_up_edit_of_one_side_is_not_turned_to_the_side_its_words_name(f
     assert checks == {"right_wrist_above_head": True, "left_wrist_above_shoulder": False}, checks
 
 
+def test_among_poses_that_cover_the_words_alike_the_plainest_comes_first(folder, monkeypatch):
+    import posegpt.model as model_module
+    from posegpt.model import plain_distance
+
+    assert float(plain_distance(named_pose("stand"))[0]) < 1e-4
+    assert float(plain_distance(named_pose("overhead_squat"))[0]) > float(plain_distance(named_pose("squat"))[0])
+    # the nearer request's squat has the arms overhead; "squat" says nothing of the arms
+    model, rotations = _answering_from_bank(folder, ["squat", "squat down"], ["overhead_squat", "squat"], [False, False],
+                                            bank_body_words=True, bank_asked_edits=False)
+    monkeypatch.setattr(model_module, "BANK_SIMILARITY_WEIGHT", 0.0)  # the words alone: both squat alike
+    asked = [_user("squat")]
+    first = {}
+    for weight in (0.0, 0.5):
+        monkeypatch.setattr(model_module, "PLAIN_POSE_WEIGHT", weight)
+        first[weight] = model.bank_poses(asked, count=1)[0]
+    assert torch.allclose(first[0.0], rotations[0], atol=2e-2)  # a tie: the nearer request's
+    assert torch.allclose(first[0.5], rotations[1], atol=2e-2)  # the plainer
+
+
 def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
     from posegpt.engine import WORDS_BEFORE_OWED_POSE
     from posegpt.retrieval import PoseBank
