@@ -44,6 +44,12 @@ EDIT_SIMILARITY = 0.5
 # "your arms") and neither side: "now raise both hands over your head" was 0.72 near "Now raise
 # your right arm." and 0.71 near "Raise both arms." (the encoder is side-blind).
 ONE_SIDE_FOR_BOTH_PENALTY = 0.1
+# … and one that says both of a pair ("Bring your hands down.") to words that name one side
+# ("bring your right hand down"; `posegpt.sides.says_both_sides`).
+BOTH_FOR_ONE_SIDE_PENALTY = 0.1
+# How much less similar a phrasing is that names the other side than the words name ("look to your
+# right" was as near "Look to your left.": the encoder is side-blind).
+OTHER_SIDE_PENALTY = 0.1
 # How much less similar a phrasing is that names body parts of other regions only than the words
 # do (arm, leg, head, trunk: `body_regions`): "tilt your head down" was 0.68 near "Tilt your upper
 # body back." and "flex your elbows a bit" 0.62 near "Bend your knees a bit, …".
@@ -192,12 +198,15 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     (`means_the_people`: "have them sit"), or no earlier request names a pair's part ("arms",
     "both hands", "feet": `posegpt.sides.pair_words`; the first one it names, the part that
     acts: "hands on your hips" → "hands"). A singular pronoun said with a direction is read as
-    one part with its side (`_with_sided_part`: "lower it" after "raise your left arm")."""
+    one part with its side (`_with_sided_part`: "lower it" after "raise your left arm"), and
+    "the left / right one" as that side's part of the pair named (`_with_sided_one`)."""
     lowered = words.lower()
     said = set(_WORD.findall(lowered))
     parts = body_part_words()
     if said & parts:
         return words
+    if _SIDED_ONE.search(words):
+        return _with_sided_one(words, earlier)
     if said & _listed("singular_pronouns") and directions(words):
         return _with_sided_part(words, earlier)
     if not said & _listed("plural_pronouns") or means_the_people(lowered):
@@ -207,6 +216,24 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
         if found:
             pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("plural_pronouns"))) + r")\b", re.IGNORECASE)
             return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
+    return words
+
+
+_SIDED_ONE = re.compile(r"\b(?:the\s+)?(left|right)\s+one\b", re.IGNORECASE)
+
+
+def _with_sided_one(words: str, earlier: Sequence[str]) -> str:
+    """`words` with "the left / right one" put back as that side's part of the pair the latest of
+    the `earlier` requests names, or one of ("raise the right one" after "hands on your hips" →
+    "raise your right hand"; "point the right one ahead" after "raise your left arm"); unchanged
+    when none does. Why: "now raise the right one over your
+    head" was nearest "Turn your head to the right."."""
+    singular = {("foot" if pair == "feet" else pair.removesuffix("s")): pair for pair in pair_words()}
+    for request in reversed(earlier):
+        found = [word for word in _WORD.findall(request.lower()) if word in pair_words() or word in singular]
+        if found:
+            part = found[0] if found[0] in singular else next(one for one, pair in singular.items() if pair == found[0])
+            return _SIDED_ONE.sub(lambda match: f"your {match.group(1).lower()} {part}", words)
     return words
 
 
@@ -265,6 +292,8 @@ class EditPhrasings:
         self._one_sided = np.array([named_side(request) is not None or edit.apply_mirrors
                                     for edit, request in self.phrasings], dtype=np.float32)  # (R,)
         self._regions = [body_regions(request) for _, request in self.phrasings]
+        self._sides = [named_side(request) for _, request in self.phrasings]
+        self._both = np.array([says_both_sides(request) for _, request in self.phrasings], dtype=np.float32)  # (R,)
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
         self._lock = threading.Lock()
 
@@ -277,7 +306,9 @@ class EditPhrasings:
     def similarity(self, texts: Sequence[str], shared_bonus: bool = False) -> np.ndarray:
         """(R, T): each phrasing's cosine with each of `texts`, `DIRECTION_PENALTY` less where the
         phrasing says a direction conflicting with the text's, `ONE_SIDE_FOR_BOTH_PENALTY` less
-        for a one-sided phrasing when the text names both sides, `REGION_PENALTY` less where
+        for a one-sided phrasing when the text names both sides (`BOTH_FOR_ONE_SIDE_PENALTY` for
+        the converse), `OTHER_SIDE_PENALTY` less for one
+        naming the other side than the text, `REGION_PENALTY` less where
         phrasing and text name parts of different body regions only, and with `shared_bonus`
         (follow-ups) `SHARED_CHANGE_BONUS` more where they share a word of change."""
         from posegpt.asked_edits import change_words
@@ -292,8 +323,12 @@ class EditPhrasings:
                              dtype=np.float32).reshape(cosine.shape)  # (R, T)
         shared = np.array([[bool(theirs & ours) for ours in changes] for theirs in self._change],
                           dtype=np.float32).reshape(cosine.shape)  # (R, T)
+        sides = [named_side(text) for text in texts]
+        other_side = np.array([[bool(theirs and ours and theirs != ours) for ours in sides] for theirs in self._sides],
+                              dtype=np.float32).reshape(cosine.shape)  # (R, T)
+        one_side = np.array([side is not None for side in sides], dtype=np.float32)  # (T,)
         return (cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
-                - REGION_PENALTY * elsewhere + SHARED_CHANGE_BONUS * shared_bonus * shared)
+                - BOTH_FOR_ONE_SIDE_PENALTY * self._both[:, None] * one_side[None, :] - OTHER_SIDE_PENALTY * other_side - REGION_PENALTY * elsewhere + SHARED_CHANGE_BONUS * shared_bonus * shared)
 
     def change_words_of(self, row: int) -> frozenset[str]:
         """The words of the phrasing at `row` that may say what to do (`posegpt.asked_edits.change_words`)."""

@@ -290,3 +290,40 @@ def test_elbows_bend_and_a_raised_foot_comes_down():
     down = edits.edited(one_leg, "Stand on both feet.")
     assert down is not None and run_checks(down, ["upright_standing"])["upright_standing"]
     assert not run_checks(down, ["right_foot_raised"])["right_foot_raised"]
+
+
+def test_a_phrasing_naming_the_other_side_or_both_is_less_near_to_words_naming_one_side():
+    from posegpt.follow_ups import BOTH_FOR_ONE_SIDE_PENALTY, OTHER_SIDE_PENALTY, EditPhrasings
+
+    phrasings = EditPhrasings(WordEmbedder())
+    texts = ["bring your right hand down"]
+    less = phrasings._embedded() @ phrasings._encoder.encode(texts).T - phrasings.similarity(texts)  # (R, 1)
+    row = {request: row for row, (_, request) in enumerate(phrasings.phrasings)}
+    assert abs(less[row["Drop your right hand."], 0]) < 1e-5
+    assert abs(less[row["Drop your left hand."], 0] - OTHER_SIDE_PENALTY) < 1e-5
+    assert abs(less[row["Bring your hands down."], 0] - BOTH_FOR_ONE_SIDE_PENALTY) < 1e-5
+
+
+def test_the_left_or_right_one_is_that_side_of_the_part_named_before():
+    from posegpt.follow_ups import with_referent
+
+    assert with_referent("now raise the right one", ["hands on your hips"]) == "now raise your right hand"
+    assert with_referent("point the left one ahead", ["raise your right arm"]) == "point your left arm ahead"
+    assert with_referent("lift the right one", ["stand tall", "bend your knees"]) == "lift your right knee"
+    assert with_referent("the right one", ["stand tall"]) == "the right one"  # no part to read
+
+
+def test_one_arm_points_forward_and_the_head_turns_to_a_side():
+    edits = FollowUpEdits(WordEmbedder())
+    stand = named_pose("stand")
+    ahead = edits.edited(stand, "Point your right arm forward.")
+    assert ahead is not None
+    assert run_checks(ahead, ["right_arm_forward", "left_arm_forward"]) == {"right_arm_forward": True, "left_arm_forward": False}
+    left = edits.edited(stand, "Look to your left.")
+    assert left is not None
+    face = left.rotation_matrices()[0]  # (24, 3, 3)
+    from posegpt.pose import SMPL_JOINT_NAMES
+
+    neck, head = SMPL_JOINT_NAMES.index("neck"), SMPL_JOINT_NAMES.index("head")
+    facing = face[neck] @ face[head] @ torch.tensor([0.0, 0.0, 1.0])
+    assert float(facing[0]) > 0.5  # towards +x, the person's left
