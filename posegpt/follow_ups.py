@@ -73,6 +73,7 @@ def _listed(key: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _region_words() -> dict[str, frozenset[str]]:
+    """Each body region's part words: the arm's and leg's of sides.yaml, the head's and trunk's of asked_edits.yaml."""
     from posegpt.data.catalogue import load
 
     groups = load("sides")["groups"]
@@ -228,12 +229,14 @@ def _with_sided_one(words: str, earlier: Sequence[str]) -> str:
     "raise your right hand"; "point the right one ahead" after "raise your left arm"); unchanged
     when none does. Why: "now raise the right one over your
     head" was nearest "Turn your head to the right."."""
-    singular = {("foot" if pair == "feet" else pair.removesuffix("s")): pair for pair in pair_words()}
+    def one_of(part: str) -> str:  # "hands" → "hand", "feet" → "foot"; a singular part as it is
+        return "foot" if part == "feet" else part.removesuffix("s") if part in pair_words() else part
+
+    singulars = {one_of(pair) for pair in pair_words()}
     for request in reversed(earlier):
-        found = [word for word in _WORD.findall(request.lower()) if word in pair_words() or word in singular]
+        found = [word for word in _WORD.findall(request.lower()) if word in pair_words() or word in singulars]
         if found:
-            part = found[0] if found[0] in singular else next(one for one, pair in singular.items() if pair == found[0])
-            return _SIDED_ONE.sub(lambda match: f"your {match.group(1).lower()} {part}", words)
+            return _SIDED_ONE.sub(lambda match: f"your {match.group(1).lower()} {one_of(found[0])}", words)
     return words
 
 
@@ -327,8 +330,11 @@ class EditPhrasings:
         other_side = np.array([[bool(theirs and ours and theirs != ours) for ours in sides] for theirs in self._sides],
                               dtype=np.float32).reshape(cosine.shape)  # (R, T)
         one_side = np.array([side is not None for side in sides], dtype=np.float32)  # (T,)
-        return (cosine - DIRECTION_PENALTY * conflicts - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
-                - BOTH_FOR_ONE_SIDE_PENALTY * self._both[:, None] * one_side[None, :] - OTHER_SIDE_PENALTY * other_side - REGION_PENALTY * elsewhere + SHARED_CHANGE_BONUS * shared_bonus * shared)
+        return (cosine - DIRECTION_PENALTY * conflicts
+                - ONE_SIDE_FOR_BOTH_PENALTY * self._one_sided[:, None] * both[None, :]
+                - BOTH_FOR_ONE_SIDE_PENALTY * self._both[:, None] * one_side[None, :]
+                - OTHER_SIDE_PENALTY * other_side - REGION_PENALTY * elsewhere
+                + SHARED_CHANGE_BONUS * shared_bonus * shared)
 
     def change_words_of(self, row: int) -> frozenset[str]:
         """The words of the phrasing at `row` that may say what to do (`posegpt.asked_edits.change_words`)."""
