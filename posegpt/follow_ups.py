@@ -32,7 +32,7 @@ import numpy as np
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
-from posegpt.sides import SIDES, body_part_words, pair_words, says_both_sides
+from posegpt.sides import SIDES, body_part_words, pair_words, part_groups, says_both_sides
 
 if TYPE_CHECKING:
     from posegpt.data.conversations import Edit
@@ -71,21 +71,19 @@ def _listed(key: str) -> frozenset[str]:
     return frozenset(load("asked_edits")[key])
 
 
-@lru_cache(maxsize=1)
-def _region_words() -> dict[str, frozenset[str]]:
-    """Each body region's part words: the arm's and leg's of sides.yaml, the head's and trunk's of asked_edits.yaml."""
-    from posegpt.data.catalogue import load
-
-    groups = load("sides")["groups"]
-    return {"arm": frozenset(groups["arm"]["parts"]), "leg": frozenset(groups["leg"]["parts"]),
-            "head": _listed("head_words"), "trunk": _listed("trunk_words")}
+@lru_cache(maxsize=None)
+def _listed_pattern(key: str) -> re.Pattern[str]:
+    """Any one word of the `_listed` word list `key`, as a whole word, any case."""
+    return re.compile(r"\b(?:" + "|".join(sorted(_listed(key))) + r")\b", re.IGNORECASE)
 
 
 def body_regions(words: str) -> frozenset[str]:
-    """The body regions ("arm", "leg", "head", "trunk") whose parts `words` name
-    (catalogues/sides.yaml groups, asked_edits.yaml head_words / trunk_words)."""
+    """The body regions ("arm", "leg", "head", "trunk") whose parts `words` name (an arm's or a
+    leg's part: `posegpt.sides.part_groups`; asked_edits.yaml head_words / trunk_words)."""
     said = set(_WORD.findall(words.lower()))
-    return frozenset(region for region, parts in _region_words().items() if said & parts)
+    groups = part_groups()
+    limbs = {groups[word] for word in said if word in groups}
+    return frozenset(limbs | {region for region in ("head", "trunk") if said & _listed(f"{region}_words")})
 
 
 def asked_change(words: str, earlier: Sequence[str], shown_words: str = "") -> str:
@@ -182,8 +180,8 @@ def without_kept(words: str) -> str:
     when every clause would be."""
     from posegpt.body_words import clauses
 
-    state = re.search(r"\b(?:" + "|".join(sorted(_listed("state_words"))) + r")\b(.*)$", words, re.IGNORECASE)
-    if state and not body_regions(state.group(1)) and words[:state.start()].strip():
+    state = _listed_pattern("state_words").search(words)
+    if state and not body_regions(words[state.end():]) and words[:state.start()].strip():
         words = words[:state.start()].rstrip(" ,")  # "arms up while you're down there" → "arms up"
     pieces = clauses(words)
     kept = [piece for piece in pieces if (_WORD.findall(piece.lower()) or [""])[0] not in _listed("keep_words")]
@@ -215,8 +213,7 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     for request in reversed(earlier):
         found = [word for word in _WORD.findall(request.lower()) if word in pair_words()]
         if found:
-            pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("plural_pronouns"))) + r")\b", re.IGNORECASE)
-            return pattern.sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
+            return _listed_pattern("plural_pronouns").sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
     return words
 
 
@@ -249,8 +246,7 @@ def _with_sided_part(words: str, earlier: Sequence[str]) -> str:
         said = _WORD.findall(request.lower())
         named = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in SIDES and part in parts]
         if named:
-            pattern = re.compile(r"\b(?:" + "|".join(sorted(_listed("singular_pronouns"))) + r")\b", re.IGNORECASE)
-            return pattern.sub(f"your {named[0]}", words)
+            return _listed_pattern("singular_pronouns").sub(f"your {named[0]}", words)
     return words
 
 

@@ -35,6 +35,7 @@ import json
 import os
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Sequence
 
@@ -432,13 +433,18 @@ class PoseGPTOutput:
     extras: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=1)
+def _plain_6d() -> torch.Tensor:
+    """(144,) the library's "stand" (arms down) in 6D, made once."""
+    from posegpt.data.named_poses import named_pose
+
+    return rotations_to_6d(named_pose("stand").rotation_matrices()[0].float())
+
+
 def plain_distance(poses: Pose) -> torch.Tensor:
     """(K,) how far each pose is from standing with the arms down (the library's "stand"): the
     mean absolute difference of their 6D rotations over the 24 joints."""
-    from posegpt.data.named_poses import named_pose
-
-    plain = rotations_to_6d(named_pose("stand").rotation_matrices()[0].float())  # (144,)
-    return (rotations_to_6d(poses.rotation_matrices().float()) - plain).abs().mean(-1)  # (K,)
+    return (rotations_to_6d(poses.rotation_matrices().float()) - _plain_6d()).abs().mean(-1)  # (K,)
 
 
 def pose_emitting_mask(input_ids: torch.Tensor, pose_token_id: int) -> torch.Tensor:

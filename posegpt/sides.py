@@ -56,6 +56,11 @@ def _tables() -> _SideWords:
                       frozenset(sides["support_words"]), frozenset(sides["determiners"]))
 
 
+def part_groups() -> dict[str, str]:
+    """Each word sides.yaml knows for an arm's or a leg's part → its group ("hands" → "arm")."""
+    return _tables().parts
+
+
 def body_part_words() -> frozenset[str]:
     """Every word sides.yaml knows for an arm's or a leg's part ("arm", "hands", "knees", ...)."""
     return frozenset(_tables().parts)
