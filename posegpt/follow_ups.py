@@ -370,7 +370,8 @@ class FollowUpEdits:
         already is as it makes it (`already_so`), the follow-up gets the pose as it is; else the
         next edit whose phrasing says such a word and no direction against the follow-up's is
         tried (the next edit is as often the opposite change, "lower your arms", as another
-        wording of the same), and failing that the pose as it is when it is already so. Words
+        wording of the same), then the next on the side the words name, and failing those the
+        pose as it is when it is already so. Words
         whose clauses ask for different edits ("stand up and raise your arms") get each
         (`_clause_edits`)."""
         from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
@@ -400,10 +401,21 @@ class FollowUpEdits:
         # nearest "Bend your knees more.", which needs bent knees: "Bend your knees."; "now get up
         # off the chair" nearest "Now do that sitting on a chair.", which shares only where: "Now
         # stand up.")
+        # and when that does not fit either, the next such edit whose phrasing names the side the
+        # follow-up names, if it names one ("bend your knees but stay lying down": "Bend your knees
+        # more." needs bent knees, "Stay on your back and bend your knees." fits; "lower your
+        # right hand" with both hands on the hips is not "Lower your arms.")
+        side, tried = named_side(words), {edit.name}
         for row in saying:
             other = self._phrasings.phrasings[row][0]
-            if other.name != edit.name and not conflicting(wanted, self._phrasings.directions_of(row)):
-                return apply_edit(other, shown, least_motion=0.0)
+            if other.name in tried or conflicting(wanted, self._phrasings.directions_of(row)):
+                continue
+            if len(tried) > 1 and side is not None and named_side(self._phrasings.phrasings[row][1]) != side:
+                continue
+            tried.add(other.name)
+            changed = apply_edit(other, shown, least_motion=0.0)
+            if changed is not None:
+                return changed
         return shown if so else None  # "higher!" (nearest "Hands up high!") when they are up
 
     def _clause_edits(self, shown: Pose, pieces: Sequence[str], similarity: np.ndarray) -> Pose | None:

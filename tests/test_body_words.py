@@ -81,6 +81,8 @@ def test_words_saying_conflicting_directions_contradict_each_other():
     assert conflicting(directions("stretch both arms up"), directions("arms stretched forward at shoulder height"))
     assert conflicting(directions("lean way back"), directions("torso leaning forward"))
     assert conflicting(directions("feet apart"), directions("feet together"))
+    # a waving hand is up, a hand in a pocket down
+    assert conflicting(directions("wave with your right hand"), directions("right hand in pocket"))
     # a wording that says both directions, or a clause that asks for both, contradicts nothing
     assert not conflicting(directions("arms up"), directions("arms raised up and forward"))
     assert not conflicting(directions("arms up and forward"), directions("arms stretched forward"))
@@ -174,6 +176,7 @@ def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     assert "legs apart" in posecode_phrases(Posecode("feet", "apart", None))
     assert "arms out" in posecode_phrases(Posecode("arm", "side", "both"))  # "arms out" is sideways, not forward
     assert "stand on one leg" in posecode_phrases(Posecode("posture", "standing_one_leg", "left"))  # a posture's side is its support
+    assert "wave with right hand" in posecode_phrases(Posecode("hand_height", "head_level", "right"))  # a waving hand is by the head
 
 
 def test_a_clause_that_only_names_a_part_is_not_body_words():

@@ -327,3 +327,30 @@ def test_one_arm_points_forward_and_the_head_turns_to_a_side():
     neck, head = SMPL_JOINT_NAMES.index("neck"), SMPL_JOINT_NAMES.index("head")
     facing = face[neck] @ face[head] @ torch.tensor([0.0, 0.0, 1.0])
     assert float(facing[0]) > 0.5  # towards +x, the person's left
+
+
+def test_a_body_bent_forward_straightens_up_and_one_on_its_back_bends_its_knees_or_sits_up():
+    from posegpt.data.conversations import EDITS_BY_NAME, apply_edit
+
+    edits = FollowUpEdits(WordEmbedder())
+    folded = named_pose("touch_toes")
+    assert apply_edit(EDITS_BY_NAME["stand_up"], folded, least_motion=0.0) is None  # it stands up out of a seat
+    up = edits.edited(folded, "Now straighten up.")
+    assert up is not None and run_checks(up, ["upright_standing"])["upright_standing"]
+    lying = named_pose("lie_on_back")
+    bent = edits.edited(lying, "Stay on your back and bend your knees.")
+    assert bent is not None and run_checks(bent, ["lying_on_back", "knees_bent"]) == {"lying_on_back": True, "knees_bent": True}
+    sat = edits.edited(lying, "Sit up from lying on your back.")
+    assert sat is not None and run_checks(sat, ["sitting"])["sitting"]
+
+
+def test_when_the_next_edit_does_not_fit_either_a_later_one_on_the_side_named_is_made():
+    edits = FollowUpEdits(WordEmbedder())
+    # "Bend your knees." and "Bend your knees more." need a body standing: the edit for a body on
+    # its back says "bend" too
+    bent = edits.edited(named_pose("lie_on_back"), "bend your knees")
+    assert bent is not None and run_checks(bent, ["lying_on_back", "knees_bent"]) == {"lying_on_back": True, "knees_bent": True}
+    # words naming one side do not get a later edit of both: the left hand stays on the hip
+    on_hips = named_pose("hands_on_hips")
+    lowered = edits.edited(on_hips, "lower your right hand")
+    assert lowered is None or run_checks(lowered, ["left_elbow_bent"])["left_elbow_bent"]

@@ -69,7 +69,7 @@ TEMPLATE_FAMILIES: dict[str, tuple[frozenset[str], Placeholders, int]] = {
 }
 #: Names edits.yaml may use; posegpt.data.conversations implements each of them.
 EDIT_VALIDATORS = ("arms_asymmetric", "legs_asymmetric", "pelvis_lower")
-EDIT_JOINT_GROUPS = ("both_arms", "both_legs", "head")
+EDIT_JOINT_GROUPS = ("both_arms", "both_legs", "head", "body")
 EDIT_CHECK_FIELDS = ("requires", "requires_any", "excludes", "achieves", "loses")
 #: Placeholders of the captioner's phrases.
 CAPTION_PLACEHOLDERS = frozenset({"p", "part", "side", "other", "sides"})

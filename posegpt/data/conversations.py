@@ -327,6 +327,9 @@ LEG_JOINTS = {side: tuple(f"{side}_{part}" for part in _LEG) for side in ("left"
 BOTH_ARMS = ARM_JOINTS["left"] + ARM_JOINTS["right"]
 BOTH_LEGS = ("pelvis",) + LEG_JOINTS["left"] + LEG_JOINTS["right"]
 HEAD_JOINTS = ("neck", "head")
+SPINE_JOINTS = ("spine1", "spine2", "spine3")
+# every joint below the neck: "straighten up" out of a forward fold stands the whole body as it stands
+BODY_JOINTS = BOTH_LEGS + SPINE_JOINTS + BOTH_ARMS
 _END_JOINTS = tuple(SMPL_JOINT_NAMES.index(j) for j in ("left_wrist", "right_wrist", "left_ankle", "right_ankle", "head"))
 
 
@@ -462,7 +465,7 @@ EDIT_VALIDATORS: dict[str, Callable[[Pose, Pose], bool]] = {
     "legs_asymmetric": _legs_asymmetric,
     "pelvis_lower": _pelvis_lower,
 }
-EDIT_JOINT_GROUPS: dict[str, tuple[str, ...]] = {"both_arms": BOTH_ARMS, "both_legs": BOTH_LEGS, "head": HEAD_JOINTS}
+EDIT_JOINT_GROUPS: dict[str, tuple[str, ...]] = {"both_arms": BOTH_ARMS, "both_legs": BOTH_LEGS, "head": HEAD_JOINTS, "body": BODY_JOINTS}
 
 
 def _edits() -> tuple[Edit, ...]:
