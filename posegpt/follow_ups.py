@@ -340,6 +340,10 @@ class EditPhrasings:
         """The direction groups the phrasing at `row` says (`posegpt.body_words.directions`)."""
         return self._said[row]
 
+    def side_of(self, row: int) -> str | None:
+        """The side the phrasing at `row` names, if one (`posegpt.body_words.named_side`)."""
+        return self._sides[row]
+
     def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit]]]:
         """Per clause of `pieces` (their `similarity`, (R, C)): the edits its `NEAREST_PHRASINGS`
         nearest phrasings ask for, nearest first, each phrasing at least `least` near and sharing
@@ -410,7 +414,7 @@ class FollowUpEdits:
             other = self._phrasings.phrasings[row][0]
             if other.name in tried or conflicting(wanted, self._phrasings.directions_of(row)):
                 continue
-            if len(tried) > 1 and side is not None and named_side(self._phrasings.phrasings[row][1]) != side:
+            if len(tried) > 1 and side is not None and self._phrasings.side_of(row) != side:  # past the first other
                 continue
             tried.add(other.name)
             changed = apply_edit(other, shown, least_motion=0.0)
