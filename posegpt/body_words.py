@@ -76,6 +76,8 @@ DIRECTION_PENALTY = 0.2
 NAME_CLAUSE = 0.9
 # The posecode topic of the body's posture (standing, balancing on one leg, kneeling on one knee ...).
 POSTURE_TOPIC = "posture"
+# The facts that say the whole body, not a limb: its posture and how its trunk bends or leans.
+WHOLE_BODY_TOPICS = frozenset({POSTURE_TOPIC, "torso", "torso_side"})
 # Clauses end at punctuation and at the words that join facts in a description.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b", re.IGNORECASE)
 _OTHER_SIDE = {"left": "right", "right": "left"}
@@ -205,17 +207,18 @@ class BodyWords:
         match, floor_unasked = judged
         return match.sum(1) - FLOOR_UNASKED_PENALTY * floor_unasked.float()
 
-    def matches(self, text: str, poses: Pose) -> torch.Tensor | None:
+    def matches(self, text: str, poses: Pose, topics: frozenset[str] | None = None) -> torch.Tensor | None:
         """(K, C) for K poses and the C clauses of `text` that some pose's fact matches at least
         `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
         `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
         `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
-        of `text` is about the body."""
-        judged = self._judged(text, poses)
+        of `text` is about the body. With `topics`, only the facts of those topics count
+        (`WHOLE_BODY_TOPICS`: does a clause ask for the body's posture or its trunk?)."""
+        judged = self._judged(text, poses, topics)
         return None if judged is None else judged[0]
 
-    def _judged(self, text: str, poses: Pose) -> tuple[torch.Tensor, torch.Tensor] | None:
+    def _judged(self, text: str, poses: Pose, topics: frozenset[str] | None = None) -> tuple[torch.Tensor, torch.Tensor] | None:
         """`matches` and (K,) whether each pose's posture is one of `FLOOR_POSTURES` that no clause
         of `text` matches `BODY_CLAUSE` or more; None when no clause is about the body."""
         pieces = clauses(text)
@@ -238,7 +241,10 @@ class BodyWords:
             return code_match[key]
 
         stated = stated_posecodes(poses)
-        matches = [torch.stack([matched(code) for code in codes]).max(0).values for codes in stated]  # K × (C,)
+        if topics is not None:
+            stated = [[code for code in codes if code.topic in topics] for codes in stated]
+        none = torch.full((len(pieces),), -1.0)  # (C,) for a pose with no fact of the topics
+        matches = [torch.stack([matched(code) for code in codes]).max(0).values if codes else none for codes in stated]  # K × (C,)
         match = torch.stack(matches)  # (K, C)
         bare = torch.tensor([names_a_part(piece) for piece in pieces])  # (C,)
         about_body = (match.max(0).values >= BODY_CLAUSE) & ~bare & ~self._names_a_pose(clause_vectors, matched)  # (C,)

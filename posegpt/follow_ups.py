@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 # A follow-up is an edit only when one of the edit's phrasings is at least this similar (cosine
 # of the sentence encoder; below it the nearest edit is about something else).
 EDIT_SIMILARITY = 0.5
+# A follow-up this near an edit's phrasing or nearer asks for that change whatever its words
+# say as a new request: "widen your stance" (0.88 near "Spread your feet wider.") keeps the rest
+# of the pose shown, while "bend over and touch your toes" (0.76 near "Bend your knees.") and
+# "next, get down on all fours" (0.64 near "Put your feet down.") say a new body.
+SURE_EDIT = 0.8
 # How much less similar a phrasing that names one side is to words that name both ("both hands",
 # "your arms") and neither side: "now raise both hands over your head" was 0.72 near "Now raise
 # your right arm." and 0.71 near "Raise both arms." (the encoder is side-blind).
@@ -364,6 +369,18 @@ class FollowUpEdits:
 
     def __init__(self, encoder: TextEmbedder) -> None:
         self._phrasings = EditPhrasings(encoder)
+
+    def sure(self, words: str) -> bool:
+        """Whether `words` surely ask for a change of the pose shown, as `edited` reads them: their
+        nearest edit phrasing is at least `SURE_EDIT` near, or that edit changes a pose relative to
+        itself (`catalogues/asked_edits.yaml` "relative": "lift the other leg instead" says no body
+        of its own). A follow-up an edit fits but not surely may ask for a new body instead
+        (`posegpt.model.PoseGPT` then compares the two)."""
+        from posegpt.data.catalogue import load
+
+        similarity = self._phrasings.similarity([words], shared_bonus=True)[:, 0]  # (R,)
+        nearest = int(np.argmax(similarity))
+        return bool(similarity[nearest] >= SURE_EDIT) or self._phrasings.phrasings[nearest][0].name in load("asked_edits")["relative"]
 
     def edited(self, shown: Pose, words: str) -> Pose | None:
         """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing; None

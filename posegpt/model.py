@@ -415,8 +415,9 @@ class _ShownEdit(NamedTuple):
     config: PoseGPTConfig
     encoder: Any
     turns: list[tuple[str, str]]
-    edited: Pose | None  # the pose shown, changed as the follow-up asks (None: no edit fits)
+    edited: Pose | None  # the pose shown, changed as the follow-up asks (None: no edit fits, or a new body fits better)
     shown: Pose
+    fresh: bool  # the follow-up's own words, as a new request, say a body an edit of the shown one does not
 
 
 @dataclass
@@ -769,7 +770,7 @@ class PoseGPT(nn.Module):
         edited = self._edited_shown_pose(messages, query) if follow_up and self.config.bank_edits else None
         if follow_up and edited is None and self.config.bank_fresh_requests:
             own_words = [{"role": "user", "content": asked}]  # a new request, by its own words
-            if self._reads_as_fresh(text, asked):
+            if self._edit_gave_way(messages) or self._reads_as_fresh(text, asked):
                 return self.bank_poses(own_words, count)
             fresh = self.bank_poses(own_words, count)  # (n, 24, 3, 3)
             if self._fresh_covers_more(text, asked, fresh[0]):
@@ -829,7 +830,8 @@ class PoseGPT(nn.Module):
         """Whether the conversation's last message is a follow-up that one of the training edits
         makes to the pose shown before it (`bank_edits`, `posegpt.follow_ups`: its words near an
         edit's phrasing, the edit fitting the pose): such a message asks for a pose whatever the
-        intent gate says ("ok now bring them down" read as small talk got "No, no."); a question
+        intent gate says ("ok now bring them down" read as small talk got "No, no."), and so does
+        one an edit fits that asks for a new body instead (`_fresh_beats_edit`); a question
         that wants words ("what muscles does that stretch?", `posegpt.follow_ups.asks_for_words`)
         is left to the gate."""
         if self.pose_bank is None or not (self.config.bank_answers and self.config.bank_edits and self.pose_bank.has_follow_ups):
@@ -837,7 +839,8 @@ class PoseGPT(nn.Module):
         from posegpt.follow_ups import asks_for_words
 
         query = bank_query(messages)
-        return query.follow_up and not asks_for_words(query.words) and self._edited_shown_pose(messages, query) is not None
+        return (query.follow_up and not asks_for_words(query.words)
+                and (self._edited_shown_pose(messages, query) is not None or self._edit_gave_way(messages)))
 
     def _reads_as_fresh(self, text: str, asked: str) -> bool:
         """Whether a follow-up's own words `asked` are at least as near the bank's nearest first
@@ -888,9 +891,50 @@ class PoseGPT(nn.Module):
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
         earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
         shown_words = turns[last][1].replace(POSE_TOKEN, " ")  # the reply that showed it
-        edited = self._follow_up_edits.edited(shown, asked_change(query.words, earlier, shown_words))
-        self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown)
+        asked = asked_change(query.words, earlier, shown_words)
+        edited = self._follow_up_edits.edited(shown, asked)
+        fresh = (edited is not None and self.config.bank_fresh_requests and not self._follow_up_edits.sure(asked)
+                 and self._fresh_beats_edit(query.words, shown, edited))
+        edited = None if fresh else edited
+        self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown, fresh)
         return edited
+
+    def _edit_gave_way(self, messages: Sequence[Any]) -> bool:
+        """Whether `_edited_shown_pose` just found an edit for this conversation's follow-up and
+        dropped it for a new body (`_fresh_beats_edit`)."""
+        from posegpt.turns import role_and_content
+
+        last_edit = self._last_edit
+        return (last_edit is not None and last_edit.fresh and last_edit.bank is self.pose_bank
+                and last_edit.turns == [role_and_content(message) for message in messages])
+
+    def _fresh_beats_edit(self, asked: str, shown: Pose, edited: Pose) -> bool:
+        """Whether a follow-up that an edit fits, but not surely (`FollowUpEdits.sure`), asks for a
+        new body: the pose the bank answers its own words `asked` with as a first request covers
+        its body words (`posegpt.body_words`) by more than `FRESH_COVERS_MORE` than the shown pose
+        so `edited` does, a clause of the words says that pose's posture or trunk
+        (`WHOLE_BODY_TOPICS`: "now put your hands above your head" while sitting is no reason to
+        stand), and it is not in the posture of the pose `shown` when the edit changed that posture
+        ("now get up off the chair" finds a sitting body by its "chair"). "bend over and touch your
+        toes" after a wave is near the edit that bends the knees, and was answered with bent knees
+        and the hand still up."""
+        from posegpt.body_words import WHOLE_BODY_TOPICS
+        from posegpt.data.captioner import compute_posecodes
+
+        fresh = Pose.from_rotation_matrices(self.bank_poses([{"role": "user", "content": asked}], count=1)[:1].cpu())
+        words = self._body_word_scores()
+        scores = words.scores(asked, Pose.from_rotation_matrices(
+            torch.cat([fresh.rotation_matrices(), edited.rotation_matrices().cpu().to(fresh.rotation_matrices().dtype)])))  # (2,)
+        if scores is None or float(scores[0] - scores[1]) <= FRESH_COVERS_MORE:
+            return False
+        if words.matches(asked, fresh, topics=WHOLE_BODY_TOPICS) is None:
+            return False
+
+        def posture(pose: Pose) -> str | None:
+            return next((code.value for code in compute_posecodes(pose) if code.topic == "posture"), None)
+
+        before = posture(shown)
+        return not (posture(fresh) == before and posture(edited) != before)
 
     def edited_from(self, messages: Sequence[Any]) -> Pose | None:
         """The pose shown before a follow-up when the bank's first pose for it is that pose

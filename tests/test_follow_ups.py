@@ -354,3 +354,13 @@ def test_when_the_next_edit_does_not_fit_either_a_later_one_on_the_side_named_is
     on_hips = named_pose("hands_on_hips")
     lowered = edits.edited(on_hips, "lower your right hand")
     assert lowered is None or run_checks(lowered, ["left_elbow_bent"])["left_elbow_bent"]
+
+
+def test_words_near_an_edit_or_nearest_a_relative_one_surely_ask_for_a_change(monkeypatch):
+    import posegpt.follow_ups as follow_ups
+
+    edits = FollowUpEdits(WordEmbedder())
+    assert edits.sure("Bend your knees.")  # a phrasing's own words: cosine 1
+    monkeypatch.setattr(follow_ups, "SURE_EDIT", 1.5)  # no phrasing that near
+    assert not edits.sure("Bend your knees.")
+    assert edits.sure("Switch legs.")  # the other leg: a change relative to the pose shown, whatever its nearness

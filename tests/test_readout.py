@@ -619,6 +619,48 @@ def test_a_follow_up_whose_own_words_find_a_body_that_does_what_they_say_is_a_ne
     assert torch.allclose(model.bank_poses(asked, count=1)[0], rotations[2], atol=2e-2)
 
 
+def test_a_follow_up_an_edit_fits_is_answered_as_a_new_request_when_its_own_words_find_a_better_body(folder, monkeypatch):
+    from dataclasses import replace
+
+    from posegpt.follow_ups import FollowUpEdits
+
+    model, rotations = _answering_from_bank(
+        folder, ["wave with one hand", "bend over and touch your toes", "wave with one hand\nnow sit"],
+        ["wave_left_hand", "touch_toes", "stand"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
+    asked = [_user("wave with one hand"), _assistant("Hi: <POSE>"), _user("bend over and touch your toes")]
+    model.config = replace(model.config, bank_fresh_requests=False)
+    edited = model.bank_poses(asked, count=1)[0]  # (24, 3, 3): an edit of the wave
+    assert model.asks_for_edit(asked) and not torch.allclose(edited, rotations[1], atol=2e-2)
+    model.config = replace(model.config, bank_fresh_requests=True)
+    for better in (False, True):  # whether the words' own body beats the edit (`_fresh_beats_edit`)
+        # the words are not surely an edit (the word embedder finds "Bend your knees." near)
+        monkeypatch.setattr(FollowUpEdits, "sure", lambda self, words: False)
+        monkeypatch.setattr(PoseGPT, "_fresh_beats_edit", lambda self, asked, shown, edited: better)
+        model._last_edit = None
+        found = model.bank_poses(asked, count=1)[0]
+        assert torch.allclose(found, rotations[1] if better else edited, atol=2e-2)
+        assert (model.edited_from(asked) is None) == better  # the reply says the new body, not a change
+        assert model.asks_for_edit(asked)  # a pose either way, whatever the intent gate says
+    monkeypatch.setattr(FollowUpEdits, "sure", lambda self, words: True)  # an edit it surely asks for stays one
+    model._last_edit = None
+    assert torch.allclose(model.bank_poses(asked, count=1)[0], edited, atol=2e-2)
+
+
+def test_a_new_body_beats_an_edit_when_it_does_more_of_the_words_and_says_their_posture(folder):
+    from posegpt.pose import Pose
+
+    model, rotations = _answering_from_bank(
+        folder, ["wave with one hand", "kneel down"], ["wave_left_hand", "kneel_both_knees"], [False, False])
+    standing, kneeling = named_pose("stand"), named_pose("kneel_both_knees")
+    # "kneel down" answered as a request (kneeling) does its words; the wave edited to a plain stand does not
+    assert model._fresh_beats_edit("kneel down", named_pose("wave_left_hand"), standing)
+    assert not model._fresh_beats_edit("kneel down", named_pose("wave_left_hand"), kneeling)  # the edit does them as well
+    # an edit that got the body out of the shown posture is not undone by a body in that posture
+    assert not model._fresh_beats_edit("kneel down", kneeling, standing)
+    # words that say no posture or trunk ("wave with one hand": an arm) are no reason for a new body
+    assert not model._fresh_beats_edit("wave with one hand", kneeling, Pose.from_rotation_matrices(rotations[1:2]))
+
+
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     from dataclasses import replace
 
