@@ -95,7 +95,8 @@ BANK_SIMILARITY_WEIGHT = 1.0
 PLAIN_POSE_WEIGHT = 0.5
 # A follow-up no edit fits is answered as a fresh request when its own words' pose covers its
 # body words by more than this over the nearest training follow-up's pose (`posegpt.body_words`
-# units: a clause's match; measured on hand-written multi-turn requests, model card).
+# units: a clause's match; measured on hand-written multi-turn requests, model card); one an edit
+# fits but not surely, by more than this over the edited pose (`PoseGPT._fresh_beats_edit`).
 FRESH_COVERS_MORE = 0.1
 
 
@@ -921,10 +922,11 @@ class PoseGPT(nn.Module):
         from posegpt.body_words import WHOLE_BODY_TOPICS
         from posegpt.data.captioner import compute_posecodes
 
-        fresh = Pose.from_rotation_matrices(self.bank_poses([{"role": "user", "content": asked}], count=1)[:1].cpu())
+        fresh_rotations = self.bank_poses([{"role": "user", "content": asked}], count=1)[:1].cpu()  # (1, 24, 3, 3)
+        fresh = Pose.from_rotation_matrices(fresh_rotations)
+        both = torch.cat([fresh_rotations, edited.rotation_matrices().cpu().to(fresh_rotations.dtype)])  # (2, 24, 3, 3)
         words = self._body_word_scores()
-        scores = words.scores(asked, Pose.from_rotation_matrices(
-            torch.cat([fresh.rotation_matrices(), edited.rotation_matrices().cpu().to(fresh.rotation_matrices().dtype)])))  # (2,)
+        scores = words.scores(asked, Pose.from_rotation_matrices(both))  # (2,)
         if scores is None or float(scores[0] - scores[1]) <= FRESH_COVERS_MORE:
             return False
         if words.matches(asked, fresh, topics=WHOLE_BODY_TOPICS) is None:
