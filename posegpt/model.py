@@ -919,7 +919,7 @@ class PoseGPT(nn.Module):
         ("now get up off the chair" finds a sitting body by its "chair"). "bend over and touch your
         toes" after a wave is near the edit that bends the knees, and was answered with bent knees
         and the hand still up."""
-        from posegpt.body_words import WHOLE_BODY_TOPICS
+        from posegpt.body_words import POSTURE_TOPIC, WHOLE_BODY_TOPICS
         from posegpt.data.captioner import compute_posecodes
 
         fresh_rotations = self.bank_poses([{"role": "user", "content": asked}], count=1)[:1].cpu()  # (1, 24, 3, 3)
@@ -933,7 +933,7 @@ class PoseGPT(nn.Module):
             return False
 
         def posture(pose: Pose) -> str | None:
-            return next((code.value for code in compute_posecodes(pose) if code.topic == "posture"), None)
+            return next((code.value for code in compute_posecodes(pose) if code.topic == POSTURE_TOPIC), None)
 
         before = posture(shown)
         return not (posture(fresh) == before and posture(edited) != before)
