@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import torch
 
-from posegpt.body_words import BodyWords, clauses
+from posegpt.body_words import BodyWords, said_clauses
 from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
@@ -78,7 +78,7 @@ class AskedEdits:
 
     def asked(self, text: str) -> list[Edit]:
         """The edits the clauses of `text` ask for, the most asked first (by its phrasing's similarity)."""
-        pieces = clauses(text)
+        pieces = said_clauses(text)
         if not pieces:
             return []
         similarity = self._phrasings.similarity(pieces)  # (R, C), less for conflicting directions

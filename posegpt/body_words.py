@@ -78,8 +78,9 @@ NAME_CLAUSE = 0.9
 POSTURE_TOPIC = "posture"
 # The facts that say the whole body, not a limb: its posture and how its trunk bends or leans.
 WHOLE_BODY_TOPICS = frozenset({POSTURE_TOPIC, "torso", "torso_side"})
-# Clauses end at punctuation and at the words that join facts in a description.
-_CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b", re.IGNORECASE)
+# Clauses end at punctuation and at the words that join facts in a description; one also ends
+# before "without", which opens a clause that says what not to do (`negated`).
+_CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b|(?=\bwithout\b)", re.IGNORECASE)
 _OTHER_SIDE = {"left": "right", "right": "left"}
 _WORD = re.compile(r"[a-z]+")
 
@@ -135,6 +136,25 @@ def _part_words() -> frozenset[str]:
     table = load("sides")
     parts = {word for group in table["groups"].values() for word in group["parts"]}
     return frozenset(parts | set(table["determiners"]) | {"left", "right", "both", "a", "an"})
+
+
+@lru_cache(maxsize=1)
+def _negations() -> frozenset[str]:
+    return frozenset(load("asked_edits")["negations"])
+
+
+def negated(clause: str) -> bool:
+    """Whether the clause says what not to do: it opens with a negation (catalogues/asked_edits.yaml
+    `negations`: "don't stand up", "without bending your knees") or with "do not"."""
+    words = _WORD.findall(clause.lower())
+    return bool(words) and (words[0] in _negations() or words[:2] == ["do", "not"])
+
+
+def said_clauses(text: str) -> list[str]:
+    """The request's `clauses` that say what to do: without the `negated` ones. Why: the sentence
+    encoder hears "don't stand up" 0.73 near "Now stand up.", so matched as they are, such clauses
+    ask for what they forbid."""
+    return [piece for piece in clauses(text) if not negated(piece)]
 
 
 def names_a_part(clause: str) -> bool:
@@ -221,7 +241,7 @@ class BodyWords:
     def _judged(self, text: str, poses: Pose, topics: frozenset[str] | None = None) -> tuple[torch.Tensor, torch.Tensor] | None:
         """`matches` and (K,) whether each pose's posture is one of `FLOOR_POSTURES` that no clause
         of `text` matches `BODY_CLAUSE` or more; None when no clause is about the body."""
-        pieces = clauses(text)
+        pieces = said_clauses(text)
         if not pieces or len(poses) == 0:
             return None
         clause_vectors = torch.from_numpy(self.encoder.encode(pieces))  # (C, D)

@@ -47,8 +47,10 @@ EDIT_SIMILARITY = 0.5
 SURE_EDIT = 0.8
 # How much less similar a phrasing that names one side is to words that name both ("both hands",
 # "your arms") and neither side: "now raise both hands over your head" was 0.72 near "Now raise
-# your right arm." and 0.71 near "Raise both arms." (the encoder is side-blind).
-ONE_SIDE_FOR_BOTH_PENALTY = 0.1
+# your right arm." and 0.71 near "Raise both arms." (the encoder is side-blind). 0.1 left "put your
+# hands up" (in a squat) 0.75 near "Put your right hand up." and 0.71 near "Hands up high!"; 0.15
+# and 0.2 measured alike on the hand-written follow-ups and requests (bank alone, 2026-12-06).
+ONE_SIDE_FOR_BOTH_PENALTY = 0.15
 # … and one that says both of a pair ("Bring your hands down.") to words that name one side
 # ("bring your right hand down"; `posegpt.sides.says_both_sides`).
 BOTH_FOR_ONE_SIDE_PENALTY = 0.1
@@ -176,20 +178,22 @@ def without_causatives(words: str) -> str:
 
 
 def without_kept(words: str) -> str:
-    """`words` without the clauses that start with a keep word (catalogues/asked_edits.yaml):
-    "stay down there but put your arms up" → "put your arms up", and without what follows a
+    """`words` without the clauses that start with a keep word or a negation (catalogues/asked_edits.yaml,
+    `posegpt.body_words.negated`): "stay down there but put your arms up" → "put your arms up",
+    "put your hands up, don't stand up" → "put your hands up", and without what follows a
     state word when it names no body part ("arms up while you're down there" → "arms up", it
     was nearest "Put your arms down."). Why: the sentence encoder
     weighs every word, so "KEEP your arms UP and sit down" is nearest "put your arms up" (or
     even "put your arms down") rather than "sit down". Unchanged when no clause is dropped, or
     when every clause would be."""
-    from posegpt.body_words import clauses
+    from posegpt.body_words import clauses, negated
 
     state = _listed_pattern("state_words").search(words)
     if state and not body_regions(words[state.end():]) and words[:state.start()].strip():
         words = words[:state.start()].rstrip(" ,")  # "arms up while you're down there" → "arms up"
     pieces = clauses(words)
-    kept = [piece for piece in pieces if (_WORD.findall(piece.lower()) or [""])[0] not in _listed("keep_words")]
+    kept = [piece for piece in pieces
+            if (_WORD.findall(piece.lower()) or [""])[0] not in _listed("keep_words") and not negated(piece)]
     return words if len(kept) in (0, len(pieces)) else ", ".join(kept)
 
 
@@ -201,7 +205,8 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     when the words name a part themselves, say no such pronoun, the pronoun means the people
     (`means_the_people`: "have them sit"), or no earlier request names a pair's part ("arms",
     "both hands", "feet": `posegpt.sides.pair_words`; the first one it names, the part that
-    acts: "hands on your hips" → "hands"). A singular pronoun said with a direction is read as
+    acts: "hands on your hips" → "hands"; with "both", one part of a pair: "both of them" after
+    "raise your right arm" → "both of your arms", which `with_earlier_change` then raises). A singular pronoun said with a direction is read as
     one part with its side (`_with_sided_part`: "lower it" after "raise your left arm"), and
     "the left / right one" as that side's part of the pair named (`_with_sided_one`)."""
     lowered = words.lower()
@@ -215,11 +220,21 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
         return _with_sided_part(words, earlier)
     if not said & _listed("plural_pronouns") or means_the_people(lowered):
         return words
+    both = "both" in said
     for request in reversed(earlier):
-        found = [word for word in _WORD.findall(request.lower()) if word in pair_words()]
+        named = _WORD.findall(request.lower())
+        found = [word for word in named if word in pair_words()]
+        if not found and both:  # "both of them" after "raise your right arm": both arms
+            found = [pair for pair in map(_pair_of, named) if pair in pair_words()]
         if found:
             return _listed_pattern("plural_pronouns").sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
     return words
+
+
+def _pair_of(part: str) -> str:
+    """The word for both of a pair that the singular `part` is one of ("arm" → "arms", "foot" →
+    "feet"); any other word comes back with an "s" added, which no pair word equals."""
+    return "feet" if part == "foot" else f"{part}s"
 
 
 _SIDED_ONE = re.compile(r"\b(?:the\s+)?(left|right)\s+one\b", re.IGNORECASE)
@@ -437,6 +452,7 @@ class FollowUpEdits:
             changed = apply_edit(other, shown, least_motion=0.0)
             if changed is not None:
                 return changed
+            so = so or already_so(other, shown)  # "draw your knees up" when they are: "Now pull your knees up, …"
         return shown if so else None  # "higher!" (nearest "Hands up high!") when they are up
 
     def _clause_edits(self, shown: Pose, pieces: Sequence[str], similarity: np.ndarray) -> Pose | None:

@@ -4,7 +4,7 @@ import pytest
 import torch
 from test_eval_text2pose import WordEmbedder
 
-from posegpt.body_words import BodyWords, clauses, named_side
+from posegpt.body_words import BodyWords, clauses, named_side, negated, said_clauses
 from posegpt.data.captioner import posecode_phrases, stated_posecodes
 from posegpt.data.named_poses import named_pose
 from posegpt.pose import Pose
@@ -23,6 +23,25 @@ def test_a_request_is_cut_into_clauses_at_punctuation_and_joining_words():
     assert clauses("kick forward with your right leg") == ["kick forward with your right leg"]
     assert clauses("stand with your feet apart, wave with your left hand") == ["stand", "your feet apart", "wave with your left hand"]
     assert clauses("your left hand") == ["your left hand"]
+
+
+def test_a_clause_that_says_what_not_to_do_is_not_said():
+    # "without" opens a clause of its own, and keeps its word
+    assert clauses("touch your toes without bending your knees") == ["touch your toes", "without bending your knees"]
+    assert negated("don't stand up") and negated("do not sit") and negated("Never lean back")
+    assert negated("without bending your knees")
+    assert not negated("stand up") and not negated("do a squat") and not negated("nod your head")
+    assert said_clauses("put your hands up, don't stand up") == ["put your hands up"]
+    assert said_clauses("don't move") == []
+
+
+def test_a_negated_clause_asks_for_nothing():
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("squat"), named_pose("arms_up"))
+    both = words.scores("both arms raised straight up, don't squat down", poses)
+    alone = words.scores("both arms raised straight up", poses)
+    assert both is not None and alone is not None and torch.allclose(both, alone)
+    assert words.scores("don't squat down", poses) is None
 
 
 def test_a_clause_names_a_side_only_when_it_names_one_alone():

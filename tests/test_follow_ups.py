@@ -115,6 +115,7 @@ def test_words_that_name_only_both_parts_ask_the_change_asked_before():
     assert with_earlier_change("lower both arms", ["raise your right arm"]) == "lower both arms"  # says its change
     assert with_earlier_change("both arms", []) == "both arms"
     assert asked_change("ok both arms", ["put your left arm up"]) == "put up both arms"
+    assert asked_change("and now both of them", ["raise your right arm"]) == "raise now both of your arms"
 
 
 def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
@@ -123,6 +124,10 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     assert with_referent("and now lower them", ["raise your arms in a T"]) == "and now lower your arms"
     assert with_referent("Put THEM down", ["stand tall", "hands on your hips"]) == "Put your hands down"  # the latest, its actor
     assert with_referent("lower them", ["raise your left arm"]) == "lower them"  # no plural part to read
+    # "both" makes one part of a pair the pair: both arms
+    assert with_referent("and now both of them", ["raise your right arm"]) == "and now both of your arms"
+    assert with_referent("both of them", ["lift your left foot"]) == "both of your feet"
+    assert with_referent("both of them", ["sit down"]) == "both of them"  # no part named
     assert with_referent("lower your legs", ["raise your arms"]) == "lower your legs"  # names its own part
     assert with_referent("now mirror it", ["raise your arms"]) == "now mirror it"  # "it" is the pose
     assert with_referent("lower them", []) == "lower them"
@@ -172,6 +177,10 @@ def test_what_stays_is_left_out_of_what_a_follow_up_asks_to_change():
     assert without_kept("and now sit down, keeping your arms crossed") == "now sit down"
     assert without_kept("Same, but with the other arm.") == "Same, but with the other arm."  # nothing kept: as written
     assert without_kept("keep it up") == "keep it up"  # all of it would go: as written
+    # a clause that says what not to do says what stays too
+    assert without_kept("put your hands up, don't stand up") == "put your hands up"
+    assert without_kept("now sit down without lowering your arms") == "now sit down"
+    assert without_kept("don't move") == "don't move"  # all of it would go: as written
     assert asked_change("keep them there and sit down", ["put your hands on your head"]) == "sit down"
     assert asked_change("now lower them", ["arms up in a T"]) == "now lower your arms"
 
@@ -364,3 +373,23 @@ def test_words_near_an_edit_or_nearest_a_relative_one_surely_ask_for_a_change(mo
     monkeypatch.setattr(follow_ups, "SURE_EDIT", 1.5)  # no phrasing that near
     assert not edits.sure("Bend your knees.")
     assert edits.sure("Switch legs.")  # the other leg: a change relative to the pose shown, whatever its nearness
+
+
+def test_words_whose_edits_are_already_so_get_the_pose_as_it_is(monkeypatch):
+    """"draw your knees up" of a body lying with its knees up: nearest an edit that does not fit and
+    says another change ("Bend your knees more."), then one that says its change and is already so."""
+    import numpy as np
+
+    from posegpt.data.conversations import EDITS_BY_NAME, apply_edit
+
+    edits = FollowUpEdits(WordEmbedder())
+    knees_up = apply_edit(EDITS_BY_NAME["bend_knees_lying"], named_pose("lie_on_back"), least_motion=0.0)
+    assert knees_up is not None
+    rows = {request: row for row, (_, request) in enumerate(edits._phrasings.phrasings)}
+    near = np.zeros(len(rows), dtype=np.float32)
+    near[rows["Bend your knees more."]] = 0.7  # needs an upright body: does not fit
+    near[rows["Now pull your knees up, feet flat on the floor."]] = 0.65  # its knees are up already
+    monkeypatch.setattr(edits._phrasings, "similarity", lambda texts, shared_bonus=False: np.repeat(near[:, None], len(texts), 1))
+    assert edits.edited(knees_up, "draw your knees up") is knees_up
+    near[rows["Now pull your knees up, feet flat on the floor."]] = 0.0  # no such edit: nothing to show
+    assert edits.edited(knees_up, "draw your knees up") is None
