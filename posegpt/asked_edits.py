@@ -84,7 +84,7 @@ class AskedEdits:
         similarity = self._phrasings.similarity(pieces)  # (R, C), less for conflicting directions
         found: dict[str, tuple[float, Edit]] = {}
         for clause in self._phrasings.asked_by(pieces, similarity, EDIT_ASKED):
-            for near, edit in clause:
+            for near, edit, _ in clause:
                 if near > found.get(edit.name, (-1.0,))[0]:
                     found[edit.name] = (near, edit)
         return [edit for _, edit in sorted(found.values(), key=lambda pair: -pair[0])]

@@ -364,17 +364,17 @@ class EditPhrasings:
         """The side the phrasing at `row` names, if one (`posegpt.body_words.named_side`)."""
         return self._sides[row]
 
-    def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit]]]:
+    def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit, int]]]:
         """Per clause of `pieces` (their `similarity`, (R, C)): the edits its `NEAREST_PHRASINGS`
         nearest phrasings ask for, nearest first, each phrasing at least `least` near and sharing
         a word with the clause that says what to do (`posegpt.asked_edits.change_words`: "ur left
-        hand" is near "lower your left arm" but asks for nothing)."""
+        hand" is near "lower your left arm" but asks for nothing), each with its phrasing's row."""
         from posegpt.asked_edits import NEAREST_PHRASINGS, change_words
 
         asked = []
         for column, piece in enumerate(pieces):
             said, near = change_words(piece), similarity[:, column]  # (R,)
-            asked.append([(float(near[row]), self.phrasings[row][0]) for row in np.argsort(-near)[:NEAREST_PHRASINGS]
+            asked.append([(float(near[row]), self.phrasings[row][0], int(row)) for row in np.argsort(-near)[:NEAREST_PHRASINGS]
                           if near[row] >= least and said & self._change[row]])
         return asked
 
@@ -462,21 +462,25 @@ class FollowUpEdits:
         `NEAREST_PHRASINGS`, at least `EDIT_SIMILARITY` near) that shares a word saying what to
         do (`posegpt.asked_edits.change_words`: "same" in "same but bend your knees" asks for
         nothing; "sit on the floor" is nearer "Now look at the floor." than "Now sit down." and
-        asks for the second: "floor" says where, not what); an edit that does not fit (already
-        so) is skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
+        asks for the second: "floor" says where, not what); when that edit does not fit, the
+        clause's next that says no direction against it is made ("stand up" while sitting is
+        nearest "Stand up straight again.", which needs a body bent forward: "Stand up straight."),
+        and when none fits (already so) the clause is skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
         → raise the arms, 0.79), and the other change asked for was lost. None when fewer than
         two clauses ask, or nothing changed."""
         from posegpt.data.conversations import apply_edit
 
         if len(pieces) < 2:
             return None
-        asked: list[Edit] = []
-        for clause in self._phrasings.asked_by(pieces, similarity, EDIT_SIMILARITY):
-            if clause and all(clause[0][1].name != other.name for other in asked):  # its nearest that says its change
-                asked.append(clause[0][1])
+        asked: list[list[Edit]] = []  # per clause asking an edit no clause before it asked: its nearest, then the others
+        for piece, clause in zip(pieces, self._phrasings.asked_by(pieces, similarity, EDIT_SIMILARITY)):
+            if clause and all(clause[0][1].name != other[0].name for other in asked):  # its nearest that says its change
+                wanted = directions(piece)
+                asked.append([clause[0][1]] + [edit for _, edit, row in clause[1:]
+                                               if not conflicting(wanted, self._phrasings.directions_of(row))])
         if len(asked) < 2:
             return None
         pose = shown
-        for edit in asked:
-            pose = apply_edit(edit, pose, least_motion=0.0) or pose
+        for edits in asked:
+            pose = next((changed for edit in edits if (changed := apply_edit(edit, pose, least_motion=0.0)) is not None), pose)
         return None if pose is shown else pose

@@ -393,3 +393,13 @@ def test_words_whose_edits_are_already_so_get_the_pose_as_it_is(monkeypatch):
     assert edits.edited(knees_up, "draw your knees up") is knees_up
     near[rows["Now pull your knees up, feet flat on the floor."]] = 0.0  # no such edit: nothing to show
     assert edits.edited(knees_up, "draw your knees up") is None
+
+
+def test_a_clause_whose_nearest_edit_does_not_fit_gets_its_next_that_does():
+    edits = FollowUpEdits(WordEmbedder())
+    bent = named_pose("touch_toes")  # standing, bent forward: "Now stand up." needs a body that sits, kneels or squats
+    assert not run_checks(bent, ["upright_standing"])["upright_standing"]
+    both = _by_clauses(edits, bent, "Now stand up, then raise both arms.")
+    assert both is not None
+    checks = run_checks(both, ["upright_standing", "both_wrists_above_head"])
+    assert all(checks.values()), checks  # "Now straighten up." stood it up
