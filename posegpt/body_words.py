@@ -25,6 +25,8 @@ cover most of what was said wins.
   matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
   sides" is an idiom that says down) less by `DIRECTION_PENALTY`.
 
+- A clause that says what not to do ("don't stand up", "without bending your knees") asks for
+  nothing and is not counted (`said_clauses`): the encoder hears it near what it forbids.
 - Not every clause near a fact says a body. One that is a library pose's name none of whose
   own facts match it ("chair pose": a crouch, not "sitting on a chair") is that name, and one that
   only names a part ("your left hand", from "wave with your left hand") says nothing it does.
