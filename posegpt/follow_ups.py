@@ -206,9 +206,10 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     (`means_the_people`: "have them sit"), or no earlier request names a pair's part ("arms",
     "both hands", "feet": `posegpt.sides.pair_words`; the first one it names, the part that
     acts: "hands on your hips" → "hands"; with "both", one part of a pair: "both of them" after
-    "raise your right arm" → "both of your arms", which `with_earlier_change` then raises). A singular pronoun said with a direction is read as
-    one part with its side (`_with_sided_part`: "lower it" after "raise your left arm"), and
-    "the left / right one" as that side's part of the pair named (`_with_sided_one`)."""
+    "raise your right arm" → "both of your arms", which `with_earlier_change` then raises). A
+    singular pronoun said with a direction is read as one part with its side
+    (`_with_sided_part`: "lower it" after "raise your left arm"), and "the left / right one" as
+    that side's part of the pair named (`_with_sided_one`)."""
     lowered = words.lower()
     said = set(_WORD.findall(lowered))
     parts = body_part_words()
@@ -465,9 +466,9 @@ class FollowUpEdits:
         asks for the second: "floor" says where, not what); when that edit does not fit, the
         clause's next that says no direction against it is made ("stand up" while sitting is
         nearest "Stand up straight again.", which needs a body bent forward: "Stand up straight."),
-        and when none fits (already so) the clause is skipped. Why: the words as a whole are nearest one edit ("stand up and raise your arms"
-        → raise the arms, 0.79), and the other change asked for was lost. None when fewer than
-        two clauses ask, or nothing changed."""
+        and when none fits (already so) the clause is skipped. Why: the words as a whole are
+        nearest one edit ("stand up and raise your arms" → raise the arms, 0.79), and the other
+        change asked for was lost. None when fewer than two clauses ask, or nothing changed."""
         from posegpt.data.conversations import apply_edit
 
         if len(pieces) < 2:
