@@ -101,11 +101,32 @@ def asked_change(words: str, earlier: Sequence[str], shown_words: str = "") -> s
     `without_causatives`), with a plural pronoun read as the parts an earlier request named, or
     else the reply that showed the pose (`shown_words`: "bring them in front of you" after "do a
     t pose" answered "Arms straight out to the sides"; `with_referent`), with the change an
-    earlier request asked when it says only which parts ("both hands now", `with_earlier_change`)."""
+    earlier request asked when it says only which parts ("both hands now", `with_earlier_change`),
+    and as the other arm or leg when it says "instead" of the other side (`with_swapped_side`)."""
     from posegpt.retrieval import lookup_words
 
     plain = without_kept(without_causatives(without_fillers(lookup_words(words))))
-    return with_earlier_change(with_referent(plain, [shown_words, *earlier]), earlier)
+    return with_earlier_change(with_swapped_side(with_referent(plain, [shown_words, *earlier]), earlier), earlier)
+
+
+def with_swapped_side(words: str, earlier: Sequence[str]) -> str:
+    """`words` that say "instead" (catalogues/asked_edits.yaml `instead_words`) and name for an arm
+    or a leg the other side than the latest of the `earlier` requests that names that limb's side,
+    as the other-arm / other-leg edit's words: "left arm instead" after "raise your right arm" →
+    "Now do it with the other arm.". Why: alone they were nearest "Put your left arm out in
+    front.", and the user got the left arm forward with the right one still up. Unchanged
+    otherwise ("right leg instead" after "raise your right arm" names no side swapped)."""
+    from posegpt.sides import named_sides
+
+    if not set(_WORD.findall(words.lower())) & _listed("instead_words"):
+        return words
+    asked = named_sides(words)
+    for request in reversed(earlier):
+        before = named_sides(request)
+        swapped = [group for group, side in asked.items() if before.get(group) not in (None, side)]
+        if swapped:
+            return f"Now do it with the other {swapped[0]}."
+    return words
 
 
 def with_earlier_change(words: str, earlier: Sequence[str]) -> str:

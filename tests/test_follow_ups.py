@@ -118,6 +118,17 @@ def test_words_that_name_only_both_parts_ask_the_change_asked_before():
     assert asked_change("and now both of them", ["raise your right arm"]) == "raise now both of your arms"
 
 
+def test_the_other_side_instead_is_the_other_arm_or_leg():
+    from posegpt.follow_ups import asked_change, with_swapped_side
+
+    assert with_swapped_side("left arm instead", ["raise your right arm"]) == "Now do it with the other arm."
+    assert with_swapped_side("the right knee instead", ["stand tall", "lift your left knee"]) == "Now do it with the other leg."
+    assert with_swapped_side("left arm instead", ["stand tall"]) == "left arm instead"  # no side before it
+    assert with_swapped_side("right arm instead", ["raise your right arm"]) == "right arm instead"  # the same side
+    assert with_swapped_side("now the left arm", ["raise your right arm"]) == "now the left arm"  # no "instead": maybe both
+    assert asked_change("ok use the left one instead", ["raise your right arm"]) == "Now do it with the other arm."
+
+
 def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     from posegpt.follow_ups import with_referent
 
