@@ -915,7 +915,9 @@ class PoseGPT(nn.Module):
         its body words (`posegpt.body_words`) by more than `FRESH_COVERS_MORE` than the shown pose
         so `edited` does, a clause of the words says that pose's posture or trunk
         (`WHOLE_BODY_TOPICS`: "now put your hands above your head" while sitting is no reason to
-        stand), and it is not in the posture of the pose `shown` when the edit changed that posture
+        stand) unless the edit left the pose as it was (`edited` is `shown`: "touch your toes" was
+        nearest "Put your feet side by side, touching." with the feet together already, and the
+        user got the pose again), and it is not in the posture of the pose `shown` when the edit changed that posture
         ("now get up off the chair" finds a sitting body by its "chair"). "bend over and touch your
         toes" after a wave is near the edit that bends the knees, and was answered with bent knees
         and the hand still up."""
@@ -929,8 +931,8 @@ class PoseGPT(nn.Module):
         scores = words.scores(asked, Pose.from_rotation_matrices(both))  # (2,)
         if scores is None or float(scores[0] - scores[1]) <= FRESH_COVERS_MORE:
             return False
-        if words.matches(asked, fresh, topics=WHOLE_BODY_TOPICS) is None:
-            return False
+        if edited is not shown and words.matches(asked, fresh, topics=WHOLE_BODY_TOPICS) is None:
+            return False  # a pose the edit changed keeps its body unless the words say another
 
         def posture(pose: Pose) -> str | None:
             return next((code.value for code in compute_posecodes(pose) if code.topic == POSTURE_TOPIC), None)

@@ -659,6 +659,8 @@ def test_a_new_body_beats_an_edit_when_it_does_more_of_the_words_and_says_their_
     assert not model._fresh_beats_edit("kneel down", kneeling, standing)
     # words that say no posture or trunk ("wave with one hand": an arm) are no reason for a new body
     assert not model._fresh_beats_edit("wave with one hand", kneeling, Pose.from_rotation_matrices(rotations[1:2]))
+    # … unless the edit left the pose shown as it was: then it does not do them, and they get the new body
+    assert model._fresh_beats_edit("wave with one hand", kneeling, kneeling)
 
 
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
