@@ -917,10 +917,10 @@ class PoseGPT(nn.Module):
         (`WHOLE_BODY_TOPICS`: "now put your hands above your head" while sitting is no reason to
         stand) unless the edit left the pose as it was (`edited` is `shown`: "touch your toes" was
         nearest "Put your feet side by side, touching." with the feet together already, and the
-        user got the pose again), and it is not in the posture of the pose `shown` when the edit changed that posture
-        ("now get up off the chair" finds a sitting body by its "chair"). "bend over and touch your
-        toes" after a wave is near the edit that bends the knees, and was answered with bent knees
-        and the hand still up."""
+        user got the pose again), and it is not in the posture of the pose `shown` when the edit
+        changed that posture ("now get up off the chair" finds a sitting body by its "chair").
+        "bend over and touch your toes" after a wave is near the edit that bends the knees, and
+        was answered with bent knees and the hand still up."""
         from posegpt.body_words import POSTURE_TOPIC, WHOLE_BODY_TOPICS
         from posegpt.data.captioner import compute_posecodes
 
