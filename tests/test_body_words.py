@@ -227,7 +227,28 @@ def test_a_clause_that_is_a_pose_name_its_facts_do_not_say_is_not_body_words(mon
 def test_which_way_a_lying_body_faces_is_a_direction():
     from posegpt.body_words import conflicting, directions
 
-    assert directions("lie face down") == {"face_down"}  # the idiom's words say no "down" of their own
-    assert directions("lying flat on your back") == {"face_up"}
+    assert directions("lie face down") == {"face_down", "lying"}  # the idiom's words say no "down" of their own
+    assert directions("lying flat on your back") == {"face_up", "lying"}
     assert conflicting(directions("lie face down"), directions("lying on back"))
     assert not conflicting(directions("lie on your stomach"), directions("lying face down"))
+
+
+def test_a_posture_word_contradicts_another_posture():
+    from posegpt.body_words import conflicting, directions
+
+    # "same thing but sitting" was nearest "Same thing, but lying down."
+    assert conflicting(directions("same thing but sitting"), directions("Same thing, but lying down."))
+    assert conflicting(directions("stand up"), directions("Now do that sitting on a chair."))
+    assert conflicting(directions("kneel down"), directions("standing up straight"))
+    # a wording that says both postures, as a change from one to the other, contradicts neither
+    assert not conflicting(directions("sit up"), directions("Sit up from lying on your back."))
+    assert not conflicting(directions("kneel down"), directions("kneeling, sitting back on the heels"))
+
+
+def test_arms_out_wide_or_like_wings_point_sideways():
+    from posegpt.body_words import conflicting, directions
+
+    assert directions("hold your arms out wide like wings") == {"side"}
+    assert conflicting(directions("put your arms up in the air"), directions("Hold your arms out like wings."))
+    assert conflicting(directions("spread your arms wide"), directions("arms held straight out in front"))
+    assert directions("step your feet out wide") == {"apart"}  # "wide" of the feet still says apart
