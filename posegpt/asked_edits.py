@@ -60,9 +60,26 @@ def _table() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(table["relative"]), frozenset(table["not_a_change"])
 
 
+def stem(word: str) -> str:
+    """`word` (lower case) without an ending that inflects it: "folded", "folding", "folds" → "fold";
+    "raised" / "raises" → "rais" as "raise"; "stepped" → "step". Why: "her arms folded" shared no
+    word with "Fold your arms." and asked for nothing. Irregular forms stay apart ("bent", "bend")."""
+    for ending in ("ing", "ed"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            word = word[:-len(ending)]
+            if len(word) >= 4 and word[-1] == word[-2] and word[-1] in "bdgmnpt":  # "sitting", "stepped"
+                word = word[:-1]
+            break
+    else:
+        if word.endswith("s") and not word.endswith("ss") and len(word) >= 4:
+            word = word[:-1]
+    return word[:-1] if word.endswith("e") and len(word) >= 4 else word
+
+
 def change_words(text: str) -> frozenset[str]:
-    """The words of `text` that may say what to do (not which part, whose, or how it is built)."""
-    return frozenset(_WORD.findall(text.lower())) - _table()[1]
+    """The words of `text` that may say what to do (not which part, whose, or how it is built), each
+    as its `stem`."""
+    return frozenset(stem(word) for word in set(_WORD.findall(text.lower())) - _table()[1])
 
 
 class AskedEdits:

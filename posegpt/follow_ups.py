@@ -137,14 +137,14 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     right hand" → "raise both hands now". Why: alone they were as near "Hands on hips now." as
     "Now put both arms up.", and the user who had a hand raised got both on the hips; "the left
     arm too" was nearest "Bring the left arm down to your side."."""
-    from posegpt.asked_edits import change_words
+    from posegpt.asked_edits import change_words, stem
 
     if change_words(words) or not (says_both_sides(words) or named_side(words)):
         return words
     for request in reversed(earlier):
         said = change_words(request)
         if said:
-            return " ".join([*(word for word in _WORD.findall(request.lower()) if word in said), words])
+            return " ".join([*(word for word in _WORD.findall(request.lower()) if stem(word) in said), words])
     return words
 
 

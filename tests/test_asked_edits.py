@@ -17,6 +17,17 @@ def test_change_words_leave_out_parts_sides_and_glue():
     assert change_words("both arms") == frozenset()
 
 
+def test_change_words_are_stems_so_an_inflected_word_says_the_same_change():
+    from posegpt.asked_edits import stem
+
+    # "her arms folded" shared no word with "Fold your arms." and asked for nothing
+    assert change_words("her arms folded") == change_words("Fold your arms.") == {"fold"}
+    assert {stem(word) for word in ("raise", "raised", "raises", "raising")} == {"rais"}
+    assert stem("sitting") == stem("sit") and stem("stepped") == stem("step") and stem("crossed") == "cross"
+    assert stem("bent") != stem("bend")  # irregular forms stay apart
+    assert stem("lying") == "lying" and stem("hips") == "hip"
+
+
 def test_a_clause_asks_for_the_edit_whose_phrasing_says_what_to_do():
     asked = AskedEdits(WordEmbedder(), BodyWords(WordEmbedder()))
     assert [edit.name for edit in asked.asked("put your hands on your hips")] == ["hands_on_hips"]

@@ -113,6 +113,7 @@ def test_words_that_name_only_both_parts_ask_the_change_asked_before():
     assert with_earlier_change("both hands now", ["stand tall", "wave with your left hand"]) == "wave both hands now"
     assert with_earlier_change("now the other arm", ["raise your right arm"]) == "now the other arm"  # one side
     assert with_earlier_change("lower both arms", ["raise your right arm"]) == "lower both arms"  # says its change
+    assert with_earlier_change("both arms now", ["lifting her right arm"]) == "lifting both arms now"  # by stems
     assert with_earlier_change("both arms", []) == "both arms"
     assert asked_change("ok both arms", ["put your left arm up"]) == "put up both arms"
     assert asked_change("and now both of them", ["raise your right arm"]) == "raise now both of your arms"
