@@ -115,17 +115,17 @@ def with_swapped_side(words: str, earlier: Sequence[str]) -> str:
     as the other-arm / other-leg edit's words: "left arm instead" after "raise your right arm" →
     "Now do it with the other arm.". Why: alone they were nearest "Put your left arm out in
     front.", and the user got the left arm forward with the right one still up. Unchanged
-    otherwise ("right leg instead" after "raise your right arm" names no side swapped)."""
+    otherwise ("right leg instead" after "raise your right arm" names no side swapped; "left arm
+    instead" after "raise your right arm", then "raise your left arm", is the left arm already)."""
     from posegpt.sides import named_sides
 
     if not set(_WORD.findall(words.lower())) & _listed("instead_words"):
         return words
-    asked = named_sides(words)
-    for request in reversed(earlier):
-        before = named_sides(request)
-        swapped = [group for group, side in asked.items() if before.get(group) not in (None, side)]
-        if swapped:
-            return f"Now do it with the other {swapped[0]}."
+    named_before = [named_sides(request) for request in reversed(earlier)]  # latest first
+    for group, side in named_sides(words).items():
+        latest = next((before[group] for before in named_before if group in before), None)
+        if latest not in (None, side):  # "left arm instead" after "raise your right arm"
+            return f"Now do it with the other {group}."
     return words
 
 

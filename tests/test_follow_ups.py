@@ -126,6 +126,8 @@ def test_the_other_side_instead_is_the_other_arm_or_leg():
     assert with_swapped_side("the right knee instead", ["stand tall", "lift your left knee"]) == "Now do it with the other leg."
     assert with_swapped_side("left arm instead", ["stand tall"]) == "left arm instead"  # no side before it
     assert with_swapped_side("right arm instead", ["raise your right arm"]) == "right arm instead"  # the same side
+    # the latest request that names the arm's side decides: after the right arm, then the left, the left is shown
+    assert with_swapped_side("left arm instead", ["raise your right arm", "raise your left arm"]) == "left arm instead"
     assert with_swapped_side("now the left arm", ["raise your right arm"]) == "now the left arm"  # no "instead": maybe both
     assert asked_change("ok use the left one instead", ["raise your right arm"]) == "Now do it with the other arm."
 
