@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
@@ -443,6 +444,12 @@ def _plain_6d() -> torch.Tensor:
     return rotations_to_6d(named_pose("stand").rotation_matrices()[0].float())
 
 
+def _mirrored_6d(pose: torch.Tensor) -> torch.Tensor:
+    """The mirror image (`Pose.mirrored`) of one 6D pose (144,) → (144,)."""
+    rotations = rotation_6d_to_matrix(pose.unflatten(-1, (NUM_JOINTS, 6)))[None]  # (1, 24, 3, 3)
+    return rotations_to_6d(Pose.from_rotation_matrices(rotations).mirrored().rotation_matrices()[0].float()).to(pose)
+
+
 def plain_distance(poses: Pose) -> torch.Tensor:
     """(K,) how far each pose is from standing with the arms down (the library's "stand"): the
     mean absolute difference of their 6D rotations over the 24 joints."""
@@ -762,7 +769,7 @@ class PoseGPT(nn.Module):
         name no side to the default one (`posegpt.sides.on_default_side`: every salute right-handed) → (≤ max(count, items), 24, 3, 3) on the
         model's device."""
         from posegpt.pose_count import listed_poses
-        from posegpt.sides import on_default_side, on_named_sides
+        from posegpt.sides import SIDES, on_default_side, on_named_sides
 
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
@@ -800,8 +807,10 @@ class PoseGPT(nn.Module):
         # they name: the shown pose changed by a sided edit)
         chosen: list[tuple[torch.Tensor, str | None]] = []
 
-        def offer(pose: torch.Tensor, words: str | None) -> bool:
-            if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other, _ in chosen):
+        def offer(pose: torch.Tensor, words: str | None, nor_mirrored: bool = False) -> bool:
+            """Keep `pose` (144,) unless it is one already chosen (or, `nor_mirrored`, its mirror image)."""
+            others = [other for other, _ in chosen] + ([_mirrored_6d(other) for other, _ in chosen] if nor_mirrored else [])
+            if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other in others):
                 chosen.append((pose, words))
                 return True
             return False
@@ -812,10 +821,13 @@ class PoseGPT(nn.Module):
             for pose in found[1 + index, :, :-1]:
                 if offer(pose, item):
                     break
+        # "two different stretches" are not one stretch and its mirror image (the bank holds both
+        # sides of each training pose); words that name a side may ask for both sides
+        names_no_side = not set(re.findall(r"[a-z]+", asked.lower())) & set(SIDES)
         for pose in candidates:
             if len(chosen) >= count:
                 break
-            offer(pose, asked)
+            offer(pose, asked, nor_mirrored=names_no_side)
         rotations = rotation_6d_to_matrix(torch.stack([pose for pose, _ in chosen]).unflatten(-1, (NUM_JOINTS, 6)))  # (n, 24, 3, 3)
         if self.config.bank_sides:  # a first request that names no side: shown on the default side
             # an edited pose is not turned: "now drop your left arm" with both up leaves the right

@@ -413,6 +413,23 @@ def test_bank_holds_first_requests_labels_equal_poses_alike_and_never_offers_the
     assert torch.allclose(cache.neighbours[0, 0, :-1].float(), bank.poses[3].float(), atol=1e-2)  # ...of the same pose
 
 
+def test_poses_asked_without_a_side_are_not_one_pose_and_its_mirror_image(folder):
+    from posegpt.retrieval import PoseBank
+
+    model = build(folder, bank_answers=True).eval()
+    wave = named_pose("wave_left_hand")
+    rotations = torch.cat([wave.rotation_matrices(), wave.mirrored().rotation_matrices(), named_pose("squat").rotation_matrices()])
+    model.pose_bank = PoseBank.build(["wave hello", "wave hello there", "squat down"], rotations,
+                                     ["wave", "wave_mirrored", "squat"], WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    found = model.bank_poses([{"role": "user", "content": "two ways to wave hello"}], count=2)  # (2, 24, 3, 3)
+    # "two different stretches" got one stretch and its mirror image: the bank holds both sides
+    assert torch.allclose(found[1], rotations[2], atol=2e-2)
+    # words that name a side may ask for both sides ("wave with your left hand, then your right")
+    sided = model.bank_poses([{"role": "user", "content": "wave hello there with the left hand"}], count=2)
+    assert not torch.allclose(sided[1], rotations[2], atol=2e-2)
+
+
 def test_a_trained_head_without_retrieval_starts_a_copying_head_with_its_own_weights(folder, tmp_path):
     model = build(folder)
     with torch.no_grad():
