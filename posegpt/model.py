@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import threading
 from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
@@ -769,7 +768,7 @@ class PoseGPT(nn.Module):
         name no side to the default one (`posegpt.sides.on_default_side`: every salute right-handed) → (≤ max(count, items), 24, 3, 3) on the
         model's device."""
         from posegpt.pose_count import listed_poses
-        from posegpt.sides import SIDES, on_default_side, on_named_sides
+        from posegpt.sides import on_default_side, on_named_sides
 
         if self.pose_bank is None:
             raise RuntimeError("this model has no pose bank")
@@ -822,12 +821,12 @@ class PoseGPT(nn.Module):
                 if offer(pose, item):
                     break
         # "two different stretches" are not one stretch and its mirror image (the bank holds both
-        # sides of each training pose); words that name a side may ask for both sides
-        names_no_side = not set(re.findall(r"[a-z]+", asked.lower())) & set(SIDES)
+        # sides of each training pose, and turned to the sides the words name, or to the default
+        # one, the two would be one pose twice)
         for pose in candidates:
             if len(chosen) >= count:
                 break
-            offer(pose, asked, nor_mirrored=names_no_side)
+            offer(pose, asked, nor_mirrored=True)
         rotations = rotation_6d_to_matrix(torch.stack([pose for pose, _ in chosen]).unflatten(-1, (NUM_JOINTS, 6)))  # (n, 24, 3, 3)
         if self.config.bank_sides:  # a first request that names no side: shown on the default side
             # an edited pose is not turned: "now drop your left arm" with both up leaves the right
