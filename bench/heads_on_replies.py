@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     from posegpt.eval.text2pose import Answer, markdown_table, read_batch_replies, score_answer, summarise
     from posegpt.model import PoseGPT
     from posegpt.readout import decode_replies
-    from posegpt.shown_words import judged_request, rewrite, said
+    from posegpt.shown_words import rewrite, said
 
     torch.set_num_threads(2)
     if args.set == "text2pose":
@@ -69,9 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         decoded = decode_replies(model, conversations)
         poses = [reply.poses for reply in decoded]
         # a reply whose poses come from the bank says them in their own words, as the engine shows
-        # it (and the lead-in of a single asked pose only when it fits them)
+        # it (and its lead-ins only when they fit them)
         shown = [rewrite(str(conversation[-1]["content"]), [said(pose) for pose in reply.poses[:reply.from_bank]],
-                         judged_request(str(conversation[-2]["content"])))
+                         str(conversation[-2]["content"]))
                  if reply.from_bank else str(conversation[-1]["content"]) for conversation, reply in zip(conversations, decoded)]
         scores = [score_answer(p, Answer(text, found)) for p, text, found in zip(prompts, shown, poses) if p.kind in kinds]
         summary[checkpoint] = summarise(scores, kinds)

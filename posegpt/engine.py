@@ -49,7 +49,7 @@ from posegpt.photo import Photo, PhotoError, PhotoSource, read_photo
 from posegpt.pose import Pose
 from posegpt.pose_count import counted_poses, requested_pose_count
 from posegpt.render import Camera
-from posegpt.shown_words import ShownWords, judged_request, said
+from posegpt.shown_words import ShownWords, said
 from posegpt.turns import role_and_content
 
 if TYPE_CHECKING:
@@ -457,8 +457,8 @@ class Engine:
             adapter = not (self.base_model_for_words and self.model.can_disable_adapter)
         sampler = _Sampler(options, device, banned)
         decoder = _TextDecoder(self.tokenizer)
-        # the reply as shown: bank poses said in their own words, the lead-in of one asked pose judged by them
-        asked = judged_request(role_and_content(bank_asks[-1])[1]) if from_bank and bank_asks else None
+        # the reply as shown: bank poses said in their own words, their lead-ins judged by them
+        asked = role_and_content(bank_asks[-1])[1] if from_bank and bank_asks else None
         shown_words = ShownWords(active=from_bank and pose_allowed, request=asked)
         poses: list[Pose] = []
         pose_people: list[int | None] = []

@@ -16,10 +16,12 @@ The lead-in can say what the body does too, and the small LLM's restatement of a
 often wrong ("stretch your arms out in front of you" → "Arms out to the sides: Arms stretched
 forward at shoulder height."; "hands behind your back" → "Okay, hands behind the head: …"): in 28
 of the 121 one-pose bank replies of `eval natural` a lead-in word was said by neither the request
-nor the shown pose's words. So when the reply answers a request for one pose (`request`), the
-first pose's lead-in is held too, and it stays only when it claims nothing the request or the
-pose's own words do not say (`lead_in_fits`); else the pose's words stand alone. Lead-ins of
-several poses ("1. Tree:") name what the bank looked up and always stay.
+nor the shown pose's words. So when the reply answers a request (`request`), the first pose's
+lead-in is held too, and it stays only when it claims nothing the request or the pose's own words
+do not say (`lead_in_fits`); else the pose's words stand alone. A reply that shows several poses
+(the request asks for two or more) is judged so at each pose, by the lead-in since its last colon
+("1. Kundanchala Purnima:" for "show me three yoga poses": the small LLM names poses that do not
+exist; its number stays), and the text before it ("Here are three yoga poses:") goes out as written.
 
 `ShownWords` is that filter for a stream of text pieces (the engine); `rewrite` applies it to a
 finished reply (bench/heads_on_replies.py, so stored replies are scored as the engine would show
@@ -36,6 +38,7 @@ from posegpt.pose import Pose
 from posegpt.tokens import POSE_TOKEN
 
 _WORD = re.compile(r"[a-z]+")
+_NUMBER = re.compile(r"\s*(?:\d+[.)]|[-*•])\s")  # a list item's number or bullet, kept when its lead-in is not
 SHORTEST_CLAIM = 3  # shorter words claim nothing ("a", "s", "to"), unless they say a direction ("up")
 
 
@@ -55,13 +58,11 @@ def _words_of_lead_ins() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(load("lead_ins")["not_a_claim"]) - directions, directions
 
 
-def judged_request(words: str) -> str | None:
-    """The user's `words` when they ask for one pose (or name no number), by which the reply's
-    lead-in is judged (`ShownWords`); None when they ask for several, whose lead-ins name what the
-    bank looked up ("1. Tree:")."""
+def asks_for_several(words: str) -> bool:
+    """Whether the user's `words` ask for two or more poses (`posegpt.pose_count`)."""
     from posegpt.pose_count import requested_pose_count
 
-    return words if (requested_pose_count(words) or 0) <= 1 else None
+    return (requested_pose_count(words) or 0) > 1
 
 
 def lead_in_fits(lead: str, request: str, words: str) -> bool:
@@ -84,14 +85,16 @@ def lead_in_fits(lead: str, request: str, words: str) -> bool:
 class ShownWords:
     """Streams reply text, holding back the words since the start, the last colon, newline or
     `<POSE>` until it is known whether a `<POSE>` follows them. Inactive, it passes everything
-    through. With a `request` (the user's words, when the reply answers a request for one pose)
-    the first pose's lead-in is held too, and kept only when it fits (`lead_in_fits`). `shown` is
-    the reply as the user saw it (with `<POSE>` markers), for the history."""
+    through. With a `request` (the user's words) the first pose's lead-in is held too, and kept
+    only when it fits (`lead_in_fits`); when the request asks for several poses, each pose's
+    lead-in since its last colon. `shown` is the reply as the user saw it (with `<POSE>`
+    markers), for the history."""
 
     def __init__(self, active: bool, request: str | None = None) -> None:
         self.active = active
-        self.request = request if active else None  # None once the first pose is shown
-        self.lead = ""  # the first pose's lead-in, while it is judged
+        self.request = request if active else None  # None once no more lead-ins are judged
+        self.several = self.request is not None and asks_for_several(self.request)
+        self.lead = ""  # the next pose's lead-in, while it is judged
         self.held = ""
         self.shown = ""
 
@@ -103,8 +106,12 @@ class ShownWords:
         out = []
         for char in text:
             self.held += char
-            if char == ":" and self.request is not None:  # the first pose's lead-in: judged with that pose
-                self.lead += self.held
+            if char == ":" and self.request is not None:  # a pose's lead-in: judged with that pose
+                if self.several:  # only the last before the pose: "Here are three:" goes out
+                    out.append(self.lead)
+                    self.lead = self.held
+                else:
+                    self.lead += self.held
                 self.held = ""
             elif char in ":\n":  # what was held was a lead-in, or its line ended: show it
                 out.append(self.lead + self.held)
@@ -118,13 +125,15 @@ class ShownWords:
         the bank's) replace the words held since the last colon, newline or pose; None shows them
         as written."""
         if self.active and words is not None:
-            kept = self.lead if self.request is None or lead_in_fits(self.lead, self.request, words) else ""
+            number = _NUMBER.match(self.lead)
+            kept = self.lead if self.request is None or lead_in_fits(self.lead, self.request, words) else \
+                number.group(0).rstrip() if number else ""
             before = self.shown + kept
             text = kept + (" " if before and not before.endswith((" ", "\n")) else "") + words.strip() + " "
         else:
             text = self.lead + self.held
         self.lead = self.held = ""
-        self.request = None
+        self.request = self.request if self.several else None
         self.shown += text + POSE_TOKEN
         return text
 
@@ -137,7 +146,7 @@ class ShownWords:
 
 def rewrite(reply: str, words: Sequence[str | None], request: str | None = None) -> str:
     """A finished reply as `ShownWords` would have shown it, `words[i]` for its i-th `<POSE>`
-    (`request`: the user's words, when the reply answers a request for one pose)."""
+    (`request`: the user's words, by which lead-ins are judged)."""
     parts = reply.split(POSE_TOKEN)
     filter_ = ShownWords(active=True, request=request)
     for index, part in enumerate(parts[:-1]):

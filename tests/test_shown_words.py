@@ -23,6 +23,18 @@ def test_each_pose_of_a_list_gets_its_own_words_and_lead_ins_stay():
         "Three: 1. Tree: Balancing on the left leg. <POSE> 2. Chair: Knees bent, arms raised. <POSE>")
 
 
+def test_each_lead_in_of_several_poses_is_judged_by_the_request_and_its_pose():
+    request = "show me three yoga poses"
+    reply = "Here are three yoga poses: 1. Kundanchala Purnima: arms up <POSE> 2. Balancing: one leg <POSE>"
+    # the small LLM names poses that do not exist; the list's number stays, the opening goes out as written
+    assert rewrite(reply, ["Arms raised.", "Balancing on the left leg."], request) == (
+        "Here are three yoga poses: 1. Arms raised. <POSE> 2. Balancing: Balancing on the left leg. <POSE>")
+    # a name neither the request nor the pose's words say goes too, true or not
+    assert rewrite("Two: Tree pose: leg <POSE>", ["Balancing on the left leg."], request) == "Two: Balancing on the left leg. <POSE>"
+    assert rewrite("Sure. A squat: knees <POSE> A lunge: legs <POSE>", ["Knees bent.", "Left knee down."],
+                   "can you show a squat and then a lunge") == "Sure. A squat: Knees bent. <POSE> A lunge: Left knee down. <POSE>"
+
+
 def test_text_without_a_pose_is_shown_as_written_line_by_line():
     assert stream(["Hello! How", " are you?"], [])[0] == "Hello! How are you?"
     held = ShownWords(True)
