@@ -50,7 +50,7 @@ EXPECTED_CONTENT = {
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "9e614fff0c39f5c319e67471aae5c051ba82ca4934455f0ea4b1583cbe1acc73",
     "asked_edits": "8ce071709b1b49db3b01ecd37b185ce156ed08245294afdc858ef284e32eb5bf",
-    "lead_ins": "3a6ce7199804f529c891a6c52ce2b363823e46b4c0569433cf063fbc88e6da97",
+    "lead_ins": "b1e9b06725cbed4ddc62b7d1d53467f6f9f6feec170ef54ba5c30bbb23238d67",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
     "everyday_words": "f5bad096e2ea5542cbf9068bbe85c979580051795b638e8abd1c494e26f44e38",
     "shorthand": "606ae387a1b00acace38137b7cff558ea1fb41a468a7a64637ced03428920b6c",

@@ -29,6 +29,9 @@ def test_each_lead_in_of_several_poses_is_judged_by_the_request_and_its_pose():
     # the small LLM names poses that do not exist; the list's number stays, the opening goes out as written
     assert rewrite(reply, ["Arms raised.", "Balancing on the left leg."], request) == (
         "Here are three yoga poses: 1. Arms raised. <POSE> 2. Balancing: Balancing on the left leg. <POSE>")
+    # an opener's count is the engine's: it says no more in words than the request in digits
+    assert rewrite("Here are three different ways: Kravin stance: arms <POSE>", ["Arms raised."], "give me 3 ways to wave") == (
+        "Here are three different ways: Arms raised. <POSE>")
     # a name neither the request nor the pose's words say goes too, true or not
     assert rewrite("Two: Tree pose: leg <POSE>", ["Balancing on the left leg."], request) == "Two: Balancing on the left leg. <POSE>"
     assert rewrite("Sure. A squat: knees <POSE> A lunge: legs <POSE>", ["Knees bent.", "Left knee down."],
