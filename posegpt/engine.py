@@ -437,8 +437,8 @@ class Engine:
         """The decode loop. `pose_due`: the reply must show a pose — if the model would end it (or
         run out of tokens) before any `<POSE>`, that last token is `<POSE>` instead. `poses_wanted`:
         the number of poses the user asked for (posegpt.pose_count); once the reply shows a pose it
-        may not end before it shows that many, and it shows the ones it owes before its token
-        budget ends. `poses_owed_from_start`: the message counted its poses, so they are owed
+        may not end before it shows that many, it shows the ones it owes before its token budget
+        ends, and it shows no more. `poses_owed_from_start`: the message counted its poses, so they are owed
         before the first is shown too. `pose_asked`: the words ask for a pose (not only allow
         one), so a reply that loops before showing any ends in one (`repeating_tail`; any other
         loop ends the reply). `bank_asks`: the conversation (as the user wrote it) whose
@@ -520,6 +520,13 @@ class Engine:
                 first_token_at = time.perf_counter()
             if token in self.end_token_ids:
                 stop_reason = "end"
+                break
+            if token == self.pose_token_id and poses_wanted and len(poses) >= poses_wanted:
+                # shown all it asked for: the reply ends, without the words it began for one more
+                # ("two ways to stretch your back" had got three in the chat; with <POSE> banned
+                # it wrote the third's words without a pose)
+                stop_reason = "end"
+                shown_words.drop_held()
                 break
             generated.append(token)
             delta = decoder.push(token)

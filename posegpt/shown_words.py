@@ -137,6 +137,11 @@ class ShownWords:
         self.shown += text + POSE_TOKEN
         return text
 
+    def drop_held(self) -> None:
+        """Forget the words held since the last pose, colon or newline: they were written for a
+        pose the reply will not show."""
+        self.lead = self.held = ""
+
     def finish(self) -> str:
         """The reply ended: whatever is still held, as written."""
         text, self.lead, self.held = self.lead + self.held, "", ""

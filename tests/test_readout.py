@@ -764,6 +764,20 @@ def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(f
     assert events[-1].reply.endswith(" and") and events[-1].stats.generated_tokens == WORDS_BEFORE_OWED_POSE + 20
 
 
+def test_a_reply_shows_no_more_poses_than_asked_for(folder):
+    from posegpt.retrieval import PoseBank
+
+    model = build(folder, bank_answers=True).eval()
+    names = ["arms_up", "squat", "wave_left_hand"]
+    texts = ["two poses with arms", "two poses squatting", "two poses waving"]
+    model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
+    model._request_encoder = WordEmbedder()
+    engine = Engine(model)
+    force_tokens(engine, poses_then(model, 3))  # the LLM would show a third ("two ways to stretch your back" did)
+    events = list(engine.stream([{"role": "user", "content": "show me two poses with arms"}], max_new_tokens=8))
+    assert sum(isinstance(e, PoseEvent) for e in events) == 2
+
+
 def test_a_message_that_counts_its_poses_gets_them_whatever_the_gate_says(folder, monkeypatch):
     from posegpt.engine import WORDS_BEFORE_OWED_POSE
     from posegpt.retrieval import PoseBank
