@@ -746,8 +746,8 @@ def test_among_poses_that_cover_the_words_alike_the_plainest_comes_first(folder,
     assert torch.allclose(first[0.5], rotations[1], atol=2e-2)  # the plainer
 
 
-def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
-    from posegpt.engine import WORDS_BEFORE_OWED_POSE
+def _two_poses_bank_model(folder):
+    """A tiny model whose bank answers "… two poses …" requests from three library poses."""
     from posegpt.retrieval import PoseBank
 
     model = build(folder, bank_answers=True).eval()
@@ -755,6 +755,13 @@ def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(f
     texts = ["two poses with arms", "two poses squatting", "two poses waving"]
     model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
     model._request_encoder = WordEmbedder()
+    return model
+
+
+def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(folder):
+    from posegpt.engine import WORDS_BEFORE_OWED_POSE
+
+    model = _two_poses_bank_model(folder)
     engine = Engine(model)
     force_tokens(engine, poses_then(model, 1, then=model.tokenizer.encode(" and", add_special_tokens=False)[0]))
     events = list(engine.stream([{"role": "user", "content": "show me two poses with arms"}],
@@ -765,13 +772,7 @@ def test_a_bank_answered_reply_that_owes_poses_does_not_ramble_before_the_next(f
 
 
 def test_a_reply_shows_no_more_poses_than_asked_for(folder):
-    from posegpt.retrieval import PoseBank
-
-    model = build(folder, bank_answers=True).eval()
-    names = ["arms_up", "squat", "wave_left_hand"]
-    texts = ["two poses with arms", "two poses squatting", "two poses waving"]
-    model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
-    model._request_encoder = WordEmbedder()
+    model = _two_poses_bank_model(folder)
     engine = Engine(model)
     force_tokens(engine, poses_then(model, 3))  # the LLM would show a third ("two ways to stretch your back" did)
     events = list(engine.stream([{"role": "user", "content": "show me two poses with arms"}], max_new_tokens=8))
@@ -780,13 +781,8 @@ def test_a_reply_shows_no_more_poses_than_asked_for(folder):
 
 def test_a_message_that_counts_its_poses_gets_them_whatever_the_gate_says(folder, monkeypatch):
     from posegpt.engine import WORDS_BEFORE_OWED_POSE
-    from posegpt.retrieval import PoseBank
 
-    model = build(folder, bank_answers=True).eval()
-    names = ["arms_up", "squat", "wave_left_hand"]
-    texts = ["two poses with arms", "two poses squatting", "two poses waving"]
-    model.pose_bank = PoseBank.build(texts, torch.cat([named_pose(n).rotation_matrices() for n in names]), names, WordEmbedder())
-    model._request_encoder = WordEmbedder()
+    model = _two_poses_bank_model(folder)
     monkeypatch.setattr(model, "wants_pose", lambda messages: False)  # a gate that says no
     engine = Engine(model)
     word = model.tokenizer.encode(" and", add_special_tokens=False)[0]
