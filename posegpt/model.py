@@ -805,12 +805,14 @@ class PoseGPT(nn.Module):
         # (6D pose (144,), the words that asked for it, or None for a pose already on the sides
         # they name: the shown pose changed by a sided edit)
         chosen: list[tuple[torch.Tensor, str | None]] = []
+        mirrors: list[torch.Tensor] = []  # the mirror image of each chosen pose, made once
 
         def offer(pose: torch.Tensor, words: str | None, nor_mirrored: bool = False) -> bool:
             """Keep `pose` (144,) unless it is one already chosen (or, `nor_mirrored`, its mirror image)."""
-            others = [other for other, _ in chosen] + ([_mirrored_6d(other) for other, _ in chosen] if nor_mirrored else [])
+            others = [other for other, _ in chosen] + (mirrors if nor_mirrored else [])
             if all(float((pose - other).abs().mean()) > DISTINCT_POSE_6D for other in others):
                 chosen.append((pose, words))
+                mirrors.append(_mirrored_6d(pose))
                 return True
             return False
 
