@@ -36,6 +36,11 @@ def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
     ("Standing, sitting, kneeling and lying - one of each!", ("Standing", "sitting", "kneeling", "lying")),
     ("stand with your feet apart and squat slightly", ()),  # one pose described in two parts
     ("sitting, standing or lying down", ()),  # a list, but nothing says one pose each
+    ("Stand upright, then keep your right arm stretched up overhead.", ()),  # one pose, built up step by step
+    ("lie on your back, then lift your legs", ()),
+    ("stand up, then sit down with your hands on your knees", ("stand up", "sit down with your hands on your knees")),
+    ("a squat and then a lunge with arms up", ("a squat", "a lunge with arms up")),  # a pose's name, then its arms
+    ("sit down, then raise both arms, then stand up", ("sit down, then raise both arms", "stand up")),
     ("then", ()),
     ("", ()),
 ])

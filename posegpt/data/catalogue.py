@@ -586,8 +586,9 @@ def _several(file: _File, data: Any) -> dict[str, Any]:
 def _counts(file: _File, data: Any) -> dict[str, Any]:
     """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them,
     the words that end the number's phrase before a noun (ends); the words that list poses one
-    after another (sequence) or one per item (each)."""
-    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "ends", "sequence", "each"))
+    after another (sequence) or one per item (each); the words by which a sequence item goes on
+    building the pose before it (steps: its parts, postures that say a new body, starts that name one)."""
+    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "ends", "sequence", "each", "steps"))
     numbers: dict[str, int] = {}
     table = file.mapping(*top.at("numbers"))
     for phrase, value in table.items():
@@ -614,7 +615,9 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
         for marker in markers[key]:
             if marker != marker.lower().strip() or not re.fullmatch(r"[a-z]+( [a-z]+)*", marker):
                 raise file.error(top.at(key)[2], key, f"{marker!r}: lower-case words separated by single spaces")
-    return {"numbers": numbers, "nouns": nouns, "gap": gap, "ends": ends, **markers}
+    steps = top.record("steps", ("parts", "postures", "starts"))
+    step_words = {key: _single_words(file, steps.texts(key, allowed=()), *steps.at(key)[1:]) for key in ("parts", "postures", "starts")}
+    return {"numbers": numbers, "nouns": nouns, "gap": gap, "ends": ends, **markers, "steps": step_words}
 
 
 def _sides(file: _File, data: Any) -> dict[str, Any]:
