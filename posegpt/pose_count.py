@@ -107,33 +107,31 @@ def listed_poses(message: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def _step_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(words for body parts, words that say a posture, words that begin a pose's name), from
-    counts.yaml `steps` (with sides.yaml's part words and directions.yaml's posture groups)."""
+    counts.yaml `steps` (with sides.yaml's part words)."""
     from posegpt.sides import body_part_words
 
-    steps, groups = load("counts")["steps"], load("directions")["groups"]
-    unknown = [group for group in steps["postures"] if group not in groups]
-    if unknown:
-        raise ValueError(f"counts.yaml steps.postures names {unknown}, which directions.yaml has no group for")
-    postures = frozenset(word for group in steps["postures"] for word in groups[group])
-    return body_part_words() | frozenset(steps["parts"]), postures, frozenset(steps["starts"])
+    steps = load("counts")["steps"]
+    return body_part_words() | frozenset(steps["parts"]), frozenset(steps["postures"]), frozenset(steps["starts"])
 
 
-def goes_on(item: str) -> bool:
-    """Whether a sequence item goes on building the pose before it rather than being one of its
-    own: it names a body part, says no posture and does not begin as a pose's name does ("keep
-    your left knee bent", "lift your legs"; not "sitting up straight", "a lunge with arms up").
-    Why: "Stand upright, then keep your right arm stretched up overhead" was read as two poses,
-    and the first, "Stand upright", was shown bare."""
+def goes_on(before: str, item: str) -> bool:
+    """Whether a sequence item goes on building the pose `before` it rather than being one of its
+    own: `before` says a posture, and `item` names a body part, says no posture and does not
+    begin as a pose's name does ("Stand, then keep your left knee bent"; not "slouching, then
+    sitting up straight", "a squat and then a lunge with arms up", "wave hello and then both arms
+    up"). Why: "Stand upright, then keep your right arm stretched up overhead" was read as two
+    poses, and the first, "Stand upright", was shown bare."""
     parts, postures, starts = _step_words()
-    words = _WORD.findall(item.lower())
-    return bool(words) and words[0] not in starts and bool(parts & set(words)) and not postures & set(words)
+    said_before, words = set(_WORD.findall(before.lower())), _WORD.findall(item.lower())
+    return (bool(said_before & postures) and bool(words) and words[0] not in starts
+            and bool(parts & set(words)) and not postures & set(words))
 
 
 def _steps_joined(items: list[str]) -> list[str]:
     """`items` with each one that `goes_on` joined to the one before it ("Stand, then keep ...")."""
     joined: list[str] = []
     for item in items:
-        if joined and goes_on(item):
+        if joined and goes_on(joined[-1], item):
             joined[-1] = f"{joined[-1]}, then {item}"
         else:
             joined.append(item)

@@ -41,6 +41,7 @@ def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
     ("stand up, then sit down with your hands on your knees", ("stand up", "sit down with your hands on your knees")),
     ("a squat and then a lunge with arms up", ("a squat", "a lunge with arms up")),  # a pose's name, then its arms
     ("sit down, then raise both arms, then stand up", ("sit down, then raise both arms", "stand up")),
+    ("wave hello and then both arms straight up", ("wave hello", "both arms straight up")),  # no posture before
     ("then", ()),
     ("", ()),
 ])
