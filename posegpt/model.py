@@ -151,6 +151,10 @@ class PoseGPTConfig:
     # nearest poses, the one whose own facts (posecodes) cover most of its body words
     # (`posegpt.body_words`); requests without body words keep the order above. Measured in the model card.
     bank_body_words: bool = False
+    # … choosing among more than the whole request's nearest poses: each of its clauses' own
+    # nearest this many (`PoseBank.widened`; 0 = none): "stand with your hands resting on your
+    # hips" was nearest poses bent "at the hips" only. Measured in the model card.
+    bank_clause_candidates: int = 0
     # … and the pose so chosen changed by a training edit one of the request's clauses asks for
     # when that makes its facts match the words better (`posegpt.asked_edits`: "arms down by your
     # sides, feet together" when every candidate with the feet has the arms out); a request without
@@ -789,6 +793,8 @@ class PoseGPT(nn.Module):
         found = self.pose_bank.neighbours(queries, max(BANK_CANDIDATES, count * 8), follow_up=follow_up,
                                           distinct=True)  # (1 + items, K, 145) most similar distinct poses first
         whole = found[0]  # (K, 145)
+        if self.config.bank_body_words and self.config.bank_clause_candidates and not follow_up and not items:
+            whole = self._widened(asked, queries[:1], whole)
         candidates = whole[:, :-1]  # (K, 144) 6D poses for the whole message
         below = self.config.bank_rerank_below
         by_words = self._by_body_words(asked, candidates, whole[:, -1]) if self.config.bank_body_words and not follow_up else None
@@ -963,6 +969,18 @@ class PoseGPT(nn.Module):
         if not query.follow_up or self._edited_shown_pose(messages, query) is None:
             return None
         return self._last_edit.shown if self._last_edit is not None else None
+
+    def _widened(self, asked: str, query: torch.Tensor, whole: torch.Tensor) -> torch.Tensor:
+        """The whole request's candidates `whole` (K, 145), and after them each of its clauses' own
+        nearest `bank_clause_candidates` poses (`PoseBank.widened`), for a request of two clauses or
+        more (one clause is the whole request)."""
+        from posegpt.body_words import said_clauses
+
+        pieces = said_clauses(asked)
+        if len(pieces) < 2:
+            return whole
+        parts = torch.from_numpy(self.request_encoder().encode(pieces))  # (C, D)
+        return self.pose_bank.widened(query, whole.shape[0], parts, self.config.bank_clause_candidates)
 
     def _by_body_words(self, asked: str, candidates: torch.Tensor, similarity: torch.Tensor) -> tuple[torch.Tensor, Pose] | None:
         """The order in which to offer the bank's `candidates` (K, 144) for a request `asked` that

@@ -173,6 +173,23 @@ class PoseBank:
         (None: every entry, for comparing rules; bench/bank_rules.py). `distinct`: the k most
         similar distinct poses instead, each with its most similar entry's similarity — many
         requests share a pose (a common one has hundreds), and k entries are then often a few poses."""
+        similarity, candidates = self._similarity(queries, follow_up, exclude)  # (Q, N), (N,)
+        if distinct:
+            poses_of, index = self._distinct()  # (U, 144), (N,)
+            similarity = self._per_pose(similarity)  # (Q, U)
+            k = min(k, int(torch.unique(index[candidates]).numel()))
+            best = similarity.topk(k, dim=1)  # (Q, k)
+            poses = poses_of.float()[best.indices]  # (Q, k, 144)
+            return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
+        k = min(k, int(candidates.sum()))
+        best = similarity.topk(k, dim=1)  # (Q, k)
+        poses = self.poses.float()[best.indices]  # (Q, k, 144)
+        return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
+
+    def _similarity(self, queries: torch.Tensor, follow_up: bool | None,
+                    exclude: Sequence[Sequence[int]] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """((Q, N) each query's similarity to each entry, -2 for an entry it may not get; (N,) the
+        entries of the query's kind), as `neighbours` describes."""
         similarity = queries.float() @ self.embeddings.float().T  # (Q, N)
         kinds = self.follow_ups if self.follow_ups is not None else torch.zeros(len(self), dtype=torch.bool)
         candidates = torch.ones_like(kinds) if follow_up is None else kinds == follow_up  # (N,)
@@ -183,18 +200,33 @@ class PoseBank:
             for row, entries in enumerate(exclude):
                 if len(entries):
                     similarity[row, torch.as_tensor(list(entries), dtype=torch.long)] = -2.0
-        if distinct:
-            poses_of, index = self._distinct()  # (U, 144), (N,)
-            per_pose = torch.full((similarity.shape[0], poses_of.shape[0]), -2.0)  # (Q, U)
-            similarity = per_pose.scatter_reduce(1, index.expand_as(similarity), similarity, "amax")  # (Q, U)
-            k = min(k, int(torch.unique(index[candidates]).numel()))
-            best = similarity.topk(k, dim=1)  # (Q, k)
-            poses = poses_of.float()[best.indices]  # (Q, k, 144)
-            return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
-        k = min(k, int(candidates.sum()))
-        best = similarity.topk(k, dim=1)  # (Q, k)
-        poses = self.poses.float()[best.indices]  # (Q, k, 144)
-        return torch.cat([poses, best.values.clamp(min=-1.0)[..., None]], dim=-1)
+        return similarity, candidates
+
+    def _per_pose(self, similarity: torch.Tensor) -> torch.Tensor:
+        """(Q, N) similarity per entry → (Q, U) per distinct pose: its most similar entry's."""
+        poses_of, index = self._distinct()  # (U, 144), (N,)
+        per_pose = torch.full((similarity.shape[0], poses_of.shape[0]), -2.0)  # (Q, U)
+        return per_pose.scatter_reduce(1, index.expand_as(similarity), similarity, "amax")  # (Q, U)
+
+    def widened(self, query: torch.Tensor, k: int, parts: torch.Tensor, k_part: int) -> torch.Tensor:
+        """(1, D) a first request's unit embedding, (C, D) its clauses' → (≤ k + C·k_part, 145): the
+        k distinct poses most similar to the request (`neighbours`), then for each clause the
+        k_part most similar to it that are not among those, each with its similarity to the
+        request, so the request's own order stands. Why: a request is looked up as a whole, and
+        "stand with your hands resting on your hips" was nearest 64 poses bent "at the hips", none
+        with hands on hips; its clause "your hands resting on your hips" alone finds them."""
+        poses_of, index = self._distinct()  # (U, 144), (N,)
+        similarity = self._per_pose(self._similarity(torch.cat([query, parts]), follow_up=False)[0])  # (1 + C, U)
+        usable = int((similarity[0] > -2.0).sum())
+        order = similarity[0].topk(min(k, usable)).indices.tolist()
+        taken = set(order)
+        for row in similarity[1:]:
+            for pose in row.topk(min(k_part, usable)).indices.tolist():
+                if pose not in taken and float(similarity[0, pose]) > -2.0:
+                    taken.add(pose)
+                    order.append(pose)
+        chosen = torch.tensor(order, dtype=torch.long)
+        return torch.cat([poses_of.float()[chosen], similarity[0, chosen].clamp(min=-1.0)[:, None]], dim=-1)
 
     def save(self, path: str | Path) -> None:
         """Each distinct pose once ("poses") and which one each entry has ("pose_index"): many

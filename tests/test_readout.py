@@ -937,3 +937,24 @@ def test_the_pose_bank_finds_the_nearest_distinct_poses():
     assert torch.allclose(poses[0, 0, :-1], rotations_to_6d(rotations[0]), atol=1e-2) and poses[0, 0, -1] > 0.99
     assert torch.allclose(poses[0, 1, :-1], rotations_to_6d(rotations[3]), atol=1e-2)
     assert bank.neighbours(query, 5, distinct=True).shape[1] == 2  # no more poses than it has
+
+
+def test_a_clause_widens_the_pose_banks_candidates_with_its_own_nearest_poses():
+    from posegpt.retrieval import PoseBank, rotations_to_6d
+
+    embedder = WordEmbedder()
+    texts = ["stand tall and bend over", "stand and bend over forward", "hands on hips", "squat down low"]
+    labels = ["bow", "bow", "hands_on_hips", "squat"]
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in labels])  # (4, 24, 3, 3)
+    bank = PoseBank.build(texts, rotations, labels, embedder)
+    query = torch.from_numpy(embedder.encode(["stand tall and bend over forward, hands on hips"]))  # (1, D)
+    parts = torch.from_numpy(embedder.encode(["stand tall and bend over forward", "hands on hips"]))  # (2, D)
+    alone = bank.neighbours(query, 1, distinct=True)[0]  # (1, 145): the bow only
+    assert not torch.allclose(alone[0, :-1], rotations_to_6d(rotations[2]), atol=1e-2)
+    widened = bank.widened(query, 1, parts, 1)  # the request's nearest, then each clause's not yet taken
+    assert torch.equal(widened[:1], alone) and len(widened) == 2
+    assert torch.allclose(widened[1, :-1], rotations_to_6d(rotations[2]), atol=1e-2)  # hands on hips, by its clause
+    request_similarity = (query @ bank.embeddings.float().T)[0]  # (N,): each added pose keeps the request's similarity
+    assert all(any(abs(float(similarity) - float(request_similarity[i])) < 1e-5 for i in range(len(texts)))
+               for similarity in widened[:, -1])
+    assert len(widened) == len({tuple(pose.tolist()) for pose in widened[:, :-1]})  # no pose twice
