@@ -32,7 +32,7 @@ import numpy as np
 from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
-from posegpt.sides import SIDES, body_part_words, pair_words, part_groups, says_both_sides
+from posegpt.sides import SIDES, body_part_words, determiner_words, pair_words, part_groups, says_both_sides
 
 if TYPE_CHECKING:
     from posegpt.data.conversations import Edit
@@ -238,7 +238,7 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
         return words
     if _SIDED_ONE.search(words):
         return _with_sided_one(words, earlier)
-    if said & _listed("singular_pronouns") and directions(words):
+    if said & _listed("singular_pronouns") and (directions(words) or _placed_on_body(lowered)):
         return _with_sided_part(words, earlier)
     if not said & _listed("plural_pronouns") or means_the_people(lowered):
         return words
@@ -251,6 +251,23 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
         if found:
             return _listed_pattern("plural_pronouns").sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
     return words
+
+
+def _placed_on_body(words: str) -> bool:
+    """Whether lower-case `words` put a singular pronoun on a part of the body ("put it on your
+    head", "rest it against your cheek"; catalogues/asked_edits.yaml `placing_verbs`,
+    `placing_words`, `places`): the pronoun is then a part too, as one said with a direction is
+    ("mirror it", "try it over your head" are the pose)."""
+    places = body_part_words() | _listed("head_words") | _listed("trunk_words") | _listed("places")
+    said = _WORD.findall(words)
+    for index in range(1, len(said) - 2):
+        if (said[index - 1] in _listed("placing_verbs") and said[index] in _listed("singular_pronouns")
+                and said[index + 1] in _listed("placing_words")):
+            after = [later for later in said[index + 2:index + 4] if later not in determiner_words()]
+            if after and after[0] in places:
+                return True
+    return False
+
 
 
 def _pair_of(part: str) -> str:

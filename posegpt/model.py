@@ -447,6 +447,17 @@ def _plain_6d() -> torch.Tensor:
     return rotations_to_6d(named_pose("stand").rotation_matrices()[0].float())
 
 
+def _own_words(query: BankQuery) -> str:
+    """A follow-up's own words as a new request says them: a pronoun for body parts put back as the
+    parts the requests before it name (`posegpt.follow_ups.with_referent`: "and now put it on your
+    head" after "raise your right hand" asks for the right hand on the head, and by its bare words
+    got an arm raised)."""
+    from posegpt.follow_ups import with_referent
+
+    earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests before it
+    return with_referent(query.words, earlier)
+
+
 def _mirrored_6d(pose: torch.Tensor) -> torch.Tensor:
     """The mirror image (`Pose.mirrored`) of one 6D pose (144,) → (144,)."""
     rotations = rotation_6d_to_matrix(pose.unflatten(-1, (NUM_JOINTS, 6)))[None]  # (1, 24, 3, 3)
@@ -780,6 +791,7 @@ class PoseGPT(nn.Module):
         text, follow_up, asked = query
         edited = self._edited_shown_pose(messages, query) if follow_up and self.config.bank_edits else None
         if follow_up and edited is None and self.config.bank_fresh_requests:
+            asked = _own_words(query)
             own_words = [{"role": "user", "content": asked}]  # a new request, by its own words
             if self._edit_gave_way(messages) or self._reads_as_fresh(text, asked):
                 return self.bank_poses(own_words, count)
@@ -914,7 +926,7 @@ class PoseGPT(nn.Module):
         asked = asked_change(query.words, earlier, shown_words)
         edited = self._follow_up_edits.edited(shown, asked)
         fresh = (edited is not None and self.config.bank_fresh_requests and not self._follow_up_edits.sure(asked)
-                 and self._fresh_beats_edit(query.words, shown, edited))
+                 and self._fresh_beats_edit(_own_words(query), shown, edited))
         edited = None if fresh else edited
         self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown, fresh)
         return edited

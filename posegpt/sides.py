@@ -66,6 +66,11 @@ def body_part_words() -> frozenset[str]:
     return frozenset(_tables().parts)
 
 
+def determiner_words() -> frozenset[str]:
+    """The words sides.yaml skips between a word and the part it is about ("on YOUR left leg")."""
+    return _tables().determiners
+
+
 @lru_cache(maxsize=1)
 def _pair_words() -> tuple[frozenset[str], frozenset[str]]:
     """(part words that name a pair, words that pick one of it), from catalogues/sides.yaml."""

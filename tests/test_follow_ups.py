@@ -152,6 +152,11 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     assert with_referent("put it down", ["stand tall", "wave with your right hand"]) == "put your right hand down"
     assert with_referent("now mirror it", ["raise your left arm"]) == "now mirror it"  # no direction: the pose
     assert with_referent("lower it", ["raise your arms"]) == "lower it"  # no one part with a side
+    # ... and so is "it" put on a part of the body
+    assert with_referent("and now put it on your head", ["raise your right hand"]) == "and now put your right hand on your head"
+    assert with_referent("rest it against your cheek", ["wave with your left hand"]) == "rest your left hand against your cheek"
+    assert with_referent("put it on the floor", ["raise your right hand"]) == "put it on the floor"  # not a part of the body
+    assert with_referent("can you try it over your head", ["raise your right hand"]) == "can you try it over your head"  # no placing verb
 
 
 def test_a_message_asking_for_someone_new_is_a_first_request():
@@ -417,3 +422,14 @@ def test_a_clause_whose_nearest_edit_does_not_fit_gets_its_next_that_does():
     assert both is not None
     checks = run_checks(both, ["upright_standing", "both_wrists_above_head"])
     assert all(checks.values()), checks  # "Now straighten up." stood it up
+
+
+def test_a_follow_up_asked_as_a_new_request_says_the_part_its_pronoun_means():
+    from posegpt.model import _own_words
+    from posegpt.retrieval import bank_query
+
+    query = bank_query([{"role": "user", "content": "raise your right hand"}, {"role": "assistant", "content": "Right hand up: <POSE>"},
+                        {"role": "user", "content": "and now put it on your head"}])
+    assert _own_words(query).endswith("put your right hand on your head")
+    first = bank_query([{"role": "user", "content": "put it on your head"}])
+    assert _own_words(first) == first.words  # no request before it names a part
