@@ -454,8 +454,12 @@ def _own_words(query: BankQuery) -> str:
     got an arm raised)."""
     from posegpt.follow_ups import with_referent
 
-    earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests before it
-    return with_referent(query.words, earlier)
+    return with_referent(query.words, _earlier_requests(query))
+
+
+def _earlier_requests(query: BankQuery) -> list[str]:
+    """The requests before a follow-up that its lookup words `query.text` read with it."""
+    return query.text[:len(query.text) - len(query.words)].split("\n")
 
 
 def _mirrored_6d(pose: torch.Tensor) -> torch.Tensor:
@@ -921,7 +925,7 @@ class PoseGPT(nn.Module):
         shown = Pose.from_rotation_matrices(poses[min(shown_count, poses.shape[0]) - 1].unsqueeze(0).cpu())
         if self._follow_up_edits is None:
             self._follow_up_edits = FollowUpEdits(self.request_encoder())
-        earlier = query.text[:len(query.text) - len(query.words)].split("\n")  # the requests a pose answered
+        earlier = _earlier_requests(query)  # the requests a pose answered
         shown_words = turns[last][1].replace(POSE_TOKEN, " ")  # the reply that showed it
         asked = asked_change(query.words, earlier, shown_words)
         edited = self._follow_up_edits.edited(shown, asked)
