@@ -922,14 +922,21 @@ def test_a_first_request_is_looked_up_without_its_courtesy_words():
     assert lookup_words("splits") == "splits"  # whole words only
 
 
-def test_the_pose_bank_finds_the_nearest_distinct_poses():
-    from posegpt.retrieval import PoseBank, rotations_to_6d
+def _word_bank(texts: list[str], labels: list[str]):
+    """A pose bank of the library poses `labels`, one per request of `texts`, by `WordEmbedder` →
+    (bank, (N, 24, 3, 3) its rotations, the embedder)."""
+    from posegpt.retrieval import PoseBank
 
     embedder = WordEmbedder()
-    texts = ["raise your arms", "raise your arms high", "raise your arms up", "raise a squat"]
-    labels = ["arms_up", "arms_up", "arms_up", "squat"]
-    rotations = torch.cat([named_pose(n).rotation_matrices() for n in labels])  # (4, 24, 3, 3)
-    bank = PoseBank.build(texts, rotations, labels, embedder)
+    rotations = torch.cat([named_pose(n).rotation_matrices() for n in labels])  # (N, 24, 3, 3)
+    return PoseBank.build(texts, rotations, labels, embedder), rotations, embedder
+
+
+def test_the_pose_bank_finds_the_nearest_distinct_poses():
+    from posegpt.retrieval import rotations_to_6d
+
+    bank, rotations, embedder = _word_bank(["raise your arms", "raise your arms high", "raise your arms up", "raise a squat"],
+                                           ["arms_up", "arms_up", "arms_up", "squat"])
     query = torch.from_numpy(embedder.encode(["raise your arms"]))
     entries = bank.neighbours(query, 2)  # two requests for one pose
     assert torch.allclose(entries[0, 0, :-1], entries[0, 1, :-1])
@@ -940,13 +947,10 @@ def test_the_pose_bank_finds_the_nearest_distinct_poses():
 
 
 def test_a_clause_widens_the_pose_banks_candidates_with_its_own_nearest_poses():
-    from posegpt.retrieval import PoseBank, rotations_to_6d
+    from posegpt.retrieval import rotations_to_6d
 
-    embedder = WordEmbedder()
     texts = ["stand tall and bend over", "stand and bend over forward", "hands on hips", "squat down low"]
-    labels = ["bow", "bow", "hands_on_hips", "squat"]
-    rotations = torch.cat([named_pose(n).rotation_matrices() for n in labels])  # (4, 24, 3, 3)
-    bank = PoseBank.build(texts, rotations, labels, embedder)
+    bank, rotations, embedder = _word_bank(texts, ["bow", "bow", "hands_on_hips", "squat"])
     query = torch.from_numpy(embedder.encode(["stand tall and bend over forward, hands on hips"]))  # (1, D)
     parts = torch.from_numpy(embedder.encode(["stand tall and bend over forward", "hands on hips"]))  # (2, D)
     alone = bank.neighbours(query, 1, distinct=True)[0]  # (1, 145): the bow only
