@@ -269,7 +269,6 @@ def _placed_on_body(words: str) -> bool:
     return False
 
 
-
 def _pair_of(part: str) -> str:
     """The word for both of a pair that the singular `part` is one of ("arm" → "arms", "foot" →
     "feet"); any other word comes back with an "s" added, which no pair word equals."""

@@ -215,7 +215,7 @@ class PoseBank:
         request, so the request's own order stands. Why: a request is looked up as a whole, and
         "stand with your hands resting on your hips" was nearest 64 poses bent "at the hips", none
         with hands on hips; its clause "your hands resting on your hips" alone finds them."""
-        poses_of, index = self._distinct()  # (U, 144), (N,)
+        poses_of, _ = self._distinct()  # (U, 144)
         similarity = self._per_pose(self._similarity(torch.cat([query, parts]), follow_up=False)[0])  # (1 + C, U)
         usable = int((similarity[0] > -2.0).sum())
         order = similarity[0].topk(min(k, usable)).indices.tolist()
