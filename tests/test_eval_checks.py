@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 
-from posegpt.data.named_poses import turns_to_pose
+from posegpt.data.named_poses import named_pose, turns_to_pose
 from posegpt.eval.checks import CHECKS, mirror_check_name, run_checks
 from posegpt.eval.metrics import mpjpe, pa_mpjpe, procrustes_align
 from posegpt.pose import Pose, axis_angle_to_matrix
@@ -116,6 +116,15 @@ def test_every_check_agrees_with_its_mirror_on_the_mirrored_pose(name):
     mirrored = run_checks(pose.mirrored(), CHECKS)
     disagree = [check for check, value in original.items() if mirrored[mirror_check_name(check)] != value]
     assert disagree == []
+
+
+@pytest.mark.parametrize(("name", "near"), [("hands_on_head", {"left", "right"}), ("scratch_head_left", {"left"}),
+                                             ("yawn_stretch", set()), ("arms_up", set())])
+def test_a_hand_on_top_of_the_head_is_near_the_head_and_one_held_above_it_is_not(name, near):
+    """The crown point: the library's hands resting on the crown are ~0.32 arm lengths from the
+    head joint (at ear height), hands reaching up over the head are not near it."""
+    results = run_checks(named_pose(name), CHECKS)
+    assert {side for side in ("left", "right") if results[f"{side}_hand_near_head"]} == near
 
 
 def test_checks_do_not_depend_on_where_the_body_is_or_which_way_it_faces():

@@ -39,7 +39,7 @@ ABOVE_SHOULDER = 0.10  # arm lengths above the shoulder joint
 BELOW_SHOULDER = 0.10  # arm lengths below the shoulder joint
 HANDS_TOGETHER = 0.30  # arm lengths between the two hands
 NEAR_FACE = 0.35  # arm lengths from a hand to the face point
-NEAR_HEAD = 0.30  # arm lengths from a hand (or wrist) to the head or face point
+NEAR_HEAD = 0.30  # arm lengths from a hand (or wrist) to the head, face or crown point
 ON_HIP = 0.45  # arm lengths from a hand to the hip joint of its side
 ARM_DIRECTION = 0.60  # share of the arm's length reached along a direction ("arm forward")
 BENT_ELBOW = 45.0  # elbow flexion (0 = straight)
@@ -277,6 +277,14 @@ class BodyGeometry:
         return self["head"] + 0.9 * (self["head"] - self["neck"]).norm() * forward
 
     @cached_property
+    def crown(self) -> torch.Tensor:
+        """(3,) a point at the top of the head: past the head joint along neck → head by the
+        neck's own distance from it. Why: a hand resting on top of the head (the library's
+        "hands_on_head", "scratch_head_left") has its wrist ~0.32 arm lengths from the head joint,
+        which sits at ear height, and ~0.13 from this point."""
+        return self["head"] + (self["head"] - self["neck"])
+
+    @cached_property
     def head_pitch(self) -> float:
         """Degrees the neck → head direction leans forward of the upper spine (rest ≈ 17)."""
         up, forward = self._upper_torso
@@ -331,7 +339,8 @@ def _wrist_below_shoulder(g: BodyGeometry, side: str) -> bool:
 
 def _hand_near_head(side: str) -> Check:
     def check(g: BodyGeometry) -> bool:
-        distances = [float((g[f"{side}_{part}"] - target).norm()) for part in ("hand", "wrist") for target in (g["head"], g.face)]
+        distances = [float((g[f"{side}_{part}"] - target).norm()) for part in ("hand", "wrist")
+                     for target in (g["head"], g.face, g.crown)]
         return min(distances) < NEAR_HEAD * g.arm
 
     return check
