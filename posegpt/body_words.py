@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Collection
 
 import torch
 
@@ -123,6 +123,11 @@ def directions(text: str) -> frozenset[str]:
             lowered = pattern.sub(" ", lowered)
     found = set(lowered.split())
     return frozenset(said | {group for group, words in _direction_words()[0].items() if found & words})
+
+
+def direction_words(groups: Collection[str]) -> frozenset[str]:
+    """The words of catalogues/directions.yaml's `groups` ("up" → "up", "overhead", ...)."""
+    return frozenset().union(*(words for group, words in _direction_words()[0].items() if group in groups))
 
 
 def conflicting(asked: frozenset[str], said: frozenset[str]) -> bool:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Collection, Sequence
 
 import numpy as np
 
-from posegpt.body_words import DIRECTION_PENALTY, conflicting, directions, named_side
+from posegpt.body_words import DIRECTION_PENALTY, conflicting, direction_words, directions, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
 from posegpt.sides import SIDES, body_part_words, determiner_words, pair_words, part_groups, says_both_sides
@@ -54,6 +54,9 @@ ONE_SIDE_FOR_BOTH_PENALTY = 0.15
 # … and one that says both of a pair ("Bring your hands down.") to words that name one side
 # ("bring your right hand down"; `posegpt.sides.says_both_sides`).
 BOTH_FOR_ONE_SIDE_PENALTY = 0.1
+# The direction groups (catalogues/directions.yaml) that say where a part goes ("out to the
+# sides", "up high"), not how it bends nor the body's posture ("sit", "lie").
+PLACES_OF_A_PART = frozenset({"up", "down", "forward", "back", "side", "together", "apart"})
 # How much less similar a phrasing is that names the other side than the words name ("look to your
 # right" was as near "Look to your left.": the encoder is side-blind).
 OTHER_SIDE_PENALTY = 0.1
@@ -240,6 +243,8 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
         return _with_sided_one(words, earlier)
     if said & _listed("singular_pronouns") and (directions(words) or _placed_on_body(lowered)):
         return _with_sided_part(words, earlier)
+    if not said & (_listed("plural_pronouns") | _listed("head_words") | _listed("trunk_words")) and _says_only_where(lowered):
+        return _with_elided_part(words, earlier)
     if not said & _listed("plural_pronouns") or means_the_people(lowered):
         return words
     both = "both" in said
@@ -250,6 +255,36 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
             found = [pair for pair in map(_pair_of, named) if pair in pair_words()]
         if found:
             return _listed_pattern("plural_pronouns").sub(f"your {found[0]}", words)  # the part that acts: "HANDS on hips"
+    return words
+
+
+def _says_only_where(words: str) -> bool:
+    """Whether lower-case `words` say a direction and no other change: their words of change
+    (`posegpt.asked_edits.change_words`) are all direction words (catalogues/directions.yaml),
+    instead words or where words (catalogues/asked_edits.yaml): "now out to the sides instead",
+    "up high now"; not "lean back", "now sit" (a verb of their own), "now straighten up" (bent /
+    straight and the postures are no place: `PLACES_OF_A_PART`)."""
+    from posegpt.asked_edits import change_words, stem
+
+    said = change_words(words)
+    where = {stem(word) for word in direction_words(PLACES_OF_A_PART) | _listed("instead_words") | _listed("where_words")}
+    return bool(said) and bool(directions(words) & PLACES_OF_A_PART) and said <= where
+
+
+def _with_elided_part(words: str, earlier: Sequence[str]) -> str:
+    """`words` that say only where a part goes with the part the latest of the `earlier` requests
+    naming one names put before them, with its side when it says one ("now out to the sides
+    instead" after "put your arms straight out in front" → "your arms now out to the sides
+    instead"; "higher" after "raise your left arm" → "your left arm higher"); unchanged when
+    none names a part. Why: alone "now out to the sides instead" was nearest "Do the same on the
+    other side." (0.60), with the arms nearest "Now stretch your arms out sideways." (0.82)."""
+    parts = body_part_words()
+    for request in reversed(earlier):
+        said = _WORD.findall(request.lower())
+        sided = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in SIDES and part in parts]
+        named = sided or [word for word in said if word in parts]
+        if named:
+            return f"your {named[0]} {words}"
     return words
 
 

@@ -159,6 +159,18 @@ def test_a_plural_pronoun_is_read_as_the_parts_the_earlier_request_named():
     assert with_referent("can you try it over your head", ["raise your right hand"]) == "can you try it over your head"  # no placing verb
 
 
+def test_words_that_say_only_where_get_the_part_the_earlier_request_named():
+    from posegpt.follow_ups import with_referent
+    assert (with_referent("now out to the sides instead", ["put your arms straight out in front"])
+            == "your arms now out to the sides instead")
+    assert with_referent("now in front", ["stand tall", "raise your right hand"]) == "your right hand now in front"  # with its side
+    assert with_referent("up high now", ["stand with your hands on your hips"]) == "your hands up high now"
+    assert with_referent("now down", ["sit on a chair"]) == "now down"  # no part named
+    assert with_referent("lean back", ["raise your arms"]) == "lean back"  # a change of its own
+    assert with_referent("now sit", ["raise your arms"]) == "now sit"  # a posture is no place of a part
+    assert with_referent("tilt it up", ["raise your arms"]) == "tilt it up"  # a pronoun: not this rule's
+
+
 def test_a_message_asking_for_someone_new_is_a_first_request():
     from posegpt.follow_ups import asks_for_someone_new
     from posegpt.retrieval import bank_query
