@@ -62,6 +62,10 @@ OTHER_SIDE_PENALTY = 0.3
 # fact of one side (cosine units): the encoder hears "put your arms out in front" 0.83 near "right
 # arm stretched forward", 0.92 near "both arms pointing forward" (0.1-0.3 alike on hand-written requests).
 ONE_SIDE_PENALTY = 0.2
+# How much less a clause naming one side matches a posture that says no side: "stand on your right
+# foot" was 0.73 near "standing" and 0.82 near "standing on the right leg", and the bank's plain
+# standing step (its request nearer the words) came first.
+SIDELESS_POSTURE_PENALTY = 0.1
 # How much less a pose scores that lies on the floor (or holds a plank) when no clause asks for that
 # posture (none matches it `BODY_CLAUSE` or more): "legs wide apart and arms up in a V" was a snow
 # angel, "stick your arms straight out to the sides" a body face down, because the bank's nearest
@@ -183,9 +187,10 @@ def _side_penalty(code: Posecode, side: str | None, pair: bool) -> float:
     `OTHER_SIDE_PENALTY` for the other side's fact, `ONE_SIDE_PENALTY` for one side's fact when
     the clause asks both. A posture's side is the one the body rests on ("balancing on the left
     leg" when the RIGHT leg kicks): the poses were turned to the named sides with that in mind
-    (`posegpt.sides`), so a posture is never penalised."""
+    (`posegpt.sides`), so a posture is not penalised for its side, only `SIDELESS_POSTURE_PENALTY`
+    for saying none when the clause names one ("stand on your right foot" is not just "standing")."""
     if code.topic == POSTURE_TOPIC:
-        return 0.0
+        return SIDELESS_POSTURE_PENALTY if side is not None and code.side is None else 0.0
     if side is not None and code.side == _OTHER_SIDE[side]:
         return OTHER_SIDE_PENALTY
     return ONE_SIDE_PENALTY if pair and code.side in _OTHER_SIDE else 0.0

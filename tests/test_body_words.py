@@ -152,6 +152,22 @@ def test_a_posture_is_not_the_other_side_of_a_clause_naming_a_side(monkeypatch):
     assert match is not None and float(match[0, 0] - match[1, 0]) == pytest.approx(body_words.OTHER_SIDE_PENALTY)
 
 
+def test_a_clause_naming_a_side_matches_a_posture_that_says_none_less(monkeypatch):
+    import posegpt.body_words as body_words
+    from posegpt.data.captioner import Posecode
+
+    # two poses whose only fact is worded alike: standing on the right leg, standing
+    facts = [[Posecode("posture", "standing_one_leg", "right")], [Posecode("posture", "standing", None)]]
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: ["stand on foot"])
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("stand"), named_pose("stand"))
+    sided = words.matches("stand on your right foot", poses)
+    assert sided is not None and float(sided[0, 0] - sided[1, 0]) == pytest.approx(body_words.SIDELESS_POSTURE_PENALTY)
+    plain = words.matches("stand on your foot", poses)  # no side named: alike
+    assert plain is not None and float(plain[0, 0]) == pytest.approx(float(plain[1, 0]))
+
+
 def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
     import posegpt.body_words as body_words
     from posegpt.data.captioner import Posecode
