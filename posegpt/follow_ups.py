@@ -275,17 +275,22 @@ def _with_elided_part(words: str, earlier: Sequence[str]) -> str:
     """`words` that say only where a part goes with the part the latest of the `earlier` requests
     naming one names put before them, with its side when it says one ("now out to the sides
     instead" after "put your arms straight out in front" → "your arms now out to the sides
-    instead"; "higher" after "raise your left arm" → "your left arm higher"); unchanged when
-    none names a part. Why: alone "now out to the sides instead" was nearest "Do the same on the
-    other side." (0.60), with the arms nearest "Now stretch your arms out sideways." (0.82)."""
-    parts = body_part_words()
+    instead"; "up high now" after "wave with your left hand" → "your left hand up high now");
+    unchanged when none names a part. Why: alone "now out to the sides instead" was nearest "Do
+    the same on the other side." (0.60), with the arms nearest "Now stretch your arms out
+    sideways." (0.82)."""
     for request in reversed(earlier):
-        said = _WORD.findall(request.lower())
-        sided = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in SIDES and part in parts]
-        named = sided or [word for word in said if word in parts]
+        named = _sided_parts(request) or [word for word in _WORD.findall(request.lower()) if word in body_part_words()]
         if named:
             return f"your {named[0]} {words}"
     return words
+
+
+def _sided_parts(request: str) -> list[str]:
+    """The parts with a side that `request` names, in its order ("raise your left arm and right
+    knee" → ["left arm", "right knee"])."""
+    said = _WORD.findall(request.lower())
+    return [f"{side} {part}" for side, part in zip(said, said[1:]) if side in SIDES and part in body_part_words()]
 
 
 def _placed_on_body(words: str) -> bool:
@@ -334,10 +339,8 @@ def _with_sided_part(words: str, earlier: Sequence[str]) -> str:
     """`words` with a singular pronoun put back as the one part, with its side, that the latest
     of the `earlier` requests naming such a part names ("lower it" after "raise your left arm" →
     "lower your left arm"); unchanged when none does."""
-    parts = body_part_words()
     for request in reversed(earlier):
-        said = _WORD.findall(request.lower())
-        named = [f"{side} {part}" for side, part in zip(said, said[1:]) if side in SIDES and part in parts]
+        named = _sided_parts(request)
         if named:
             return _listed_pattern("singular_pronouns").sub(f"your {named[0]}", words)
     return words
