@@ -139,16 +139,24 @@ def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
     assert float(with_penalty[1]) < float(without[1])  # "both arms out to the sides" says another against it
 
 
+def _two_standing_poses_stating(monkeypatch, facts, wording):
+    """`BodyWords` and two standing poses (a batch) whose only facts are `facts` (one list per
+    pose), every fact worded `wording`: what a clause matches then differs by the penalties alone."""
+    import posegpt.body_words as body_words
+
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: [wording])
+    return BodyWords(WordEmbedder()), _batch(named_pose("stand"), named_pose("stand"))
+
+
 def test_a_posture_is_not_the_other_side_of_a_clause_naming_a_side(monkeypatch):
     import posegpt.body_words as body_words
     from posegpt.data.captioner import Posecode
 
     # two poses whose only fact is worded alike: the posture (its side the supporting leg) and a knee fact
     facts = [[Posecode("posture", "standing_one_leg", "left")], [Posecode("knee", "raised", "left")]]
-    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
-    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: ["left leg up"])
-    words = BodyWords(WordEmbedder())
-    match = words.matches("right leg up", _batch(named_pose("stand"), named_pose("stand")))
+    words, poses = _two_standing_poses_stating(monkeypatch, facts, "left leg up")
+    match = words.matches("right leg up", poses)
     assert match is not None and float(match[0, 0] - match[1, 0]) == pytest.approx(body_words.OTHER_SIDE_PENALTY)
 
 
@@ -158,10 +166,7 @@ def test_a_clause_naming_a_side_matches_a_posture_that_says_none_less(monkeypatc
 
     # two poses whose only fact is worded alike: standing on the right leg, standing
     facts = [[Posecode("posture", "standing_one_leg", "right")], [Posecode("posture", "standing", None)]]
-    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
-    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: ["stand on foot"])
-    words = BodyWords(WordEmbedder())
-    poses = _batch(named_pose("stand"), named_pose("stand"))
+    words, poses = _two_standing_poses_stating(monkeypatch, facts, "stand on foot")
     sided = words.matches("stand on your right foot", poses)
     assert sided is not None and float(sided[0, 0] - sided[1, 0]) == pytest.approx(body_words.SIDELESS_POSTURE_PENALTY)
     plain = words.matches("stand on your foot", poses)  # no side named: alike
@@ -174,10 +179,7 @@ def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
 
     # two poses whose only fact is worded alike: one arm forward, both arms forward
     facts = [[Posecode("arm", "forward", "right")], [Posecode("arm", "forward", "both")]]
-    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
-    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: ["arms forward"])
-    words = BodyWords(WordEmbedder())
-    poses = _batch(named_pose("stand"), named_pose("stand"))
+    words, poses = _two_standing_poses_stating(monkeypatch, facts, "arms forward")
     match = words.matches("arms forward", poses)
     assert match is not None and float(match[1, 0] - match[0, 0]) == pytest.approx(body_words.ONE_SIDE_PENALTY)
     one = words.matches("one of the arms forward", poses)  # "one": either side does it
