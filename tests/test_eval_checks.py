@@ -18,6 +18,7 @@ POSES = {
     "stand": ARMS_DOWN,
     "arms_up": (("left_shoulder", "z", 85), ("right_shoulder", "z", -85)),
     "left_arm_up": (("left_shoulder", "z", 85), ("right_shoulder", "z", 75)),
+    "right_arm_out": (("left_shoulder", "z", -75),),  # the right arm stays out as in the T-pose
     "arms_forward": (("left_shoulder", "y", -90), ("right_shoulder", "y", 90)),
     "clap": (  # arms forward, elbows bent inwards so the hands meet in front of the chest
         ("left_shoulder", "y", -60), ("right_shoulder", "y", 60),
@@ -63,14 +64,15 @@ POSES = {
 
 # What each hand-made pose must and must not pass (the pictures were checked by eye).
 EXPECTED = {
-    "t_pose": ({"arms_out_to_sides", "upright_standing", "torso_upright", "legs_straight", "feet_together"},
+    "t_pose": ({"arms_out_to_sides", "left_arm_out", "right_arm_out", "upright_standing", "torso_upright", "legs_straight", "feet_together"},
                {"both_wrists_above_head", "wrists_below_shoulders", "left_wrist_above_shoulder", "elbows_bent", "lying", "sitting"}),
-    "stand": ({"wrists_below_shoulders", "upright_standing", "legs_straight"},
-              {"arms_out_to_sides", "arms_forward", "hands_together", "hands_on_hips", "knees_bent", "crouched", "head_down", "head_up"}),
+    "stand": ({"wrists_below_shoulders", "left_wrist_below_shoulder", "right_wrist_below_shoulder", "upright_standing", "legs_straight"},
+              {"arms_out_to_sides", "left_arm_out", "right_arm_out", "arms_forward", "hands_together", "hands_on_hips", "knees_bent", "crouched", "head_down", "head_up"}),
     "arms_up": ({"both_wrists_above_head", "left_wrist_above_head", "right_wrist_above_head", "left_wrist_above_shoulder", "upright_standing"},
                 {"arms_out_to_sides", "wrists_below_shoulders", "elbows_bent"}),
-    "left_arm_up": ({"left_wrist_above_head", "left_wrist_above_shoulder"},
-                    {"right_wrist_above_head", "right_wrist_above_shoulder", "both_wrists_above_head"}),
+    "left_arm_up": ({"left_wrist_above_head", "left_wrist_above_shoulder", "right_wrist_below_shoulder"},
+                    {"left_wrist_below_shoulder", "right_wrist_above_head", "right_wrist_above_shoulder", "both_wrists_above_head"}),
+    "right_arm_out": ({"right_arm_out", "left_wrist_below_shoulder"}, {"left_arm_out", "arms_out_to_sides", "right_wrist_below_shoulder"}),
     "arms_forward": ({"arms_forward", "left_arm_forward", "right_arm_forward"}, {"arms_out_to_sides", "hands_together"}),
     "clap": ({"hands_together", "elbows_bent"}, {"hands_near_face", "arms_out_to_sides"}),
     "hands_on_hips": ({"hands_on_hips", "elbows_bent", "wrists_below_shoulders"}, {"hands_together", "arms_out_to_sides"}),
