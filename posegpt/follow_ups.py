@@ -71,6 +71,8 @@ SHARED_CHANGE_BONUS = 0.05
 
 
 _WORD = re.compile(r"[a-z]+")
+_SIDE_WORD = re.compile(r"\b(?:left|right)\b", re.IGNORECASE)
+_OTHER_SIDE = {"left": "right", "right": "left"}
 
 
 @lru_cache(maxsize=None)
@@ -113,16 +115,21 @@ def asked_change(words: str, earlier: Sequence[str], shown_words: str = "") -> s
 
 
 def with_swapped_side(words: str, earlier: Sequence[str]) -> str:
-    """`words` that say "instead" (catalogues/asked_edits.yaml `instead_words`) and name for an arm
-    or a leg the other side than the latest of the `earlier` requests that names that limb's side,
-    as the other-arm / other-leg edit's words: "left arm instead" after "raise your right arm" →
-    "Now do it with the other arm.". Why: alone they were nearest "Put your left arm out in
-    front.", and the user got the left arm forward with the right one still up. Unchanged
-    otherwise ("right leg instead" after "raise your right arm" names no side swapped; "left arm
-    instead" after "raise your right arm", then "raise your left arm", is the left arm already)."""
+    """`words` that ask for the same on the other side of an arm or a leg than the latest of the
+    `earlier` requests that names that limb's side, as the other-arm / other-leg edit's words:
+    "left arm instead" after "raise your right arm" → "Now do it with the other arm.". They ask so
+    when they say "instead" (catalogues/asked_edits.yaml `instead_words`) or when their only words
+    of change are repeat words and they add nothing (`repeat_words`, no `adding_words`, not both
+    sides: "now do it with your left hand" after "put your right hand on your head", as
+    `with_referent` reads "the left one"). Why: alone "left arm instead" was nearest "Put your
+    left arm out in front.", and the user got the left arm forward with the right one still up;
+    "now do it with your left hand" raised the left arm. Unchanged otherwise ("right leg instead"
+    after "raise your right arm" names no side swapped; "left arm instead" after "raise your right
+    arm", then "raise your left arm", is the left arm already; "the left one too" asks for both:
+    `with_earlier_change`)."""
     from posegpt.sides import named_sides
 
-    if not set(_WORD.findall(words.lower())) & _listed("instead_words"):
+    if not (set(_WORD.findall(words.lower())) & _listed("instead_words") or _says_only_repeat(words)):
         return words
     named_before = [named_sides(request) for request in reversed(earlier)]  # latest first
     for group, side in named_sides(words).items():
@@ -132,6 +139,19 @@ def with_swapped_side(words: str, earlier: Sequence[str]) -> str:
     return words
 
 
+def _says_only_repeat(words: str) -> bool:
+    """Whether `words` name one side, say a repeat word (catalogues/asked_edits.yaml
+    `repeat_words`: "do", "same") and no other word of change, and add nothing (no `adding_words`,
+    not both sides): "now do it with your left hand", "same with your left leg"; not "your left
+    hand too", "now raise your left hand", nor "now your left hand" (it may ask for both)."""
+    from posegpt.asked_edits import change_words, stem
+
+    said = set(_WORD.findall(words.lower()))
+    repeats = {stem(word) for word in _listed("repeat_words")}
+    return (named_side(words) is not None and not says_both_sides(words) and not said & _listed("adding_words")
+            and bool(said & _listed("repeat_words")) and change_words(words) <= repeats)
+
+
 def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     """`words` that ask something of both of a pair or of one side but say no change ("both
     hands now", "and the left arm too": `posegpt.sides.says_both_sides`,
@@ -139,14 +159,21 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     change of the latest `earlier` request that says one: "both hands now" after "raise your
     right hand" → "raise both hands now". Why: alone they were as near "Hands on hips now." as
     "Now put both arms up.", and the user who had a hand raised got both on the hips; "the left
-    arm too" was nearest "Bring the left arm down to your side."."""
+    arm too" was nearest "Bring the left arm down to your side."). When the words name one side and
+    that request names only the other, it is that request on their side: "and the left one too"
+    (as `with_referent` reads it: "your left hand too") after "put your right hand on your head" →
+    "put your left hand on your head" (its words of change alone, "put your left hand too", raised
+    the left arm)."""
     from posegpt.asked_edits import change_words, stem
 
-    if change_words(words) or not (says_both_sides(words) or named_side(words)):
+    side = named_side(words)
+    if change_words(words) or not (says_both_sides(words) or side):
         return words
     for request in reversed(earlier):
         said = change_words(request)
         if said:
+            if side and not says_both_sides(words) and named_side(request) == _OTHER_SIDE[side]:
+                return _SIDE_WORD.sub(lambda match: _OTHER_SIDE[match.group(0).lower()], request)
             return " ".join([*(word for word in _WORD.findall(request.lower()) if stem(word) in said), words])
     return words
 
@@ -239,7 +266,7 @@ def with_referent(words: str, earlier: Sequence[str]) -> str:
     parts = body_part_words()
     if said & parts:
         return words
-    if _SIDED_ONE.search(words):
+    if _SIDED_ONE.search(words) or (_BARE_SIDE.search(words) and _says_only_repeat(words)):
         return _with_sided_one(words, earlier)
     if said & _listed("singular_pronouns") and (directions(words) or _placed_on_body(lowered)):
         return _with_sided_part(words, earlier)
@@ -316,6 +343,10 @@ def _pair_of(part: str) -> str:
 
 
 _SIDED_ONE = re.compile(r"\b(?:the\s+)?(left|right)\s+one\b", re.IGNORECASE)
+# a side that ends its sentence or clause ("same with the left", "now your right"): read as "the
+# left / right one" only when the words ask for nothing but a repeat (`_says_only_repeat`), since
+# "look to the left" or "lean to the right" say a direction
+_BARE_SIDE = re.compile(r"\b(?:the\s+|your\s+)?(left|right)(?=\s*(?:[.,;!?]|$))", re.IGNORECASE)
 
 
 def _with_sided_one(words: str, earlier: Sequence[str]) -> str:
@@ -331,7 +362,10 @@ def _with_sided_one(words: str, earlier: Sequence[str]) -> str:
     for request in reversed(earlier):
         found = [word for word in _WORD.findall(request.lower()) if word in pair_words() or word in singulars]
         if found:
-            return _SIDED_ONE.sub(lambda match: f"your {match.group(1).lower()} {one_of(found[0])}", words)
+            def part(match: re.Match[str]) -> str:
+                return f"your {match.group(1).lower()} {one_of(found[0])}"
+
+            return _BARE_SIDE.sub(part, _SIDED_ONE.sub(part, words)) if not _SIDED_ONE.search(words) else _SIDED_ONE.sub(part, words)
     return words
 
 

@@ -283,9 +283,28 @@ def test_words_for_both_sides_prefer_an_edit_that_names_no_side():
 def test_words_naming_one_side_and_no_change_ask_the_change_asked_before():
     from posegpt.follow_ups import asked_change, with_earlier_change
 
-    assert with_earlier_change("and the left arm too", ["raise your right arm"]) == "raise and the left arm too"
-    assert asked_change("and the left arm too", ["raise your right arm"]) == "raise the left arm too"
+    # the request named the other side only: it is asked again on the words' side
+    assert with_earlier_change("and the left arm too", ["raise your right arm"]) == "raise your left arm"
+    assert asked_change("and the left one too", ["put your right hand on your head"]) == "put your left hand on your head"
+    # a request that names no side (or both) lends its words of change
+    assert with_earlier_change("and the left arm too", ["raise your arms a bit"]) == "raise and the left arm too"
+    assert with_earlier_change("both hands now", ["raise your right hand"]) == "raise both hands now"
     assert with_earlier_change("now the other arm", ["raise your right arm"]) == "now the other arm"  # no side named
+
+
+def test_the_same_on_the_other_side_is_the_other_arm_or_leg():
+    from posegpt.follow_ups import asked_change, with_swapped_side
+
+    head = ["put your right hand on your head"]
+    assert asked_change("now do it with the left one", head) == "Now do it with the other arm."
+    assert asked_change("same with the left", head) == "Now do it with the other arm."
+    assert asked_change("ok try it with your left hand", head) == "Now do it with the other arm."
+    assert with_swapped_side("same with your left leg", ["lift your right knee"]) == "Now do it with the other leg."
+    # adding words ask for both sides; a change of their own is no repeat
+    assert with_swapped_side("do the left one as well", head) == "do the left one as well"
+    assert with_swapped_side("now raise your left hand", head) == "now raise your left hand"
+    # a side at the end of a clause is a part only in a repeat: "look to the left" says a direction
+    assert asked_change("now look to the left", head) == "now look to the left"
 
 
 def test_polite_words_and_a_state_kept_are_left_out_of_what_a_follow_up_asks():
