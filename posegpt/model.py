@@ -824,6 +824,9 @@ class PoseGPT(nn.Module):
             changed = self._asked_edit(asked, first, judged=by_words is not None)
             if changed is not None:  # offered first, the pose it changed after it
                 candidates = torch.cat([changed[None], candidates])  # (K + 1, 144)
+            rested = None if items else self._other_arm_rested(asked, candidates[0])
+            if rested is not None:  # "raise just your right hand": the left one hangs
+                candidates = torch.cat([rested[None], candidates])  # (K + 1, 144)
         # (6D pose (144,), the words that asked for it, or None for a pose already on the sides
         # they name: the shown pose changed by a sided edit)
         chosen: list[tuple[torch.Tensor, str | None]] = []
@@ -1024,6 +1027,28 @@ class PoseGPT(nn.Module):
             self._asked_edits = AskedEdits(self.request_encoder(), self._body_word_scores())
         changed = self._asked_edits.edited(asked, first) if judged else self._asked_edits.most_asked(asked, first)
         return None if changed is None else rotations_to_6d(changed.rotation_matrices()[0].float())
+
+    def _other_arm_rested(self, asked: str, pose: torch.Tensor) -> torch.Tensor | None:
+        """The 6D `pose` (144,), turned to the sides `asked` names, with the other arm hanging as in
+        the library's "stand", when `asked` asks one arm alone to act (`posegpt.sides.only_side`:
+        "raise just your right hand", "wave with only your left hand") and the other wrist is not
+        below its shoulder → (144,); None otherwise. Why: the bank's poses that cover "raise just
+        your right hand above your head" best had both hands up; the words say the other does
+        nothing, and no fact of a pose says an arm is idle."""
+        from posegpt.data.conversations import ARM_JOINTS, transplant
+        from posegpt.data.named_poses import named_pose
+        from posegpt.eval.checks import run_checks
+        from posegpt.sides import SIDES, only_side
+
+        side = only_side(asked, "arm")
+        if side is None:
+            return None
+        other = SIDES[1 - SIDES.index(side)]
+        shown = self._turned(pose[None], asked)
+        if run_checks(shown, [f"{other}_wrist_below_shoulder"])[f"{other}_wrist_below_shoulder"]:
+            return None
+        rested = transplant(shown, named_pose("stand"), ARM_JOINTS[other])
+        return rotations_to_6d(rested.rotation_matrices()[0].float()).to(pose)
 
     def _body_word_scores(self) -> BodyWords:
         """The `BodyWords` that choose among the bank's candidates and judge asked edits (made once)."""

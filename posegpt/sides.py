@@ -44,6 +44,7 @@ class _SideWords(NamedTuple):
     support: dict[str, frozenset[str]]  # group → verbs that rest the body on its named part
     support_words: frozenset[str]  # the words between such a verb and the side ("on")
     determiners: frozenset[str]  # words skipped between them ("your", "the")
+    only_words: frozenset[str]  # words that say a named side alone does it ("just", "only")
 
 
 @lru_cache(maxsize=1)
@@ -53,7 +54,7 @@ def _tables() -> _SideWords:
     return _SideWords({part: group for group, entry in groups.items() for part in entry["parts"]},
                       {group: entry["checks"] for group, entry in groups.items()}, int(sides["gap"]),
                       {group: frozenset(verbs) for group, verbs in sides["support"].items()},
-                      frozenset(sides["support_words"]), frozenset(sides["determiners"]))
+                      frozenset(sides["support_words"]), frozenset(sides["determiners"]), frozenset(sides["only_words"]))
 
 
 def part_groups() -> dict[str, str]:
@@ -117,6 +118,20 @@ def named_sides(text: str) -> dict[str, str]:
             if group is not None:  # the side that does the group's sided checks: the other one for a support
                 named.setdefault(group, set()).add(_OTHER[word] if _rests_on(words, index, group) else word)
     return {group: next(iter(sides)) for group, sides in named.items() if len(sides) == 1}
+
+
+def only_side(text: str, group: str) -> str | None:
+    """The side of `group` ("arm", "leg") that a clause of `text` names alone with one of
+    sides.yaml's `only_words` ("raise just your right hand" → "right" for "arm"), when the words
+    name that group with one side only (`named_sides`); None otherwise."""
+    side = named_sides(text).get(group)
+    if side is None:
+        return None
+    for clause in _CLAUSE.split(text.lower()):
+        words = _WORD.findall(clause)
+        if set(words) & _tables().only_words and side in words:
+            return side
+    return None
 
 
 def leaning_side(pose: Pose, group: str) -> str | None:

@@ -46,7 +46,7 @@ EXPECTED_CONTENT = {
     "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
     "counts": "ca90484581bb76a952238451ab8e478899b92d9431aa580933e98732184ae5da",
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
-    "sides": "8c62125284a6cb8de1a1c7b528c8705d44577b5f6f5a42f1d7db9805030b7c58",
+    "sides": "b2bf94159abc4cc06a928facb70de698b6368245d9c16aefb791bcc8d90d9dc9",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "9e614fff0c39f5c319e67471aae5c051ba82ca4934455f0ea4b1583cbe1acc73",
     "asked_edits": "906e4c0ceecb0c750c9bf5a25e8d3f5fdfcc2ca9e6765dbb46fd955e5ee051b4",
@@ -222,7 +222,7 @@ def test_malformed_situations(tmp_path: Path, text: str, expected: str) -> None:
 COUNTS_STEPS = "steps: {parts: [head], postures: [sit], starts: [a]}\n"
 COUNTS_MARKERS = "sequence: [then]\neach: [one of each]\n" + COUNTS_STEPS
 SIDES_GROUP = "groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n"
-SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\n'
+SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\nonly_words: [only]\n'
 
 
 @pytest.mark.parametrize("kind, text, expected", [
@@ -235,9 +235,9 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("sides", "groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + SIDES_SUPPORT, "wrist_above_heaven"),
     ("sides", SIDES_GROUP + "  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + SIDES_SUPPORT, "also a part of"),
     ("sides", SIDES_GROUP + "gap: 9\n" + SIDES_SUPPORT, "gap"),
-    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\n",
+    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\nonly_words: [only]\n",
      "support"),  # YAML reads a bare on as true
-    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [\"on\"]\ndeterminers: [your]\npairs: [arms]\none_of: [one]\n",
+    ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [\"on\"]\ndeterminers: [your]\npairs: [arms]\none_of: [one]\nonly_words: [only]\n",
      "no group's part"),
     ("declines", "phrases: [no picture, \"don't show\"]\n", "no apostrophes"),
     ("directions", "groups:\n  up: [up, high]\n  down: [down, high]\nconflicts: {up: [down]}\n", "also a word of"),

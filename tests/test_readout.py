@@ -962,3 +962,23 @@ def test_a_clause_widens_the_pose_banks_candidates_with_its_own_nearest_poses():
     assert all(any(abs(float(similarity) - float(request_similarity[i])) < 1e-5 for i in range(len(texts)))
                for similarity in widened[:, -1])
     assert len(widened) == len({tuple(pose.tolist()) for pose in widened[:, :-1]})  # no pose twice
+
+
+def test_words_that_ask_one_arm_alone_show_the_other_one_hanging(folder):
+    from dataclasses import replace
+
+    from posegpt.eval.checks import run_checks
+    from posegpt.pose import Pose
+
+    model, _ = _answering_from_bank(folder, ["raise both arms", "squat down"], ["arms_up", "squat"], [False, False],
+                                    bank_asked_edits=True)
+    asked = [_user("raise just your right arm")]
+    checks = ["right_wrist_above_shoulder", "left_wrist_below_shoulder"]
+    shown = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1])
+    assert run_checks(shown, checks) == {"right_wrist_above_shoulder": True, "left_wrist_below_shoulder": True}
+    # without "just" the words leave the left arm as the pose has it
+    both = Pose.from_rotation_matrices(model.bank_poses([_user("raise your right arm")], count=1)[:1])
+    assert run_checks(both, checks)["left_wrist_below_shoulder"] is False
+    model.config = replace(model.config, bank_asked_edits=False)
+    plain = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1])
+    assert run_checks(plain, checks)["left_wrist_below_shoulder"] is False

@@ -9,7 +9,7 @@ import torch
 
 from posegpt.eval.checks import run_checks
 from posegpt.pose import NUM_JOINTS, SMPL_JOINT_NAMES, Pose
-from posegpt.sides import leaning_side, named_sides, on_default_side, on_named_sides, says_both_sides
+from posegpt.sides import leaning_side, named_sides, on_default_side, on_named_sides, only_side, says_both_sides
 
 
 @pytest.mark.parametrize("text, sides", [
@@ -70,3 +70,16 @@ def test_words_that_name_no_side_get_the_default_side():
     assert on_default_side(right, "a military salute") is right  # already on the default side
     stand = named_pose("stand")
     assert on_default_side(stand, "just stand") is stand  # leans neither way
+
+
+@pytest.mark.parametrize("text, group, side", [
+    ("raise just your right hand above your head", "arm", "right"),
+    ("left arm only, please", "arm", "left"),
+    ("wave with only your left hand", "arm", "left"),
+    ("raise your right hand", "arm", None),  # no only word: the other arm is the pose's
+    ("just raise both arms", "arm", None),  # no side
+    ("only use your left hand and right foot", "leg", "right"),
+    ("raise your left hand and your right hand only", "arm", None),  # both sides named
+])
+def test_only_side_is_the_side_a_clause_asks_to_act_alone(text, group, side):
+    assert only_side(text, group) == side

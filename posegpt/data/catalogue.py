@@ -624,7 +624,7 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
     """Body-part groups a side word may name: their part words and sided checks; the gap; the
     words that make the named part the one the body rests on; the part words that name a pair and
     the words that pick one of it."""
-    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners", "pairs", "one_of"))
+    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one body-part group")
@@ -664,8 +664,9 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
         if part not in seen_parts:
             raise file.error(top.at("pairs")[2], "pairs", f"{part!r} is no group's part; parts: {_listed(seen_parts)}")
     one_of = _single_words(file, top.texts("one_of", allowed=()), "one_of", top.at("one_of")[2])
+    only_words = _single_words(file, top.texts("only_words", allowed=()), "only_words", top.at("only_words")[2])
     return {"groups": out, "gap": gap, "support": support, "support_words": support_words, "determiners": determiners,
-            "pairs": pairs, "one_of": one_of}
+            "pairs": pairs, "one_of": one_of, "only_words": only_words}
 
 
 def _single_words(file: _File, listed: tuple[str, ...], where: str, line: int) -> tuple[str, ...]:
@@ -1000,7 +1001,7 @@ def load(name: str) -> Any:
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
-    "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
+    "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
     ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
