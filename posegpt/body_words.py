@@ -75,6 +75,15 @@ FLOOR_UNASKED_PENALTY = 0.1
 FLOOR_POSTURES = ("lying_back", "lying_stomach", "lying_side", "horizontal_face_down", "horizontal_face_up")
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
+# How much less a clause that says up or down (`VERTICAL`) matches a wording that says neither
+# (cosine units): the encoder heard "stick both hands straight up in the air" 0.80 near "put both
+# hands on face" and 0.75 near "hold both hands at shoulder height", 0.74 near "lift both hands
+# over head". Other groups are left out: on "together" / "front" it lost "put your palms together in
+# front of your chest" (0.05 on every group: +1 -2 of 153 hand-written requests; up and down
+# only: +2 of 162, generated explicit prompts 87.5 → 87.4 %, bank alone).
+UNSAID_DIRECTION_PENALTY = 0.05
+# The direction groups (catalogues/directions.yaml) a wording must say too when the clause says them.
+VERTICAL = frozenset({"up", "down"})
 # A clause at least this near a library pose's name (MiniLM cosine) is that name, not body words,
 # when none of the named pose's own facts matches it as body words (< BODY_CLAUSE): "chair pose"
 # is a crouch with the arms up (its facts 0.48), not "sitting on a chair"; "your hands on your
@@ -243,7 +252,8 @@ class BodyWords:
         """(K, C) for K poses and the C clauses of `text` that some pose's fact matches at least
         `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
-        `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
+        `UNSAID_DIRECTION_PENALTY` for one that says neither up nor down when the clause says one
+        (`VERTICAL`), less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
         `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
         of `text` is about the body. With `topics`, only the facts of those topics count
         (`WHOLE_BODY_TOPICS`: does a clause ask for the body's posture or its trunk?)."""
@@ -267,7 +277,10 @@ class BodyWords:
             if key not in code_match:
                 vectors, said = self._code_wordings(code)  # (P, D), P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
-                similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()).max(1).values  # (C,)
+                unsaid = torch.tensor([[bool(wanted & VERTICAL) and not wanted & stated & VERTICAL for stated in said]
+                                       for wanted in asked])  # (C, P)
+                similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()
+                              - UNSAID_DIRECTION_PENALTY * (unsaid & ~contradicts).float()).max(1).values  # (C,)
                 penalty = torch.tensor([_side_penalty(code, side, pair) for side, pair in zip(sides, pairs)])  # (C,)
                 code_match[key] = similarity - penalty
             return code_match[key]

@@ -139,6 +139,28 @@ def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
     assert float(with_penalty[1]) < float(without[1])  # "both arms out to the sides" says another against it
 
 
+def test_a_wording_that_says_neither_up_nor_down_matches_a_clause_saying_one_less(monkeypatch):
+    import posegpt.body_words as body_words
+    from posegpt.data.captioner import Posecode
+
+    monkeypatch.setattr(body_words, "BODY_CLAUSE", 0.0)  # every clause counts: the scores compare directly
+    facts = [[Posecode("arm", "up", "both")], [Posecode("hand_on", "face", "both")]]
+    wordings = {"arm": "both hands lifted up high", "hand_on": "both hands on the face"}
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: [wordings[code.topic]])
+    poses = _batch(named_pose("stand"), named_pose("stand"))
+    penalty = body_words.UNSAID_DIRECTION_PENALTY
+    assert penalty > 0
+    for clause, lowered in (("stick both hands up", [0.0, penalty]), ("both hands on the face", [0.0, 0.0])):
+        monkeypatch.setattr(body_words, "UNSAID_DIRECTION_PENALTY", penalty)
+        with_penalty = BodyWords(WordEmbedder()).matches(clause, poses)
+        monkeypatch.setattr(body_words, "UNSAID_DIRECTION_PENALTY", 0.0)
+        without = BodyWords(WordEmbedder()).matches(clause, poses)
+        assert with_penalty is not None and without is not None
+        # only the wording that says no up is lowered, and only for the clause that says up
+        assert (without[:, 0] - with_penalty[:, 0]).tolist() == pytest.approx(lowered)
+
+
 def _two_standing_poses_stating(monkeypatch, facts, wording):
     """`BodyWords` and two standing poses (a batch) whose only facts are `facts` (one list per
     pose), every fact worded `wording`: what a clause matches then differs by the penalties alone."""
