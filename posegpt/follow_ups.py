@@ -72,7 +72,6 @@ SHARED_CHANGE_BONUS = 0.05
 
 _WORD = re.compile(r"[a-z]+")
 _SIDE_WORD = re.compile(r"\b(?:left|right)\b", re.IGNORECASE)
-_OTHER_SIDE = {"left": "right", "right": "left"}
 
 
 @lru_cache(maxsize=None)
@@ -165,6 +164,7 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     "put your left hand on your head" (its words of change alone, "put your left hand too", raised
     the left arm)."""
     from posegpt.asked_edits import change_words, stem
+    from posegpt.sides import other_side
 
     side = named_side(words)
     if change_words(words) or not (says_both_sides(words) or side):
@@ -172,8 +172,8 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     for request in reversed(earlier):
         said = change_words(request)
         if said:
-            if side and not says_both_sides(words) and named_side(request) == _OTHER_SIDE[side]:
-                return _SIDE_WORD.sub(lambda match: _OTHER_SIDE[match.group(0).lower()], request)
+            if side and not says_both_sides(words) and named_side(request) == other_side(side):
+                return _SIDE_WORD.sub(lambda match: other_side(match.group(0).lower()), request)
             return " ".join([*(word for word in _WORD.findall(request.lower()) if stem(word) in said), words])
     return words
 
@@ -365,7 +365,7 @@ def _with_sided_one(words: str, earlier: Sequence[str]) -> str:
             def part(match: re.Match[str]) -> str:
                 return f"your {match.group(1).lower()} {one_of(found[0])}"
 
-            return _BARE_SIDE.sub(part, _SIDED_ONE.sub(part, words)) if not _SIDED_ONE.search(words) else _SIDED_ONE.sub(part, words)
+            return _SIDED_ONE.sub(part, words) if _SIDED_ONE.search(words) else _BARE_SIDE.sub(part, words)
     return words
 
 

@@ -1038,12 +1038,12 @@ class PoseGPT(nn.Module):
         from posegpt.data.conversations import ARM_JOINTS, transplant
         from posegpt.data.named_poses import named_pose
         from posegpt.eval.checks import run_checks
-        from posegpt.sides import SIDES, only_side
+        from posegpt.sides import only_side, other_side
 
         side = only_side(asked, "arm")
         if side is None:
             return None
-        other = SIDES[1 - SIDES.index(side)]
+        other = other_side(side)
         shown = self._turned(pose[None], asked)
         if run_checks(shown, [f"{other}_wrist_below_shoulder"])[f"{other}_wrist_below_shoulder"]:
             return None

@@ -120,6 +120,11 @@ def named_sides(text: str) -> dict[str, str]:
     return {group: next(iter(sides)) for group, sides in named.items() if len(sides) == 1}
 
 
+def other_side(side: str) -> str:
+    """"left" → "right", "right" → "left"."""
+    return _OTHER[side]
+
+
 def only_side(text: str, group: str) -> str | None:
     """The side of `group` ("arm", "leg") that a clause of `text` names alone with one of
     sides.yaml's `only_words` ("raise just your right hand" → "right" for "arm"), when the words
