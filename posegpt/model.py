@@ -474,6 +474,27 @@ def plain_distance(poses: Pose) -> torch.Tensor:
     return (rotations_to_6d(poses.rotation_matrices().float()) - _plain_6d()).abs().mean(-1)  # (K,)
 
 
+def other_arm_rested(pose: Pose, words: str) -> Pose | None:
+    """`pose` (a single pose) with the other arm hanging as in the library's "stand", when `words`
+    ask one arm alone to act (`posegpt.sides.only_side`: "raise just your right hand", "now wave
+    with only your left hand") and the other wrist is not below its shoulder; None otherwise. Why:
+    the bank's poses that covered "raise just your right hand above your head" best had both hands
+    up, and an edit that waves the left hand keeps the right one where it was; the words say the
+    other does nothing, and no fact of a pose says an arm is idle."""
+    from posegpt.data.conversations import ARM_JOINTS, transplant
+    from posegpt.data.named_poses import named_pose
+    from posegpt.eval.checks import run_checks
+    from posegpt.sides import only_side, other_side
+
+    side = only_side(words, "arm")
+    if side is None:
+        return None
+    hanging = f"{other_side(side)}_wrist_below_shoulder"
+    if run_checks(pose, [hanging])[hanging]:
+        return None
+    return transplant(pose, named_pose("stand"), ARM_JOINTS[other_side(side)])
+
+
 def pose_emitting_mask(input_ids: torch.Tensor, pose_token_id: int) -> torch.Tensor:
     """(B, T) bool: True at position i when input_ids[i + 1] is <POSE> (that state emits it)."""
     mask = torch.zeros_like(input_ids, dtype=torch.bool)
@@ -935,6 +956,8 @@ class PoseGPT(nn.Module):
         fresh = (edited is not None and self.config.bank_fresh_requests and not self._follow_up_edits.sure(asked)
                  and self._fresh_beats_edit(_own_words(query), shown, edited))
         edited = None if fresh else edited
+        if edited is not None:  # "now wave with just your left hand": the right one comes down
+            edited = other_arm_rested(edited, query.words) or edited
         self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown, fresh)
         return edited
 
@@ -1029,26 +1052,10 @@ class PoseGPT(nn.Module):
         return None if changed is None else rotations_to_6d(changed.rotation_matrices()[0].float())
 
     def _other_arm_rested(self, asked: str, pose: torch.Tensor) -> torch.Tensor | None:
-        """The 6D `pose` (144,), turned to the sides `asked` names, with the other arm hanging as in
-        the library's "stand", when `asked` asks one arm alone to act (`posegpt.sides.only_side`:
-        "raise just your right hand", "wave with only your left hand") and the other wrist is not
-        below its shoulder → (144,); None otherwise. Why: the bank's poses that cover "raise just
-        your right hand above your head" best had both hands up; the words say the other does
-        nothing, and no fact of a pose says an arm is idle."""
-        from posegpt.data.conversations import ARM_JOINTS, transplant
-        from posegpt.data.named_poses import named_pose
-        from posegpt.eval.checks import run_checks
-        from posegpt.sides import only_side, other_side
-
-        side = only_side(asked, "arm")
-        if side is None:
-            return None
-        other = other_side(side)
-        shown = self._turned(pose[None], asked)
-        if run_checks(shown, [f"{other}_wrist_below_shoulder"])[f"{other}_wrist_below_shoulder"]:
-            return None
-        rested = transplant(shown, named_pose("stand"), ARM_JOINTS[other])
-        return rotations_to_6d(rested.rotation_matrices()[0].float()).to(pose)
+        """The 6D `pose` (144,), turned to the sides `asked` names, with the other arm hanging
+        (`other_arm_rested`) → (144,); None when the words ask no arm alone or it already hangs."""
+        rested = other_arm_rested(self._turned(pose[None], asked), asked)
+        return None if rested is None else rotations_to_6d(rested.rotation_matrices()[0].float()).to(pose)
 
     def _body_word_scores(self) -> BodyWords:
         """The `BodyWords` that choose among the bank's candidates and judge asked edits (made once)."""

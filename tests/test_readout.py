@@ -982,3 +982,15 @@ def test_words_that_ask_one_arm_alone_show_the_other_one_hanging(folder):
     model.config = replace(model.config, bank_asked_edits=False)
     plain = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1])
     assert run_checks(plain, checks)["left_wrist_below_shoulder"] is False
+
+
+def test_a_pose_keeps_the_other_arm_only_when_the_words_do_not_ask_one_arm_alone():
+    from posegpt.eval.checks import run_checks
+    from posegpt.model import other_arm_rested
+
+    rested = other_arm_rested(named_pose("arms_up"), "now wave with just your left hand")
+    assert rested is not None
+    assert run_checks(rested, ["left_wrist_above_shoulder", "right_wrist_below_shoulder"]) == {
+        "left_wrist_above_shoulder": True, "right_wrist_below_shoulder": True}
+    assert other_arm_rested(named_pose("arms_up"), "now wave with your left hand") is None  # no "just"
+    assert other_arm_rested(named_pose("stand"), "raise just your left hand") is None  # the right one hangs already
