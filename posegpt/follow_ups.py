@@ -71,7 +71,6 @@ SHARED_CHANGE_BONUS = 0.05
 
 
 _WORD = re.compile(r"[a-z]+")
-_SIDE_WORD = re.compile(r"\b(?:left|right)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=None)
@@ -164,6 +163,7 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     "put your left hand on your head" (its words of change alone, "put your left hand too", raised
     the left arm)."""
     from posegpt.asked_edits import change_words, stem
+    from posegpt.data.conversations import swap_sides
     from posegpt.sides import other_side
 
     side = named_side(words)
@@ -173,7 +173,7 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
         said = change_words(request)
         if said:
             if side and not says_both_sides(words) and named_side(request) == other_side(side):
-                return _SIDE_WORD.sub(lambda match: other_side(match.group(0).lower()), request)
+                return swap_sides(request)
             return " ".join([*(word for word in _WORD.findall(request.lower()) if stem(word) in said), words])
     return words
 

@@ -489,10 +489,11 @@ def other_arm_rested(pose: Pose, words: str) -> Pose | None:
     side = only_side(words, "arm")
     if side is None:
         return None
-    hanging = f"{other_side(side)}_wrist_below_shoulder"
+    other = other_side(side)
+    hanging = f"{other}_wrist_below_shoulder"
     if run_checks(pose, [hanging])[hanging]:
         return None
-    return transplant(pose, named_pose("stand"), ARM_JOINTS[other_side(side)])
+    return transplant(pose, named_pose("stand"), ARM_JOINTS[other])
 
 
 def pose_emitting_mask(input_ids: torch.Tensor, pose_token_id: int) -> torch.Tensor:
