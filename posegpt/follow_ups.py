@@ -474,6 +474,10 @@ class EditPhrasings:
         """The side the phrasing at `row` names, if one (`posegpt.body_words.named_side`)."""
         return self._sides[row]
 
+    def regions_of(self, row: int) -> frozenset[str]:
+        """The body regions whose parts the phrasing at `row` names (`body_regions`)."""
+        return self._regions[row]
+
     def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit, int]]]:
         """Per clause of `pieces` (their `similarity`, (R, C)): the edits its `NEAREST_PHRASINGS`
         nearest phrasings ask for, nearest first, each phrasing at least `least` near and sharing
@@ -508,7 +512,9 @@ class FollowUpEdits:
         return bool(similarity[nearest] >= SURE_EDIT) or self._phrasings.phrasings[nearest][0].name in load("asked_edits")["relative"]
 
     def edited(self, shown: Pose, words: str) -> Pose | None:
-        """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing; None
+        """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing that
+        names no part of another body region only (`body_regions`: "lift your right knee" is not
+        "Lift your right arm above your head."); None
         when no phrasing is `EDIT_SIMILARITY` near or that edit does not fit the pose ("raise
         your arms" when they are up). Any visible change counts: "eyes on the floor" moves the
         head joint a few centimetres. When the nearest edit does not fit, and its phrasing says a
@@ -531,7 +537,11 @@ class FollowUpEdits:
         if by_clause is not None:
             return by_clause
         similarity = similarity[:, 0]  # (R,)
-        near = [int(row) for row in np.argsort(-similarity)[:NEAREST_PHRASINGS] if similarity[row] >= EDIT_SIMILARITY]
+        # never an edit of another part of the body: "lift your right knee" (no edit lifts a knee)
+        # was near "Lift your right arm above your head." and got the arm raised
+        regions = body_regions(words)
+        near = [int(row) for row in np.argsort(-similarity)[:NEAREST_PHRASINGS] if similarity[row] >= EDIT_SIMILARITY
+                and not (regions and self._phrasings.regions_of(row) and not regions & self._phrasings.regions_of(row))]
         if not near:
             return None
         edit = self._phrasings.phrasings[near[0]][0]

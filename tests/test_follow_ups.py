@@ -464,3 +464,11 @@ def test_a_follow_up_asked_as_a_new_request_says_the_part_its_pronoun_means():
     assert _own_words(query).endswith("put your right hand on your head")
     first = bank_query([{"role": "user", "content": "put it on your head"}])
     assert _own_words(first) == first.words  # no request before it names a part
+
+
+def test_no_edit_of_another_part_of_the_body_is_made():
+    edits = FollowUpEdits(WordEmbedder())
+    # no edit lifts a knee; "Lift your right arm above your head." says "lift" and "right" too,
+    # and raised the arm of a body asked to lift its knee
+    lifted = edits.edited(named_pose("stand"), "lift your right knee")
+    assert lifted is None or not run_checks(lifted, ["right_wrist_above_shoulder"])["right_wrist_above_shoulder"]
