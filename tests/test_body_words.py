@@ -6,6 +6,7 @@ from test_eval_text2pose import WordEmbedder
 
 from posegpt.body_words import BodyWords, clauses, named_side, negated, said_clauses
 from posegpt.data.captioner import posecode_phrases, stated_posecodes
+from posegpt.data.catalogue import load as load_catalogue
 from posegpt.data.named_poses import named_pose
 from posegpt.pose import Pose
 
@@ -225,6 +226,25 @@ def test_a_pose_on_the_floor_no_clause_asks_for_scores_less():
     assert torch.allclose(asked[1], asked[0].sum(1))  # the posture asked for: no penalty
 
 
+def test_a_body_off_its_feet_that_only_body_words_do_not_ask_for_scores_less():
+    import posegpt.body_words as body_words
+
+    assert set(body_words.ON_FEET_POSTURES) <= set(load_catalogue("captioner")["postures"])
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("kneel_both_knees"), named_pose("stand"))  # both with the arms along the body
+    unasked = words.matches("arms down", poses), words.scores("arms down", poses)
+    assert unasked[0] is not None and unasked[1] is not None
+    assert float(unasked[1][0]) == pytest.approx(float(unasked[0][0].sum()) - body_words.OFF_FEET_UNASKED_PENALTY)
+    assert float(unasked[1][1]) == pytest.approx(float(unasked[0][1].sum()))
+    asked = words.matches("kneel, arms down", poses), words.scores("kneel, arms down", poses)
+    assert asked[0] is not None and asked[1] is not None
+    assert torch.allclose(asked[1], asked[0].sum(1))  # the posture asked for: no penalty
+    # a clause that says no body ("a tired gardener") may imply the posture: no penalty either
+    situation = words.matches("a tired gardener, arms down", poses), words.scores("a tired gardener, arms down", poses)
+    assert situation[0] is not None and situation[1] is not None
+    assert torch.allclose(situation[1], situation[0].sum(1))
+
+
 def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     from posegpt.data.captioner import Posecode
 
@@ -233,6 +253,7 @@ def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     assert "hands in the air" in both and "reach for the sky" in both
     assert "left hand in the air" in left and "reach for the sky" not in left  # names no part: both sides
     assert "legs apart" in posecode_phrases(Posecode("feet", "apart", None))
+    assert "lift right knee" in posecode_phrases(Posecode("thigh", "level", "right"))  # standing, a knee lifted to the hip
     assert "arms out" in posecode_phrases(Posecode("arm", "side", "both"))  # "arms out" is sideways, not forward
     assert "stand on one leg" in posecode_phrases(Posecode("posture", "standing_one_leg", "left"))  # a posture's side is its support
     assert "wave with right hand" in posecode_phrases(Posecode("hand_height", "head_level", "right"))  # a waving hand is by the head

@@ -52,7 +52,7 @@ EXPECTED_CONTENT = {
     "asked_edits": "906e4c0ceecb0c750c9bf5a25e8d3f5fdfcc2ca9e6765dbb46fd955e5ee051b4",
     "lead_ins": "b1e9b06725cbed4ddc62b7d1d53467f6f9f6feec170ef54ba5c30bbb23238d67",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
-    "everyday_words": "f5bad096e2ea5542cbf9068bbe85c979580051795b638e8abd1c494e26f44e38",
+    "everyday_words": "561f97b9e91829de34e2657b7167467b90ec81ff430ab10fcffae89726d5ef92",
     "shorthand": "606ae387a1b00acace38137b7cff558ea1fb41a468a7a64637ced03428920b6c",
 }
 
