@@ -161,14 +161,26 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     that request names only the other, it is that request on their side: "and the left one too"
     (as `with_referent` reads it: "your left hand too") after "put your right hand on your head" →
     "put your left hand on your head" (its words of change alone, "put your left hand too", raised
-    the left arm)."""
+    the left arm). Words that add the other arm ("the other arm as well", "the opposite one too":
+    an `other_words` word, an `adding_words` word, no side) are the latest request naming an arm's
+    side on the other side ("raise your left arm" → "raise your right arm"); alone they were the
+    other-arm edit, and the left arm came down."""
     from posegpt.asked_edits import change_words, stem
     from posegpt.data.conversations import swap_sides
-    from posegpt.sides import other_side
+    from posegpt.sides import named_sides, other_side
 
-    side = named_side(words)
-    if change_words(words) or not (says_both_sides(words) or side):
+    side, said_words = named_side(words), set(_WORD.findall(words.lower()))
+    limbs = {part_groups()[word] for word in said_words if word in part_groups()}
+    # the other arm (or "one": an arm) added; "the other leg as well" while standing cannot be
+    # both legs up, and stays the other-leg edit
+    adds_other = bool(said_words & _listed("other_words") and said_words & _listed("adding_words")
+                      and (limbs == {"arm"} or not limbs and "one" in said_words))
+    other_words = {stem(word) for word in _listed("other_words")}
+    if change_words(words) - other_words or not (says_both_sides(words) or side or adds_other):
         return words
+    if adds_other and not (side or says_both_sides(words)):
+        sided = next((request for request in reversed(earlier) if change_words(request) and "arm" in named_sides(request)), None)
+        return words if sided is None else swap_sides(sided)
     for request in reversed(earlier):
         said = change_words(request)
         if said:
@@ -336,6 +348,29 @@ def _placed_on_body(words: str) -> bool:
     return False
 
 
+def hand_place(words: str) -> str | None:
+    """The part of the body `words` put a hand on, when they name an arm's part and a place after
+    a placing word ("put your left hand on your hip" → "hip", "hands on your knees" → "knee";
+    catalogues/asked_edits.yaml `placing_words`, `places`, head_words, trunk_words and the parts
+    of catalogues/sides.yaml, one of a pair said as one), else None."""
+    places = body_part_words() | _listed("head_words") | _listed("trunk_words") | _listed("places")
+    said = _WORD.findall(words.lower())
+    if not any(part_groups().get(word) == "arm" for word in said):
+        return None
+    for index, word in enumerate(said):
+        if word in _listed("placing_words"):
+            after = [later for later in said[index + 1:index + 4] if later not in determiner_words() and later not in SIDES]
+            place = _one_of_pair(after[0]) if after else None
+            if place in places:
+                return place
+    return None
+
+
+def _one_of_pair(word: str) -> str:
+    """One of the pair `word` says ("hips" → "hip", "feet" → "foot"); any other word as it is."""
+    return "foot" if word == "feet" else word[:-1] if word.endswith("s") and word[:-1] in body_part_words() else word
+
+
 def _pair_of(part: str) -> str:
     """The word for both of a pair that the singular `part` is one of ("arm" → "arms", "foot" →
     "feet"); any other word comes back with an "s" added, which no pair word equals."""
@@ -421,6 +456,7 @@ class EditPhrasings:
         self._one_sided = np.array([named_side(request) is not None or edit.apply_mirrors
                                     for edit, request in self.phrasings], dtype=np.float32)  # (R,)
         self._regions = [body_regions(request) for _, request in self.phrasings]
+        self._hand_places = [hand_place(request) for _, request in self.phrasings]
         self._sides = [named_side(request) for _, request in self.phrasings]
         self._both = np.array([says_both_sides(request) for _, request in self.phrasings], dtype=np.float32)  # (R,)
         self._vectors: np.ndarray | None = None  # (R, D) unit rows, one per phrasing
@@ -477,6 +513,16 @@ class EditPhrasings:
     def regions_of(self, row: int) -> frozenset[str]:
         """The body regions whose parts the phrasing at `row` names (`body_regions`)."""
         return self._regions[row]
+
+    def elsewhere(self, row: int, words: str) -> bool:
+        """Whether the phrasing at `row` asks for a change somewhere else than `words` do: it names
+        parts of other body regions only (`body_regions`: "lift your right knee" is not "Lift your
+        right arm above your head."), or `words` put a hand on a part of the body and the phrasing
+        puts it on no other part (`hand_place`: "put your left hand on your hip" is not "Put your
+        left hand up.", nor "Put your left hand on your head.")."""
+        regions, theirs = body_regions(words), self._regions[row]
+        place = hand_place(words)
+        return bool(regions and theirs and not regions & theirs) or (place is not None and self._hand_places[row] != place)
 
     def asked_by(self, pieces: Sequence[str], similarity: np.ndarray, least: float) -> list[list[tuple[float, Edit, int]]]:
         """Per clause of `pieces` (their `similarity`, (R, C)): the edits its `NEAREST_PHRASINGS`
@@ -539,9 +585,8 @@ class FollowUpEdits:
         similarity = similarity[:, 0]  # (R,)
         # never an edit of another part of the body: "lift your right knee" (no edit lifts a knee)
         # was near "Lift your right arm above your head." and got the arm raised
-        regions = body_regions(words)
-        near = [int(row) for row in np.argsort(-similarity)[:NEAREST_PHRASINGS] if similarity[row] >= EDIT_SIMILARITY
-                and not (regions and self._phrasings.regions_of(row) and not regions & self._phrasings.regions_of(row))]
+        near = [int(row) for row in np.argsort(-similarity)[:NEAREST_PHRASINGS]
+                if similarity[row] >= EDIT_SIMILARITY and not self._phrasings.elsewhere(int(row), words)]
         if not near:
             return None
         edit = self._phrasings.phrasings[near[0]][0]

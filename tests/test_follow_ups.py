@@ -292,6 +292,27 @@ def test_words_naming_one_side_and_no_change_ask_the_change_asked_before():
     assert with_earlier_change("now the other arm", ["raise your right arm"]) == "now the other arm"  # no side named
 
 
+def test_the_other_arm_added_is_the_request_that_named_an_arm_on_the_other_side():
+    from posegpt.follow_ups import asked_change, with_earlier_change
+
+    assert with_earlier_change("the other arm as well", ["raise your left arm"]) == "raise your right arm"
+    assert asked_change("and the opposite one too", ["put your right hand on your head"]) == "put your left hand on your head"
+    assert with_earlier_change("now the other arm", ["raise your right arm"]) == "now the other arm"  # swapped, not added
+    assert with_earlier_change("the other arm too", ["raise your arms"]) == "the other arm too"  # no side named before
+    # "the other leg as well" while standing cannot be both legs up: the other-leg edit reads it
+    assert with_earlier_change("the other leg as well", ["lift your left leg"]) == "the other leg as well"
+
+
+def test_a_hand_put_on_a_part_of_the_body_is_not_an_edit_that_puts_it_elsewhere():
+    from posegpt.follow_ups import hand_place
+
+    assert hand_place("put your left hand on your hip") == "hip" and hand_place("Put your hands on your hips.") == "hip"
+    assert hand_place("Put your left hand up.") is None and hand_place("kneel on your knees") is None  # no hand: no place
+    edits = FollowUpEdits(WordEmbedder())
+    placed = edits.edited(named_pose("stand"), "now rest your right hand on your hip")
+    assert placed is None or not run_checks(placed, ["right_wrist_above_shoulder"])["right_wrist_above_shoulder"]
+
+
 def test_the_same_on_the_other_side_is_the_other_arm_or_leg():
     from posegpt.follow_ups import asked_change, with_swapped_side
 
