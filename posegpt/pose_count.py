@@ -43,6 +43,35 @@ def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 @lru_cache(maxsize=1)
+def _openers() -> tuple[str, re.Pattern[str]]:
+    """(the word that opens a list's first item, a pattern of any opener at the start of an item
+    with the word after it as group 1), from counts.yaml `openers`."""
+    openers = load("counts")["openers"]
+    alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in sorted(openers, key=len, reverse=True))
+    return openers[0], re.compile(rf"(?:{alternatives})\s+([a-z0-9']+)", re.IGNORECASE)
+
+
+def _opened_items(text: str) -> list[str]:
+    """The items of a list each opened by an opener ("one with arms up, one with arms down" →
+    ["with arms up", "with arms down"]), after a lead ending in a colon; [] when the text after the
+    lead is not such a list (an item not opened so, an opener before a body part: "one arm up,
+    one arm down" is one body, or fewer than two items)."""
+    from posegpt.sides import body_part_words
+
+    first, opened = _openers()
+    listed = text.rsplit(":", 1)[-1].strip()
+    if not re.match(rf"{re.escape(first)}\b", listed, re.IGNORECASE):
+        return []
+    items = []
+    for part in _LIST_SEPARATOR.split(listed):
+        match = opened.match(part.strip(" ,;:.!?-"))
+        if match is None or match.group(1).lower() in body_part_words() | {"of"}:
+            return []
+        items.append(part.strip(" ,;:.!?-")[match.start(1):])
+    return items if len(items) >= 2 else []
+
+
+@lru_cache(maxsize=1)
 def _tables() -> tuple[dict[tuple[str, ...], int], int, frozenset[str], int, frozenset[str]]:
     """(number phrase as words → value, the most words a phrase has, nouns (plural only: a number
     before a singular noun is part of a pose's name, "the warrior two yoga pose", "a figure four
@@ -88,14 +117,19 @@ def listed_poses(message: str) -> tuple[str, ...]:
 
     One after another: the message split at each sequence word ("then", "followed by"), after a
     leading "before and after:"-style lead (the text before a colon). One of each: the list before
-    an each-word ("one of each") split at commas, "and" and "or"."""
+    an each-word ("one of each") split at commas, "and" and "or". Each opened: a list whose items
+    each open with an opener ("two poses pls: one with arms up, one with arms down";
+    `_opened_items`)."""
     sequence, each = _markers()
     text = " ".join(message.split())
     marked = each.search(text)
+    opened = _opened_items(text)
     if marked is not None:
         parts = _LIST_SEPARATOR.split(text[: marked.start()].rsplit(":", 1)[-1])
     elif sequence.search(text) is not None:
         parts = sequence.split(text.split(":", 1)[1] if ":" in text else text)
+    elif opened:
+        parts = opened
     else:
         return ()
     items = [part.strip(" ,;:.!?-") for part in parts if _WORD.search(part.lower())]

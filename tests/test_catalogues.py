@@ -44,7 +44,7 @@ EXPECTED_CONTENT = {
     "chat_prompts": "30a4841c3bc008c8effa73377015819f0c8869c1f345ba220d3ae655d4d959b7",
     "scenes": "d73025b34d7738222bbd124d6a440793e57dadf0bc82c32517f8929c0e57d742",
     "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
-    "counts": "ca90484581bb76a952238451ab8e478899b92d9431aa580933e98732184ae5da",
+    "counts": "da9bab502da5d2c49ca49280604cf5b9f35eaad661db34258cfaa3c789c0fa2f",
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
     "sides": "b2bf94159abc4cc06a928facb70de698b6368245d9c16aefb791bcc8d90d9dc9",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
@@ -220,7 +220,7 @@ def test_malformed_situations(tmp_path: Path, text: str, expected: str) -> None:
 
 
 COUNTS_STEPS = "steps: {parts: [head], postures: [sit], starts: [a]}\n"
-COUNTS_MARKERS = "sequence: [then]\neach: [one of each]\n" + COUNTS_STEPS
+COUNTS_MARKERS = "sequence: [then]\neach: [one of each]\nopeners: [one]\n" + COUNTS_STEPS
 SIDES_GROUP = "groups:\n  arm: {parts: [arm], checks: [elbow_bent]}\n"
 SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\nonly_words: [only]\n'
 
@@ -229,8 +229,8 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("counts", "numbers: {three: 30}\nnouns: [poses]\ngap: 2\nends: [to]\n" + COUNTS_MARKERS, "from 2 to 8"),
     ("counts", "numbers: {three: 3}\nnouns: [Yoga Poses]\ngap: 2\nends: [to]\n" + COUNTS_MARKERS, "one plural word"),
     ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [in order to]\n" + COUNTS_MARKERS, "one lower-case word"),
-    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [to]\nsequence: [And  Then]\neach: [one of each]\n" + COUNTS_STEPS, "lower-case words"),
-    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [to]\nsequence: [then]\neach: [one of each]\n"
+    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [to]\nsequence: [And  Then]\neach: [one of each]\nopeners: [one]\n" + COUNTS_STEPS, "lower-case words"),
+    ("counts", "numbers: {three: 3}\nnouns: [poses]\ngap: 2\nends: [to]\nsequence: [then]\neach: [one of each]\nopeners: [one]\n"
      "steps: {parts: [left hand], postures: [sit], starts: [a]}\n", "one lower-case word"),
     ("sides", "groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + SIDES_SUPPORT, "wrist_above_heaven"),
     ("sides", SIDES_GROUP + "  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + SIDES_SUPPORT, "also a part of"),

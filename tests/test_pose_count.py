@@ -42,6 +42,10 @@ def test_the_count_is_a_number_followed_by_a_word_for_poses(message, count):
     ("a squat and then a lunge with arms up", ("a squat", "a lunge with arms up")),  # a pose's name, then its arms
     ("sit down, then raise both arms, then stand up", ("sit down, then raise both arms", "stand up")),
     ("wave hello and then both arms straight up", ("wave hello", "both arms straight up")),  # no posture before
+    ("two poses pls: one with arms up, one with arms down", ("with arms up", "with arms down")),  # each opened
+    ("one squat and the other a lunge", ("squat", "a lunge")),
+    ("one arm up, one arm down", ()),  # an opener before a body part: one body
+    ("one of them squats, one lunges", ()),
     ("then", ()),
     ("", ()),
 ])

@@ -586,9 +586,10 @@ def _several(file: _File, data: Any) -> dict[str, Any]:
 def _counts(file: _File, data: Any) -> dict[str, Any]:
     """How a message asks for N poses: number phrases → 2-8, plural nouns, the gap between them,
     the words that end the number's phrase before a noun (ends); the words that list poses one
-    after another (sequence) or one per item (each); the words by which a sequence item goes on
+    after another (sequence), one per item (each) or open each item (openers: "one …, the other
+    …"); the words by which a sequence item goes on
     building the pose before it (steps: its parts, postures that say a new body, starts that name one)."""
-    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "ends", "sequence", "each", "steps"))
+    top = file.record(data, "", 1, ("numbers", "nouns", "gap", "ends", "sequence", "each", "openers", "steps"))
     numbers: dict[str, int] = {}
     table = file.mapping(*top.at("numbers"))
     for phrase, value in table.items():
@@ -610,7 +611,7 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
         if not re.fullmatch(r"[a-z]+", word):
             raise file.error(top.at("ends")[2], "ends", f"{word!r}: one lower-case word")
     markers = {}
-    for key in ("sequence", "each"):
+    for key in ("sequence", "each", "openers"):
         markers[key] = top.texts(key, allowed=())
         for marker in markers[key]:
             if marker != marker.lower().strip() or not re.fullmatch(r"[a-z]+( [a-z]+)*", marker):
@@ -1000,7 +1001,7 @@ def load(name: str) -> Any:
     "edits" → {name: record} (see `_edits`); "captioner" → its phrase tables; "chat_prompts" →
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
-    "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each"}; "sides" → {"groups": {group: {"parts",
+    "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each", "openers"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
     ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words, "other_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
