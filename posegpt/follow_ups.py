@@ -337,15 +337,21 @@ def _placed_on_body(words: str) -> bool:
     head", "rest it against your cheek"; catalogues/asked_edits.yaml `placing_verbs`,
     `placing_words`, `places`): the pronoun is then a part too, as one said with a direction is
     ("mirror it", "try it over your head" are the pose)."""
-    places = body_part_words() | _listed("head_words") | _listed("trunk_words") | _listed("places")
     said = _WORD.findall(words)
     for index in range(1, len(said) - 2):
         if (said[index - 1] in _listed("placing_verbs") and said[index] in _listed("singular_pronouns")
                 and said[index + 1] in _listed("placing_words")):
             after = [later for later in said[index + 2:index + 4] if later not in determiner_words()]
-            if after and after[0] in places:
+            if after and after[0] in _body_places():
                 return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _body_places() -> frozenset[str]:
+    """The words for a part of the body something may be put on: the parts of sides.yaml and
+    asked_edits.yaml's head_words, trunk_words and places."""
+    return body_part_words() | _listed("head_words") | _listed("trunk_words") | _listed("places")
 
 
 def hand_place(words: str) -> str | None:
@@ -353,7 +359,6 @@ def hand_place(words: str) -> str | None:
     a placing word ("put your left hand on your hip" → "hip", "hands on your knees" → "knee";
     catalogues/asked_edits.yaml `placing_words`, `places`, head_words, trunk_words and the parts
     of catalogues/sides.yaml, one of a pair said as one), else None."""
-    places = body_part_words() | _listed("head_words") | _listed("trunk_words") | _listed("places")
     said = _WORD.findall(words.lower())
     if not any(part_groups().get(word) == "arm" for word in said):
         return None
@@ -361,7 +366,7 @@ def hand_place(words: str) -> str | None:
         if word in _listed("placing_words"):
             after = [later for later in said[index + 1:index + 4] if later not in determiner_words() and later not in SIDES]
             place = _one_of_pair(after[0]) if after else None
-            if place in places:
+            if place in _body_places():
                 return place
     return None
 
@@ -559,7 +564,7 @@ class FollowUpEdits:
 
     def edited(self, shown: Pose, words: str) -> Pose | None:
         """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing that
-        names no part of another body region only (`body_regions`: "lift your right knee" is not
+        asks for no change elsewhere (`EditPhrasings.elsewhere`: "lift your right knee" is not
         "Lift your right arm above your head."); None
         when no phrasing is `EDIT_SIMILARITY` near or that edit does not fit the pose ("raise
         your arms" when they are up). Any visible change counts: "eyes on the floor" moves the

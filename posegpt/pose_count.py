@@ -36,10 +36,14 @@ def _markers() -> tuple[re.Pattern[str], re.Pattern[str]]:
     counts = load("counts")
 
     def pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
-        alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in sorted(phrases, key=len, reverse=True))
-        return re.compile(rf"[\s,;:.!-]*\b(?:{alternatives})\b[\s,;:.!-]*")
+        return re.compile(rf"[\s,;:.!-]*\b(?:{_alternatives(phrases)})\b[\s,;:.!-]*")
 
     return pattern(counts["sequence"]), pattern(counts["each"])
+
+
+def _alternatives(phrases: tuple[str, ...]) -> str:
+    """A regular expression matching any of `phrases` (their words apart by any white space), longest first."""
+    return "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in sorted(phrases, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
@@ -47,8 +51,7 @@ def _openers() -> tuple[str, re.Pattern[str]]:
     """(the word that opens a list's first item, a pattern of any opener at the start of an item
     with the word after it as group 1), from counts.yaml `openers`."""
     openers = load("counts")["openers"]
-    alternatives = "|".join(re.escape(phrase).replace(r"\ ", r"\s+") for phrase in sorted(openers, key=len, reverse=True))
-    return openers[0], re.compile(rf"(?:{alternatives})\s+([a-z0-9']+)", re.IGNORECASE)
+    return openers[0], re.compile(rf"(?:{_alternatives(openers)})\s+([a-z0-9']+)", re.IGNORECASE)
 
 
 def _opened_items(text: str) -> list[str]:
@@ -64,10 +67,11 @@ def _opened_items(text: str) -> list[str]:
         return []
     items = []
     for part in _LIST_SEPARATOR.split(listed):
-        match = opened.match(part.strip(" ,;:.!?-"))
+        item = part.strip(" ,;:.!?-")
+        match = opened.match(item)
         if match is None or match.group(1).lower() in body_part_words() | {"of"}:
             return []
-        items.append(part.strip(" ,;:.!?-")[match.start(1):])
+        items.append(item[match.start(1):])
     return items if len(items) >= 2 else []
 
 
