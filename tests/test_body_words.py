@@ -245,6 +245,20 @@ def test_a_body_off_its_feet_that_only_body_words_do_not_ask_for_scores_less():
     assert torch.allclose(situation[1], situation[0].sum(1))
 
 
+def test_a_body_on_its_feet_leaning_back_that_only_body_words_do_not_ask_for_scores_less():
+    import posegpt.body_words as body_words
+
+    words = BodyWords(WordEmbedder())
+    poses = _batch(named_pose("lean_back"), named_pose("stand"))  # both standing, arms down
+    unasked = words.matches("arms down", poses), words.scores("arms down", poses)
+    assert unasked[0] is not None and unasked[1] is not None
+    assert float(unasked[1][0]) == pytest.approx(float(unasked[0][0].sum()) - body_words.BACK_LEAN_UNASKED_PENALTY)
+    assert float(unasked[1][1]) == pytest.approx(float(unasked[0][1].sum()))
+    asked = words.matches("lean back, arms down", poses), words.scores("lean back, arms down", poses)
+    assert asked[0] is not None and asked[1] is not None
+    assert torch.allclose(asked[1], asked[0].sum(1))  # the lean asked for: no penalty
+
+
 def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     from posegpt.data.captioner import Posecode
 
