@@ -209,21 +209,22 @@ def test_a_clause_naming_a_pair_asks_both_sides(monkeypatch):
     assert one is not None and float(one[0, 0]) == pytest.approx(float(one[1, 0]))
 
 
+def _unasked_penalties(words: BodyWords, text: str, poses: Pose) -> list[float]:
+    """How much less each pose scores (`BodyWords.scores`) than its clause matches sum to: its
+    penalty for what no clause of `text` asks for."""
+    match, scores = words.matches(text, poses), words.scores(text, poses)
+    assert match is not None and scores is not None
+    return (match.sum(1) - scores).tolist()
+
+
 def test_a_pose_on_the_floor_no_clause_asks_for_scores_less():
     import posegpt.body_words as body_words
-    from posegpt.data.catalogue import load
 
-    assert set(body_words.FLOOR_POSTURES) <= set(load("captioner")["postures"])
-
+    assert set(body_words.FLOOR_POSTURES) <= set(load_catalogue("captioner")["postures"])
     words = BodyWords(WordEmbedder())
     poses = _batch(named_pose("lie_on_back"), named_pose("stand"))  # both with the arms along the body
-    unasked = words.matches("arms down", poses), words.scores("arms down", poses)
-    assert unasked[0] is not None and unasked[1] is not None
-    assert float(unasked[1][0]) == pytest.approx(float(unasked[0][0].sum()) - body_words.FLOOR_UNASKED_PENALTY)
-    assert float(unasked[1][1]) == pytest.approx(float(unasked[0][1].sum()))
-    asked = words.matches("lie on back, arms down", poses), words.scores("lie on back, arms down", poses)
-    assert asked[0] is not None and asked[1] is not None
-    assert torch.allclose(asked[1], asked[0].sum(1))  # the posture asked for: no penalty
+    assert _unasked_penalties(words, "arms down", poses) == pytest.approx([body_words.FLOOR_UNASKED_PENALTY, 0.0])
+    assert _unasked_penalties(words, "lie on back, arms down", poses) == pytest.approx([0.0, 0.0])  # the posture asked for
 
 
 def test_a_body_off_its_feet_that_only_body_words_do_not_ask_for_scores_less():
@@ -232,17 +233,10 @@ def test_a_body_off_its_feet_that_only_body_words_do_not_ask_for_scores_less():
     assert set(body_words.ON_FEET_POSTURES) <= set(load_catalogue("captioner")["postures"])
     words = BodyWords(WordEmbedder())
     poses = _batch(named_pose("kneel_both_knees"), named_pose("stand"))  # both with the arms along the body
-    unasked = words.matches("arms down", poses), words.scores("arms down", poses)
-    assert unasked[0] is not None and unasked[1] is not None
-    assert float(unasked[1][0]) == pytest.approx(float(unasked[0][0].sum()) - body_words.OFF_FEET_UNASKED_PENALTY)
-    assert float(unasked[1][1]) == pytest.approx(float(unasked[0][1].sum()))
-    asked = words.matches("kneel, arms down", poses), words.scores("kneel, arms down", poses)
-    assert asked[0] is not None and asked[1] is not None
-    assert torch.allclose(asked[1], asked[0].sum(1))  # the posture asked for: no penalty
+    assert _unasked_penalties(words, "arms down", poses) == pytest.approx([body_words.OFF_FEET_UNASKED_PENALTY, 0.0])
+    assert _unasked_penalties(words, "kneel, arms down", poses) == pytest.approx([0.0, 0.0])  # the posture asked for
     # a clause that says no body ("a tired gardener") may imply the posture: no penalty either
-    situation = words.matches("a tired gardener, arms down", poses), words.scores("a tired gardener, arms down", poses)
-    assert situation[0] is not None and situation[1] is not None
-    assert torch.allclose(situation[1], situation[0].sum(1))
+    assert _unasked_penalties(words, "a tired gardener, arms down", poses) == pytest.approx([0.0, 0.0])
 
 
 def test_a_body_on_its_feet_leaning_back_that_only_body_words_do_not_ask_for_scores_less():
@@ -250,13 +244,8 @@ def test_a_body_on_its_feet_leaning_back_that_only_body_words_do_not_ask_for_sco
 
     words = BodyWords(WordEmbedder())
     poses = _batch(named_pose("lean_back"), named_pose("stand"))  # both standing, arms down
-    unasked = words.matches("arms down", poses), words.scores("arms down", poses)
-    assert unasked[0] is not None and unasked[1] is not None
-    assert float(unasked[1][0]) == pytest.approx(float(unasked[0][0].sum()) - body_words.BACK_LEAN_UNASKED_PENALTY)
-    assert float(unasked[1][1]) == pytest.approx(float(unasked[0][1].sum()))
-    asked = words.matches("lean back, arms down", poses), words.scores("lean back, arms down", poses)
-    assert asked[0] is not None and asked[1] is not None
-    assert torch.allclose(asked[1], asked[0].sum(1))  # the lean asked for: no penalty
+    assert _unasked_penalties(words, "arms down", poses) == pytest.approx([body_words.BACK_LEAN_UNASKED_PENALTY, 0.0])
+    assert _unasked_penalties(words, "lean back, arms down", poses) == pytest.approx([0.0, 0.0])  # the lean asked for
 
 
 def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
