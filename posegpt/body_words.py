@@ -24,6 +24,9 @@ cover most of what was said wins.
   BACK" ≈ "leaning forward", "arms down BY YOUR SIDES" ≈ "arms out to the SIDES"): a clause
   matches a wording that says a conflicting direction (catalogues/directions.yaml; "at your
   sides" is an idiom that says down) less by `DIRECTION_PENALTY`.
+- It hears limbs alike too ("your legs out straight in front" ≈ "arms out in front"): a clause
+  naming an arm's or a leg's part matches a wording that names only the other limb's parts less
+  by `OTHER_LIMB_PENALTY`.
 
 - A clause that says what not to do ("don't stand up", "without bending your knees") asks for
   nothing and is not counted (`said_clauses`): the encoder hears it near what it forbids.
@@ -54,7 +57,7 @@ from posegpt.data.captioner import Posecode, posecode_fact, posecode_phrases, st
 from posegpt.data.catalogue import load
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
-from posegpt.sides import says_both_sides
+from posegpt.sides import part_groups, says_both_sides
 
 # A clause is about the body when some pose's fact matches it at least this well (MiniLM cosine;
 # measured: 0.4-0.7 alike on explicit prompts; below 0.6 situations' words start to count).
@@ -100,6 +103,11 @@ TRUNK_TOPIC = "torso"
 ON_FEET_POSTURES = ("standing", "standing_one_leg")
 # How much less a clause matches a wording that says a direction conflicting with its own (cosine units).
 DIRECTION_PENALTY = 0.2
+# How much less a clause that names a part of an arm or a leg (catalogues/sides.yaml groups) matches
+# a wording that names parts of the other limb only (cosine units): the encoder heard "your legs out
+# straight in front" 0.68 near "arms out in front" and 0.69 near "legs stretched straight out in
+# front", and "sit down with your legs out straight in front" sat on a chair with the arms forward.
+OTHER_LIMB_PENALTY = 0.2
 # How much less a clause that says up or down (`VERTICAL`) matches a wording that says neither
 # (cosine units): the encoder heard "stick both hands straight up in the air" 0.80 near "put both
 # hands on face" and 0.75 near "hold both hands at shoulder height", 0.74 near "lift both hands
@@ -202,6 +210,13 @@ def said_clauses(text: str) -> list[str]:
     return [piece for piece in clauses(text) if not negated(piece)]
 
 
+def limbs(text: str) -> frozenset[str]:
+    """The limbs (catalogues/sides.yaml groups: "arm", "leg") whose parts `text` names: "hands on
+    your knees" → arm and leg, "bend over" → none."""
+    groups = part_groups()
+    return frozenset(groups[word] for word in _WORD.findall(text.lower()) if word in groups)
+
+
 def names_a_part(clause: str) -> bool:
     """Whether the clause only names a part ("your left hand", cut from "wave with your left hand"):
     it says which part, not what it does, so it is not a body word to match facts with."""
@@ -236,8 +251,8 @@ class BodyWords:
 
     def __init__(self, encoder: TextEmbedder) -> None:
         self.encoder = encoder
-        # code → its wordings' (P, D) unit rows and the direction groups each says
-        self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]]]] = {}
+        # code → its wordings' (P, D) unit rows, the direction groups and the limbs each says
+        self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]]]] = {}
         self._names: tuple[torch.Tensor, list[list[Posecode]]] | None = None  # see `_pose_names`
 
     def _pose_names(self) -> tuple[torch.Tensor, list[list[Posecode]]]:
@@ -256,11 +271,12 @@ class BodyWords:
             self._names = torch.from_numpy(self.encoder.encode(texts)), per_name  # (N, D), N lists
         return self._names
 
-    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]]]:
+    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]]]:
         key = posecode_fact(code)
         if key not in self._phrases:
             wordings = list(posecode_phrases(code))
-            self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)), [directions(w) for w in wordings])  # (P, D), P sets
+            self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)),  # (P, D)
+                                  [directions(w) for w in wordings], [limbs(w) for w in wordings])  # P sets, P sets
         return self._phrases[key]
 
     def scores(self, text: str, poses: Pose) -> torch.Tensor | None:
@@ -280,7 +296,8 @@ class BodyWords:
         `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
         `UNSAID_DIRECTION_PENALTY` for one that says neither up nor down when the clause says one
-        (`VERTICAL`), less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
+        (`VERTICAL`), less `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the
+        clause names (`limbs`), less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
         `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
         of `text` is about the body. With `topics`, only the facts of those topics count
         (`WHOLE_BODY_TOPICS`: does a clause ask for the body's posture or its trunk?)."""
@@ -300,17 +317,21 @@ class BodyWords:
         sides = [named_side(piece) for piece in pieces]
         pairs = [says_both_sides(piece) for piece in pieces]
         asked = [directions(piece) for piece in pieces]
+        asked_limbs = [limbs(piece) for piece in pieces]
         code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
 
         def matched(code: Posecode) -> torch.Tensor:
             key = posecode_fact(code)
             if key not in code_match:
-                vectors, said = self._code_wordings(code)  # (P, D), P sets
+                vectors, said, said_limbs = self._code_wordings(code)  # (P, D), P sets, P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 unsaid = torch.tensor([[bool(wanted & VERTICAL) and not wanted & stated & VERTICAL for stated in said]
                                        for wanted in asked])  # (C, P)
+                other_limb = torch.tensor([[bool(wanted and named and not wanted & named) for named in said_limbs]
+                                           for wanted in asked_limbs])  # (C, P)
                 similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()
-                              - UNSAID_DIRECTION_PENALTY * (unsaid & ~contradicts).float()).max(1).values  # (C,)
+                              - UNSAID_DIRECTION_PENALTY * (unsaid & ~contradicts).float()
+                              - OTHER_LIMB_PENALTY * other_limb.float()).max(1).values  # (C,)
                 penalty = torch.tensor([_side_penalty(code, side, pair) for side, pair in zip(sides, pairs)])  # (C,)
                 code_match[key] = similarity - penalty
             return code_match[key]

@@ -162,6 +162,36 @@ def test_a_wording_that_says_neither_up_nor_down_matches_a_clause_saying_one_les
         assert (without[:, 0] - with_penalty[:, 0]).tolist() == pytest.approx(lowered)
 
 
+def test_a_clause_naming_one_limbs_parts_names_no_other_limb():
+    from posegpt.body_words import limbs
+
+    assert limbs("your legs out straight in front") == {"leg"}
+    assert limbs("Put your hands on your knees") == {"arm", "leg"}
+    assert limbs("bend over") == frozenset()
+
+
+def test_a_wording_that_names_only_the_other_limb_matches_less(monkeypatch):
+    import posegpt.body_words as body_words
+    from posegpt.data.captioner import Posecode
+
+    monkeypatch.setattr(body_words, "BODY_CLAUSE", 0.0)  # every clause counts: the scores compare directly
+    facts = [[Posecode("thigh", "level_straight", "both")], [Posecode("arm", "forward", "both")], [Posecode("torso", "bent_forward", None)]]
+    wordings = {"thigh": "legs straight out in front", "arm": "arms straight out in front", "torso": "bend over"}
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: [wordings[code.topic]])
+    poses = _batch(named_pose("stand"), named_pose("stand"), named_pose("stand"))
+    penalty = body_words.OTHER_LIMB_PENALTY
+    assert penalty > 0
+    for clause, lowered in (("legs out in front", [0.0, penalty, 0.0]), ("out in front", [0.0, 0.0, 0.0])):
+        monkeypatch.setattr(body_words, "OTHER_LIMB_PENALTY", penalty)
+        with_penalty = BodyWords(WordEmbedder()).matches(clause, poses)
+        monkeypatch.setattr(body_words, "OTHER_LIMB_PENALTY", 0.0)
+        without = BodyWords(WordEmbedder()).matches(clause, poses)
+        assert with_penalty is not None and without is not None
+        # only the arms' wording is lowered, and only for the clause that names the legs
+        assert (without[:, 0] - with_penalty[:, 0]).tolist() == pytest.approx(lowered)
+
+
 def _two_standing_poses_stating(monkeypatch, facts, wording):
     """`BodyWords` and two standing poses (a batch) whose only facts are `facts` (one list per
     pose), every fact worded `wording`: what a clause matches then differs by the penalties alone."""
