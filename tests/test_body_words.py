@@ -123,6 +123,11 @@ def test_an_idiom_says_its_direction_and_not_its_words():
     assert directions("Head tilted back.") == {"up"} and directions("chin tucked in, head bowed") == {"down"}
     assert conflicting(directions("tilt your head down"), directions("Head tilted back."))
     assert not conflicting(directions("look up at the sky"), directions("head thrown back"))
+    # a body hanging from something holds on above it; held out at shoulder height with no "in front" is sideways
+    assert directions("a climber hanging from a bar") == {"up"}
+    assert conflicting(directions("arms hanging by your sides"), directions("hang from a bar"))
+    assert directions("hold both arms out at shoulder height") == {"side"}
+    assert not conflicting(directions("hold your arms out in front at shoulder height"), directions("arms out in front"))
 
 
 def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
