@@ -129,25 +129,29 @@ WHOLE_BODY_TOPICS = frozenset({POSTURE_TOPIC, "torso", "torso_side"})
 # Clauses end at punctuation and at the words that join facts in a description; one also ends
 # before "without", which opens a clause that says what not to do (`negated`).
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b|(?=\bwithout\b)", re.IGNORECASE)
+# The breaks after which a piece that only names a part stays with the clause before it.
+_JOINING = frozenset({"with", "and"})
 _OTHER_SIDE = {"left": "right", "right": "left"}
 _WORD = re.compile(r"[a-z]+")
 
 
 def clauses(text: str) -> list[str]:
     """The request's clauses: "Stand, left arm up and right knee bent" → ["Stand", "left arm up",
-    "right knee bent"] (pieces of fewer than 3 characters dropped). A piece after "with" that only
-    names a part stays with the clause whose part it names: "kick forward with your right leg" is
-    one clause (cut in two, the kick lost its side and a kick with the left leg matched it as well)."""
+    "right knee bent"] (pieces of fewer than 3 characters dropped). A piece after "with" or "and"
+    that only names a part stays with the clause whose part it names: "kick forward with your right
+    leg" is one clause (cut in two, the kick lost its side and a kick with the left leg matched it
+    as well), so is "scrubbing the floor on hands and knees" (cut, "on hands" matched hands on the
+    feet of a body folded standing, and "knees" said nothing)."""
     pieces: list[str] = []
-    start, joining = 0, False
+    start, joining = 0, ""
     for cut in [*_CLAUSE_BREAK.finditer(text), None]:
         piece = text[start:None if cut is None else cut.start()].strip()
         if joining and pieces and names_a_part(piece):
-            pieces[-1] = f"{pieces[-1]} with {piece}"
+            pieces[-1] = f"{pieces[-1]} {joining} {piece}"
         elif len(piece) > 2:
             pieces.append(piece)
         if cut is not None:
-            start, joining = cut.end(), cut.group(0).lower() == "with"
+            start, joining = cut.end(), cut.group(0).lower() if cut.group(0).lower() in _JOINING else ""
     return pieces
 
 

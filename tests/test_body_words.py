@@ -24,6 +24,9 @@ def test_a_request_is_cut_into_clauses_at_punctuation_and_joining_words():
     assert clauses("kick forward with your right leg") == ["kick forward with your right leg"]
     assert clauses("stand with your feet apart, wave with your left hand") == ["stand", "your feet apart", "wave with your left hand"]
     assert clauses("your left hand") == ["your left hand"]
+    # so does one named after "and", with its own word
+    assert clauses("a worker scrubbing the floor on hands and knees") == ["a worker scrubbing the floor on hands and knees"]
+    assert clauses("Bend your elbows And knees, head down") == ["Bend your elbows and knees", "head down"]
 
 
 def test_a_clause_that_says_what_not_to_do_is_not_said():
