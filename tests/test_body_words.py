@@ -118,6 +118,7 @@ def test_an_idiom_says_its_direction_and_not_its_words():
 
     assert directions("arms down by your sides") == {"down"}
     assert directions("Arms relaxed at the sides.") == {"down"}
+    assert directions("keep right arm down by side") == {"down"}  # the captioner's wordings, matched bare
     assert directions("arms out to the sides") == {"side"}
     assert directions("arms by your sides, one hand out to the side") == {"down", "side"}
     assert conflicting(directions("arms hanging by your sides"), directions("arms held out to the sides"))

@@ -48,7 +48,7 @@ EXPECTED_CONTENT = {
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
     "sides": "b2bf94159abc4cc06a928facb70de698b6368245d9c16aefb791bcc8d90d9dc9",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
-    "directions": "67863cbaf90055ea09ae3412ad4693837f4440a51ebbf6f584a1e12a970e362c",
+    "directions": "28d5c24768fb35ada19da6e232ce0eaa42a5a21381dd16ce1e316186f39eee12",
     "asked_edits": "c35da5d3338c0430772a04714ab09923ad02bbd65552a13ee7a37bc1b98e30df",
     "lead_ins": "b1e9b06725cbed4ddc62b7d1d53467f6f9f6feec170ef54ba5c30bbb23238d67",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
