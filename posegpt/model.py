@@ -474,24 +474,30 @@ def plain_distance(poses: Pose) -> torch.Tensor:
     return (rotations_to_6d(poses.rotation_matrices().float()) - _plain_6d()).abs().mean(-1)  # (K,)
 
 
-def other_arm_rested(pose: Pose, words: str) -> Pose | None:
+def other_arm_rested(pose: Pose, words: str, first_request: bool = False) -> Pose | None:
     """`pose` (a single pose) with the other arm hanging as in the library's "stand", when `words`
     ask one arm alone to act (`posegpt.sides.only_side`: "raise just your right hand", "now wave
     with only your left hand") and the other wrist is not below its shoulder; None otherwise. Why:
     the bank's poses that covered "raise just your right hand above your head" best had both hands
     up, and an edit that waves the left hand keeps the right one where it was; the words say the
-    other does nothing, and no fact of a pose says an arm is idle."""
+    other does nothing, and no fact of a pose says an arm is idle. A `first_request` that names one
+    arm's side alone is answered so too when the pose does it with both arms
+    (`posegpt.sides.twin_side`: "put your left hand behind your head" had both hands there, "put
+    your left hand on your hip" both on the hips); a follow-up's edit keeps the other arm (after
+    "raise your right arm", "now raise your left arm" may well keep the right one up)."""
     from posegpt.data.conversations import ARM_JOINTS, transplant
     from posegpt.data.named_poses import named_pose
     from posegpt.eval.checks import run_checks
-    from posegpt.sides import only_side, other_side
+    from posegpt.sides import only_side, other_side, twin_side
 
-    side = only_side(words, "arm")
+    only = only_side(words, "arm")
+    twin = twin_side(words, pose, "arm") if first_request and only is None else None
+    side = only or twin
     if side is None:
         return None
     other = other_side(side)
     hanging = f"{other}_wrist_below_shoulder"
-    if run_checks(pose, [hanging])[hanging]:
+    if twin is None and run_checks(pose, [hanging])[hanging]:  # a twin does something, if only hands on hips
         return None
     return transplant(pose, named_pose("stand"), ARM_JOINTS[other])
 
@@ -1055,7 +1061,7 @@ class PoseGPT(nn.Module):
     def _other_arm_rested(self, asked: str, pose: torch.Tensor) -> torch.Tensor | None:
         """The 6D `pose` (144,), turned to the sides `asked` names, with the other arm hanging
         (`other_arm_rested`) → (144,); None when the words ask no arm alone or it already hangs."""
-        rested = other_arm_rested(self._turned(pose[None], asked), asked)
+        rested = other_arm_rested(self._turned(pose[None], asked), asked, first_request=True)
         return None if rested is None else rotations_to_6d(rested.rotation_matrices()[0].float()).to(pose)
 
     def _body_word_scores(self) -> BodyWords:

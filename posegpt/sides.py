@@ -139,6 +139,25 @@ def only_side(text: str, group: str) -> str | None:
     return None
 
 
+def twin_side(text: str, pose: Pose, group: str) -> str | None:
+    """The side of `group` that `text` names alone (`named_sides`; and nowhere "both" or a pair's
+    part of the group: "right arm out to the side and both HANDS raised to head height" asks the
+    left hand up too) when one pose (length 1) does with both sides what the words ask of one:
+    the sides pass the same sided checks of the group, at least one ("put your left hand behind
+    your head" answered with both hands there); None otherwise."""
+    from posegpt.eval.checks import run_checks
+
+    side = named_sides(text).get(group)
+    tables = _tables()
+    pairs = {word for word in pair_words() if tables.parts.get(word) == group} | {"both"}
+    if side is None or set(_WORD.findall(text.lower())) & pairs:
+        return None
+    checks = tables.checks[group]
+    passed = run_checks(pose, [f"{each}_{check}" for check in checks for each in SIDES])
+    done = [{check for check in checks if passed[f"{each}_{check}"]} for each in SIDES]
+    return side if done[0] and done[0] == done[1] else None
+
+
 def leaning_side(pose: Pose, group: str) -> str | None:
     """The side of one pose (length 1) that does more of the group's sided checks than the other
     side, or None when neither does more (a symmetric pose, or one doing nothing sided)."""

@@ -976,8 +976,10 @@ def test_words_that_ask_one_arm_alone_show_the_other_one_hanging(folder):
     checks = ["right_wrist_above_shoulder", "left_wrist_below_shoulder"]
     shown = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1])
     assert run_checks(shown, checks) == {"right_wrist_above_shoulder": True, "left_wrist_below_shoulder": True}
-    # without "just" the words leave the left arm as the pose has it
-    both = Pose.from_rotation_matrices(model.bank_poses([_user("raise your right arm")], count=1)[:1])
+    # without "just" too, when the pose does with both arms what the words ask of one (posegpt.sides.twin_side)
+    one = Pose.from_rotation_matrices(model.bank_poses([_user("raise your right arm")], count=1)[:1])
+    assert run_checks(one, checks) == {"right_wrist_above_shoulder": True, "left_wrist_below_shoulder": True}
+    both = Pose.from_rotation_matrices(model.bank_poses([_user("raise both arms")], count=1)[:1])
     assert run_checks(both, checks)["left_wrist_below_shoulder"] is False
     model.config = replace(model.config, bank_asked_edits=False)
     plain = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1])
@@ -993,4 +995,9 @@ def test_a_pose_keeps_the_other_arm_only_when_the_words_do_not_ask_one_arm_alone
     assert run_checks(rested, ["left_wrist_above_shoulder", "right_wrist_below_shoulder"]) == {
         "left_wrist_above_shoulder": True, "right_wrist_below_shoulder": True}
     assert other_arm_rested(named_pose("arms_up"), "now wave with your left hand") is None  # no "just"
+    # a first request naming one arm alone rests the other when the pose does it with both; a
+    # follow-up's edit keeps it, and a pose whose arms differ is left as it is
+    twin = other_arm_rested(named_pose("arms_up"), "raise your left hand", first_request=True)
+    assert twin is not None and run_checks(twin, ["right_wrist_below_shoulder"]) == {"right_wrist_below_shoulder": True}
+    assert other_arm_rested(named_pose("salute_left"), "salute with your left hand", first_request=True) is None
     assert other_arm_rested(named_pose("stand"), "raise just your left hand") is None  # the right one hangs already

@@ -7,6 +7,7 @@ import math
 import pytest
 import torch
 
+from posegpt.data.named_poses import named_pose
 from posegpt.eval.checks import run_checks
 from posegpt.pose import NUM_JOINTS, SMPL_JOINT_NAMES, Pose
 from posegpt.sides import leaning_side, named_sides, on_default_side, on_named_sides, only_side, says_both_sides
@@ -60,8 +61,6 @@ def test_words_asking_both_of_a_pair():
 
 
 def test_words_that_name_no_side_get_the_default_side():
-    from posegpt.data.named_poses import named_pose
-
     salute = named_pose("salute_left")  # authored with the left hand
     assert leaning_side(salute, "arm") == "left"
     assert leaning_side(on_default_side(salute, "a guy saluting the flag"), "arm") == "right"
@@ -83,3 +82,16 @@ def test_words_that_name_no_side_get_the_default_side():
 ])
 def test_only_side_is_the_side_a_clause_asks_to_act_alone(text, group, side):
     assert only_side(text, group) == side
+
+
+def test_twin_side_is_a_side_named_alone_when_both_sides_do_it():
+    from posegpt.sides import twin_side
+
+    arms_up = named_pose("arms_up")
+    assert twin_side("put your left hand up", arms_up, "arm") == "left"
+    assert twin_side("put both hands up", arms_up, "arm") is None  # a pair asked
+    assert twin_side("right arm out to the side and both hands at head height", arms_up, "arm") is None
+    assert twin_side("raise your right hand, feet apart", arms_up, "arm") == "right"  # a pair of legs
+    assert twin_side("hands up, left one higher", arms_up, "arm") is None  # "hands": a pair
+    assert twin_side("put your left hand up", named_pose("salute_left"), "arm") is None  # the arms differ
+    assert twin_side("put your left hand up", named_pose("stand"), "arm") is None  # neither does anything
