@@ -497,7 +497,8 @@ def other_arm_rested(pose: Pose, words: str, first_request: bool = False) -> Pos
         return None
     other = other_side(side)
     hanging = f"{other}_wrist_below_shoulder"
-    if twin is None and run_checks(pose, [hanging])[hanging]:  # a twin does something, if only hands on hips
+    # a twin arm does what the words ask of the named one, even below the shoulder (a hand on the hip)
+    if twin is None and run_checks(pose, [hanging])[hanging]:
         return None
     return transplant(pose, named_pose("stand"), ARM_JOINTS[other])
 

@@ -14,6 +14,8 @@ mirror image is shown instead — the same movement, on the side that was asked 
   out (either reading could be the one meant).
 - `leaning_side`: per group, which side of a pose passes sided checks the other side does not
   ("left_knee_raised" but not "right_knee_raised").
+- `twin_side`: the side words name alone when a pose does with both sides what they ask of one
+  ("put your left hand behind your head" answered with both hands there).
 - `on_named_sides`: the pose, or its mirror image when that agrees with the words and the pose
   does not. The groups, their words and checks are data (``posegpt/data/catalogues/sides.yaml``).
 
@@ -145,29 +147,30 @@ def twin_side(text: str, pose: Pose, group: str) -> str | None:
     left hand up too) when one pose (length 1) does with both sides what the words ask of one:
     the sides pass the same sided checks of the group, at least one ("put your left hand behind
     your head" answered with both hands there); None otherwise."""
-    from posegpt.eval.checks import run_checks
-
     side = named_sides(text).get(group)
     tables = _tables()
     pairs = {word for word in pair_words() if tables.parts.get(word) == group} | {"both"}
     if side is None or set(_WORD.findall(text.lower())) & pairs:
         return None
-    checks = tables.checks[group]
-    passed = run_checks(pose, [f"{each}_{check}" for check in checks for each in SIDES])
-    done = [{check for check in checks if passed[f"{each}_{check}"]} for each in SIDES]
-    return side if done[0] and done[0] == done[1] else None
+    left, right = _sided_checks_done(pose, group)
+    return side if left and left == right else None
 
 
 def leaning_side(pose: Pose, group: str) -> str | None:
     """The side of one pose (length 1) that does more of the group's sided checks than the other
     side, or None when neither does more (a symmetric pose, or one doing nothing sided)."""
+    left, right = _sided_checks_done(pose, group)
+    return "left" if len(left - right) > len(right - left) else "right" if len(right - left) > len(left - right) else None
+
+
+def _sided_checks_done(pose: Pose, group: str) -> tuple[set[str], set[str]]:
+    """The group's sided checks (without their side prefix) that one pose's left and right side pass."""
     from posegpt.eval.checks import run_checks
 
-    checks = _tables().checks
-    passed = run_checks(pose, [f"{side}_{check}" for check in checks[group] for side in SIDES])
-    left = sum(passed[f"left_{check}"] and not passed[f"right_{check}"] for check in checks[group])
-    right = sum(passed[f"right_{check}"] and not passed[f"left_{check}"] for check in checks[group])
-    return "left" if left > right else "right" if right > left else None
+    checks = _tables().checks[group]
+    passed = run_checks(pose, [f"{side}_{check}" for check in checks for side in SIDES])
+    left, right = ({check for check in checks if passed[f"{side}_{check}"]} for side in ("left", "right"))
+    return left, right
 
 
 def side_agreement(pose: Pose, sides: Mapping[str, str]) -> int:
