@@ -29,10 +29,10 @@ from typing import TYPE_CHECKING, Collection, Sequence
 
 import numpy as np
 
-from posegpt.body_words import DIRECTION_PENALTY, conflicting, direction_words, directions, named_side
+from posegpt.body_words import DIRECTION_PENALTY, conflicting, direction_words, directions, limbs, named_side
 from posegpt.pose import Pose
 from posegpt.retrieval import TextEmbedder
-from posegpt.sides import SIDES, body_part_words, determiner_words, pair_words, part_groups, says_both_sides
+from posegpt.sides import SIDES, body_part_words, determiner_words, pair_words, says_both_sides
 
 if TYPE_CHECKING:
     from posegpt.data.conversations import Edit
@@ -89,11 +89,9 @@ def _listed_pattern(key: str) -> re.Pattern[str]:
 
 def body_regions(words: str) -> frozenset[str]:
     """The body regions ("arm", "leg", "head", "trunk") whose parts `words` name (an arm's or a
-    leg's part: `posegpt.sides.part_groups`; asked_edits.yaml head_words / trunk_words)."""
+    leg's part: `posegpt.body_words.limbs`; asked_edits.yaml head_words / trunk_words)."""
     said = set(_WORD.findall(words.lower()))
-    groups = part_groups()
-    limbs = {groups[word] for word in said if word in groups}
-    return frozenset(limbs | {region for region in ("head", "trunk") if said & _listed(f"{region}_words")})
+    return frozenset(limbs(words) | {region for region in ("head", "trunk") if said & _listed(f"{region}_words")})
 
 
 def asked_change(words: str, earlier: Sequence[str], shown_words: str = "") -> str:
@@ -170,11 +168,11 @@ def with_earlier_change(words: str, earlier: Sequence[str]) -> str:
     from posegpt.sides import named_sides, other_side
 
     side, said_words = named_side(words), set(_WORD.findall(words.lower()))
-    limbs = {part_groups()[word] for word in said_words if word in part_groups()}
+    named_limbs = limbs(words)
     # the other arm (or "one": an arm) added; "the other leg as well" while standing cannot be
     # both legs up, and stays the other-leg edit
     adds_other = bool(said_words & _listed("other_words") and said_words & _listed("adding_words")
-                      and (limbs == {"arm"} or not limbs and "one" in said_words))
+                      and (named_limbs == {"arm"} or not named_limbs and "one" in said_words))
     other_words = {stem(word) for word in _listed("other_words")}
     if change_words(words) - other_words or not (says_both_sides(words) or side or adds_other):
         return words
@@ -359,9 +357,9 @@ def hand_place(words: str) -> str | None:
     a placing word ("put your left hand on your hip" → "hip", "hands on your knees" → "knee";
     catalogues/asked_edits.yaml `placing_words`, `places`, head_words, trunk_words and the parts
     of catalogues/sides.yaml, one of a pair said as one), else None."""
-    said = _WORD.findall(words.lower())
-    if not any(part_groups().get(word) == "arm" for word in said):
+    if "arm" not in limbs(words):
         return None
+    said = _WORD.findall(words.lower())
     for index, word in enumerate(said):
         if word in _listed("placing_words"):
             after = [later for later in said[index + 1:index + 4] if later not in determiner_words() and later not in SIDES]
