@@ -149,26 +149,36 @@ def test_a_wording_in_the_other_direction_matches_less(monkeypatch):
     assert float(with_penalty[1]) < float(without[1])  # "both arms out to the sides" says another against it
 
 
+def _lowered_by(monkeypatch, penalty_name, facts, wordings, clause):
+    """How much less each of a batch of standing poses matches `clause` with the body_words penalty
+    `penalty_name` than without it: one pose per list of `facts`, each fact worded
+    `wordings[its topic]`, every clause counted (the matches compare directly)."""
+    import posegpt.body_words as body_words
+
+    monkeypatch.setattr(body_words, "BODY_CLAUSE", 0.0)
+    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
+    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: [wordings[code.topic]])
+    poses = _batch(*[named_pose("stand") for _ in facts])
+    penalty = getattr(body_words, penalty_name)
+    assert penalty > 0
+    with_penalty = BodyWords(WordEmbedder()).matches(clause, poses)
+    monkeypatch.setattr(body_words, penalty_name, 0.0)
+    without = BodyWords(WordEmbedder()).matches(clause, poses)
+    monkeypatch.setattr(body_words, penalty_name, penalty)
+    assert with_penalty is not None and without is not None
+    return (without[:, 0] - with_penalty[:, 0]).tolist()
+
+
 def test_a_wording_that_says_neither_up_nor_down_matches_a_clause_saying_one_less(monkeypatch):
     import posegpt.body_words as body_words
     from posegpt.data.captioner import Posecode
 
-    monkeypatch.setattr(body_words, "BODY_CLAUSE", 0.0)  # every clause counts: the scores compare directly
     facts = [[Posecode("arm", "up", "both")], [Posecode("hand_on", "face", "both")]]
     wordings = {"arm": "both hands lifted up high", "hand_on": "both hands on the face"}
-    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
-    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: [wordings[code.topic]])
-    poses = _batch(named_pose("stand"), named_pose("stand"))
     penalty = body_words.UNSAID_DIRECTION_PENALTY
-    assert penalty > 0
+    # only the wording that says no up is lowered, and only for the clause that says up
     for clause, lowered in (("stick both hands up", [0.0, penalty]), ("both hands on the face", [0.0, 0.0])):
-        monkeypatch.setattr(body_words, "UNSAID_DIRECTION_PENALTY", penalty)
-        with_penalty = BodyWords(WordEmbedder()).matches(clause, poses)
-        monkeypatch.setattr(body_words, "UNSAID_DIRECTION_PENALTY", 0.0)
-        without = BodyWords(WordEmbedder()).matches(clause, poses)
-        assert with_penalty is not None and without is not None
-        # only the wording that says no up is lowered, and only for the clause that says up
-        assert (without[:, 0] - with_penalty[:, 0]).tolist() == pytest.approx(lowered)
+        assert _lowered_by(monkeypatch, "UNSAID_DIRECTION_PENALTY", facts, wordings, clause) == pytest.approx(lowered)
 
 
 def test_a_clause_naming_one_limbs_parts_names_no_other_limb():
@@ -183,22 +193,12 @@ def test_a_wording_that_names_only_the_other_limb_matches_less(monkeypatch):
     import posegpt.body_words as body_words
     from posegpt.data.captioner import Posecode
 
-    monkeypatch.setattr(body_words, "BODY_CLAUSE", 0.0)  # every clause counts: the scores compare directly
     facts = [[Posecode("thigh", "level_straight", "both")], [Posecode("arm", "forward", "both")], [Posecode("torso", "bent_forward", None)]]
     wordings = {"thigh": "legs straight out in front", "arm": "arms straight out in front", "torso": "bend over"}
-    monkeypatch.setattr(body_words, "stated_posecodes", lambda poses: facts)
-    monkeypatch.setattr(body_words, "posecode_phrases", lambda code: [wordings[code.topic]])
-    poses = _batch(named_pose("stand"), named_pose("stand"), named_pose("stand"))
     penalty = body_words.OTHER_LIMB_PENALTY
-    assert penalty > 0
+    # only the arms' wording is lowered, and only for the clause that names the legs
     for clause, lowered in (("legs out in front", [0.0, penalty, 0.0]), ("out in front", [0.0, 0.0, 0.0])):
-        monkeypatch.setattr(body_words, "OTHER_LIMB_PENALTY", penalty)
-        with_penalty = BodyWords(WordEmbedder()).matches(clause, poses)
-        monkeypatch.setattr(body_words, "OTHER_LIMB_PENALTY", 0.0)
-        without = BodyWords(WordEmbedder()).matches(clause, poses)
-        assert with_penalty is not None and without is not None
-        # only the arms' wording is lowered, and only for the clause that names the legs
-        assert (without[:, 0] - with_penalty[:, 0]).tolist() == pytest.approx(lowered)
+        assert _lowered_by(monkeypatch, "OTHER_LIMB_PENALTY", facts, wordings, clause) == pytest.approx(lowered)
 
 
 def _two_standing_poses_stating(monkeypatch, facts, wording):
