@@ -548,17 +548,26 @@ class FollowUpEdits:
     def __init__(self, encoder: TextEmbedder) -> None:
         self._phrasings = EditPhrasings(encoder)
 
-    def sure(self, words: str) -> bool:
-        """Whether `words` surely ask for a change of the pose shown, as `edited` reads them: their
-        nearest edit phrasing is at least `SURE_EDIT` near, or that edit changes a pose relative to
+    def sure(self, words: str, shown: Pose) -> bool:
+        """Whether `words` surely ask for a change of the pose `shown`, as `edited` reads them:
+        their nearest edit phrasing is at least `SURE_EDIT` near and its edit fits `shown` or
+        `shown` already is as it makes it (`already_so`), or that edit changes a pose relative to
         itself (`catalogues/asked_edits.yaml` "relative": "lift the other leg instead" says no body
         of its own). A follow-up an edit fits but not surely may ask for a new body instead
-        (`posegpt.model.PoseGPT` then compares the two)."""
+        (`posegpt.model.PoseGPT` then compares the two). Why the fit: "sit on the floor with your
+        legs stretched out in front of you" after a standing pose is nearest "Sit up on the floor,
+        legs out in front." (0.88), an edit for a body lying down; the edit `edited` fell back to
+        ("Stretch out on your back.") laid the body down."""
         from posegpt.data.catalogue import load
+        from posegpt.data.conversations import apply_edit
 
         similarity = self._phrasings.similarity([words], shared_bonus=True)[:, 0]  # (R,)
         nearest = int(np.argmax(similarity))
-        return bool(similarity[nearest] >= SURE_EDIT) or self._phrasings.phrasings[nearest][0].name in load("asked_edits")["relative"]
+        edit = self._phrasings.phrasings[nearest][0]
+        if edit.name in load("asked_edits")["relative"]:
+            return True
+        return bool(similarity[nearest] >= SURE_EDIT) and (apply_edit(edit, shown, least_motion=0.0) is not None
+                                                           or already_so(edit, shown))
 
     def edited(self, shown: Pose, words: str) -> Pose | None:
         """`shown` (a single pose) changed as `words` ask by the edit of the nearest phrasing that

@@ -961,7 +961,7 @@ class PoseGPT(nn.Module):
         shown_words = turns[last][1].replace(POSE_TOKEN, " ")  # the reply that showed it
         asked = asked_change(query.words, earlier, shown_words)
         edited = self._follow_up_edits.edited(shown, asked)
-        fresh = (edited is not None and self.config.bank_fresh_requests and not self._follow_up_edits.sure(asked)
+        fresh = (edited is not None and self.config.bank_fresh_requests and not self._follow_up_edits.sure(asked, shown)
                  and self._fresh_beats_edit(_own_words(query), shown, edited))
         edited = None if fresh else edited
         if edited is not None:  # "now wave with just your left hand": the right one comes down

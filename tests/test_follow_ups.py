@@ -440,10 +440,14 @@ def test_words_near_an_edit_or_nearest_a_relative_one_surely_ask_for_a_change(mo
     import posegpt.follow_ups as follow_ups
 
     edits = FollowUpEdits(WordEmbedder())
-    assert edits.sure("Bend your knees.")  # a phrasing's own words: cosine 1
+    stand, lying = named_pose("stand"), named_pose("lie_on_back")
+    assert edits.sure("Bend your knees.", stand)  # a phrasing's own words: cosine 1, and its edit fits
+    # its own words, but the edit needs a body lying on its back: not sure of a standing one
+    assert edits.sure("Sit up from lying on your back.", lying)
+    assert not edits.sure("Sit up from lying on your back.", stand)
     monkeypatch.setattr(follow_ups, "SURE_EDIT", 1.5)  # no phrasing that near
-    assert not edits.sure("Bend your knees.")
-    assert edits.sure("Switch legs.")  # the other leg: a change relative to the pose shown, whatever its nearness
+    assert not edits.sure("Bend your knees.", stand)
+    assert edits.sure("Switch legs.", stand)  # the other leg: a change relative to the pose shown, whatever its nearness
 
 
 def test_words_whose_edits_are_already_so_get_the_pose_as_it_is(monkeypatch):
