@@ -126,6 +126,8 @@ NAME_CLAUSE = 0.9
 POSTURE_TOPIC = "posture"
 # The facts that say the whole body, not a limb: its posture and how its trunk bends or leans.
 WHOLE_BODY_TOPICS = frozenset({POSTURE_TOPIC, "torso", "torso_side"})
+# The facts that say how the trunk bends or leans.
+TRUNK_TOPICS = WHOLE_BODY_TOPICS - {POSTURE_TOPIC}
 # Clauses end at punctuation and at the words that join facts in a description; one also ends
 # before "without", which opens a clause that says what not to do (`negated`).
 _CLAUSE_BREAK = re.compile(r"[.;:!?,()\n]|\b(?:and|with|while|then|but)\b|(?=\bwithout\b)", re.IGNORECASE)

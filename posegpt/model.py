@@ -98,6 +98,12 @@ PLAIN_POSE_WEIGHT = 0.5
 # units: a clause's match; measured on hand-written multi-turn requests, model card); one an edit
 # fits but not surely, by more than this over the edited pose (`PoseGPT._fresh_beats_edit`).
 FRESH_COVERS_MORE = 0.1
+# A follow-up answered as a fresh request whose words name the parts of one limb only (arms, or
+# legs: `posegpt.follow_ups.body_regions`) keeps the other limbs and the trunk of the pose shown,
+# when that covers its body words no more than this less than the fresh pose does (`posegpt.body_words`
+# units): "now lift your right knee up" after "put your hands on your hips" (no edit lifts a knee)
+# lifted the knee with the arms out. Measured in the model card.
+KEEP_REST_TOLERANCE = 0.02
 
 
 class CheckpointError(RuntimeError):
@@ -827,10 +833,10 @@ class PoseGPT(nn.Module):
             asked = _own_words(query)
             own_words = [{"role": "user", "content": asked}]  # a new request, by its own words
             if self._edit_gave_way(messages) or self._reads_as_fresh(text, asked):
-                return self.bank_poses(own_words, count)
+                return self._rest_kept(messages, asked, self.bank_poses(own_words, count))
             fresh = self.bank_poses(own_words, count)  # (n, 24, 3, 3)
             if self._fresh_covers_more(text, asked, fresh[0]):
-                return fresh
+                return self._rest_kept(messages, asked, fresh)
         items = () if follow_up else listed_poses(asked)
         count = max(count, len(items))
         looked_up = [text, *items] if follow_up else [lookup_words(words) for words in (text, *items)]
@@ -892,6 +898,8 @@ class PoseGPT(nn.Module):
                       for i, (_, words) in enumerate(chosen)]
             turned = turned if follow_up else [on_default_side(pose, words) for pose, (_, words) in zip(turned, chosen)]
             rotations = torch.stack([pose.rotation_matrices()[0] for pose in turned])
+        if follow_up and edited is None and self.config.bank_edits:  # a training follow-up's pose
+            rotations = self._rest_kept(messages, _own_words(query), rotations)
         return rotations.to(self.device)  # (n, 24, 3, 3)
 
     def asks_for_edit(self, messages: Sequence[Any]) -> bool:
@@ -968,6 +976,44 @@ class PoseGPT(nn.Module):
             edited = other_arm_rested(edited, query.words) or edited
         self._last_edit = _ShownEdit(self.pose_bank, self.config, self._request_encoder, turns, edited, shown, fresh)
         return edited
+
+    def _rest_kept(self, messages: Sequence[Any], asked: str, fresh: torch.Tensor) -> torch.Tensor:
+        """`fresh` (n, 24, 3, 3), a follow-up's answer as a new request by its own words `asked`,
+        with its first pose keeping what the words do not name of the pose shown before: words
+        naming the parts of the arms alone (`posegpt.follow_ups.body_regions`) take the fresh
+        pose's arms onto the shown body, words naming the legs' alone keep the shown arms and head
+        on the fresh body, unless a clause asks for the trunk (`TRUNK_TOPICS`: "lean forward and
+        reach for your feet" after sitting), or that covers the words (`posegpt.body_words`, when
+        a clause says a body) more than `KEEP_REST_TOLERANCE` less than the fresh pose, or is not
+        a plausible body. Why: a
+        follow-up asks for a change and keeps the rest, and no training edit lifts a knee: "now
+        lift your right knee up" after "put your hands on your hips" got the knee up and the
+        hands off the hips."""
+        from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS
+        from posegpt.data.conversations import BOTH_ARMS, HEAD_JOINTS, transplant
+        from posegpt.data.plausibility import is_plausible
+        from posegpt.follow_ups import body_regions
+        from posegpt.turns import role_and_content
+
+        last_edit = self._last_edit
+        if last_edit is None or last_edit.turns != [role_and_content(message) for message in messages]:
+            return fresh  # no pose shown before this follow-up
+        named = body_regions(asked)
+        if named not in ({"arm"}, {"leg"}):
+            return fresh
+        first = Pose.from_rotation_matrices(fresh[:1].cpu())
+        words = self._body_word_scores()
+        trunk = words.matches(asked, first, topics=TRUNK_TOPICS)  # (1, C) or None
+        if trunk is not None and float(trunk.max()) >= BODY_CLAUSE:
+            return fresh
+        kept = (transplant(last_edit.shown, first, BOTH_ARMS) if named == {"arm"}
+                else transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS))
+        both = torch.cat([first.rotation_matrices(), kept.rotation_matrices().to(first.rotation_matrices().dtype)])  # (2, 24, 3, 3)
+        # by the clauses' matches alone: a posture the words do not ask for is the one shown, kept
+        matches = words.matches(asked, Pose.from_rotation_matrices(both))  # (2, C)
+        if (matches is not None and float(matches[0].sum() - matches[1].sum()) > KEEP_REST_TOLERANCE) or not bool(is_plausible(kept)[0]):
+            return fresh
+        return torch.cat([kept.rotation_matrices().to(fresh), fresh[1:]])  # (n, 24, 3, 3)
 
     def _edit_gave_way(self, messages: Sequence[Any]) -> bool:
         """Whether `_edited_shown_pose` just found an edit for this conversation's follow-up and

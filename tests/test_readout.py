@@ -651,14 +651,14 @@ def test_a_follow_up_an_edit_fits_is_answered_as_a_new_request_when_its_own_word
     model.config = replace(model.config, bank_fresh_requests=True)
     for better in (False, True):  # whether the words' own body beats the edit (`_fresh_beats_edit`)
         # the words are not surely an edit (the word embedder finds "Bend your knees." near)
-        monkeypatch.setattr(FollowUpEdits, "sure", lambda self, words: False)
+        monkeypatch.setattr(FollowUpEdits, "sure", lambda self, words, shown: False)
         monkeypatch.setattr(PoseGPT, "_fresh_beats_edit", lambda self, asked, shown, edited: better)
         model._last_edit = None
         found = model.bank_poses(asked, count=1)[0]
         assert torch.allclose(found, rotations[1] if better else edited, atol=2e-2)
         assert (model.edited_from(asked) is None) == better  # the reply says the new body, not a change
         assert model.asks_for_edit(asked)  # a pose either way, whatever the intent gate says
-    monkeypatch.setattr(FollowUpEdits, "sure", lambda self, words: True)  # an edit it surely asks for stays one
+    monkeypatch.setattr(FollowUpEdits, "sure", lambda self, words, shown: True)  # an edit it surely asks for stays one
     model._last_edit = None
     assert torch.allclose(model.bank_poses(asked, count=1)[0], edited, atol=2e-2)
 
@@ -678,6 +678,29 @@ def test_a_new_body_beats_an_edit_when_it_does_more_of_the_words_and_says_their_
     assert not model._fresh_beats_edit("wave with one hand", kneeling, Pose.from_rotation_matrices(rotations[1:2]))
     # … unless the edit left the pose shown as it was: then it does not do them, and they get the new body
     assert model._fresh_beats_edit("wave with one hand", kneeling, kneeling)
+
+
+def test_a_follow_up_that_names_one_limb_keeps_the_rest_of_the_pose_shown(folder, monkeypatch):
+    import posegpt.follow_ups as follow_ups
+    from posegpt.eval.checks import run_checks
+    from posegpt.follow_ups import FollowUpEdits
+    from posegpt.pose import Pose
+
+    # no edit lifts a knee: the follow-up is answered by its own words, a body standing on the
+    # left leg with the arms out, and keeps the hands on the hips it was shown with
+    model, rotations = _answering_from_bank(
+        folder, ["put your hands on your hips", "lift your right knee up", "stand up straight\nnow sit"],
+        ["hands_on_hips", "stand_on_left_leg", "sit_chair"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
+    asked = [_user("put your hands on your hips"), _assistant("Hands on hips: <POSE>"), _user("now lift your right knee up")]
+    monkeypatch.setattr(FollowUpEdits, "edited", lambda self, shown, words: None)  # the word embedder finds one near
+    checks = ["right_knee_raised", "hands_on_hips", "upright_standing"]
+    kept = run_checks(Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu()).joints()[0], checks)
+    assert kept == dict.fromkeys(checks, True)
+    # words naming the arms' parts too ask for more than the legs: the fresh body as it is
+    monkeypatch.setattr(follow_ups, "body_regions", lambda words: frozenset({"arm", "leg"}))
+    model._last_edit = None
+    assert torch.allclose(model.bank_poses(asked, count=1)[0], rotations[1], atol=2e-2)
+    assert not run_checks(named_pose("stand_on_left_leg").joints()[0], ["hands_on_hips"])["hands_on_hips"]
 
 
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
@@ -1001,3 +1024,4 @@ def test_a_pose_keeps_the_other_arm_only_when_the_words_do_not_ask_one_arm_alone
     assert twin is not None and run_checks(twin, ["right_wrist_below_shoulder"]) == {"right_wrist_below_shoulder": True}
     assert other_arm_rested(named_pose("salute_left"), "salute with your left hand", first_request=True) is None
     assert other_arm_rested(named_pose("stand"), "raise just your left hand") is None  # the right one hangs already
+
