@@ -94,6 +94,14 @@ def body_regions(words: str) -> frozenset[str]:
     return frozenset(limbs(words) | {region for region in ("head", "trunk") if said & _listed(f"{region}_words")})
 
 
+def achieved_regions(edit: Edit) -> frozenset[str]:
+    """The body regions (`body_regions`) whose parts the checks an edit achieves name
+    ("torso_bent_forward" → trunk, "left_knee_raised" → leg): where a phrasing naming no part
+    ("Now lean forward.") makes its change. "now step your right foot forward" was 0.62 near
+    "Now lean forward." and bent the trunk."""
+    return frozenset().union(*(body_regions(check.replace("_", " ")) for check in edit.achieves))
+
+
 def asked_change(words: str, earlier: Sequence[str], shown_words: str = "") -> str:
     """What a follow-up asks to change, in words the edits' phrasings can be matched with: no
     opening fillers ("ok now put them down" → "now put them down"; `without_fillers`), without
@@ -458,7 +466,7 @@ class EditPhrasings:
         # other hand.": "both hands now" after a raised right hand is not a swap of hands)
         self._one_sided = np.array([named_side(request) is not None or edit.apply_mirrors
                                     for edit, request in self.phrasings], dtype=np.float32)  # (R,)
-        self._regions = [body_regions(request) for _, request in self.phrasings]
+        self._regions = [body_regions(request) or achieved_regions(edit) for edit, request in self.phrasings]
         self._hand_places = [hand_place(request) for _, request in self.phrasings]
         self._sides = [named_side(request) for _, request in self.phrasings]
         self._both = np.array([says_both_sides(request) for _, request in self.phrasings], dtype=np.float32)  # (R,)

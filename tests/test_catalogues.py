@@ -46,7 +46,7 @@ EXPECTED_CONTENT = {
     "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
     "counts": "da9bab502da5d2c49ca49280604cf5b9f35eaad661db34258cfaa3c789c0fa2f",
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
-    "sides": "b2bf94159abc4cc06a928facb70de698b6368245d9c16aefb791bcc8d90d9dc9",
+    "sides": "ca7c4e61c602d0bea8cdbef45cb5d6d8c49eb4c1330e4653418fa917931a1a2c",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "28d5c24768fb35ada19da6e232ce0eaa42a5a21381dd16ce1e316186f39eee12",
     "asked_edits": "c35da5d3338c0430772a04714ab09923ad02bbd65552a13ee7a37bc1b98e30df",

@@ -361,6 +361,23 @@ def test_a_phrasing_naming_other_body_regions_only_is_less_near_and_one_saying_t
     assert abs(bonus[head, 0]) < 1e-5
 
 
+def test_a_phrasing_naming_no_part_is_where_its_edit_makes_its_change():
+    from posegpt.data.conversations import EDITS
+    from posegpt.follow_ups import EditPhrasings, achieved_regions, body_regions
+
+    by_name = {edit.name: edit for edit in EDITS}
+    assert achieved_regions(by_name["lean_forward"]) == {"trunk"} and achieved_regions(by_name["look_up"]) == {"head"}
+    assert achieved_regions(by_name["sit_down"]) == frozenset()  # a posture: the whole body
+    assert body_regions("bring your palms together") == {"arm"}  # plural parts name their limb too
+    phrasings = EditPhrasings(WordEmbedder())
+    row = {request: row for row, (_, request) in enumerate(phrasings.phrasings)}
+    # "Now lean forward." names no part, and its edit bends the trunk: not a step of the foot
+    assert phrasings.regions_of(row["Now lean forward."]) == {"trunk"}
+    assert phrasings.elsewhere(row["Now lean forward."], "now step your right foot forward")
+    assert not phrasings.elsewhere(row["Now lean forward."], "lean forward a bit more")
+    assert not phrasings.elsewhere(row["Now sit down."], "now sit down with your legs crossed")
+
+
 def test_elbows_bend_and_a_raised_foot_comes_down():
     edits = FollowUpEdits(WordEmbedder())
     bent = edits.edited(named_pose("stand"), "Bend your elbows.")
