@@ -522,7 +522,8 @@ class EditPhrasings:
         return self._sides[row]
 
     def regions_of(self, row: int) -> frozenset[str]:
-        """The body regions whose parts the phrasing at `row` names (`body_regions`)."""
+        """The body regions whose parts the phrasing at `row` names (`body_regions`), or when it
+        names none those its edit changes (`achieved_regions`)."""
         return self._regions[row]
 
     def elsewhere(self, row: int, words: str) -> bool:

@@ -98,11 +98,12 @@ PLAIN_POSE_WEIGHT = 0.5
 # units: a clause's match; measured on hand-written multi-turn requests, model card); one an edit
 # fits but not surely, by more than this over the edited pose (`PoseGPT._fresh_beats_edit`).
 FRESH_COVERS_MORE = 0.1
-# A follow-up answered as a fresh request whose words name the parts of one limb only (arms, or
-# legs: `posegpt.follow_ups.body_regions`) keeps the other limbs and the trunk of the pose shown,
-# when that covers its body words no more than this less than the fresh pose does (`posegpt.body_words`
-# units): "now lift your right knee up" after "put your hands on your hips" (no edit lifts a knee)
-# lifted the knee with the arms out. Measured in the model card.
+# A follow-up answered by a new body whose words name the parts of one limb only keeps the rest of
+# the pose shown (`PoseGPT._rest_kept`: the arms named, the shown body gets the new arms; the legs
+# named, the new body gets the shown arms and head) when that covers its body words no more than
+# this less than the new body does (`posegpt.body_words` units): "now lift your right knee up"
+# after "put your hands on your hips" (no edit lifts a knee) lifted the knee with the arms out.
+# Measured in the model card.
 KEEP_REST_TOLERANCE = 0.02
 
 
@@ -817,7 +818,8 @@ class PoseGPT(nn.Module):
         words first (`bank_body_words`), changed as its clauses ask when that covers more
         (`bank_asked_edits`); a follow-up is first the pose shown changed as it asks (`bank_edits`),
         and one no edit fits whose own words read as a request is answered as one
-        (`bank_fresh_requests`). Each is turned to the sides its words name (`bank_sides`: "your
+        (`bank_fresh_requests`), keeping the rest of the pose shown when its words name one limb
+        (`_rest_kept`). Each is turned to the sides its words name (`bank_sides`: "your
         right hand" is not the nearest request's left one), and a first request's pose whose words
         name no side to the default one (`posegpt.sides.on_default_side`: every salute right-handed) → (≤ max(count, items), 24, 3, 3) on the
         model's device."""
@@ -985,10 +987,9 @@ class PoseGPT(nn.Module):
         on the fresh body, unless a clause asks for the trunk (`TRUNK_TOPICS`: "lean forward and
         reach for your feet" after sitting), or that covers the words (`posegpt.body_words`, when
         a clause says a body) more than `KEEP_REST_TOLERANCE` less than the fresh pose, or is not
-        a plausible body. Why: a
-        follow-up asks for a change and keeps the rest, and no training edit lifts a knee: "now
-        lift your right knee up" after "put your hands on your hips" got the knee up and the
-        hands off the hips."""
+        a plausible body. Why: a follow-up asks for a change and keeps the rest, and no training
+        edit lifts a knee: "now lift your right knee up" after "put your hands on your hips" got
+        the knee up and the hands off the hips."""
         from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS
         from posegpt.data.conversations import BOTH_ARMS, HEAD_JOINTS, transplant
         from posegpt.data.plausibility import is_plausible
