@@ -48,6 +48,7 @@ distinct poses by these scores plus the bank's similarity (`model.BANK_SIMILARIT
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Collection
 
@@ -115,8 +116,16 @@ OTHER_LIMB_PENALTY = 0.2
 # front of your chest" (0.05 on every group: +1 -2 of 153 hand-written requests; up and down
 # only: +2 of 162, generated explicit prompts 87.5 → 87.4 %, bank alone).
 UNSAID_DIRECTION_PENALTY = 0.05
+# The direction group that says a part is held level, at shoulder height (catalogues/directions.yaml):
+# words that say it name where a raised or lowered part ends, so the moving words say nothing.
+LEVEL = "level"
 # The direction groups (catalogues/directions.yaml) a wording must say too when the clause says them.
 VERTICAL = frozenset({"up", "down"})
+# The groups that say which way a part points across the floor, and those that say only how it
+# bends: a clause saying the one matches a wording saying only the other less ("both arms straight
+# forward" matched "both arms straight", the elbows' fact, 0.90, "arms stretched forward" 0.88).
+ACROSS = frozenset({"forward", "back", "side"})
+BENDS = frozenset({"bent", "straight"})
 # A clause at least this near a library pose's name (MiniLM cosine) is that name, not body words,
 # when none of the named pose's own facts matches it as body words (< BODY_CLAUSE): "chair pose"
 # is a crouch with the arms up (its facts 0.48), not "sitting on a chair"; "your hands on your
@@ -157,35 +166,57 @@ def clauses(text: str) -> list[str]:
     return pieces
 
 
+@dataclass(frozen=True)
+class _DirectionWords:
+    groups: dict[str, frozenset[str]]  # group → its words
+    conflicts: frozenset[tuple[str, str]]  # both ways
+    idioms: list[tuple[re.Pattern[str], tuple[str, ...]]]  # phrase → the groups it says, in file order
+    moving: frozenset[str]  # words that say which way a part moves, not where it ends
+
+
 @lru_cache(maxsize=1)
-def _direction_words() -> tuple[dict[str, frozenset[str]], frozenset[tuple[str, str]], list[tuple[re.Pattern[str], str]]]:
+def _direction_words() -> _DirectionWords:
     table = load("directions")
-    idioms = [(re.compile(r"\b" + re.escape(phrase) + r"\b"), group) for phrase, group in table["idioms"].items()]
-    return {group: frozenset(words) for group, words in table["groups"].items()}, frozenset(table["conflicts"]), idioms
+    idioms = [(re.compile(r"\b" + re.escape(phrase) + r"\b"), groups) for phrase, groups in table["idioms"].items()]
+    return _DirectionWords({group: frozenset(words) for group, words in table["groups"].items()},
+                           frozenset(table["conflicts"]), idioms, frozenset(table["moving"]))
 
 
 def directions(text: str) -> frozenset[str]:
     """The direction groups (catalogues/directions.yaml) whose words `text` says; an idiom's
-    words ("at your sides") say its group alone."""
+    words ("at your sides") say its groups alone, and words that name a height a part is held level
+    at (`LEVEL`: "at shoulder height") leave the moving words ("lift", "lower") saying nothing:
+    "lift your right arm out to the side at shoulder height" is level, not up (as up it matched
+    "raise right arm up and out to the side" better than the arm held out level)."""
+    table = _direction_words()
     lowered = " ".join(_WORD.findall(text.lower()))
-    said = set()
-    for pattern, group in _direction_words()[2]:
+    said: set[str] = set()
+    for pattern, groups in table.idioms:
         if pattern.search(lowered):
-            said.add(group)
+            said.update(groups)
             lowered = pattern.sub(" ", lowered)
     found = set(lowered.split())
-    return frozenset(said | {group for group, words in _direction_words()[0].items() if found & words})
+    if LEVEL in said | {group for group, words in table.groups.items() if found & words}:
+        found -= table.moving
+    return frozenset(said | {group for group, words in table.groups.items() if found & words})
+
+
+def unsaid_direction(asked: frozenset[str], said: frozenset[str]) -> bool:
+    """Whether a wording saying the directions `said` leaves out where a clause saying `asked`
+    puts a part: the clause says up or down and the wording neither, or the clause says which way
+    across (`ACROSS`) and the wording only how a part bends (`BENDS`)."""
+    return bool(asked & VERTICAL and not asked & said & VERTICAL) or bool(asked & ACROSS and said and said <= BENDS)
 
 
 def direction_words(groups: Collection[str]) -> frozenset[str]:
     """The words of catalogues/directions.yaml's `groups` ("up" → "up", "overhead", ...)."""
-    return frozenset().union(*(words for group, words in _direction_words()[0].items() if group in groups))
+    return frozenset().union(*(words for group, words in _direction_words().groups.items() if group in groups))
 
 
 def conflicting(asked: frozenset[str], said: frozenset[str]) -> bool:
     """Whether words saying the directions `said` contradict words saying `asked`: one says a
     group the other's conflicts with, and neither says the other's group too."""
-    conflicts = _direction_words()[1]
+    conflicts = _direction_words().conflicts
     return any((a, b) in conflicts and a not in said and b not in asked for a in asked for b in said)
 
 
@@ -331,8 +362,7 @@ class BodyWords:
             if key not in code_match:
                 vectors, said, said_limbs = self._code_wordings(code)  # (P, D), P sets, P sets
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
-                unsaid = torch.tensor([[bool(wanted & VERTICAL) and not wanted & stated & VERTICAL for stated in said]
-                                       for wanted in asked])  # (C, P)
+                unsaid = torch.tensor([[unsaid_direction(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 other_limb = torch.tensor([[bool(wanted and named and not wanted & named) for named in said_limbs]
                                            for wanted in asked_limbs])  # (C, P)
                 similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()

@@ -113,6 +113,27 @@ def test_words_saying_conflicting_directions_contradict_each_other():
     assert not conflicting(directions("sit"), directions("arms stretched forward"))
 
 
+def test_a_height_named_says_level_and_a_raising_word_then_says_nothing():
+    from posegpt.body_words import conflicting, directions, unsaid_direction
+
+    # "at shoulder height" says where a lifted arm ends: level, not up
+    assert directions("lift your right arm out to the side at shoulder height") == {"side", "level"}
+    assert conflicting(directions("lift your right arm out to the side at shoulder height"),
+                       directions("raise right arm up and out to the side"))
+    assert not conflicting(directions("lift your right arm out to the side at shoulder height"),
+                           directions("stretch right arm out to the side at shoulder height"))
+    assert directions("hold both arms out at shoulder height") == {"side", "level"}  # one idiom, two groups
+    assert directions("raise your arms above shoulder height") == {"up"}
+    assert directions("lower your arms to your sides") == {"down", "side"}  # no height named: the verb says down
+    assert directions("raise your arms out to the sides") == {"up", "side"}
+    # a clause saying which way across matches a wording saying only how the part bends less
+    assert unsaid_direction(directions("both arms straight forward"), directions("both arms straight"))
+    assert not unsaid_direction(directions("both arms straight forward"), directions("arms stretched forward"))
+    assert not unsaid_direction(directions("put your palms together in front"), directions("palms together"))
+    # leaning sideways is not leaning back
+    assert conflicting(directions("lean to the side a little"), directions("Lean backwards a little."))
+
+
 def test_an_idiom_says_its_direction_and_not_its_words():
     from posegpt.body_words import conflicting, directions
 
@@ -130,7 +151,7 @@ def test_an_idiom_says_its_direction_and_not_its_words():
     # a body hanging from something holds on above it; held out at shoulder height with no "in front" is sideways
     assert directions("a climber hanging from a bar") == {"up"}
     assert conflicting(directions("arms hanging by your sides"), directions("hang from a bar"))
-    assert directions("hold both arms out at shoulder height") == {"side"}
+    assert directions("hold both arms out at shoulder height") == {"side", "level"}
     assert not conflicting(directions("hold your arms out in front at shoulder height"), directions("arms out in front"))
 
 

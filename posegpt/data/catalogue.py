@@ -752,7 +752,7 @@ def _everyday_words(file: _File, data: Any) -> dict[str, Any]:
 def _directions(file: _File, data: Any) -> dict[str, Any]:
     """Groups of direction words, which groups conflict ("up" with "down" and "forward"), and idioms
     that say a group whatever their words say ("at your sides": down)."""
-    top = file.record(data, "", 1, ("groups", "conflicts"), optional=("idioms",))
+    top = file.record(data, "", 1, ("groups", "conflicts"), optional=("idioms", "moving"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one group of words")
@@ -778,20 +778,29 @@ def _directions(file: _File, data: Any) -> dict[str, Any]:
             if other == name:
                 raise file.error(line, where, f"a group cannot conflict with itself ({name!r})")
             conflicts |= {(str(name), other), (other, str(name))}
-    idioms: dict[str, str] = {}
+    idioms: dict[str, tuple[str, ...]] = {}  # phrase → the groups it says, in file order
     if "idioms" in top.data:
         table = file.mapping(*top.at("idioms"))
         for name, listed in table.items():
             where, line = f"idioms.{name}", table.lines[name]
-            if name not in out:
-                raise file.error(line, where, f"unknown group {name!r}; known: {_listed(out)}{_suggest(str(name), out)}")
+            said = tuple(str(name).split("+"))  # "side+level": the phrase says both
+            for group in said:
+                if group not in out:
+                    raise file.error(line, where, f"unknown group {group!r}; known: {_listed(out)}{_suggest(group, out)}")
             for phrase in file.texts(listed, where, line, allowed=()):
                 if not re.fullmatch(r"[a-z]+( [a-z]+)+", phrase):
                     raise file.error(line, where, f"{phrase!r}: two or more lower-case words separated by single spaces")
                 if phrase in idioms:
-                    raise file.error(line, where, f"{phrase!r} is also an idiom of {idioms[phrase]!r}")
-                idioms[phrase] = str(name)
-    return {"groups": out, "conflicts": tuple(sorted(conflicts)), "idioms": idioms}
+                    raise file.error(line, where, f"{phrase!r} is also an idiom of {'+'.join(idioms[phrase])!r}")
+                idioms[phrase] = said
+    moving: tuple[str, ...] = ()
+    if "moving" in top.data:
+        value, where, line = top.at("moving")
+        moving = _single_words(file, file.texts(value, where, line, allowed=()), where, line)
+        for word in moving:
+            if word not in seen:
+                raise file.error(line, where, f"{word!r} is no group's word: a moving word says a group's direction")
+    return {"groups": out, "conflicts": tuple(sorted(conflicts)), "idioms": idioms, "moving": moving}
 
 
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
