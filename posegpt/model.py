@@ -468,6 +468,13 @@ def _earlier_requests(query: BankQuery) -> list[str]:
     """The requests before a follow-up that its lookup words `query.text` read with it."""
     return query.text[:len(query.text) - len(query.words)].split("\n")
 
+def _posture(pose: Pose) -> str | None:
+    """The posture fact of a single pose (standing, sitting, lying_back …; `posegpt.data.captioner`)."""
+    from posegpt.body_words import POSTURE_TOPIC
+    from posegpt.data.captioner import compute_posecodes
+
+    return next((code.value for code in compute_posecodes(pose) if code.topic == POSTURE_TOPIC), None)
+
 
 def _mirrored_6d(pose: torch.Tensor) -> torch.Tensor:
     """The mirror image (`Pose.mirrored`) of one 6D pose (144,) → (144,)."""
@@ -990,8 +997,9 @@ class PoseGPT(nn.Module):
         a plausible body. Why: a follow-up asks for a change and keeps the rest, and no training
         edit lifts a knee: "now lift your right knee up" after "put your hands on your hips" got
         the knee up and the hands off the hips."""
-        from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS
-        from posegpt.data.conversations import BOTH_ARMS, HEAD_JOINTS, transplant
+        from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS, named_side
+        from posegpt.data.conversations import ARM_JOINTS, BOTH_ARMS, HEAD_JOINTS, LEG_JOINTS, transplant
+        from posegpt.sides import says_both_sides
         from posegpt.data.plausibility import is_plausible
         from posegpt.follow_ups import body_regions
         from posegpt.turns import role_and_content
@@ -1000,15 +1008,24 @@ class PoseGPT(nn.Module):
         if last_edit is None or last_edit.turns != [role_and_content(message) for message in messages]:
             return fresh  # no pose shown before this follow-up
         named = body_regions(asked)
-        if named not in ({"arm"}, {"leg"}):
+        if named not in ({"arm"}, {"leg"}, frozenset()):
             return fresh
         first = Pose.from_rotation_matrices(fresh[:1].cpu())
         words = self._body_word_scores()
         trunk = words.matches(asked, first, topics=TRUNK_TOPICS)  # (1, C) or None
-        if trunk is not None and float(trunk.max()) >= BODY_CLAUSE:
-            return fresh
-        kept = (transplant(last_edit.shown, first, BOTH_ARMS) if named == {"arm"}
-                else transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS))
+        asks_trunk = trunk is not None and float(trunk.max()) >= BODY_CLAUSE
+        if asks_trunk == bool(named):
+            return fresh  # a limb and the trunk asked, or neither
+        side = named_side(asked) if not says_both_sides(asked) else None
+        if not named:  # the trunk alone ("lean to the side a bit"): the shown limbs and head on the fresh trunk
+            if _posture(first) != _posture(last_edit.shown):
+                return fresh
+            kept = transplant(first, last_edit.shown, BOTH_ARMS + LEG_JOINTS["left"] + LEG_JOINTS["right"] + HEAD_JOINTS)
+        elif named == {"arm"}:  # the fresh arms on the shown body (one side named, that arm alone:
+            # "drop your right arm" with both held forward kept the left one forward)
+            kept = transplant(last_edit.shown, first, ARM_JOINTS[side] if side else BOTH_ARMS)
+        else:
+            kept = transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)
         both = torch.cat([first.rotation_matrices(), kept.rotation_matrices().to(first.rotation_matrices().dtype)])  # (2, 24, 3, 3)
         # by the clauses' matches alone: a posture the words do not ask for is the one shown, kept
         matches = words.matches(asked, Pose.from_rotation_matrices(both))  # (2, C)
@@ -1037,8 +1054,7 @@ class PoseGPT(nn.Module):
         changed that posture ("now get up off the chair" finds a sitting body by its "chair").
         "bend over and touch your toes" after a wave is near the edit that bends the knees, and
         was answered with bent knees and the hand still up."""
-        from posegpt.body_words import POSTURE_TOPIC, WHOLE_BODY_TOPICS
-        from posegpt.data.captioner import compute_posecodes
+        from posegpt.body_words import WHOLE_BODY_TOPICS
 
         fresh_rotations = self.bank_poses([{"role": "user", "content": asked}], count=1)[:1].cpu()  # (1, 24, 3, 3)
         fresh = Pose.from_rotation_matrices(fresh_rotations)
@@ -1050,11 +1066,8 @@ class PoseGPT(nn.Module):
         if edited is not shown and words.matches(asked, fresh, topics=WHOLE_BODY_TOPICS) is None:
             return False  # a pose the edit changed keeps its body unless the words say another
 
-        def posture(pose: Pose) -> str | None:
-            return next((code.value for code in compute_posecodes(pose) if code.topic == POSTURE_TOPIC), None)
-
-        before = posture(shown)
-        return not (posture(fresh) == before and posture(edited) != before)
+        before = _posture(shown)
+        return not (_posture(fresh) == before and _posture(edited) != before)
 
     def edited_from(self, messages: Sequence[Any]) -> Pose | None:
         """The pose shown before a follow-up when the bank's first pose for it is that pose

@@ -703,6 +703,44 @@ def test_a_follow_up_that_names_one_limb_keeps_the_rest_of_the_pose_shown(folder
     assert not run_checks(named_pose("stand_on_left_leg").joints()[0], ["hands_on_hips"])["hands_on_hips"]
 
 
+def test_a_follow_up_that_names_one_arm_keeps_the_other_and_one_that_names_the_trunk_keeps_the_limbs(folder, monkeypatch):
+    from posegpt.pose import SMPL_JOINT_NAMES
+    from posegpt.body_words import BodyWords
+    from posegpt.eval.checks import run_checks
+    from posegpt.follow_ups import FollowUpEdits
+    from posegpt.pose import Pose
+
+    monkeypatch.setattr(FollowUpEdits, "edited", lambda self, shown, words: None)  # no edit near the words
+    # "drop your right arm" with both held forward, answered by its own words (a body with both
+    # arms down): the right arm drops, the left one stays forward
+    model, _ = _answering_from_bank(
+        folder, ["both arms straight forward", "drop your right arm", "stand up straight\nnow sit"],
+        ["arms_forward", "stand", "sit_chair"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
+    asked = [_user("both arms straight forward"), _assistant("Arms forward: <POSE>"), _user("drop your right arm")]
+    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
+    checks = run_checks(pose.joints()[0], ["left_arm_forward", "right_arm_forward", "right_wrist_below_shoulder"])
+    assert checks == {"left_arm_forward": True, "right_arm_forward": False, "right_wrist_below_shoulder": True}, checks
+    # "lean to the side a bit" with the hands on the hips, answered by a body bending sideways with
+    # an arm over its head: it bends sideways and keeps the arms, legs and head shown (a clause said
+    # the trunk: its match to the trunk's facts stands in for the sentence encoder's)
+    model, rotations = _answering_from_bank(
+        folder, ["put your hands on your hips", "lean to the side a bit", "stand up straight\nnow sit"],
+        ["hands_on_hips", "side_bend_left", "sit_chair"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
+    real_matches = BodyWords.matches
+    monkeypatch.setattr(BodyWords, "matches", lambda self, text, poses, topics=None: torch.ones(len(poses), 1)
+                        if topics is not None else real_matches(self, text, poses, topics))
+    asked = [_user("put your hands on your hips"), _assistant("Hands on hips: <POSE>"), _user("lean to the side a bit")]
+    found = model.bank_poses(asked, count=1)[0].cpu()  # (24, 3, 3)
+    checks = run_checks(Pose.from_rotation_matrices(found[None]).joints()[0], ["right_elbow_bent", "right_wrist_above_head"])
+    assert checks == {"right_elbow_bent": True, "right_wrist_above_head": False}, checks
+    joints = lambda names: [SMPL_JOINT_NAMES.index(name) for name in names]  # noqa: E731
+    assert torch.allclose(found[joints(("spine1", "spine2", "spine3"))], rotations[1][joints(("spine1", "spine2", "spine3"))],
+                          atol=2e-2)  # the fresh body's sideways bend
+    limbs = joints(("left_shoulder", "left_elbow", "right_shoulder", "right_elbow", "left_knee", "right_knee", "head"))
+    assert torch.allclose(found[limbs], rotations[0][limbs], atol=2e-2)  # the arms, legs and head shown
+    fresh = run_checks(named_pose("side_bend_left").joints()[0], ["right_elbow_bent", "right_wrist_above_head"])
+    assert fresh == {"right_elbow_bent": False, "right_wrist_above_head": True}, fresh
+
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     from dataclasses import replace
 
