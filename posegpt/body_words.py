@@ -114,7 +114,9 @@ OTHER_LIMB_PENALTY = 0.2
 # hands on face" and 0.75 near "hold both hands at shoulder height", 0.74 near "lift both hands
 # over head". Other groups are left out: on "together" / "front" it lost "put your palms together in
 # front of your chest" (0.05 on every group: +1 -2 of 153 hand-written requests; up and down
-# only: +2 of 162, generated explicit prompts 87.5 → 87.4 %, bank alone).
+# only: +2 of 162, generated explicit prompts 87.5 → 87.4 %, bank alone). Forward, back or to the
+# side count against a wording that says only how a part bends (`unsaid_direction`); against one
+# that says no direction at all they lost that request again and a lunge (session 45).
 UNSAID_DIRECTION_PENALTY = 0.05
 # The direction group that says a part is held level, at shoulder height (catalogues/directions.yaml):
 # words that say it name where a raised or lowered part ends, so the moving words say nothing.
@@ -196,7 +198,7 @@ def directions(text: str) -> frozenset[str]:
             said.update(groups)
             lowered = pattern.sub(" ", lowered)
     found = set(lowered.split())
-    if LEVEL in said | {group for group, words in table.groups.items() if found & words}:
+    if LEVEL in said or found & table.groups.get(LEVEL, frozenset()):
         found -= table.moving
     return frozenset(said | {group for group, words in table.groups.items() if found & words})
 
@@ -332,8 +334,8 @@ class BodyWords:
         """(K, C) for K poses and the C clauses of `text` that some pose's fact matches at least
         `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
-        `UNSAID_DIRECTION_PENALTY` for one that says neither up nor down when the clause says one
-        (`VERTICAL`), less `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the
+        `UNSAID_DIRECTION_PENALTY` for one that leaves out where the clause puts a part
+        (`unsaid_direction`), less `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the
         clause names (`limbs`), less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
         `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
         of `text` is about the body. With `topics`, only the facts of those topics count

@@ -468,6 +468,7 @@ def _earlier_requests(query: BankQuery) -> list[str]:
     """The requests before a follow-up that its lookup words `query.text` read with it."""
     return query.text[:len(query.text) - len(query.words)].split("\n")
 
+
 def _posture(pose: Pose) -> str | None:
     """The posture fact of a single pose (standing, sitting, lying_back …; `posegpt.data.captioner`)."""
     from posegpt.body_words import POSTURE_TOPIC
@@ -990,18 +991,21 @@ class PoseGPT(nn.Module):
         """`fresh` (n, 24, 3, 3), a follow-up's answer as a new request by its own words `asked`,
         with its first pose keeping what the words do not name of the pose shown before: words
         naming the parts of the arms alone (`posegpt.follow_ups.body_regions`) take the fresh
-        pose's arms onto the shown body, words naming the legs' alone keep the shown arms and head
-        on the fresh body, unless a clause asks for the trunk (`TRUNK_TOPICS`: "lean forward and
-        reach for your feet" after sitting), or that covers the words (`posegpt.body_words`, when
-        a clause says a body) more than `KEEP_REST_TOLERANCE` less than the fresh pose, or is not
-        a plausible body. Why: a follow-up asks for a change and keeps the rest, and no training
-        edit lifts a knee: "now lift your right knee up" after "put your hands on your hips" got
-        the knee up and the hands off the hips."""
+        pose's arms onto the shown body (one side named: that arm alone), words naming the legs'
+        alone keep the shown arms and head on the fresh body, unless a clause asks for the trunk
+        (`TRUNK_TOPICS`: "lean forward and reach for your feet" after sitting); words naming no
+        limb whose clause asks for the trunk keep the shown arms, legs and head on the fresh trunk
+        when the fresh posture is the one shown ("lean to the side a bit" with the hands on the
+        hips). Not when that covers the words (`posegpt.body_words`, when a clause says a body)
+        more than `KEEP_REST_TOLERANCE` less than the fresh pose, or is not a plausible body. Why:
+        a follow-up asks for a change and keeps the rest, and no training edit lifts a knee: "now
+        lift your right knee up" after "put your hands on your hips" got the knee up and the hands
+        off the hips."""
         from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS, named_side
         from posegpt.data.conversations import ARM_JOINTS, BOTH_ARMS, HEAD_JOINTS, LEG_JOINTS, transplant
-        from posegpt.sides import says_both_sides
         from posegpt.data.plausibility import is_plausible
         from posegpt.follow_ups import body_regions
+        from posegpt.sides import says_both_sides
         from posegpt.turns import role_and_content
 
         last_edit = self._last_edit
@@ -1016,13 +1020,13 @@ class PoseGPT(nn.Module):
         asks_trunk = trunk is not None and float(trunk.max()) >= BODY_CLAUSE
         if asks_trunk == bool(named):
             return fresh  # a limb and the trunk asked, or neither
-        side = named_side(asked) if not says_both_sides(asked) else None
         if not named:  # the trunk alone ("lean to the side a bit"): the shown limbs and head on the fresh trunk
             if _posture(first) != _posture(last_edit.shown):
                 return fresh
             kept = transplant(first, last_edit.shown, BOTH_ARMS + LEG_JOINTS["left"] + LEG_JOINTS["right"] + HEAD_JOINTS)
         elif named == {"arm"}:  # the fresh arms on the shown body (one side named, that arm alone:
             # "drop your right arm" with both held forward kept the left one forward)
+            side = None if says_both_sides(asked) else named_side(asked)
             kept = transplant(last_edit.shown, first, ARM_JOINTS[side] if side else BOTH_ARMS)
         else:
             kept = transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)
