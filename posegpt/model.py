@@ -994,15 +994,15 @@ class PoseGPT(nn.Module):
         pose's arms onto the shown body (one side named: that arm alone), words naming the legs'
         alone keep the shown arms and head on the fresh body, unless a clause asks for the trunk
         (`TRUNK_TOPICS`: "lean forward and reach for your feet" after sitting); words naming no
-        limb whose clause asks for the trunk keep the shown arms, legs and head on the fresh trunk
-        when the fresh posture is the one shown ("lean to the side a bit" with the hands on the
+        limb whose clause asks for the trunk keep the shown arms and head on the fresh body when
+        its posture is the one shown ("lean to the side a bit" with the hands on the
         hips). Not when that covers the words (`posegpt.body_words`, when a clause says a body)
         more than `KEEP_REST_TOLERANCE` less than the fresh pose, or is not a plausible body. Why:
         a follow-up asks for a change and keeps the rest, and no training edit lifts a knee: "now
         lift your right knee up" after "put your hands on your hips" got the knee up and the hands
         off the hips."""
         from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS, named_side
-        from posegpt.data.conversations import ARM_JOINTS, BOTH_ARMS, HEAD_JOINTS, LEG_JOINTS, transplant
+        from posegpt.data.conversations import ARM_JOINTS, BOTH_ARMS, HEAD_JOINTS, transplant
         from posegpt.data.plausibility import is_plausible
         from posegpt.follow_ups import body_regions
         from posegpt.sides import says_both_sides
@@ -1020,10 +1020,11 @@ class PoseGPT(nn.Module):
         asks_trunk = trunk is not None and float(trunk.max()) >= BODY_CLAUSE
         if asks_trunk == bool(named):
             return fresh  # a limb and the trunk asked, or neither
-        if not named:  # the trunk alone ("lean to the side a bit"): the shown limbs and head on the fresh trunk
+        if not named:  # the trunk alone ("lean to the side a bit"): the shown arms and head on the fresh
+            # body, whose legs hold its lean up (the shown legs under its tilted hips tipped it over)
             if _posture(first) != _posture(last_edit.shown):
                 return fresh
-            kept = transplant(first, last_edit.shown, BOTH_ARMS + LEG_JOINTS["left"] + LEG_JOINTS["right"] + HEAD_JOINTS)
+            kept = transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)
         elif named == {"arm"}:  # the fresh arms on the shown body (one side named, that arm alone:
             # "drop your right arm" with both held forward kept the left one forward)
             side = None if says_both_sides(asked) else named_side(asked)
