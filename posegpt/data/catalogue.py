@@ -750,8 +750,9 @@ def _everyday_words(file: _File, data: Any) -> dict[str, Any]:
 
 
 def _directions(file: _File, data: Any) -> dict[str, Any]:
-    """Groups of direction words, which groups conflict ("up" with "down" and "forward"), and idioms
-    that say a group whatever their words say ("at your sides": down)."""
+    """Groups of direction words, which groups conflict ("up" with "down" and "forward"), idioms
+    that say a group (or groups, "side+level") whatever their words say ("at your sides": down),
+    and the moving words, each a group's word ("lift": up), that say nothing when a height is named."""
     top = file.record(data, "", 1, ("groups", "conflicts"), optional=("idioms", "moving"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
