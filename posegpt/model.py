@@ -98,9 +98,10 @@ PLAIN_POSE_WEIGHT = 0.5
 # units: a clause's match; measured on hand-written multi-turn requests, model card); one an edit
 # fits but not surely, by more than this over the edited pose (`PoseGPT._fresh_beats_edit`).
 FRESH_COVERS_MORE = 0.1
-# A follow-up answered by a new body whose words name the parts of one limb only keeps the rest of
-# the pose shown (`PoseGPT._rest_kept`: the arms named, the shown body gets the new arms; the legs
-# named, the new body gets the shown arms and head) when that covers its body words no more than
+# A follow-up answered by a new body whose words name the parts of one limb only, or ask for the
+# trunk alone, keeps the rest of the pose shown (`PoseGPT._rest_kept`: the arms named, the shown
+# body gets the new arms, or the one arm named; the legs named or the trunk alone, the new body
+# gets the shown arms and head) when that covers its body words no more than
 # this less than the new body does (`posegpt.body_words` units): "now lift your right knee up"
 # after "put your hands on your hips" (no edit lifts a knee) lifted the knee with the arms out.
 # Measured in the model card.
@@ -1020,16 +1021,15 @@ class PoseGPT(nn.Module):
         asks_trunk = trunk is not None and float(trunk.max()) >= BODY_CLAUSE
         if asks_trunk == bool(named):
             return fresh  # a limb and the trunk asked, or neither
-        if not named:  # the trunk alone ("lean to the side a bit"): the shown arms and head on the fresh
-            # body, whose legs hold its lean up (the shown legs under its tilted hips tipped it over)
-            if _posture(first) != _posture(last_edit.shown):
-                return fresh
-            kept = transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)
-        elif named == {"arm"}:  # the fresh arms on the shown body (one side named, that arm alone:
+        if named == {"arm"}:  # the fresh arms on the shown body (one side named, that arm alone:
             # "drop your right arm" with both held forward kept the left one forward)
             side = None if says_both_sides(asked) else named_side(asked)
             kept = transplant(last_edit.shown, first, ARM_JOINTS[side] if side else BOTH_ARMS)
-        else:
+        else:  # the legs named, or the trunk alone ("lean to the side a bit") in the posture shown:
+            # the shown arms and head on the fresh body, whose legs hold it up (the shown legs under
+            # its tilted hips tipped it over)
+            if not named and _posture(first) != _posture(last_edit.shown):
+                return fresh
             kept = transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)
         both = torch.cat([first.rotation_matrices(), kept.rotation_matrices().to(first.rotation_matrices().dtype)])  # (2, 24, 3, 3)
         # by the clauses' matches alone: a posture the words do not ask for is the one shown, kept
