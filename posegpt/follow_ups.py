@@ -94,6 +94,30 @@ def body_regions(words: str) -> frozenset[str]:
     return frozenset(limbs(words) | {region for region in ("head", "trunk") if said & _listed(f"{region}_words")})
 
 
+def moved_regions(words: str) -> frozenset[str]:
+    """The body regions (`body_regions`) whose parts `words` move: when they name an arm's part,
+    not those of a part named after a placing or reaching word, which is where the hand goes
+    ("put your arms above your head" → arm; "hands on your knees" → arm; catalogues/asked_edits.yaml
+    `placing_words`, `reaching_words`). Why: "put your arms above your head" after "lie on your
+    back" named the head, was read as more than the arms, and the user got a standing body."""
+    if "arm" not in limbs(words):
+        return body_regions(words)
+    said = _WORD.findall(words.lower())
+    targets = _listed("placing_words") | _listed("reaching_words")
+    moving = []
+    index = 0
+    while index < len(said):
+        moving.append(said[index])
+        if said[index] in targets:  # skip "your left" and the place after them
+            index += 1
+            while index < len(said) and (said[index] in determiner_words() or said[index] in SIDES):
+                index += 1
+            if index < len(said) and said[index] not in _body_places():
+                continue
+        index += 1
+    return body_regions(" ".join(moving))
+
+
 def achieved_regions(edit: Edit) -> frozenset[str]:
     """The body regions (`body_regions`) whose parts the checks an edit achieves name
     ("torso_bent_forward" → trunk, "left_knee_raised" → leg): where a phrasing naming no part

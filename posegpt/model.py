@@ -106,6 +106,9 @@ FRESH_COVERS_MORE = 0.1
 # after "put your hands on your hips" (no edit lifts a knee) lifted the knee with the arms out.
 # Measured in the model card.
 KEEP_REST_TOLERANCE = 0.02
+# The arms named, the new arms may also come from this many of the new request's poses in the
+# posture shown (`PoseGPT._rest_kept`).
+REST_CANDIDATES = 8
 
 
 class CheckpointError(RuntimeError):
@@ -991,9 +994,10 @@ class PoseGPT(nn.Module):
     def _rest_kept(self, messages: Sequence[Any], asked: str, fresh: torch.Tensor) -> torch.Tensor:
         """`fresh` (n, 24, 3, 3), a follow-up's answer as a new request by its own words `asked`,
         with its first pose keeping what the words do not name of the pose shown before: words
-        naming the parts of the arms alone (`posegpt.follow_ups.body_regions`) take the fresh
-        pose's arms onto the shown body (one side named: that arm alone), words naming the legs'
-        alone keep the shown arms and head on the fresh body, unless a clause asks for the trunk
+        moving the parts of the arms alone (`posegpt.follow_ups.moved_regions`: "hands on your
+        knees" moves the arms) take the fresh pose's arms onto the shown body (one side named:
+        that arm alone), or else the arms of one of the next `REST_CANDIDATES` fresh poses in the
+        posture shown when no clause asks for the trunk; words naming the legs' alone keep the shown arms and head on the fresh body, unless a clause asks for the trunk
         (`TRUNK_TOPICS`: "lean forward and reach for your feet" after sitting); words naming no
         limb whose clause asks for the trunk keep the shown arms and head on the fresh body when
         its posture is the one shown ("lean to the side a bit" with the hands on the
@@ -1005,14 +1009,14 @@ class PoseGPT(nn.Module):
         from posegpt.body_words import BODY_CLAUSE, TRUNK_TOPICS, named_side
         from posegpt.data.conversations import ARM_JOINTS, BOTH_ARMS, HEAD_JOINTS, transplant
         from posegpt.data.plausibility import is_plausible
-        from posegpt.follow_ups import body_regions
+        from posegpt.follow_ups import moved_regions
         from posegpt.sides import says_both_sides
         from posegpt.turns import role_and_content
 
         last_edit = self._last_edit
         if last_edit is None or last_edit.turns != [role_and_content(message) for message in messages]:
             return fresh  # no pose shown before this follow-up
-        named = body_regions(asked)
+        named = moved_regions(asked)
         if named not in ({"arm"}, {"leg"}, frozenset()):
             return fresh
         first = Pose.from_rotation_matrices(fresh[:1].cpu())
@@ -1024,19 +1028,32 @@ class PoseGPT(nn.Module):
         if named == {"arm"}:  # the fresh arms on the shown body (one side named, that arm alone:
             # "drop your right arm" with both held forward kept the left one forward)
             side = None if says_both_sides(asked) else named_side(asked)
-            kept = transplant(last_edit.shown, first, ARM_JOINTS[side] if side else BOTH_ARMS)
+            arms = ARM_JOINTS[side] if side else BOTH_ARMS
+            kept = [transplant(last_edit.shown, first, arms)]
+            if not asks_trunk:  # or the arms of the next few fresh poses in the posture shown: "put
+                # your hands on your knees" while sitting cross-legged is nearest a standing body
+                # bent over its knees, whose arms hang beside the seated hips
+                shown_posture = _posture(last_edit.shown)
+                others = self.bank_poses([{"role": "user", "content": asked}], REST_CANDIDATES)[1:].cpu()  # (m, 24, 3, 3)
+                kept += [transplant(last_edit.shown, other, arms) for other in
+                         (Pose.from_rotation_matrices(others[i:i + 1]) for i in range(others.shape[0]))
+                         if _posture(other) == shown_posture]
         else:  # the legs named, or the trunk alone ("lean to the side a bit") in the posture shown:
             # the shown arms and head on the fresh body, whose legs hold it up (the shown legs under
             # its tilted hips tipped it over)
             if not named and _posture(first) != _posture(last_edit.shown):
                 return fresh
-            kept = transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)
-        both = torch.cat([first.rotation_matrices(), kept.rotation_matrices().to(first.rotation_matrices().dtype)])  # (2, 24, 3, 3)
+            kept = [transplant(first, last_edit.shown, BOTH_ARMS + HEAD_JOINTS)]
+        rotations = first.rotation_matrices()
+        candidates = Pose.from_rotation_matrices(torch.cat([rotations] + [pose.rotation_matrices().to(rotations.dtype) for pose in kept]))  # (1 + k,)
         # by the clauses' matches alone: a posture the words do not ask for is the one shown, kept
-        matches = words.matches(asked, Pose.from_rotation_matrices(both))  # (2, C)
-        if (matches is not None and float(matches[0].sum() - matches[1].sum()) > KEEP_REST_TOLERANCE) or not bool(is_plausible(kept)[0]):
-            return fresh
-        return torch.cat([kept.rotation_matrices().to(fresh), fresh[1:]])  # (n, 24, 3, 3)
+        matches = words.matches(asked, candidates)  # (1 + k, C)
+        plausible = is_plausible(Pose.from_rotation_matrices(candidates.rotation_matrices()[1:]))  # (k,)
+        for index, pose in enumerate(kept):
+            covered = matches is None or float(matches[0].sum() - matches[1 + index].sum()) <= KEEP_REST_TOLERANCE
+            if covered and bool(plausible[index]):
+                return torch.cat([pose.rotation_matrices().to(fresh), fresh[1:]])  # (n, 24, 3, 3)
+        return fresh
 
     def _edit_gave_way(self, messages: Sequence[Any]) -> bool:
         """Whether `_edited_shown_pose` just found an edit for this conversation's follow-up and

@@ -345,6 +345,17 @@ def test_a_pronoun_no_request_explains_is_read_from_the_reply_that_showed_the_po
     assert asked_change("bring them in front of you", ["hands on your hips"], shown) == "bring your hands in front of you"  # the request first
 
 
+def test_the_part_a_hand_goes_to_is_not_a_part_that_moves():
+    from posegpt.follow_ups import body_regions, moved_regions
+
+    assert body_regions("put your arms above your head") == {"arm", "head"}
+    assert moved_regions("put your arms above your head") == {"arm"}
+    assert moved_regions("put your hands on your knees") == {"arm"}
+    assert moved_regions("bend your knees with your hands on your hips") == {"arm", "leg"}
+    assert moved_regions("put your left foot on your right knee") == {"leg"}  # no hand: the words as they are
+    assert moved_regions("tilt your head down") == {"head"}
+
+
 def test_a_phrasing_naming_other_body_regions_only_is_less_near_and_one_saying_the_change_nearer():
     from posegpt.follow_ups import REGION_PENALTY, SHARED_CHANGE_BONUS, EditPhrasings, body_regions
 

@@ -741,6 +741,37 @@ def test_a_follow_up_that_names_one_arm_keeps_the_other_and_one_that_names_the_t
     fresh = run_checks(named_pose("side_bend_left").joints()[0], ["right_elbow_bent", "right_wrist_above_head"])
     assert fresh == {"right_elbow_bent": False, "right_wrist_above_head": True}, fresh
 
+def test_a_follow_up_that_puts_the_hands_on_a_part_keeps_the_posture_shown(folder, monkeypatch):
+    from posegpt.data.captioner import stated_posecodes
+    from posegpt.eval.checks import run_checks
+    from posegpt.follow_ups import FollowUpEdits
+    from posegpt.pose import Pose
+
+    monkeypatch.setattr(FollowUpEdits, "edited", lambda self, shown, words: None)  # no edit near the words
+    # "put your arms above your head" lying on the back names the head only as where the arms go:
+    # the standing body its own words find lends its arms to the body lying down
+    model, rotations = _answering_from_bank(
+        folder, ["lie on your back", "put your arms above your head", "stand up straight\nnow sit"],
+        ["lie_on_back", "arms_up", "sit_chair"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
+    asked = [_user("lie on your back"), _assistant("Lying down: <POSE>"), _user("put your arms above your head")]
+    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
+    facts = {(code.topic, code.value) for code in stated_posecodes(pose)[0] if code.side in (None, "both")}
+    assert {("posture", "lying_back"), ("arm", "overhead")} <= facts, facts
+    # "put your hands on your knees" sitting cross-legged: its own words' first pose stands bent
+    # over its knees, whose arms would hang beside the seated hips; the next one in the posture
+    # shown lends its arms instead
+    model, rotations = _answering_from_bank(
+        folder, ["sit cross-legged on the floor", "put your hands on your knees", "rest your hands on your knees",
+                 "stand up straight\nnow sit"],
+        ["sit_floor_cross_legged", "exhausted_hands_on_knees", "bound_angle_pose", "sit_chair"],
+        [False, False, False, True], bank_edits=True, bank_fresh_requests=True)
+    asked = [_user("sit cross-legged on the floor"), _assistant("Cross-legged: <POSE>"), _user("put your hands on your knees")]
+    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
+    facts = {(code.topic, code.value) for code in stated_posecodes(pose)[0] if code.side in (None, "both")}
+    assert ("posture", "sitting_floor") in facts and ("legs", "crossed") in facts, facts
+    assert ("hand_on", "knee_same") in facts, facts
+
+
 def test_a_follow_up_from_the_bank_edits_the_pose_shown_before_it(folder):
     from dataclasses import replace
 

@@ -690,7 +690,7 @@ def _declines(file: _File, data: Any) -> dict[str, Any]:
 
 def _asked_edits(file: _File, data: Any) -> dict[str, Any]:
     """The edits a first request never asks for (names of edits.yaml) and the words that say no change."""
-    word_lists = ("not_a_change", "plural_pronouns", "singular_pronouns", "whole_body_verbs", "causatives", "person_pronouns", "new_people", "person_nouns", "indefinite_articles", "keep_words", "filler_words", "question_words", "head_words", "trunk_words", "state_words", "negations", "instead_words", "where_words", "repeat_words", "adding_words", "other_words", "placing_verbs", "placing_words", "places")
+    word_lists = ("not_a_change", "plural_pronouns", "singular_pronouns", "whole_body_verbs", "causatives", "person_pronouns", "new_people", "person_nouns", "indefinite_articles", "keep_words", "filler_words", "question_words", "head_words", "trunk_words", "state_words", "negations", "instead_words", "where_words", "repeat_words", "adding_words", "other_words", "placing_verbs", "placing_words", "reaching_words", "places")
     top = file.record(data, "", 1, ("relative", *word_lists))
     relative = file.names(*top.at("relative"), known=tuple(load("edits")), what="edit")
     return {"relative": relative, **{key: _single_words(file, top.texts(key, allowed=()), key, top.at(key)[2]) for key in word_lists}}
@@ -1013,7 +1013,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each", "openers"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words, "other_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "reaching_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words, "other_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
