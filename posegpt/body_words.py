@@ -27,6 +27,10 @@ cover most of what was said wins.
 - It hears limbs alike too ("your legs out straight in front" ≈ "arms out in front"): a clause
   naming an arm's or a leg's part matches a wording that names only the other limb's parts less
   by `OTHER_LIMB_PENALTY`.
+- It hears a limb and its joint alike too ("left arm pointing up" ≈ "left elbow pointing up", an
+  upper arm raised with the forearm bent): a clause saying where a limb's part points matches a
+  wording saying where a joint points (catalogues/directions.yaml `joints`) less by
+  `JOINT_DIRECTION_PENALTY`.
 
 - A clause that says what not to do ("don't stand up", "without bending your knees") asks for
   nothing and is not counted (`said_clauses`): the encoder hears it near what it forbids.
@@ -121,6 +125,12 @@ UNSAID_DIRECTION_PENALTY = 0.05
 # The direction group that says a part is held level, at shoulder height (catalogues/directions.yaml):
 # words that say it name where a raised or lowered part ends, so the moving words say nothing.
 LEVEL = "level"
+# How much less a clause saying where a limb's part points ("left arm pointing up") matches a
+# wording saying where a joint points ("left elbow pointing up": the upper arm raised, the forearm
+# bent; `joint_directed`), which it matched 0.80 against 0.74 for "left arm pointing up at the sky".
+JOINT_DIRECTION_PENALTY = 0.1
+# The direction groups that say where a part points.
+PLACES = frozenset({"up", "down", "forward", "back", "side"})
 # The direction groups (catalogues/directions.yaml) a wording must say too when the clause says them.
 VERTICAL = frozenset({"up", "down"})
 # The groups that say which way a part points across the floor, and those that say only how it
@@ -174,6 +184,7 @@ class _DirectionWords:
     conflicts: frozenset[tuple[str, str]]  # both ways
     idioms: list[tuple[re.Pattern[str], tuple[str, ...]]]  # phrase → the groups it says, in file order
     moving: frozenset[str]  # words that say which way a part moves, not where it ends
+    joints: frozenset[str]  # parts whose direction is not their limb's ("elbow")
 
 
 @lru_cache(maxsize=1)
@@ -181,7 +192,7 @@ def _direction_words() -> _DirectionWords:
     table = load("directions")
     idioms = [(re.compile(r"\b" + re.escape(phrase) + r"\b"), groups) for phrase, groups in table["idioms"].items()]
     return _DirectionWords({group: frozenset(words) for group, words in table["groups"].items()},
-                           frozenset(table["conflicts"]), idioms, frozenset(table["moving"]))
+                           frozenset(table["conflicts"]), idioms, frozenset(table["moving"]), frozenset(table["joints"]))
 
 
 def directions(text: str) -> frozenset[str]:
@@ -208,6 +219,20 @@ def unsaid_direction(asked: frozenset[str], said: frozenset[str]) -> bool:
     puts a part: the clause says up or down and the wording neither, or the clause says which way
     across (`ACROSS`) and the wording only how a part bends (`BENDS`)."""
     return bool(asked & VERTICAL and not asked & said & VERTICAL) or bool(asked & ACROSS and said and said <= BENDS)
+
+
+def joint_directed(text: str) -> bool:
+    """Whether `text` names a joint (catalogues/directions.yaml `joints`: "elbow") and says where a
+    part points (`PLACES`): "left elbow pointing up" says where the elbow points, not the arm."""
+    words = set(_WORD.findall(text.lower()))
+    return bool(words & _direction_words().joints) and bool(directions(text) & PLACES)
+
+
+def limb_directed(text: str) -> bool:
+    """Whether `text` says where a part other than a joint points ("left arm pointing up",
+    `joint_directed`): it names a limb's part, no joint, and says a place (`PLACES`)."""
+    words = set(_WORD.findall(text.lower()))
+    return bool(limbs(text)) and not words & _direction_words().joints and bool(directions(text) & PLACES)
 
 
 def direction_words(groups: Collection[str]) -> frozenset[str]:
@@ -290,8 +315,9 @@ class BodyWords:
 
     def __init__(self, encoder: TextEmbedder) -> None:
         self.encoder = encoder
-        # code → its wordings' (P, D) unit rows, the direction groups and the limbs each says
-        self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]]]] = {}
+        # code → its wordings' (P, D) unit rows, the direction groups and the limbs each says, and
+        # whether each says where a joint points
+        self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]], torch.Tensor]] = {}
         self._names: tuple[torch.Tensor, list[list[Posecode]]] | None = None  # see `_pose_names`
 
     def _pose_names(self) -> tuple[torch.Tensor, list[list[Posecode]]]:
@@ -310,12 +336,13 @@ class BodyWords:
             self._names = torch.from_numpy(self.encoder.encode(texts)), per_name  # (N, D), N lists
         return self._names
 
-    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]]]:
+    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]], torch.Tensor]:
         key = posecode_fact(code)
         if key not in self._phrases:
             wordings = list(posecode_phrases(code))
             self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)),  # (P, D)
-                                  [directions(w) for w in wordings], [limbs(w) for w in wordings])  # P sets, P sets
+                                  [directions(w) for w in wordings], [limbs(w) for w in wordings],  # P sets, P sets
+                                  torch.tensor([joint_directed(w) for w in wordings]))  # (P,)
         return self._phrases[key]
 
     def scores(self, text: str, poses: Pose) -> torch.Tensor | None:
@@ -335,7 +362,8 @@ class BodyWords:
         `BODY_CLAUSE`: each pose's best-matching fact per clause (the cosine of its best wording,
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
         `UNSAID_DIRECTION_PENALTY` for one that leaves out where the clause puts a part
-        (`unsaid_direction`), less `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the
+        (`unsaid_direction`), less `JOINT_DIRECTION_PENALTY` for one saying where a joint points
+        when the clause says where a limb's part points (`joint_directed`), less `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the
         clause names (`limbs`), less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
         `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
         of `text` is about the body. With `topics`, only the facts of those topics count
@@ -357,19 +385,21 @@ class BodyWords:
         pairs = [says_both_sides(piece) for piece in pieces]
         asked = [directions(piece) for piece in pieces]
         asked_limbs = [limbs(piece) for piece in pieces]
+        limb_placed = torch.tensor([limb_directed(piece) for piece in pieces])  # (C,)
         code_match: dict[tuple[str, str, str | None], torch.Tensor] = {}  # code → (C,): poses share most codes
 
         def matched(code: Posecode) -> torch.Tensor:
             key = posecode_fact(code)
             if key not in code_match:
-                vectors, said, said_limbs = self._code_wordings(code)  # (P, D), P sets, P sets
+                vectors, said, said_limbs, joint_placed = self._code_wordings(code)  # (P, D), P sets, P sets, (P,)
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 unsaid = torch.tensor([[unsaid_direction(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 other_limb = torch.tensor([[bool(wanted and named and not wanted & named) for named in said_limbs]
                                            for wanted in asked_limbs])  # (C, P)
                 similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()
                               - UNSAID_DIRECTION_PENALTY * (unsaid & ~contradicts).float()
-                              - OTHER_LIMB_PENALTY * other_limb.float()).max(1).values  # (C,)
+                              - OTHER_LIMB_PENALTY * other_limb.float()
+                              - JOINT_DIRECTION_PENALTY * (limb_placed[:, None] & joint_placed[None]).float()).max(1).values  # (C,)
                 penalty = torch.tensor([_side_penalty(code, side, pair) for side, pair in zip(sides, pairs)])  # (C,)
                 code_match[key] = similarity - penalty
             return code_match[key]

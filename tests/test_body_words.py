@@ -202,6 +202,21 @@ def test_a_wording_that_says_neither_up_nor_down_matches_a_clause_saying_one_les
         assert _lowered_by(monkeypatch, "UNSAID_DIRECTION_PENALTY", facts, wordings, clause) == pytest.approx(lowered)
 
 
+def test_a_wording_saying_where_a_joint_points_matches_a_clause_saying_where_the_limb_points_less(monkeypatch):
+    from posegpt.body_words import joint_directed, limb_directed
+    from posegpt.data.captioner import Posecode
+
+    assert joint_directed("left elbow pointing up") and not limb_directed("left elbow pointing up")
+    assert limb_directed("your left arm pointing up") and not joint_directed("your left arm pointing up")
+    assert not joint_directed("bend your elbows") and not limb_directed("bend your arms")  # how, not where
+    facts = [[Posecode("upper_arm", "raised", "left")], [Posecode("arm", "up", "left")]]
+    wordings = {"upper_arm": "left elbow pointing up", "arm": "left arm pointing up at the sky"}
+    penalty = __import__("posegpt.body_words", fromlist=["JOINT_DIRECTION_PENALTY"]).JOINT_DIRECTION_PENALTY
+    # only the elbow's wording is lowered, and only for the clause that says where the arm points
+    for clause, lowered in (("your left arm pointing up", [penalty, 0.0]), ("raise your left elbow up", [0.0, 0.0])):
+        assert _lowered_by(monkeypatch, "JOINT_DIRECTION_PENALTY", facts, wordings, clause) == pytest.approx(lowered)
+
+
 def test_a_clause_naming_one_limbs_parts_names_no_other_limb():
     from posegpt.body_words import limbs
 

@@ -752,8 +752,9 @@ def _everyday_words(file: _File, data: Any) -> dict[str, Any]:
 def _directions(file: _File, data: Any) -> dict[str, Any]:
     """Groups of direction words, which groups conflict ("up" with "down" and "forward"), idioms
     that say a group (or groups, "side+level") whatever their words say ("at your sides": down),
-    and the moving words, each a group's word ("lift": up), that say nothing when a height is named."""
-    top = file.record(data, "", 1, ("groups", "conflicts"), optional=("idioms", "moving"))
+    the moving words, each a group's word ("lift": up), that say nothing when a height is named, and
+    the joints whose direction is not their limb's ("elbow")."""
+    top = file.record(data, "", 1, ("groups", "conflicts"), optional=("idioms", "moving", "joints"))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one group of words")
@@ -801,7 +802,11 @@ def _directions(file: _File, data: Any) -> dict[str, Any]:
         for word in moving:
             if word not in seen:
                 raise file.error(line, where, f"{word!r} is no group's word: a moving word says a group's direction")
-    return {"groups": out, "conflicts": tuple(sorted(conflicts)), "idioms": idioms, "moving": moving}
+    joints: tuple[str, ...] = ()
+    if "joints" in top.data:
+        value, where, line = top.at("joints")
+        joints = _single_words(file, file.texts(value, where, line, allowed=()), where, line)
+    return {"groups": out, "conflicts": tuple(sorted(conflicts)), "idioms": idioms, "moving": moving, "joints": joints}
 
 
 def _scenes(file: _File, data: Any) -> dict[str, Any]:
@@ -1013,7 +1018,7 @@ def load(name: str) -> Any:
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each", "openers"}; "sides" → {"groups": {group: {"parts",
     "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
-    ((group, group), ...) both ways, sorted, "idioms": {phrase: group}}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "reaching_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words, "other_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
+    ((group, group), ...) both ways, sorted, "idioms": {phrase: groups}, "moving": words, "joints": words}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "reaching_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words, "other_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
 
