@@ -295,18 +295,21 @@ def named_side(clause: str) -> str | None:
     return "left" if left and not right else "right" if right and not left else None
 
 
-def _side_penalty(code: Posecode, side: str | None, pair: bool) -> float:
+def _side_penalty(code: Posecode, side: str | None, pair: bool, worded: str | None = None) -> float:
     """How much less a clause naming `side` (or a `pair` without a side) matches the fact `code`:
     `OTHER_SIDE_PENALTY` for the other side's fact, `ONE_SIDE_PENALTY` for one side's fact when
     the clause asks both. A posture's side is the one the body rests on ("balancing on the left
     leg" when the RIGHT leg kicks): the poses were turned to the named sides with that in mind
     (`posegpt.sides`), so a posture is not penalised for its side, only `SIDELESS_POSTURE_PENALTY`
-    for saying none when the clause names one ("stand on your right foot" is not just "standing")."""
+    for saying none when the clause names one ("stand on your right foot" is not just "standing").
+    A wording of a one-sided fact that names the other side (`worded`: "left leg back" for the
+    right foot forward) is of that side."""
     if code.topic == POSTURE_TOPIC:
         return SIDELESS_POSTURE_PENALTY if side is not None and code.side is None else 0.0
-    if side is not None and code.side == _OTHER_SIDE[side]:
+    code_side = worded if worded is not None and code.side in _OTHER_SIDE else code.side
+    if side is not None and code_side == _OTHER_SIDE[side]:
         return OTHER_SIDE_PENALTY
-    return ONE_SIDE_PENALTY if pair and code.side in _OTHER_SIDE else 0.0
+    return ONE_SIDE_PENALTY if pair and code_side in _OTHER_SIDE else 0.0
 
 
 class BodyWords:
@@ -315,9 +318,10 @@ class BodyWords:
 
     def __init__(self, encoder: TextEmbedder) -> None:
         self.encoder = encoder
-        # code → its wordings' (P, D) unit rows, the direction groups and the limbs each says, and
-        # whether each says where a joint points
-        self._phrases: dict[tuple[str, str, str | None], tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]], torch.Tensor]] = {}
+        # code → its wordings' (P, D) unit rows, the direction groups and the limbs each says,
+        # whether each says where a joint points, and the side each names
+        self._phrases: dict[tuple[str, str, str | None],
+                            tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]], torch.Tensor, list[str | None]]] = {}
         self._names: tuple[torch.Tensor, list[list[Posecode]]] | None = None  # see `_pose_names`
 
     def _pose_names(self) -> tuple[torch.Tensor, list[list[Posecode]]]:
@@ -336,13 +340,14 @@ class BodyWords:
             self._names = torch.from_numpy(self.encoder.encode(texts)), per_name  # (N, D), N lists
         return self._names
 
-    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]], torch.Tensor]:
+    def _code_wordings(self, code: Posecode) -> tuple[torch.Tensor, list[frozenset[str]], list[frozenset[str]], torch.Tensor, list[str | None]]:
         key = posecode_fact(code)
         if key not in self._phrases:
             wordings = list(posecode_phrases(code))
             self._phrases[key] = (torch.from_numpy(self.encoder.encode(wordings)),  # (P, D)
                                   [directions(w) for w in wordings], [limbs(w) for w in wordings],  # P sets, P sets
-                                  torch.tensor([joint_directed(w) for w in wordings]))  # (P,)
+                                  torch.tensor([joint_directed(w) for w in wordings]),  # (P,)
+                                  [named_side(w) for w in wordings])  # P sides or None
         return self._phrases[key]
 
     def scores(self, text: str, poses: Pose) -> torch.Tensor | None:
@@ -391,17 +396,18 @@ class BodyWords:
         def matched(code: Posecode) -> torch.Tensor:
             key = posecode_fact(code)
             if key not in code_match:
-                vectors, said, said_limbs, joint_placed = self._code_wordings(code)  # (P, D), P sets, P sets, (P,)
+                vectors, said, said_limbs, joint_placed, worded = self._code_wordings(code)  # (P, D), P sets, P sets, (P,), P
                 contradicts = torch.tensor([[conflicting(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 unsaid = torch.tensor([[unsaid_direction(wanted, stated) for stated in said] for wanted in asked])  # (C, P)
                 other_limb = torch.tensor([[bool(wanted and named and not wanted & named) for named in said_limbs]
                                            for wanted in asked_limbs])  # (C, P)
-                similarity = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()
-                              - UNSAID_DIRECTION_PENALTY * (unsaid & ~contradicts).float()
-                              - OTHER_LIMB_PENALTY * other_limb.float()
-                              - JOINT_DIRECTION_PENALTY * (limb_placed[:, None] & joint_placed[None]).float()).max(1).values  # (C,)
-                penalty = torch.tensor([_side_penalty(code, side, pair) for side, pair in zip(sides, pairs)])  # (C,)
-                code_match[key] = similarity - penalty
+                penalty = torch.tensor([[_side_penalty(code, side, pair, named) for named in worded]
+                                        for side, pair in zip(sides, pairs)])  # (C, P)
+                code_match[key] = (clause_vectors @ vectors.T - DIRECTION_PENALTY * contradicts.float()
+                                   - UNSAID_DIRECTION_PENALTY * (unsaid & ~contradicts).float()
+                                   - OTHER_LIMB_PENALTY * other_limb.float()
+                                   - JOINT_DIRECTION_PENALTY * (limb_placed[:, None] & joint_placed[None]).float()
+                                   - penalty).max(1).values  # (C,)
             return code_match[key]
 
         stated = stated_posecodes(poses)

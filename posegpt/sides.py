@@ -37,6 +37,10 @@ _WORD = re.compile(r"[a-z]+")
 _CLAUSE = re.compile(r"[,.;:!?()]")
 
 
+# The group whose named part a stepping verb and a back word put behind (sides.yaml `stepping_back`).
+STEPPING_GROUP = "leg"
+
+
 class _SideWords(NamedTuple):
     """sides.yaml, read for lookups."""
 
@@ -47,6 +51,7 @@ class _SideWords(NamedTuple):
     support_words: frozenset[str]  # the words between such a verb and the side ("on")
     determiners: frozenset[str]  # words skipped between them ("your", "the")
     only_words: frozenset[str]  # words that say a named side alone does it ("just", "only")
+    stepping_back: tuple[frozenset[str], frozenset[str]]  # (verbs, back words): the named leg steps back
 
 
 @lru_cache(maxsize=1)
@@ -56,7 +61,8 @@ def _tables() -> _SideWords:
     return _SideWords({part: group for group, entry in groups.items() for part in entry["parts"]},
                       {group: entry["checks"] for group, entry in groups.items()}, int(sides["gap"]),
                       {group: frozenset(verbs) for group, verbs in sides["support"].items()},
-                      frozenset(sides["support_words"]), frozenset(sides["determiners"]), frozenset(sides["only_words"]))
+                      frozenset(sides["support_words"]), frozenset(sides["determiners"]), frozenset(sides["only_words"]),
+                      (frozenset(sides["stepping_back"]["verbs"]), frozenset(sides["stepping_back"]["words"])))
 
 
 def part_groups() -> dict[str, str]:
@@ -112,13 +118,17 @@ def named_sides(text: str) -> dict[str, str]:
     named: dict[str, set[str]] = {}
     for clause in _CLAUSE.split(text.lower()):  # "all right, hands up": no side across a comma
         words = _WORD.findall(clause)
+        verbs, back = tables.stepping_back
+        stepping_back = bool(set(words) & verbs) and bool(set(words) & back)
         for index, word in enumerate(words):
             if word not in SIDES:
                 continue
             following = words[index + 1:index + 1 + tables.gap]
             group = next((tables.parts[after] for after in following if after in tables.parts), None)
-            if group is not None:  # the side that does the group's sided checks: the other one for a support
-                named.setdefault(group, set()).add(_OTHER[word] if _rests_on(words, index, group) else word)
+            if group is not None:  # the side that does the group's sided checks: the other one for a
+                # support, or for a leg stepped back ("step back with your left leg": the right is in front)
+                other = _rests_on(words, index, group) or (group == STEPPING_GROUP and stepping_back)
+                named.setdefault(group, set()).add(_OTHER[word] if other else word)
     return {group: next(iter(sides)) for group, sides in named.items() if len(sides) == 1}
 
 

@@ -335,6 +335,21 @@ def test_everyday_words_say_a_fact_on_its_side_and_both_sides_alone():
     assert "arms out" in posecode_phrases(Posecode("arm", "side", "both"))  # "arms out" is sideways, not forward
     assert "stand on one leg" in posecode_phrases(Posecode("posture", "standing_one_leg", "left"))  # a posture's side is its support
     assert "wave with right hand" in posecode_phrases(Posecode("hand_height", "head_level", "right"))  # a waving hand is by the head
+    # a part on the other side: one side's fact alone ("left leg back" is the right foot in front)
+    assert "left leg back" in posecode_phrases(Posecode("foot_forward", "forward", "right"))
+    assert not any("back" in text for text in posecode_phrases(Posecode("foot_forward", "forward", "both")))
+
+
+def test_a_wording_naming_the_other_side_is_of_that_side(monkeypatch):
+    from posegpt.data.captioner import Posecode
+
+    # the right foot's fact worded on the left ("left leg back") is not the other side of a
+    # clause naming the left leg, but is of one naming the right
+    facts = [[Posecode("foot_forward", "forward", "right")]]
+    wordings = {"foot_forward": "step back with left leg"}
+    assert _lowered_by(monkeypatch, "OTHER_SIDE_PENALTY", facts, wordings, "step back with your left leg") == pytest.approx([0.0])
+    penalty = __import__("posegpt.body_words", fromlist=["OTHER_SIDE_PENALTY"]).OTHER_SIDE_PENALTY
+    assert _lowered_by(monkeypatch, "OTHER_SIDE_PENALTY", facts, wordings, "step back with your right leg") == pytest.approx([penalty])
 
 
 def test_a_clause_that_only_names_a_part_is_not_body_words():

@@ -46,13 +46,13 @@ EXPECTED_CONTENT = {
     "several": "e01044510381a4057c886639ced22fb2fff948021c29d24cb0dbc1a95f3e49a7",
     "counts": "da9bab502da5d2c49ca49280604cf5b9f35eaad661db34258cfaa3c789c0fa2f",
     "referring": "508a9867903d698aa2106a3b1076b5dd2b7d868a135bf392c3a726809e0e7fe1",
-    "sides": "ca7c4e61c602d0bea8cdbef45cb5d6d8c49eb4c1330e4653418fa917931a1a2c",
+    "sides": "8162d86acc3cf0040f6f4205844aae3ec3a71b3ccaa49d900eb7fd1dcb0d6d76",
     "declines": "3c390a06f6113e1b54506067bc1f224c4b8da6a4826ffeead4447778f2782106",
     "directions": "5161c488e9821be4588e9877b128705a3eed54c545e86a5058299a8679d7a6ab",
     "asked_edits": "a8620bd565af4467405901fc4d45964c6f9edcf1d50abcf9365d3520914f2930",
     "lead_ins": "b1e9b06725cbed4ddc62b7d1d53467f6f9f6feec170ef54ba5c30bbb23238d67",
     "courtesy": "cf8e7d64268b91fe8b07d8e76953f1ab91f46af44b3435bb9244d1e3db429298",
-    "everyday_words": "cbc18d643b15e32f6eb059a05348cb43a307b1fe6103141a2fb6fff5c877bada",
+    "everyday_words": "54207795059f861381b06f4e6296a878e5da55108a8d7f3dcd50221d6308c073",
     "shorthand": "606ae387a1b00acace38137b7cff558ea1fb41a468a7a64637ced03428920b6c",
 }
 
@@ -235,6 +235,8 @@ SIDES_SUPPORT = 'support: {leg: [stand]}\nsupport_words: ["on"]\ndeterminers: [y
     ("sides", "groups:\n  arm: {parts: [arm], checks: [wrist_above_heaven]}\ngap: 2\n" + SIDES_SUPPORT, "wrist_above_heaven"),
     ("sides", SIDES_GROUP + "  leg: {parts: [arm], checks: [knee_bent]}\ngap: 2\n" + SIDES_SUPPORT, "also a part of"),
     ("sides", SIDES_GROUP + "gap: 9\n" + SIDES_SUPPORT, "gap"),
+    ("sides", SIDES_GROUP + "gap: 2\n" + SIDES_SUPPORT.replace("support: {leg: [stand]}", "support: {arm: [lean]}")
+     + "stepping_back: {verbs: [step], words: [Back Wards]}\n", "one lower-case word"),
     ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [on]\ndeterminers: [your]\npairs: [arm]\none_of: [one]\nonly_words: [only]\n",
      "support"),  # YAML reads a bare on as true
     ("sides", SIDES_GROUP + "gap: 2\nsupport: {arm: [lean]}\nsupport_words: [\"on\"]\ndeterminers: [your]\npairs: [arms]\none_of: [one]\nonly_words: [only]\n",

@@ -26,6 +26,9 @@ from posegpt.sides import leaning_side, named_sides, on_default_side, on_named_s
     ("sit and rest your left hand on your left knee", {"arm": "left", "leg": "left"}),  # a hand on a knee: no support
     ("stand on your right foot with the left foot lifted behind you", {"leg": "left"}),  # both say the left lifts
     ("lift your left knee and stand on your left leg", {}),  # the words contradict themselves
+    ("step back with your left leg and bend both knees", {"leg": "right"}),  # stepped back: the right leg is in front
+    ("step your right foot back into a lunge", {"leg": "left"}),
+    ("kick your left leg back", {"leg": "left"}),  # kicked, not stepped: the left leg is lifted
     ("", {}),
 ])
 def test_named_sides_reads_a_side_word_followed_by_a_body_part(text, sides):

@@ -36,7 +36,8 @@ __all__ = ["Captioner", "Description", "Posecode", "POSTURES", "compute_posecode
 _J = {name: index for index, name in enumerate(SMPL_JOINT_NAMES)}
 _SIDES = ("left", "right")
 _OTHER = {"left": "right", "right": "left"}
-_PART_PLACEHOLDER = re.compile(r"\{([a-z]+)\}")  # {hand} in an everyday wording
+_PART_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")  # {hand} or {other_leg} in an everyday wording
+_OTHER_PART = "other_"  # {other_leg}: the part on the other side of the fact's
 _UP = np.array([0.0, 1.0, 0.0])
 
 # How far the body surface lies below each joint (m) when that part rests on the floor; used to
@@ -847,8 +848,11 @@ def posecode_phrases(code: Posecode) -> tuple[str, ...]:
 
 def _everyday_phrases(code: Posecode) -> tuple[str, ...]:
     """The fact's everyday wordings (catalogues/everyday_words.yaml), parts said on its side: "left
-    hand up" for the left arm raised, "hands up" for both. A wording that names no part says both
+    hand up" for the left arm raised, "hands up" for both ("{other_leg} back": on the other side,
+    "left leg back" for the right foot forward, and one side's facts alone). A wording that names no part says both
     sides, so a one-sided fact has none of those — but a posture, whose side is the leg it rests on."""
+    from posegpt.sides import other_side  # posegpt.sides reads the catalogues this module's callers load
+
     wordings = load("everyday_words")["facts"].get((code.topic, code.value), ())
     one_side = code.side in _SIDES
     nouns = load("captioner")["nouns"]
@@ -857,9 +861,13 @@ def _everyday_phrases(code: Posecode) -> tuple[str, ...]:
         names = set(_PART_PLACEHOLDER.findall(wording))
         if one_side and not names and code.topic != "posture":
             continue
+        if any(name.startswith(_OTHER_PART) for name in names) and not one_side:
+            continue  # "{other_leg} back" says one side's fact
         for name in names:
-            singular, plural = nouns[name]
-            wording = wording.replace("{" + name + "}", f"{code.side} {singular}" if one_side else plural)
+            other = name.startswith(_OTHER_PART)
+            singular, plural = nouns[name.removeprefix(_OTHER_PART)]
+            side = other_side(code.side) if other else code.side
+            wording = wording.replace("{" + name + "}", f"{side} {singular}" if one_side else plural)
         filled.append(wording)
     return tuple(filled)
 

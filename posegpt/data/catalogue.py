@@ -75,6 +75,8 @@ EDIT_CHECK_FIELDS = ("requires", "requires_any", "excludes", "achieves", "loses"
 CAPTION_PLACEHOLDERS = frozenset({"p", "part", "side", "other", "sides"})
 #: Placeholders of everyday_words.yaml: a body part on the fact's side (the captioner's nouns).
 EVERYDAY_PART_PLACEHOLDERS = frozenset({"arm", "elbow", "hand", "knee", "leg", "thigh", "foot"})
+#: … and that part on the other side ("{other_leg} back" says the right foot forward).
+EVERYDAY_OTHER_PART_PLACEHOLDERS = frozenset(f"other_{part}" for part in EVERYDAY_PART_PLACEHOLDERS)
 #: Question families of scenes.yaml and the placeholder each needs (None: no placeholder).
 SCENE_QUESTION_FAMILIES: dict[str, str | None] = {
     "pose": "ref", "single": None, "everyone": None, "count": None, "describe": "ref", "who": "state",
@@ -624,8 +626,9 @@ def _counts(file: _File, data: Any) -> dict[str, Any]:
 def _sides(file: _File, data: Any) -> dict[str, Any]:
     """Body-part groups a side word may name: their part words and sided checks; the gap; the
     words that make the named part the one the body rests on; the part words that name a pair and
-    the words that pick one of it."""
-    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"))
+    the words that pick one of it; the words that step the named leg back."""
+    top = file.record(data, "", 1, ("groups", "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"),
+                      optional=("stepping_back",))
     groups = file.mapping(*top.at("groups"))
     if not groups:
         raise file.error(groups.line, "groups", "needs at least one body-part group")
@@ -666,8 +669,13 @@ def _sides(file: _File, data: Any) -> dict[str, Any]:
             raise file.error(top.at("pairs")[2], "pairs", f"{part!r} is no group's part; parts: {_listed(seen_parts)}")
     one_of = _single_words(file, top.texts("one_of", allowed=()), "one_of", top.at("one_of")[2])
     only_words = _single_words(file, top.texts("only_words", allowed=()), "only_words", top.at("only_words")[2])
+    stepping_back: dict[str, tuple[str, ...]] = {"verbs": (), "words": ()}
+    if "stepping_back" in top.data:
+        table = top.record("stepping_back", ("verbs", "words"))
+        stepping_back = {key: _single_words(file, table.texts(key, allowed=()), f"stepping_back.{key}", table.at(key)[2])
+                         for key in ("verbs", "words")}
     return {"groups": out, "gap": gap, "support": support, "support_words": support_words, "determiners": determiners,
-            "pairs": pairs, "one_of": one_of, "only_words": only_words}
+            "pairs": pairs, "one_of": one_of, "only_words": only_words, "stepping_back": stepping_back}
 
 
 def _single_words(file: _File, listed: tuple[str, ...], where: str, line: int) -> tuple[str, ...]:
@@ -741,7 +749,7 @@ def _everyday_words(file: _File, data: Any) -> dict[str, Any]:
         if len(fact) != 2 or fact not in known:
             names = ["/".join(pair) for pair in sorted(known)]
             raise file.error(line, where, f"{key!r} is no fact of captioner.yaml (topic/value){_suggest(str(key), names)}")
-        texts = file.texts(listed, where, line, allowed=EVERYDAY_PART_PLACEHOLDERS)
+        texts = file.texts(listed, where, line, allowed=EVERYDAY_PART_PLACEHOLDERS | EVERYDAY_OTHER_PART_PLACEHOLDERS)
         for text in texts:
             if text != text.lower() or text != " ".join(text.split()):
                 raise file.error(line, where, f"{text!r}: lower-case words separated by single spaces")
@@ -1017,7 +1025,7 @@ def load(name: str) -> Any:
     {"single_turn": {theme: prompts}, "multi_turn": (user turns, ...)}; "scenes" → {"questions":
     {family: texts}, "refs": {kind: {reading: texts} or texts}, "who_states": {reading: text}}; "several" → {"subjects": {category: phrases}, "requests",
     "leads", "items"}; "counts" → {"numbers": {phrase: N}, "nouns", "gap", "sequence", "each", "openers"}; "sides" → {"groups": {group: {"parts",
-    "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words"}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
+    "checks"}}, "gap", "support", "support_words", "determiners", "pairs", "one_of", "only_words", "stepping_back": {"verbs", "words"}}; "declines" → {"phrases"}; "directions" → {"groups": {group: words}, "conflicts":
     ((group, group), ...) both ways, sorted, "idioms": {phrase: groups}, "moving": words, "joints": words}; "asked_edits" → {"relative": edit names, "not_a_change": words, "plural_pronouns": words, "singular_pronouns": words, "placing_verbs": words, "placing_words": words, "reaching_words": words, "places": words, "whole_body_verbs": words, "causatives": words, "person_pronouns": words, "new_people": words, "person_nouns": words, "indefinite_articles": words, "keep_words": words, "filler_words": words, "question_words": words, "negations": words, "instead_words": words, "where_words": words, "repeat_words": words, "adding_words": words, "other_words": words}; "lead_ins" → {"not_a_claim": words}; "courtesy" → {"words": words}; "everyday_words" → {"facts": {(topic, value): wordings}}; "shorthand" → {"words": {shorthand: words}}.
     """
     return load_file(catalogue_path(name), CATALOGUES[name])
