@@ -368,9 +368,10 @@ class BodyWords:
         less `DIRECTION_PENALTY` for a wording that says a conflicting direction, less
         `UNSAID_DIRECTION_PENALTY` for one that leaves out where the clause puts a part
         (`unsaid_direction`), less `JOINT_DIRECTION_PENALTY` for one saying where a joint points
-        when the clause says where a limb's part points (`joint_directed`), less `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the
-        clause names (`limbs`), less `OTHER_SIDE_PENALTY` for a fact on the side the clause does not name, less
-        `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
+        when the clause says where a limb's part points (`joint_directed`), less
+        `OTHER_LIMB_PENALTY` for one naming only the other limb's parts than the clause names
+        (`limbs`), less `OTHER_SIDE_PENALTY` for a fact (or a wording of it) on the side the clause
+        does not name, less `ONE_SIDE_PENALTY` for a fact of one side when it names a pair); None when no clause
         of `text` is about the body. With `topics`, only the facts of those topics count
         (`WHOLE_BODY_TOPICS`: does a clause ask for the body's posture or its trunk?)."""
         judged = self._judged(text, poses, topics)

@@ -849,10 +849,9 @@ def posecode_phrases(code: Posecode) -> tuple[str, ...]:
 def _everyday_phrases(code: Posecode) -> tuple[str, ...]:
     """The fact's everyday wordings (catalogues/everyday_words.yaml), parts said on its side: "left
     hand up" for the left arm raised, "hands up" for both ("{other_leg} back": on the other side,
-    "left leg back" for the right foot forward, and one side's facts alone). A wording that names no part says both
-    sides, so a one-sided fact has none of those — but a posture, whose side is the leg it rests on."""
-    from posegpt.sides import other_side  # posegpt.sides reads the catalogues this module's callers load
-
+    "left leg back" for the right foot forward, and one side's facts alone). A wording that names
+    no part says both sides, so a one-sided fact has none of those — but a posture, whose side is
+    the leg it rests on."""
     wordings = load("everyday_words")["facts"].get((code.topic, code.value), ())
     one_side = code.side in _SIDES
     nouns = load("captioner")["nouns"]
@@ -866,7 +865,7 @@ def _everyday_phrases(code: Posecode) -> tuple[str, ...]:
         for name in names:
             other = name.startswith(_OTHER_PART)
             singular, plural = nouns[name.removeprefix(_OTHER_PART)]
-            side = other_side(code.side) if other else code.side
+            side = _OTHER[code.side] if other else code.side
             wording = wording.replace("{" + name + "}", f"{side} {singular}" if one_side else plural)
         filled.append(wording)
     return tuple(filled)
