@@ -104,18 +104,14 @@ def moved_regions(words: str) -> frozenset[str]:
         return body_regions(words)
     said = _WORD.findall(words.lower())
     targets = _listed("placing_words") | _listed("reaching_words")
-    moving = []
-    index = 0
-    while index < len(said):
-        moving.append(said[index])
-        if said[index] in targets:  # skip "your left" and the place after them
-            index += 1
-            while index < len(said) and (said[index] in determiner_words() or said[index] in SIDES):
-                index += 1
-            if index < len(said) and said[index] not in _body_places():
-                continue
-        index += 1
-    return body_regions(" ".join(moving))
+    places = set()  # positions of the parts a hand goes to
+    for index, word in enumerate(said):
+        if word in targets:  # the first word after it that is not "your", "left", ...
+            after = next((later for later in range(index + 1, len(said))
+                          if said[later] not in determiner_words() and said[later] not in SIDES), None)
+            if after is not None and said[after] in _body_places():
+                places.add(after)
+    return body_regions(" ".join(word for index, word in enumerate(said) if index not in places))
 
 
 def achieved_regions(edit: Edit) -> frozenset[str]:
