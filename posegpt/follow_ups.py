@@ -103,14 +103,7 @@ def moved_regions(words: str) -> frozenset[str]:
     if "arm" not in limbs(words):
         return body_regions(words)
     said = _WORD.findall(words.lower())
-    targets = _listed("placing_words") | _listed("reaching_words")
-    places = set()  # positions of the parts a hand goes to
-    for index, word in enumerate(said):
-        if word in targets:  # the first word after it that is not "your", "left", ...
-            after = next((later for later in range(index + 1, len(said))
-                          if said[later] not in determiner_words() and said[later] not in SIDES), None)
-            if after is not None and said[after] in _body_places():
-                places.add(after)
+    places = set(_places_after(said, _listed("placing_words") | _listed("reaching_words")))
     return body_regions(" ".join(word for index, word in enumerate(said) if index not in places))
 
 
@@ -388,13 +381,22 @@ def hand_place(words: str) -> str | None:
     if "arm" not in limbs(words):
         return None
     said = _WORD.findall(words.lower())
+    places = _places_after(said, _listed("placing_words"))
+    return _one_of_pair(said[places[0]]) if places else None
+
+
+def _places_after(said: Sequence[str], targets: Collection[str]) -> list[int]:
+    """The positions in the lower-case words `said` of the places on the body (`_body_places`, one
+    of a pair said as one) that follow one of the words `targets`: the first word within three
+    after it that is no determiner nor side ("on YOUR LEFT hip" → "hip")."""
+    places = []
     for index, word in enumerate(said):
-        if word in _listed("placing_words"):
-            after = [later for later in said[index + 1:index + 4] if later not in determiner_words() and later not in SIDES]
-            place = _one_of_pair(after[0]) if after else None
-            if place in _body_places():
-                return place
-    return None
+        if word in targets:
+            after = [later for later in range(index + 1, min(index + 4, len(said)))
+                     if said[later] not in determiner_words() and said[later] not in SIDES]
+            if after and _one_of_pair(said[after[0]]) in _body_places():
+                places.append(after[0])
+    return places
 
 
 def _one_of_pair(word: str) -> str:
