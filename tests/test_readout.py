@@ -603,6 +603,14 @@ def _shown(name: str):
     return on_default_side(named_pose(name), "")
 
 
+def _follow_up_answer(model, request: str, reply: str, follow_up: str):
+    """The first pose `model` answers `follow_up` with after `request` got `reply` (a Pose of one)."""
+    from posegpt.pose import Pose
+
+    asked = [_user(request), _assistant(reply), _user(follow_up)]
+    return Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
+
+
 def test_a_new_request_after_a_pose_is_answered_by_its_own_words(folder):
     from dataclasses import replace
 
@@ -716,8 +724,7 @@ def test_a_follow_up_that_names_one_arm_keeps_the_other_and_one_that_names_the_t
     model, _ = _answering_from_bank(
         folder, ["both arms straight forward", "drop your right arm", "stand up straight\nnow sit"],
         ["arms_forward", "stand", "sit_chair"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
-    asked = [_user("both arms straight forward"), _assistant("Arms forward: <POSE>"), _user("drop your right arm")]
-    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
+    pose = _follow_up_answer(model, "both arms straight forward", "Arms forward: <POSE>", "drop your right arm")
     checks = run_checks(pose.joints()[0], ["left_arm_forward", "right_arm_forward", "right_wrist_below_shoulder"])
     assert checks == {"left_arm_forward": True, "right_arm_forward": False, "right_wrist_below_shoulder": True}, checks
     # "lean to the side a bit" with the hands on the hips, answered by a body bending sideways with
@@ -741,33 +748,30 @@ def test_a_follow_up_that_names_one_arm_keeps_the_other_and_one_that_names_the_t
     fresh = run_checks(named_pose("side_bend_left").joints()[0], ["right_elbow_bent", "right_wrist_above_head"])
     assert fresh == {"right_elbow_bent": False, "right_wrist_above_head": True}, fresh
 
+
 def test_a_follow_up_that_puts_the_hands_on_a_part_keeps_the_posture_shown(folder, monkeypatch):
     from posegpt.data.captioner import stated_posecodes
-    from posegpt.eval.checks import run_checks
     from posegpt.follow_ups import FollowUpEdits
-    from posegpt.pose import Pose
 
     monkeypatch.setattr(FollowUpEdits, "edited", lambda self, shown, words: None)  # no edit near the words
+    both_sides = lambda pose: {(code.topic, code.value) for code in stated_posecodes(pose)[0]  # noqa: E731
+                               if code.side in (None, "both")}
     # "put your arms above your head" lying on the back names the head only as where the arms go:
     # the standing body its own words find lends its arms to the body lying down
-    model, rotations = _answering_from_bank(
+    model, _ = _answering_from_bank(
         folder, ["lie on your back", "put your arms above your head", "stand up straight\nnow sit"],
         ["lie_on_back", "arms_up", "sit_chair"], [False, False, True], bank_edits=True, bank_fresh_requests=True)
-    asked = [_user("lie on your back"), _assistant("Lying down: <POSE>"), _user("put your arms above your head")]
-    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
-    facts = {(code.topic, code.value) for code in stated_posecodes(pose)[0] if code.side in (None, "both")}
+    facts = both_sides(_follow_up_answer(model, "lie on your back", "Lying down: <POSE>", "put your arms above your head"))
     assert {("posture", "lying_back"), ("arm", "overhead")} <= facts, facts
     # "put your hands on your knees" sitting cross-legged: its own words' first pose stands bent
     # over its knees, whose arms would hang beside the seated hips; the next one in the posture
     # shown lends its arms instead
-    model, rotations = _answering_from_bank(
+    model, _ = _answering_from_bank(
         folder, ["sit cross-legged on the floor", "put your hands on your knees", "rest your hands on your knees",
                  "stand up straight\nnow sit"],
         ["sit_floor_cross_legged", "exhausted_hands_on_knees", "bound_angle_pose", "sit_chair"],
         [False, False, False, True], bank_edits=True, bank_fresh_requests=True)
-    asked = [_user("sit cross-legged on the floor"), _assistant("Cross-legged: <POSE>"), _user("put your hands on your knees")]
-    pose = Pose.from_rotation_matrices(model.bank_poses(asked, count=1)[:1].cpu())
-    facts = {(code.topic, code.value) for code in stated_posecodes(pose)[0] if code.side in (None, "both")}
+    facts = both_sides(_follow_up_answer(model, "sit cross-legged on the floor", "Cross-legged: <POSE>", "put your hands on your knees"))
     assert ("posture", "sitting_floor") in facts and ("legs", "crossed") in facts, facts
     assert ("hand_on", "knee_same") in facts, facts
 
